@@ -1,0 +1,54 @@
+/* What a storage backend implements. Only src/db includes this. */
+#ifndef MOCOD_DB_BACKEND_H
+#define MOCOD_DB_BACKEND_H
+
+#include "db/db.h"
+
+#include <pthread.h>
+
+struct db_ops {
+    const char *name;
+    const char *(*type)(enum db_coltype t);
+    db_conn *(*connect)(db *d, const char *url, char *err, size_t errlen);
+    void (*disconnect)(db_conn *c);
+    db_stmt *(*query)(db_conn *c, const char *sql, const db_param *params, int nparams);
+    int (*step)(db_stmt *s);
+    void (*done)(db_stmt *s);
+    int (*begin)(db_conn *c, bool write);
+    bool (*col_null)(db_stmt *s, int col);
+    int64_t (*col_i64)(db_stmt *s, int col);
+    double (*col_double)(db_stmt *s, int col);
+    const char *(*col_text)(db_stmt *s, int col);
+    size_t (*col_len)(db_stmt *s, int col);
+    int (*col_count)(db_stmt *s);
+    int (*exec_script)(db_conn *c, const char *sql);
+    const char *(*errmsg)(db_conn *c);
+    bool (*column_exists)(db_conn *c, const char *table, const char *column);
+};
+
+/* Every backend's connection starts with this header. */
+struct db_conn {
+    const struct db_ops *ops;
+    struct db *owner;
+    bool in_tx;
+};
+
+/* Every backend's statement starts with this header. */
+struct db_stmt {
+    db_conn *conn;
+};
+
+struct db {
+    const struct db_ops *ops;
+    char *url;
+    struct db_options opts;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    db_conn **idle;
+    int nidle;
+    int nopen;
+};
+
+extern const struct db_ops db_sqlite_ops;
+
+#endif

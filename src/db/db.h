@@ -1,0 +1,106 @@
+/*
+ * The storage interface. Everything above src/db talks to the database only through these calls,
+ * with portable SQL: `?` placeholders, `RETURNING id`, ISO-8601 text timestamps, 0/1 booleans.
+ * What differs between SQL dialects (column types, DDL details) is asked of this module, so a
+ * PostgreSQL backend plugs in behind the same `struct db_ops` without changes above it.
+ *
+ * Lifecycle: db_open() once at start-up; each request takes a connection with db_acquire() and
+ * gives it back with db_release(). Statements are prepared once per connection and cached by
+ * their SQL text; db_done() hands a statement back to the cache.
+ */
+#ifndef MOCOD_DB_H
+#define MOCOD_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db;
+typedef struct db_conn db_conn;
+typedef struct db_stmt db_stmt;
+
+enum db_rc { DB_OK = 0, DB_ROW = 1, DB_DONE = 2, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 };
+
+enum db_param_kind { DBP_NULL, DBP_INT, DBP_TEXT, DBP_DOUBLE };
+
+typedef struct db_param {
+    enum db_param_kind kind;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t len; /* for text; SIZE_MAX means strlen */
+} db_param;
+
+/* Logical column types for DDL; the dialect maps them. */
+enum db_coltype { DBT_ID, DBT_INT, DBT_BIGINT, DBT_TEXT, DBT_BOOL, DBT_DOUBLE, DBT_BLOB };
+
+struct db_options {
+    int pool_size;           /* connections kept open */
+    bool synchronous_normal; /* default FULL: no acknowledged write is lost on power loss */
+};
+
+int db_open(db **out, const char *url, const struct db_options *opts, char *err, size_t errlen);
+void db_close(db *d);
+const char *db_dialect_name(const db *d);
+const char *db_type(const db *d, enum db_coltype t);
+
+db_conn *db_acquire(db *d);
+void db_release(db *d, db_conn *c);
+
+/* Prepares (or takes from the cache) and binds. NULL on error (see db_errmsg). */
+db_stmt *db_query(db_conn *c, const char *sql, const db_param *params, int nparams);
+int db_step(db_stmt *s);
+void db_done(db_stmt *s);
+/* Runs a statement to completion; returns DB_DONE, DB_CONSTRAINT or DB_ERROR. */
+int db_exec(db_conn *c, const char *sql, const db_param *params, int nparams);
+/* Runs a query expected to yield one integer (first column of first row); `def` if no row. */
+int db_query_i64(db_conn *c, const char *sql, const db_param *params, int nparams, int64_t def,
+                 int64_t *out);
+/* Runs several ;-separated statements without parameters (DDL). */
+int db_exec_script(db_conn *c, const char *sql);
+
+int db_begin(db_conn *c, bool write);
+int db_commit(db_conn *c);
+void db_rollback(db_conn *c);
+bool db_in_transaction(db_conn *c);
+
+bool db_col_null(db_stmt *s, int col);
+int64_t db_col_i64(db_stmt *s, int col);
+double db_col_double(db_stmt *s, int col);
+const char *db_col_text(db_stmt *s, int col); /* NULL for SQL NULL */
+size_t db_col_len(db_stmt *s, int col);
+int db_col_count(db_stmt *s);
+
+const char *db_errmsg(db_conn *c);
+
+/* Convenience constructors for parameters. */
+static inline db_param dbp_int(int64_t v)
+{
+    db_param p = {DBP_INT, v, 0, NULL, 0};
+    return p;
+}
+static inline db_param dbp_text(const char *s)
+{
+    db_param p = {s ? DBP_TEXT : DBP_NULL, 0, 0, s, (size_t)-1};
+    return p;
+}
+static inline db_param dbp_textn(const char *s, size_t n)
+{
+    db_param p = {s ? DBP_TEXT : DBP_NULL, 0, 0, s, n};
+    return p;
+}
+static inline db_param dbp_null(void)
+{
+    db_param p = {DBP_NULL, 0, 0, NULL, 0};
+    return p;
+}
+static inline db_param dbp_double(double d)
+{
+    db_param p = {DBP_DOUBLE, 0, d, NULL, 0};
+    return p;
+}
+
+/* True when the table has the column (schema sync asks before adding one). */
+bool db_column_exists(db_conn *c, const char *table, const char *column);
+
+#endif

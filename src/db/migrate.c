@@ -1,0 +1,133 @@
+/*
+ * Versioned schema migrations for the engine's own tables. Tables of resources are created and
+ * extended from their declarations (engine_sync_schema); these are the tables no resource owns.
+ * Types are written as {ID}, {INT}, {TEXT} and mapped by the dialect. Never edit a released
+ * migration: add a new one.
+ */
+#include "db/migrate.h"
+
+#include "db/backend.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+    /* 1: tenants and keys */
+    "CREATE TABLE accounts (id {ID}, subdomain {TEXT} NOT NULL UNIQUE, name {TEXT} NOT NULL,"
+    " rate_limit_requests {INT}, rate_limit_seconds {INT},"
+    " custom_properties_merge {INT} NOT NULL DEFAULT 0,"
+    " created_at {TEXT} NOT NULL, updated_at {TEXT} NOT NULL);"
+    "CREATE TABLE api_keys (id {ID}, account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
+    " CASCADE, user_id {INT}, kind {TEXT} NOT NULL, lookup {TEXT} NOT NULL UNIQUE,"
+    " sealed {TEXT} NOT NULL, created_at {TEXT} NOT NULL);"
+    "CREATE INDEX api_keys_by_user ON api_keys (account_id, user_id);",
+    /* 2: tags on any entity, custom field values */
+    "CREATE TABLE taggings (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " tag_id {INT} NOT NULL, entity {TEXT} NOT NULL, entity_id {INT} NOT NULL);"
+    "CREATE UNIQUE INDEX taggings_unique ON taggings (tag_id, entity, entity_id);"
+    "CREATE INDEX taggings_by_entity ON taggings (account_id, entity, entity_id);"
+    "CREATE TABLE custom_values (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
+    " CASCADE, property_id {INT} NOT NULL, entity {TEXT} NOT NULL, entity_id {INT} NOT NULL,"
+    " value {TEXT} NOT NULL, seq {INT} NOT NULL DEFAULT 0);"
+    "CREATE INDEX custom_values_by_entity ON custom_values (account_id, entity, entity_id);"
+    "CREATE INDEX custom_values_by_value ON custom_values (property_id, value, entity_id);",
+    NULL,
+};
+
+static char *expand_types(db *d, const char *sql)
+{
+    static const struct {
+        const char *word;
+        enum db_coltype type;
+    } words[] = {{"{ID}", DBT_ID}, {"{INT}", DBT_BIGINT}, {"{TEXT}", DBT_TEXT}};
+    size_t cap = strlen(sql) * 2 + 64;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    while (*sql) {
+        bool replaced = false;
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+            size_t wl = strlen(words[i].word);
+            if (!strncmp(sql, words[i].word, wl)) {
+                const char *t = db_type(d, words[i].type);
+                size_t tl = strlen(t);
+                if (n + tl + 1 >= cap) {
+                    cap = (n + tl + 1) * 2;
+                    char *grown = realloc(out, cap);
+                    if (!grown) {
+                        free(out);
+                        return NULL;
+                    }
+                    out = grown;
+                }
+                memcpy(out + n, t, tl);
+                n += tl;
+                sql += wl;
+                replaced = true;
+                break;
+            }
+        }
+        if (replaced)
+            continue;
+        if (n + 2 >= cap) {
+            cap *= 2;
+            char *grown = realloc(out, cap);
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+        }
+        out[n++] = *sql++;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+int db_schema_version(db_conn *c)
+{
+    int64_t v = 0;
+    if (db_query_i64(c, "SELECT MAX(version) FROM schema_migrations", NULL, 0, 0, &v) != DB_OK)
+        return 0;
+    return (int)v;
+}
+
+int db_migrate(db *d, int (*sync_resources)(db *d, db_conn *c))
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return -1;
+    int rc = -1;
+    if (db_begin(c, true) != DB_OK)
+        goto out;
+    if (db_exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+                          "KEY, applied_at TEXT NOT NULL)") != DB_OK)
+        goto out;
+    int have = db_schema_version(c);
+    for (int v = have; migrations[v]; v++) {
+        char *sql = expand_types(d, migrations[v]);
+        int ok = sql && db_exec_script(c, sql) == DB_OK;
+        free(sql);
+        if (!ok) {
+            fprintf(stderr, "mocod: migration %d failed\n", v + 1);
+            goto out;
+        }
+        char now[TIMESTAMP_LEN + 1];
+        time_now_iso(now);
+        db_param p[2] = {dbp_int(v + 1), dbp_text(now)};
+        if (db_exec(c, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", p, 2) !=
+            DB_DONE)
+            goto out;
+    }
+    if (sync_resources && sync_resources(d, c) != 0)
+        goto out;
+    rc = db_commit(c) == DB_OK ? 0 : -1;
+out:
+    if (rc != 0)
+        db_rollback(c);
+    db_release(d, c);
+    return rc;
+}

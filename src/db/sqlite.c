@@ -1,0 +1,295 @@
+/* The SQLite backend: WAL, foreign keys on, synchronous=FULL, per-connection statement cache. */
+#include "db/backend.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS  512
+#define CACHE_PROBES 8
+
+struct sq_stmt {
+    db_stmt base;
+    sqlite3_stmt *st;
+    char *sql;
+    uint64_t hash;
+    bool busy;
+    bool cached;
+};
+
+struct sq_conn {
+    db_conn base;
+    sqlite3 *h;
+    struct sq_stmt *cache[CACHE_SLOTS];
+};
+
+static const char *sq_type(enum db_coltype t)
+{
+    switch (t) {
+    case DBT_ID:
+        return "INTEGER PRIMARY KEY";
+    case DBT_INT:
+    case DBT_BIGINT:
+    case DBT_BOOL:
+        return "INTEGER";
+    case DBT_DOUBLE:
+        return "REAL";
+    case DBT_BLOB:
+        return "BLOB";
+    case DBT_TEXT:
+        return "TEXT";
+    }
+    return "TEXT";
+}
+
+static int sq_exec_script(db_conn *c, const char *sql)
+{
+    struct sq_conn *sc = (struct sq_conn *)c;
+    char *msg = NULL;
+    int rc = sqlite3_exec(sc->h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "mocod: sql error: %s\n", msg ? msg : sqlite3_errmsg(sc->h));
+        sqlite3_free(msg);
+        return DB_ERROR;
+    }
+    return DB_OK;
+}
+
+static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
+{
+    const char *path = url;
+    if (strncmp(path, "sqlite://", 9) == 0)
+        path += 9;
+    struct sq_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->base.ops = &db_sqlite_ops;
+    c->base.owner = d;
+    int rc = sqlite3_open_v2(
+        path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, c->h ? sqlite3_errmsg(c->h) : "cannot open");
+        sqlite3_close(c->h);
+        free(c);
+        return NULL;
+    }
+    sqlite3_busy_timeout(c->h, 10000);
+    sqlite3_extended_result_codes(c->h, 0);
+    char pragmas[256];
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
+             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+             d->opts.synchronous_normal ? "NORMAL" : "FULL");
+    if (sq_exec_script(&c->base, pragmas) != DB_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(c->h));
+        sqlite3_close(c->h);
+        free(c);
+        return NULL;
+    }
+    return &c->base;
+}
+
+static void stmt_free(struct sq_stmt *s)
+{
+    sqlite3_finalize(s->st);
+    free(s->sql);
+    free(s);
+}
+
+static void sq_disconnect(db_conn *cc)
+{
+    struct sq_conn *c = (struct sq_conn *)cc;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (c->cache[i])
+            stmt_free(c->cache[i]);
+    sqlite3_close(c->h);
+    free(c);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static struct sq_stmt *stmt_new(struct sq_conn *c, const char *sql, uint64_t hash, bool cached)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(c->h, sql, -1, cached ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "mocod: sql prepare error: %s\n  in: %s\n", sqlite3_errmsg(c->h), sql);
+        return NULL;
+    }
+    struct sq_stmt *s = calloc(1, sizeof(*s));
+    if (!s) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    s->base.conn = &c->base;
+    s->st = st;
+    s->sql = strdup(sql);
+    s->hash = hash;
+    s->cached = cached;
+    return s;
+}
+
+/* Finds the cached statement for sql, or prepares one and caches it when a slot is free. */
+static struct sq_stmt *stmt_get(struct sq_conn *c, const char *sql)
+{
+    uint64_t h = fnv1a(sql);
+    int victim = -1;
+    for (int p = 0; p < CACHE_PROBES; p++) {
+        int i = (int)((h + (uint64_t)p) % CACHE_SLOTS);
+        struct sq_stmt *s = c->cache[i];
+        if (!s) {
+            if (victim < 0)
+                victim = i;
+            continue;
+        }
+        if (s->hash == h && strcmp(s->sql, sql) == 0) {
+            if (s->busy)
+                return stmt_new(c, sql, h, false);
+            return s;
+        }
+        if (victim < 0 && !s->busy)
+            victim = i;
+    }
+    if (victim < 0)
+        return stmt_new(c, sql, h, false);
+    struct sq_stmt *s = stmt_new(c, sql, h, true);
+    if (!s)
+        return NULL;
+    if (c->cache[victim])
+        stmt_free(c->cache[victim]);
+    c->cache[victim] = s;
+    return s;
+}
+
+static db_stmt *sq_query(db_conn *cc, const char *sql, const db_param *params, int nparams)
+{
+    struct sq_conn *c = (struct sq_conn *)cc;
+    struct sq_stmt *s = stmt_get(c, sql);
+    if (!s)
+        return NULL;
+    for (int i = 0; i < nparams; i++) {
+        const db_param *p = &params[i];
+        int rc;
+        switch (p->kind) {
+        case DBP_INT:
+            rc = sqlite3_bind_int64(s->st, i + 1, p->i);
+            break;
+        case DBP_DOUBLE:
+            rc = sqlite3_bind_double(s->st, i + 1, p->d);
+            break;
+        case DBP_TEXT:
+            rc = sqlite3_bind_text(s->st, i + 1, p->s, p->len == (size_t)-1 ? -1 : (int)p->len,
+                                   SQLITE_TRANSIENT);
+            break;
+        default:
+            rc = sqlite3_bind_null(s->st, i + 1);
+            break;
+        }
+        if (rc != SQLITE_OK) {
+            fprintf(stderr, "mocod: sql bind error %d at %d: %s\n", rc, i + 1, sql);
+            sqlite3_reset(s->st);
+            sqlite3_clear_bindings(s->st);
+            if (!s->cached)
+                stmt_free(s);
+            return NULL;
+        }
+    }
+    s->busy = true;
+    return &s->base;
+}
+
+static int sq_step(db_stmt *ss)
+{
+    struct sq_stmt *s = (struct sq_stmt *)ss;
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_ROW)
+        return DB_ROW;
+    if (rc == SQLITE_DONE)
+        return DB_DONE;
+    struct sq_conn *c = (struct sq_conn *)s->base.conn;
+    if (rc == SQLITE_CONSTRAINT)
+        return DB_CONSTRAINT;
+    fprintf(stderr, "mocod: sql step error: %s\n  in: %s\n", sqlite3_errmsg(c->h), s->sql);
+    return rc == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+}
+
+static void sq_done(db_stmt *ss)
+{
+    struct sq_stmt *s = (struct sq_stmt *)ss;
+    sqlite3_reset(s->st);
+    sqlite3_clear_bindings(s->st);
+    s->busy = false;
+    if (!s->cached)
+        stmt_free(s);
+}
+
+static int sq_begin(db_conn *c, bool write)
+{
+    return sq_exec_script(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static bool sq_col_null(db_stmt *s, int col)
+{
+    return sqlite3_column_type(((struct sq_stmt *)s)->st, col) == SQLITE_NULL;
+}
+static int64_t sq_col_i64(db_stmt *s, int col)
+{
+    return sqlite3_column_int64(((struct sq_stmt *)s)->st, col);
+}
+static double sq_col_double(db_stmt *s, int col)
+{
+    return sqlite3_column_double(((struct sq_stmt *)s)->st, col);
+}
+static const char *sq_col_text(db_stmt *s, int col)
+{
+    return (const char *)sqlite3_column_text(((struct sq_stmt *)s)->st, col);
+}
+static size_t sq_col_len(db_stmt *s, int col)
+{
+    return (size_t)sqlite3_column_bytes(((struct sq_stmt *)s)->st, col);
+}
+static int sq_col_count(db_stmt *s)
+{
+    return sqlite3_column_count(((struct sq_stmt *)s)->st);
+}
+static const char *sq_errmsg(db_conn *c)
+{
+    return sqlite3_errmsg(((struct sq_conn *)c)->h);
+}
+
+static bool sq_column_exists(db_conn *c, const char *table, const char *column)
+{
+    return sqlite3_table_column_metadata(((struct sq_conn *)c)->h, NULL, table, column, NULL, NULL,
+                                         NULL, NULL, NULL) == SQLITE_OK;
+}
+
+const struct db_ops db_sqlite_ops = {
+    .name = "sqlite",
+    .type = sq_type,
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .query = sq_query,
+    .step = sq_step,
+    .done = sq_done,
+    .begin = sq_begin,
+    .col_null = sq_col_null,
+    .col_i64 = sq_col_i64,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_len = sq_col_len,
+    .col_count = sq_col_count,
+    .exec_script = sq_exec_script,
+    .errmsg = sq_errmsg,
+    .column_exists = sq_column_exists,
+};

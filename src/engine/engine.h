@@ -1,0 +1,71 @@
+/* The generic engine: CRUD, lists, rendering and validation driven by resource declarations. */
+#ifndef MOCOD_ENGINE_H
+#define MOCOD_ENGINE_H
+
+#include "engine/resource.h"
+
+#define LQ_MAX_PARAMS 96
+
+/* A list's WHERE clause under construction; fragments use the row alias `t`. */
+struct list_query {
+    struct req *r;
+    const struct resource *res;
+    strbuf where;
+    db_param params[LQ_MAX_PARAMS];
+    int nparams;
+    bool empty; /* a filter can never match (unknown custom field): answer an empty page */
+};
+
+void lq_where(struct list_query *q, const char *sql);
+void lq_param(struct list_query *q, db_param p);
+
+/* One parsed input value per declared field. */
+struct value {
+    bool set;
+    bool null;
+    int64_t i;
+    double d;
+    const char *s;
+    json_t *j; /* FT_STRLIST, FT_TAGS, FT_CUSTOM: the JSON given */
+};
+
+struct record {
+    const struct resource *res;
+    struct value *v; /* indexed like res->fields */
+    bool creating;
+};
+
+struct value *record_value(struct record *rec, const char *field);
+
+/* Builds SELECT heads and checks declarations; call once at start-up. */
+int engine_init(void);
+/* Creates tables, columns and indexes that the declarations need and the database lacks. */
+int engine_sync_schema(db *d, db_conn *c);
+
+int engine_list(struct req *r, const struct resource *res);
+int engine_get(struct req *r, const struct resource *res, int64_t id);
+int engine_create(struct req *r, const struct resource *res);
+int engine_update(struct req *r, const struct resource *res, int64_t id);
+int engine_delete(struct req *r, const struct resource *res, int64_t id);
+/* Appends the JSON of one entity to out; 404 error when it does not exist in the account. */
+int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
+/* True when the row exists in the caller's account. */
+bool engine_exists(struct req *r, const struct resource *res, int64_t id);
+/* Touches updated_at of a row (after changes to its tags or custom fields). */
+int engine_touch(struct req *r, const struct resource *res, int64_t id);
+
+/* Tags (engine/tags.c). */
+int tags_replace(struct req *r, const char *context, int64_t entity_id, json_t *names,
+                 bool add_only);
+int tags_remove(struct req *r, const char *context, int64_t entity_id, json_t *names);
+int tags_render_names(struct req *r, const char *context, int64_t entity_id, strbuf *out);
+const char *tags_check_names(json_t *names);
+
+/* Custom fields (engine/custom.c). */
+int custom_validate(struct req *r, const char *entity, json_t *given);
+int custom_write(struct req *r, const char *entity, int64_t entity_id, json_t *given, bool merge);
+int custom_filter(struct list_query *q, const char *entity);
+bool custom_entity_valid(const char *entity);
+extern const char *const custom_entities[];
+
+#endif

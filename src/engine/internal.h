@@ -1,0 +1,28 @@
+/* Engine internals shared by its files; resources never include this. */
+#ifndef MOCOD_ENGINE_INTERNAL_H
+#define MOCOD_ENGINE_INTERNAL_H
+
+#include "engine/engine.h"
+
+struct field_rt {
+    int col;                  /* first SELECT column of the field, -1 when not selected */
+    const struct field **sub; /* FT_REF / FT_HAS_MANY: the target's rendered fields */
+    int nsub;
+    char *batch_head; /* FT_HAS_MANY: SELECT ... IN ( */
+    char *batch_tail; /* FT_HAS_MANY: the child's owner column */
+};
+
+struct res_rt {
+    const struct resource *res;
+    char *head; /* SELECT t.id, t.created_at, t.updated_at, ... FROM table t LEFT JOIN ... */
+    struct field_rt *f;
+    int nfields;
+};
+
+const struct res_rt *rt_of(const struct resource *res);
+const char *field_column(const struct field *f);
+bool field_stored(const struct field *f);
+bool field_rendered(const struct field *f);
+void render_column(strbuf *o, const struct field *f, db_stmt *s, int col);
+
+#endif

@@ -1,0 +1,102 @@
+#include "engine/request.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void req_add_header(struct req *r, const char *key, const char *value)
+{
+    if (r->nheaders == r->cap_headers) {
+        int cap = r->cap_headers ? r->cap_headers * 2 : 8;
+        r->headers = arena_realloc(r->arena, r->headers, sizeof(struct kv) * (size_t)r->cap_headers,
+                                   sizeof(struct kv) * (size_t)cap);
+        r->cap_headers = cap;
+    }
+    r->headers[r->nheaders].key = key;
+    r->headers[r->nheaders].value = value;
+    r->nheaders++;
+}
+
+const char *req_query(const struct req *r, const char *key)
+{
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->query[i].key, key) == 0)
+            return r->query[i].value;
+    return NULL;
+}
+
+static char *vformat(arena *a, const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return arena_strdup(a, fmt);
+    char *p = arena_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+int req_fail(struct req *r, int status, const char *field, const char *fmt, ...)
+{
+    if (r->err_message) /* keep the first error: it is the cause */
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    r->err_message = vformat(r->arena, fmt, ap);
+    va_end(ap);
+    r->status = status;
+    r->err_field = field;
+    return -1;
+}
+
+void req_field_error(struct req *r, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *problem = vformat(r->arena, fmt, ap);
+    va_end(ap);
+    if (!r->err_fields)
+        r->err_fields = json_object();
+    json_t *list = json_object_get(r->err_fields, field);
+    if (!list) {
+        list = json_array();
+        json_object_set_new(r->err_fields, field, list);
+    }
+    json_array_append_new(list, json_string(problem));
+    if (!r->err_message) {
+        r->err_message = arena_printf(r->arena, "%s %s", field, problem);
+        r->err_field = field;
+        r->status = 422;
+    }
+}
+
+int req_perm(const struct req *r, enum perm_area area)
+{
+    if (area == AREA_ANY || area >= AREA_COUNT)
+        return r->key_kind == KEY_ACCOUNT_READ ? PERM_READ : PERM_FULL;
+    return r->perm[area];
+}
+
+int req_require_write(struct req *r, enum perm_area area)
+{
+    if (r->key_kind == KEY_ACCOUNT_READ)
+        return req_fail(r, 403, NULL, "this API key has read-only access");
+    if (req_perm(r, area) < PERM_FULL)
+        return req_fail(r, 403, NULL, "your role lacks the permission to change %s",
+                        area == AREA_ANY ? "this" : perm_area_names[area]);
+    return 0;
+}
+
+int req_require_read(struct req *r, enum perm_area area)
+{
+    if (area != AREA_ANY && req_perm(r, area) < PERM_READ)
+        return req_fail(r, 403, NULL, "your role lacks the permission to read %s",
+                        perm_area_names[area]);
+    return 0;
+}
+
+bool req_is_staff(const struct req *r)
+{
+    return r->admin || r->perm[AREA_PEOPLE] >= PERM_FULL;
+}

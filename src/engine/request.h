@@ -1,0 +1,122 @@
+/*
+ * A request as handlers see it: no HTTP library types, only what the API needs. The server fills
+ * the input part, the dispatcher the account/auth part, and handlers write the response part.
+ * Everything hangs off the request's arena and is freed when the request completes.
+ */
+#ifndef MOCOD_REQUEST_H
+#define MOCOD_REQUEST_H
+
+#include "db/db.h"
+#include "util/arena.h"
+#include "util/strbuf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kv {
+    const char *key;
+    const char *value;
+};
+
+/* Permission areas of a user role, as MOCO's role JSON names them. */
+enum perm_area {
+    AREA_REPORT,
+    AREA_COMPANIES,
+    AREA_CONTACTS,
+    AREA_PEOPLE,
+    AREA_PURCHASES,
+    AREA_SETTINGS,
+    AREA_SALES,
+    AREA_PROJECTS,
+    AREA_CALENDAR,
+    AREA_TIME_TRACKING,
+    AREA_INVOICING,
+    AREA_COUNT,
+    AREA_ANY = -1 /* no particular area: any authenticated caller */
+};
+enum perm_level { PERM_NONE = 0, PERM_READ = 1, PERM_FULL = 2 };
+extern const char *const perm_area_names[AREA_COUNT];
+
+enum key_kind { KEY_USER, KEY_ACCOUNT_READ, KEY_ACCOUNT_FULL };
+
+struct account_settings {
+    int rate_limit_requests; /* 0: the server default */
+    int rate_limit_seconds;
+    bool custom_properties_merge; /* newer docs: merge instead of the seed's replace */
+};
+
+/* Settings of the running server (flags and environment), fixed after start-up. */
+struct server_config {
+    const char *db_url;
+    const char *listen;
+    const char *base_domain;   /* accounts are <subdomain>.<base_domain> */
+    const char *public_scheme; /* for absolute links: "http" unless behind TLS */
+    int rate_requests;         /* default limit per key; 0 = off */
+    int rate_seconds;
+    int threads;
+    bool webhook_allow_private;
+};
+
+struct req {
+    arena *arena;
+    const struct server_config *cfg;
+    /* input */
+    const char *method;
+    const char *path;     /* path below /api/v1, without .json, e.g. "/users/12" */
+    const char *raw_path; /* as requested, e.g. "/api/v1/users.json" */
+    const char *host;
+    const char *content_type;
+    const char *authorization;
+    const char *impersonate;
+    struct kv *query;
+    int nquery;
+    const char *body_raw;
+    size_t body_len;
+    json_t *body;    /* parsed JSON object body, NULL when none; owned by the request */
+    json_t *scratch; /* JSON values made while handling, freed with the request */
+    /* who is asking */
+    db_conn *db;
+    int64_t account_id;
+    const char *account_subdomain;
+    struct account_settings settings;
+    enum key_kind key_kind;
+    int64_t key_id;
+    int64_t key_user_id; /* owner of a user key, 0 for account keys */
+    int64_t user_id;     /* acting user: key owner or the impersonated user; 0 if none */
+    bool admin;
+    unsigned char perm[AREA_COUNT];
+    /* route captures */
+    int64_t ids[4];
+    int nids;
+    const char *words[2];
+    int nwords;
+    /* response */
+    int status;
+    strbuf out;
+    struct kv *headers;
+    int nheaders;
+    int cap_headers;
+    /* the first error */
+    const char *err_field;
+    const char *err_message;
+    json_t *err_fields; /* {field: [problems]} for 422 */
+};
+
+void req_add_header(struct req *r, const char *key, const char *value);
+const char *req_query(const struct req *r, const char *key);
+/* Records an error and returns -1; the server renders it as {"message": ..., "errors": ...}. */
+int req_fail(struct req *r, int status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Adds a validation problem of one input field (422). */
+void req_field_error(struct req *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Level of the acting identity in a permission area. */
+int req_perm(const struct req *r, enum perm_area area);
+/* 403 unless the caller may write in the area (read-only keys may never write). */
+int req_require_write(struct req *r, enum perm_area area);
+int req_require_read(struct req *r, enum perm_area area);
+/* "Staff" permission: may manage people and impersonate. */
+bool req_is_staff(const struct req *r);
+
+#endif

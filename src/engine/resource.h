@@ -1,0 +1,137 @@
+/*
+ * Resource declarations: each API resource is declared once, as data, and the engine derives
+ * routing, input validation, SQL (DDL, SELECT, INSERT, UPDATE, DELETE), filters, sort_by, JSON
+ * rendering, tags and custom fields from it.
+ *
+ * How to add a resource:
+ *   1. Write src/resources/NAME.c with a `static const struct field NAME_fields[]` (terminated by
+ *      `{0}`) and a `const struct resource res_NAME` using it. Output keys appear in the order of
+ *      the fields; `id` comes first and `created_at`/`updated_at` last, without being declared.
+ *   2. Put only the rules that are the resource's own into hooks (before_save, before_delete,
+ *      list_filter) or actions; shared behaviour belongs in the engine behind a flag.
+ *   3. Add `&res_NAME` to the registry in src/resources/registry.c. The table and its indexes are
+ *      created (and new columns added) by `mocod migrate` and at every start from the declaration.
+ *   4. Write its API tests in tests/api/test_NAME.c.
+ */
+#ifndef MOCOD_RESOURCE_H
+#define MOCOD_RESOURCE_H
+
+#include "engine/request.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum field_type {
+    FT_TEXT,      /* JSON string */
+    FT_INT,       /* JSON integer */
+    FT_DECIMAL,   /* JSON number, stored as REAL */
+    FT_BOOL,      /* JSON boolean, stored 0/1 */
+    FT_DATE,      /* "YYYY-MM-DD" */
+    FT_TIMESTAMP, /* "YYYY-MM-DDTHH:MM:SSZ" */
+    FT_ENUM,      /* JSON string, one of .options */
+    FT_STRLIST,   /* JSON array of strings, stored as JSON text */
+    FT_REF,       /* in: <input> (default NAME_id) integer id; out: {id, ...ref_fields} or null */
+    FT_HAS_MANY,  /* out only: array of child rows whose .fk column points here */
+    FT_TAGS,      /* in/out: array of tag names (taggings with context = resource target) */
+    FT_CUSTOM,    /* in/out: custom_properties object */
+    FT_EXPR,      /* out only: SQL expression over the row alias `t` */
+    FT_PASSWORD,  /* in only: hashed with Argon2id into .column */
+    FT_UUID,      /* generated on create, never written by clients */
+};
+
+enum field_flags {
+    F_REQUIRED = 1u << 0,   /* must be present (non-null) on create */
+    F_READONLY = 1u << 1,   /* rendered, never accepted as input */
+    F_WRITEONLY = 1u << 2,  /* accepted, never rendered */
+    F_CREATEONLY = 1u << 3, /* accepted on create, ignored on update */
+    F_FILTER = 1u << 4,     /* ?name=value exact-match filter on lists */
+    F_SORT = 1u << 5,       /* allowed in sort_by */
+    F_UNIQUE = 1u << 6,     /* unique within the account (422 "has already been taken") */
+    F_RESTRICT = 1u << 7,   /* FT_REF: the referenced row cannot be deleted while referenced */
+    F_INTERNAL = 1u << 8,   /* stored only: neither input nor output */
+    F_NOCASE = 1u << 9,     /* FT_TEXT filter/unique comparisons ignore case */
+    F_INDEX = 1u << 10,     /* (account_id, column) index */
+};
+
+struct field {
+    const char *name; /* JSON key in responses */
+    enum field_type type;
+    unsigned flags;
+    const char *column;         /* default: name (FT_REF: NAME_id) */
+    const char *input;          /* JSON key in requests; default: name (FT_REF: NAME_id) */
+    const char *def;            /* default on create, as JSON text ("true", "\"#CCCCCC\"", "0") */
+    const char *const *options; /* FT_ENUM values, NULL-terminated */
+    const struct resource *ref; /* FT_REF target, FT_HAS_MANY child */
+    const char *ref_fields; /* FT_REF/FT_HAS_MANY: comma list of the target's fields to render */
+    const char *fk;         /* FT_HAS_MANY: child's column that holds our id */
+    const char *sql;        /* FT_EXPR: expression over alias t */
+    const char *group;      /* render inside a nested object of this name */
+    int maxlen;             /* FT_TEXT: at most this many bytes (default 10000) */
+    /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
+     */
+    const char *(*check)(const char *value);
+};
+
+struct record;
+
+struct action {
+    const char *method;
+    const char *name; /* path segment after /{id} (or after the collection) */
+    int (*fn)(struct req *r, const struct resource *res, int64_t id);
+    unsigned flags;
+};
+enum action_flags { A_COLLECTION = 1u << 0, A_WRITE = 1u << 1 };
+
+enum resource_flags {
+    R_NO_LIST = 1u << 0,
+    R_NO_GET = 1u << 1,
+    R_NO_CREATE = 1u << 2,
+    R_NO_UPDATE = 1u << 3,
+    R_NO_DELETE = 1u << 4,
+    R_READONLY = R_NO_CREATE | R_NO_UPDATE | R_NO_DELETE,
+    R_SINGLETON = 1u << 5, /* GET /path answers the acting user's row (profile) */
+    R_VIEW = 1u << 6,      /* another resource owns the table: no DDL from this declaration */
+};
+
+struct list_query; /* engine/query.h */
+
+struct resource {
+    const char *name; /* "users" */
+    const char *path; /* below /api/v1: "users", "users/roles", "account/custom_properties" */
+    const char *table;
+    const char *target; /* "User": webhook target, tag context, custom-field entity */
+    const struct field *fields;
+    const struct action *actions;
+    unsigned flags;
+    enum perm_area write_area; /* AREA_ANY: any caller that may write at all */
+    enum perm_area read_area;
+    const char *indexes; /* extra indexes after account_id: "active,id;email" */
+    /* Own list filters (query parameters beyond the declared and global ones). */
+    int (*list_filter)(struct req *r, struct list_query *q);
+    /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction. */
+    int (*before_save)(struct req *r, struct record *rec, int64_t id);
+    /* Own rules before a delete; runs inside the transaction. */
+    int (*before_delete)(struct req *r, int64_t id);
+    /* Deletes with a request body or query (tags' merge_tag_id) after the row checks. */
+    int (*after_delete)(struct req *r, int64_t id);
+};
+
+/* Custom routes that are not CRUD on a resource (session, taggings). */
+struct route_decl {
+    const char *method;
+    const char *pattern; /* "session", "taggings/{w}/{id}" ({w}: a word, {id}: an integer) */
+    int (*fn)(struct req *r);
+    unsigned flags;
+};
+enum route_flags { ROUTE_NO_AUTH = 1u << 0, ROUTE_WRITE = 1u << 1 };
+
+/* The registry of every resource and custom route (src/resources/registry.c). */
+extern const struct resource *const all_resources[];
+extern const struct route_decl *const all_routes[];
+
+const struct resource *resource_by_target(const char *target);
+const struct field *resource_field(const struct resource *res, const char *name);
+const struct field *resource_field_of_type(const struct resource *res, enum field_type type);
+
+#endif

@@ -1,0 +1,512 @@
+/* Writing side of the engine: input validation, create, update, delete. */
+#include "auth/auth.h"
+#include "engine/internal.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_MAXLEN 10000
+
+struct value *record_value(struct record *rec, const char *field)
+{
+    int i = 0;
+    for (const struct field *f = rec->res->fields; f->name; f++, i++)
+        if (strcmp(f->name, field) == 0)
+            return &rec->v[i];
+    return NULL;
+}
+
+static const char *input_key(const struct field *f)
+{
+    if (f->input)
+        return f->input;
+    return f->type == FT_REF ? field_column(f) : f->name;
+}
+
+static bool accepts_input(const struct field *f)
+{
+    if (f->flags & (F_READONLY | F_INTERNAL))
+        return false;
+    return f->type != FT_HAS_MANY && f->type != FT_EXPR && f->type != FT_UUID;
+}
+
+static int parse_int(json_t *j, int64_t *out)
+{
+    if (json_is_integer(j)) {
+        *out = json_integer_value(j);
+        return 0;
+    }
+    if (json_is_string(j)) { /* forms and some clients send numbers as strings */
+        const char *s = json_string_value(j);
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (*s && !*end) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_bool(json_t *j, bool *out)
+{
+    if (json_is_boolean(j)) {
+        *out = json_is_true(j);
+        return 0;
+    }
+    if (json_is_integer(j) && (json_integer_value(j) == 0 || json_integer_value(j) == 1)) {
+        *out = json_integer_value(j) == 1;
+        return 0;
+    }
+    if (json_is_string(j)) {
+        const char *s = json_string_value(j);
+        if (!strcasecmp(s, "true") || !strcmp(s, "1")) {
+            *out = true;
+            return 0;
+        }
+        if (!strcasecmp(s, "false") || !strcmp(s, "0")) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static bool strlist_valid(json_t *j)
+{
+    if (!json_is_array(j))
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(j, i, e) if (!json_is_string(e)) return false;
+    return true;
+}
+
+/* Converts one JSON value to the field's type; returns the problem or NULL. */
+static const char *convert(struct req *r, const struct field *f, json_t *j, struct value *v)
+{
+    v->set = true;
+    if (json_is_null(j)) {
+        if (f->flags & F_REQUIRED)
+            return "can't be blank";
+        v->null = true; /* tags and custom fields: null clears them */
+        return NULL;
+    }
+    switch (f->type) {
+    case FT_TEXT:
+    case FT_ENUM:
+    case FT_DATE:
+    case FT_TIMESTAMP:
+    case FT_PASSWORD: {
+        if (!json_is_string(j))
+            return "must be a string";
+        const char *s = json_string_value(j);
+        size_t len = json_string_length(j);
+        if (strlen(s) != len)
+            return "must not contain NUL characters";
+        int maxlen = f->maxlen ? f->maxlen : DEFAULT_MAXLEN;
+        if (len > (size_t)maxlen)
+            return arena_printf(r->arena, "is too long (maximum is %d characters)", maxlen);
+        if ((f->flags & F_REQUIRED) && len == 0 && f->type != FT_PASSWORD)
+            return "can't be blank";
+        if (f->type == FT_ENUM) {
+            bool ok = false;
+            for (const char *const *o = f->options; *o; o++)
+                ok = ok || strcmp(*o, s) == 0;
+            if (!ok) {
+                strbuf opts;
+                sb_init(&opts, r->arena, 64);
+                for (const char *const *o = f->options; *o; o++)
+                    sb_addf(&opts, "%s%s", o == f->options ? "" : ", ", *o);
+                return arena_printf(r->arena, "is not included in the list (%s)", opts.buf);
+            }
+        }
+        if (f->type == FT_DATE && len && !date_valid(s))
+            return "must be a date (YYYY-MM-DD)";
+        if (f->type == FT_TIMESTAMP && len) {
+            time_t t;
+            if (!time_parse_iso(s, &t))
+                return "must be an ISO 8601 timestamp";
+            char *iso = arena_alloc(r->arena, TIMESTAMP_LEN + 1);
+            time_format_iso(t, iso);
+            s = iso;
+        }
+        if (f->type == FT_PASSWORD) {
+            if (len < 8)
+                return "is too short (minimum is 8 characters)";
+            char *hash = arena_alloc(r->arena, AUTH_PASSWORD_HASH_LEN);
+            if (auth_password_hash(s, hash))
+                return "could not be hashed";
+            s = hash;
+        }
+        if (f->check && len) {
+            const char *problem = f->check(s);
+            if (problem)
+                return problem;
+        }
+        if (len == 0 && (f->type == FT_DATE || f->type == FT_TIMESTAMP))
+            v->null = true;
+        v->s = s;
+        return NULL;
+    }
+    case FT_INT:
+    case FT_REF:
+        if (parse_int(j, &v->i))
+            return "must be an integer";
+        return NULL;
+    case FT_DECIMAL:
+        if (!json_is_number(j))
+            return "must be a number";
+        v->d = json_number_value(j);
+        return NULL;
+    case FT_BOOL: {
+        bool b;
+        if (parse_bool(j, &b))
+            return "must be true or false";
+        v->i = b;
+        return NULL;
+    }
+    case FT_STRLIST:
+        if (!strlist_valid(j))
+            return "must be an array of strings";
+        v->j = j;
+        v->s = json_dumps(j, JSON_COMPACT);
+        if (v->s) {
+            char *copy = arena_strdup(r->arena, v->s);
+            free((char *)v->s);
+            v->s = copy;
+        }
+        return NULL;
+    case FT_TAGS: {
+        const char *problem = tags_check_names(j);
+        if (problem)
+            return problem;
+        v->j = j;
+        return NULL;
+    }
+    case FT_CUSTOM:
+        if (!json_is_object(j))
+            return "must be an object";
+        v->j = j;
+        return NULL;
+    default:
+        return "cannot be written";
+    }
+}
+
+static int parse_record(struct req *r, const struct resource *res, bool creating,
+                        struct record *rec)
+{
+    int n = rt_of(res)->nfields;
+    rec->res = res;
+    rec->creating = creating;
+    rec->v = arena_calloc(r->arena, (size_t)n, sizeof(struct value));
+    if (!r->scratch)
+        r->scratch = json_object(); /* keeps parsed defaults alive until the request ends */
+    int i = 0;
+    for (const struct field *f = res->fields; f->name; f++, i++) {
+        if (!accepts_input(f))
+            continue;
+        if (!creating && (f->flags & F_CREATEONLY))
+            continue;
+        const char *key = input_key(f);
+        json_t *j = json_object_get(r->body, key);
+        if (!j && creating && f->def) {
+            j = json_loads(f->def, JSON_DECODE_ANY, NULL);
+            json_object_set_new(r->scratch, key, j);
+        }
+        if (!j) {
+            if (creating && (f->flags & F_REQUIRED))
+                req_field_error(r, key, "can't be blank");
+            continue;
+        }
+        const char *problem = convert(r, f, j, &rec->v[i]);
+        if (problem)
+            req_field_error(r, key, "%s", problem);
+    }
+    return r->err_fields ? -1 : 0;
+}
+
+/* Checks references (same account) and uniqueness, inside the write transaction. */
+static int check_record(struct req *r, struct record *rec, int64_t id)
+{
+    const struct resource *res = rec->res;
+    int i = 0;
+    for (const struct field *f = res->fields; f->name; f++, i++) {
+        struct value *v = &rec->v[i];
+        if (!v->set || v->null)
+            continue;
+        if (f->type == FT_REF && !engine_exists(r, f->ref, v->i))
+            req_field_error(r, input_key(f), "does not exist");
+        if ((f->flags & F_UNIQUE) && v->s) {
+            const char *cmp = (f->flags & F_NOCASE) ? "lower(%s) = lower(?)" : "%s = ?";
+            char *cond = arena_printf(r->arena, cmp, field_column(f));
+            char *sql =
+                arena_printf(r->arena, "SELECT 1 FROM %s WHERE account_id = ? AND %s AND id <> ?",
+                             res->table, cond);
+            db_param p[3] = {dbp_int(r->account_id), dbp_text(v->s), dbp_int(id)};
+            int64_t taken = 0;
+            if (db_query_i64(r->db, sql, p, 3, 0, &taken) != DB_OK)
+                return req_fail(r, 500, NULL, "database error");
+            if (taken)
+                req_field_error(r, input_key(f), "has already been taken");
+        }
+        if (f->type == FT_CUSTOM && v->j && custom_validate(r, res->target, v->j))
+            return -1;
+    }
+    return r->err_fields ? -1 : 0;
+}
+
+static db_param value_param(const struct field *f, const struct value *v)
+{
+    if (v->null)
+        return dbp_null();
+    switch (f->type) {
+    case FT_INT:
+    case FT_REF:
+    case FT_BOOL:
+        return dbp_int(v->i);
+    case FT_DECIMAL:
+        return dbp_double(v->d);
+    default:
+        return dbp_text(v->s);
+    }
+}
+
+/* Writes tags and custom fields given in the record. */
+static int write_attachments(struct req *r, struct record *rec, int64_t id)
+{
+    int i = 0;
+    for (const struct field *f = rec->res->fields; f->name; f++, i++) {
+        struct value *v = &rec->v[i];
+        if (!v->set)
+            continue;
+        if (f->type == FT_TAGS) {
+            json_t *empty = json_array();
+            int rc = tags_replace(r, rec->res->target, id, v->j ? v->j : empty, false);
+            json_decref(empty);
+            if (rc)
+                return -1;
+        } else if (f->type == FT_CUSTOM) {
+            json_t *empty = json_object();
+            int rc = custom_write(r, rec->res->target, id, v->j ? v->j : empty,
+                                  !rec->creating && r->settings.custom_properties_merge);
+            json_decref(empty);
+            if (rc)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int require_object_body(struct req *r)
+{
+    if (!r->body || !json_is_object(r->body))
+        return req_fail(r, 400, NULL, "the request body must be a JSON object");
+    return 0;
+}
+
+int engine_create(struct req *r, const struct resource *res)
+{
+    struct record rec;
+    if (req_require_write(r, res->write_area) || require_object_body(r) ||
+        parse_record(r, res, true, &rec))
+        return -1;
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    int64_t id = 0;
+    if (check_record(r, &rec, 0) || (res->before_save && res->before_save(r, &rec, 0)))
+        goto fail;
+
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    strbuf cols, vals;
+    sb_init(&cols, r->arena, 256);
+    sb_init(&vals, r->arena, 64);
+    int n = rt_of(res)->nfields;
+    db_param *p = arena_calloc(r->arena, (size_t)n + 3, sizeof(db_param));
+    int np = 0;
+    p[np++] = dbp_int(r->account_id);
+    p[np++] = dbp_text(now);
+    p[np++] = dbp_text(now);
+    sb_adds(&cols, "account_id, created_at, updated_at");
+    sb_adds(&vals, "?, ?, ?");
+    int i = 0;
+    for (const struct field *f = res->fields; f->name; f++, i++) {
+        if (!field_stored(f))
+            continue;
+        if (f->type == FT_UUID) {
+            char *uuid = arena_alloc(r->arena, 37);
+            auth_random_uuid(uuid);
+            p[np++] = dbp_text(uuid);
+        } else if (rec.v[i].set) {
+            p[np++] = value_param(f, &rec.v[i]);
+        } else {
+            continue;
+        }
+        sb_addf(&cols, ", %s", field_column(f));
+        sb_adds(&vals, ", ?");
+    }
+    char *sql = arena_printf(r->arena, "INSERT INTO %s (%s) VALUES (%s) RETURNING id", res->table,
+                             cols.buf, vals.buf);
+    if (db_query_i64(r->db, sql, p, np, 0, &id) != DB_OK || id == 0) {
+        req_fail(r, 500, NULL, "database error");
+        goto fail;
+    }
+    if (write_attachments(r, &rec, id))
+        goto fail;
+    if (db_commit(r->db) != DB_OK) {
+        req_fail(r, 500, NULL, "could not commit");
+        goto fail;
+    }
+    if (engine_render_entity(r, res, id, &r->out))
+        return -1;
+    r->status = 200;
+    return 0;
+fail:
+    db_rollback(r->db);
+    return -1;
+}
+
+int engine_touch(struct req *r, const struct resource *res, int64_t id)
+{
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    char *sql = arena_printf(
+        r->arena, "UPDATE %s SET updated_at = ? WHERE id = ? AND account_id = ?", res->table);
+    db_param p[3] = {dbp_text(now), dbp_int(id), dbp_int(r->account_id)};
+    return db_exec(r->db, sql, p, 3) == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
+}
+
+int engine_update(struct req *r, const struct resource *res, int64_t id)
+{
+    struct record rec;
+    if (req_require_write(r, res->write_area) || require_object_body(r))
+        return -1;
+    if (!engine_exists(r, res, id))
+        return req_fail(r, 404, NULL, "%s not found", res->target);
+    if (parse_record(r, res, false, &rec))
+        return -1;
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    if (!engine_exists(r, res, id)) { /* deleted meanwhile */
+        req_fail(r, 404, NULL, "%s not found", res->target);
+        goto fail;
+    }
+    if (check_record(r, &rec, id) || (res->before_save && res->before_save(r, &rec, id)))
+        goto fail;
+
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    strbuf set;
+    sb_init(&set, r->arena, 256);
+    int n = rt_of(res)->nfields;
+    db_param *p = arena_calloc(r->arena, (size_t)n + 3, sizeof(db_param));
+    int np = 0;
+    p[np++] = dbp_text(now);
+    sb_adds(&set, "updated_at = ?");
+    int i = 0;
+    for (const struct field *f = res->fields; f->name; f++, i++) {
+        if (!field_stored(f) || !rec.v[i].set)
+            continue;
+        sb_addf(&set, ", %s = ?", field_column(f));
+        p[np++] = value_param(f, &rec.v[i]);
+    }
+    p[np++] = dbp_int(id);
+    p[np++] = dbp_int(r->account_id);
+    char *sql = arena_printf(r->arena, "UPDATE %s SET %s WHERE id = ? AND account_id = ?",
+                             res->table, set.buf);
+    if (db_exec(r->db, sql, p, np) != DB_DONE) {
+        req_fail(r, 500, NULL, "database error");
+        goto fail;
+    }
+    if (write_attachments(r, &rec, id))
+        goto fail;
+    if (db_commit(r->db) != DB_OK) {
+        req_fail(r, 500, NULL, "could not commit");
+        goto fail;
+    }
+    if (engine_render_entity(r, res, id, &r->out))
+        return -1;
+    r->status = 200;
+    return 0;
+fail:
+    db_rollback(r->db);
+    return -1;
+}
+
+/* Rows of other resources that point at this one: refused (F_RESTRICT) or set to null. */
+static int handle_references(struct req *r, const struct resource *res, int64_t id)
+{
+    for (int k = 0; all_resources[k]; k++) {
+        const struct resource *other = all_resources[k];
+        if (other->flags & R_VIEW)
+            continue;
+        for (const struct field *f = other->fields; f->name; f++) {
+            if (f->type != FT_REF || f->ref != res)
+                continue;
+            db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+            if (f->flags & F_RESTRICT) {
+                char *sql = arena_printf(r->arena,
+                                         "SELECT COUNT(*) FROM %s WHERE account_id = ? AND %s = ?",
+                                         other->table, field_column(f));
+                int64_t used = 0;
+                if (db_query_i64(r->db, sql, p, 2, 0, &used) != DB_OK)
+                    return req_fail(r, 500, NULL, "database error");
+                if (used)
+                    return req_fail(r, 422, NULL, "%s cannot be deleted: %lld %s still refer to it",
+                                    res->target, (long long)used, other->name);
+            } else {
+                char *sql = arena_printf(r->arena,
+                                         "UPDATE %s SET %s = NULL WHERE account_id = ? AND %s = ?",
+                                         other->table, field_column(f), field_column(f));
+                if (db_exec(r->db, sql, p, 2) != DB_DONE)
+                    return req_fail(r, 500, NULL, "database error");
+            }
+        }
+    }
+    return 0;
+}
+
+int engine_delete(struct req *r, const struct resource *res, int64_t id)
+{
+    if (req_require_write(r, res->write_area))
+        return -1;
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    if (!engine_exists(r, res, id)) {
+        req_fail(r, 404, NULL, "%s not found", res->target);
+        goto fail;
+    }
+    if ((res->before_delete && res->before_delete(r, id)) || handle_references(r, res, id))
+        goto fail;
+    db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_int(id)};
+    if (resource_field_of_type(res, FT_TAGS) &&
+        db_exec(r->db, "DELETE FROM taggings WHERE account_id = ? AND entity = ? AND entity_id = ?",
+                p, 3) != DB_DONE)
+        goto dberr;
+    if (resource_field_of_type(res, FT_CUSTOM) &&
+        db_exec(r->db,
+                "DELETE FROM custom_values WHERE account_id = ? AND entity = ? AND entity_id = ?",
+                p, 3) != DB_DONE)
+        goto dberr;
+    char *sql =
+        arena_printf(r->arena, "DELETE FROM %s WHERE account_id = ? AND id = ?", res->table);
+    db_param q[2] = {dbp_int(r->account_id), dbp_int(id)};
+    if (db_exec(r->db, sql, q, 2) != DB_DONE)
+        goto dberr;
+    if (db_commit(r->db) != DB_OK) {
+        req_fail(r, 500, NULL, "could not commit");
+        goto fail;
+    }
+    r->status = 204;
+    return 0;
+dberr:
+    req_fail(r, 500, NULL, "database error");
+fail:
+    db_rollback(r->db);
+    return -1;
+}

@@ -1,0 +1,374 @@
+/* mocod: verbs, flags and their environment twins. */
+#include "auth/auth.h"
+#include "db/migrate.h"
+#include "engine/engine.h"
+#include "resources/resources.h"
+#include "server/http.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct option_decl {
+    const char *flag;
+    const char *env;
+    const char *arg;
+    const char *help;
+    const char *def;
+};
+
+enum opt_id {
+    O_DB,
+    O_LISTEN,
+    O_BASE_DOMAIN,
+    O_RATE_LIMIT,
+    O_THREADS,
+    O_ACCOUNT,
+    O_EMAIL,
+    O_PASSWORD,
+    O_FIRSTNAME,
+    O_LASTNAME,
+    O_ACCESS,
+    O_PUBLIC_SCHEME,
+    O_CUSTOM_PROPS,
+    O_SYNC,
+    O_COUNT
+};
+
+static const struct option_decl options[O_COUNT] = {
+    [O_DB] = {"--db", "MOCOD_DB", "PATH", "SQLite database file", NULL},
+    [O_LISTEN] = {"--listen", "MOCOD_LISTEN", "HOST:PORT", "address to serve on", "127.0.0.1:8080"},
+    [O_BASE_DOMAIN] = {"--base-domain", "MOCOD_BASE_DOMAIN", "DOMAIN",
+                       "accounts answer at <account>.DOMAIN (else the API key names it)", NULL},
+    [O_RATE_LIMIT] = {"--rate-limit", "MOCOD_RATE_LIMIT", "N/SECONDS|off",
+                      "default requests per key and window; an account setting overrides", "15/15"},
+    [O_THREADS] = {"--threads", "MOCOD_THREADS", "N", "HTTP worker threads", NULL},
+    [O_ACCOUNT] = {"--account", "MOCOD_ACCOUNT", "SUBDOMAIN", "the account (tenant)", NULL},
+    [O_EMAIL] = {"--email", "MOCOD_EMAIL", "EMAIL", "the administrator's email", NULL},
+    [O_PASSWORD] = {"--password", "MOCOD_PASSWORD", "PASSWORD", "the administrator's password",
+                    NULL},
+    [O_FIRSTNAME] = {"--firstname", "MOCOD_FIRSTNAME", "NAME", "the administrator's first name",
+                     "Admin"},
+    [O_LASTNAME] = {"--lastname", "MOCOD_LASTNAME", "NAME", "the administrator's last name",
+                    "Istrator"},
+    [O_ACCESS] = {"--access", "MOCOD_ACCESS", "read|full", "access of an account API key", "read"},
+    [O_PUBLIC_SCHEME] = {"--public-scheme", "MOCOD_PUBLIC_SCHEME", "http|https",
+                         "scheme of the absolute URLs in Link headers", "http"},
+    [O_CUSTOM_PROPS] = {"--custom-properties", "MOCOD_CUSTOM_PROPERTIES", "replace|merge",
+                        "account setting: custom fields not sent are removed (replace, the "
+                        "seed's rule) or kept (merge)",
+                        NULL},
+    [O_SYNC] = {"--synchronous", "MOCOD_SYNCHRONOUS", "full|normal",
+                "SQLite durability: full survives power loss (default)", "full"},
+};
+
+static const char *values[O_COUNT];
+
+static void usage(FILE *out)
+{
+    fputs("mocod - the MOCO API on your own machine\n\n"
+          "usage:\n"
+          "  mocod init --db PATH --account SUBDOMAIN --email EMAIL --password PASSWORD\n"
+          "             [--firstname F] [--lastname L]     create account + admin, print API key\n"
+          "  mocod serve --db PATH [--listen HOST:PORT] [--base-domain DOMAIN]\n"
+          "             [--rate-limit N/SECONDS|off] [--threads N]\n"
+          "  mocod demo [--db PATH] [--listen HOST:PORT]   sample data, then serve\n"
+          "  mocod migrate --db PATH                       bring the schema up to date\n"
+          "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
+          "  mocod account --db PATH --account SUBDOMAIN [--rate-limit N/SECONDS|default]\n"
+          "             [--custom-properties replace|merge]  change account settings\n\n"
+          "options (each has an environment twin):\n",
+          out);
+    for (int i = 0; i < O_COUNT; i++)
+        fprintf(out, "  %-20s %-24s %s%s%s%s\n", options[i].flag, options[i].env, options[i].help,
+                options[i].def ? " (default " : "", options[i].def ? options[i].def : "",
+                options[i].def ? ")" : "");
+    fputs("  MOCOD_SECRET / MOCOD_SECRET_FILE: the server secret that protects API keys "
+          "(default: <db>.secret, made on first use)\n",
+          out);
+}
+
+static int parse_flags(int argc, char **argv)
+{
+    for (int i = 0; i < O_COUNT; i++) {
+        const char *env = getenv(options[i].env);
+        values[i] = env && *env ? env : options[i].def;
+    }
+    for (int a = 2; a < argc; a++) {
+        if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+            usage(stdout);
+            exit(0);
+        }
+        int found = -1;
+        const char *val = NULL;
+        for (int i = 0; i < O_COUNT; i++) {
+            size_t n = strlen(options[i].flag);
+            if (!strncmp(argv[a], options[i].flag, n) &&
+                (argv[a][n] == '\0' || argv[a][n] == '=')) {
+                found = i;
+                val = argv[a][n] == '=' ? argv[a] + n + 1 : NULL;
+                break;
+            }
+        }
+        if (found < 0) {
+            fprintf(stderr, "mocod: unknown option %s (see mocod --help)\n", argv[a]);
+            return -1;
+        }
+        if (!val) {
+            if (a + 1 >= argc) {
+                fprintf(stderr, "mocod: %s needs a value\n", argv[a]);
+                return -1;
+            }
+            val = argv[++a];
+        }
+        values[found] = val;
+    }
+    return 0;
+}
+
+static int need(enum opt_id id)
+{
+    if (values[id] && *values[id])
+        return 0;
+    fprintf(stderr, "mocod: %s (or %s) is required\n", options[id].flag, options[id].env);
+    return -1;
+}
+
+static int parse_rate(const char *v, int *requests, int *seconds)
+{
+    if (!strcmp(v, "off")) {
+        *requests = *seconds = 0;
+        return 0;
+    }
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end != '/' || n < 1 || n > 1000000)
+        return -1;
+    long s = strtol(end + 1, &end, 10);
+    if (*end || s < 1 || s > 86400)
+        return -1;
+    *requests = (int)n;
+    *seconds = (int)s;
+    return 0;
+}
+
+static db *open_db(void)
+{
+    char err[512];
+    if (auth_init(values[O_DB], err, sizeof(err))) {
+        fprintf(stderr, "mocod: %s\n", err);
+        return NULL;
+    }
+    struct db_options opts = {.pool_size = 4,
+                              .synchronous_normal = !strcmp(values[O_SYNC], "normal")};
+    if (values[O_THREADS])
+        opts.pool_size = atoi(values[O_THREADS]) + 2;
+    db *d = NULL;
+    if (db_open(&d, values[O_DB], &opts, err, sizeof(err)) != DB_OK) {
+        fprintf(stderr, "mocod: cannot open database: %s\n", err);
+        return NULL;
+    }
+    engine_init();
+    if (db_migrate(d, engine_sync_schema) != 0) {
+        fprintf(stderr, "mocod: schema migration failed\n");
+        db_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+static int cmd_init(db *d, bool quiet_output, char **key_out, arena *a)
+{
+    if (need(O_ACCOUNT) || need(O_EMAIL) || need(O_PASSWORD))
+        return 1;
+    db_conn *c = db_acquire(d);
+    char err[256];
+    char *key = account_setup(c, a, values[O_ACCOUNT], values[O_EMAIL], values[O_PASSWORD],
+                              values[O_FIRSTNAME], values[O_LASTNAME], err, sizeof(err));
+    db_release(d, c);
+    if (!key) {
+        fprintf(stderr, "mocod: %s\n", err);
+        return 1;
+    }
+    if (!quiet_output)
+        printf("%s\n", key);
+    if (key_out)
+        *key_out = key;
+    return 0;
+}
+
+static int cmd_apikey(db *d, arena *a)
+{
+    if (need(O_ACCOUNT))
+        return 1;
+    db_conn *c = db_acquire(d);
+    char err[256];
+    char *key = account_key(c, a, values[O_ACCOUNT], values[O_ACCESS], err, sizeof(err));
+    db_release(d, c);
+    if (!key) {
+        fprintf(stderr, "mocod: %s\n", err);
+        return 1;
+    }
+    printf("%s\n", key);
+    return 0;
+}
+
+static int cmd_account(db *d, int argc, char **argv)
+{
+    if (need(O_ACCOUNT))
+        return 1;
+    db_conn *c = db_acquire(d);
+    int rc = 0;
+    bool rate_given = false;
+    for (int i = 2; i < argc; i++)
+        rate_given = rate_given || !strncmp(argv[i], "--rate-limit", 12);
+    db_param who = dbp_text(values[O_ACCOUNT]);
+    int64_t account = 0;
+    db_query_i64(c, "SELECT id FROM accounts WHERE subdomain = ?", &who, 1, 0, &account);
+    if (!account) {
+        fprintf(stderr, "mocod: no account %s\n", values[O_ACCOUNT]);
+        rc = 1;
+        goto out;
+    }
+    if (rate_given) {
+        int n = 0, s = 0;
+        bool reset = !strcmp(values[O_RATE_LIMIT], "default");
+        if (!reset && parse_rate(values[O_RATE_LIMIT], &n, &s)) {
+            fprintf(stderr, "mocod: --rate-limit must be N/SECONDS or default\n");
+            rc = 1;
+            goto out;
+        }
+        db_param p[3] = {reset || !n ? dbp_null() : dbp_int(n),
+                         reset || !n ? dbp_null() : dbp_int(s), dbp_int(account)};
+        if (!reset && !n) { /* off for this account: a limit nobody reaches */
+            p[0] = dbp_int(1000000);
+            p[1] = dbp_int(1);
+        }
+        db_exec(c,
+                "UPDATE accounts SET rate_limit_requests = ?, rate_limit_seconds = ? WHERE id = ?",
+                p, 3);
+    }
+    if (values[O_CUSTOM_PROPS]) {
+        const char *m = values[O_CUSTOM_PROPS];
+        if (strcmp(m, "replace") && strcmp(m, "merge")) {
+            fprintf(stderr, "mocod: --custom-properties must be replace or merge\n");
+            rc = 1;
+            goto out;
+        }
+        db_param p[2] = {dbp_int(!strcmp(m, "merge")), dbp_int(account)};
+        db_exec(c, "UPDATE accounts SET custom_properties_merge = ? WHERE id = ?", p, 2);
+    }
+out:
+    db_release(d, c);
+    return rc;
+}
+
+static int serve(db *d, const char *banner_key)
+{
+    struct server_config cfg = {0};
+    cfg.db_url = values[O_DB];
+    cfg.listen = values[O_LISTEN];
+    cfg.base_domain = values[O_BASE_DOMAIN];
+    cfg.public_scheme = values[O_PUBLIC_SCHEME];
+    cfg.threads = values[O_THREADS] ? atoi(values[O_THREADS]) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (cfg.threads < 1)
+        cfg.threads = 1;
+    if (parse_rate(values[O_RATE_LIMIT], &cfg.rate_requests, &cfg.rate_seconds)) {
+        fprintf(stderr, "mocod: --rate-limit must be N/SECONDS or off\n");
+        return 1;
+    }
+    ratelimit_init();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server threads inherit the mask */
+    signal(SIGPIPE, SIG_IGN);
+    char err[256];
+    http_server *srv = http_start(d, &cfg, err, sizeof(err));
+    if (!srv) {
+        fprintf(stderr, "mocod: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "mocod: serving http://%s/api/v1 (%d threads, rate limit %s)\n", cfg.listen,
+            cfg.threads, values[O_RATE_LIMIT]);
+    if (banner_key) {
+        printf("mocod demo is running.\n  API:      http://%s/api/v1\n  API key:  %s\n"
+               "  try:      curl -H 'Authorization: Token token=%s' http://%s/api/v1/users\n",
+               cfg.listen, banner_key, banner_key, cfg.listen);
+        fflush(stdout);
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "mocod: %s received, finishing requests\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    http_stop(srv);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *verb = argv[1];
+    bool demo = !strcmp(verb, "demo");
+    if (strcmp(verb, "init") && strcmp(verb, "serve") && !demo && strcmp(verb, "migrate") &&
+        strcmp(verb, "apikey") && strcmp(verb, "account")) {
+        fprintf(stderr, "mocod: unknown command %s (see mocod --help)\n", verb);
+        return 2;
+    }
+    if (parse_flags(argc, argv))
+        return 2;
+    if (demo) {
+        if (!values[O_DB])
+            values[O_DB] = "mocod-demo.sqlite";
+        if (!values[O_ACCOUNT])
+            values[O_ACCOUNT] = "demo";
+        if (!values[O_EMAIL])
+            values[O_EMAIL] = "admin@demo.example";
+        if (!values[O_PASSWORD])
+            values[O_PASSWORD] = "demo-password";
+        if (!getenv("MOCOD_RATE_LIMIT")) {
+            bool given = false;
+            for (int i = 2; i < argc; i++)
+                given = given || !strncmp(argv[i], "--rate-limit", 12);
+            if (!given)
+                values[O_RATE_LIMIT] = "15/15";
+        }
+    }
+    if (need(O_DB))
+        return 2;
+    db *d = open_db();
+    if (!d)
+        return 1;
+    arena a;
+    arena_init(&a, 4096);
+    int rc = 0;
+    if (!strcmp(verb, "init")) {
+        rc = cmd_init(d, false, NULL, &a);
+    } else if (!strcmp(verb, "apikey")) {
+        rc = cmd_apikey(d, &a);
+    } else if (!strcmp(verb, "account")) {
+        rc = cmd_account(d, argc, argv);
+    } else if (!strcmp(verb, "serve")) {
+        rc = serve(d, NULL);
+    } else if (demo) {
+        char *key = NULL;
+        rc = cmd_init(d, true, &key, &a);
+        if (rc == 0) {
+            db_conn *c = db_acquire(d);
+            if (account_demo_data(c, &a, values[O_ACCOUNT]))
+                fprintf(stderr, "mocod: could not add demo data\n");
+            db_release(d, c);
+            rc = serve(d, key);
+        }
+    }
+    arena_release(&a);
+    db_close(d);
+    return rc;
+}

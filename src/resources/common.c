@@ -1,0 +1,58 @@
+#include "resources/resources.h"
+
+#include <string.h>
+
+const char *const tag_contexts[] = {"Company", "Contact", "Project", "Deal", "Purchase",
+                                    "Invoice", "Offer",   "User",    NULL};
+
+const char *check_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strpbrk(s, " \t\r\n") ||
+        at[1] == '.' || s[strlen(s) - 1] == '.')
+        return "is not a valid email address";
+    return NULL;
+}
+
+const char *check_hex_color(const char *s)
+{
+    if (s[0] != '#' || strlen(s) != 7 || strspn(s + 1, "0123456789abcdefABCDEF") != 6)
+        return "must be a hex color like #ABC123";
+    return NULL;
+}
+
+int filter_by_tag_names(struct list_query *q, const char *param)
+{
+    const char *v = req_query(q->r, param);
+    if (!v || !*v)
+        return 0;
+    strbuf in;
+    sb_init(&in, q->r->arena, 256);
+    sb_adds(&in, "t.id IN (SELECT tg.entity_id FROM taggings tg JOIN tags tt ON tt.id = tg.tag_id "
+                 "WHERE tt.account_id = ? AND tt.context = ? AND tt.name IN (");
+    lq_param(q, dbp_int(q->r->account_id));
+    lq_param(q, dbp_text(q->res->target));
+    int n = 0;
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed && p[trimmed - 1] == ' ')
+            trimmed--;
+        sb_adds(&in, n++ ? ", ?" : "?");
+        lq_param(q, dbp_text(arena_strndup(q->r->arena, p, trimmed)));
+        p += len;
+    }
+    if (!n) {
+        q->nparams -= 2;
+        return 0;
+    }
+    sb_adds(&in, ") AND tg.entity = ?)");
+    lq_param(q, dbp_text(q->res->target));
+    lq_where(q, in.buf);
+    return 0;
+}

@@ -1,0 +1,12 @@
+/* Every resource and custom route mocod serves. Order matters only for DDL: none. */
+#include "resources/resources.h"
+
+const struct resource *const all_resources[] = {
+    &res_units, &res_user_roles, &res_users, &res_profile, &res_custom_properties, &res_tags, NULL,
+};
+
+const struct route_decl *const all_routes[] = {
+    session_routes,
+    tagging_routes,
+    NULL,
+};

@@ -1,0 +1,105 @@
+/* POST /session (email + password -> the user's API key) and GET /session (is my key valid?). */
+#include "auth/auth.h"
+#include "resources/resources.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define LOGIN_ATTEMPTS 10 /* per email and minute: passwords cannot be guessed at speed */
+
+static int session_create(struct req *r)
+{
+    json_t *email = r->body ? json_object_get(r->body, "email") : NULL;
+    json_t *password = r->body ? json_object_get(r->body, "password") : NULL;
+    if (!json_is_string(email) || !json_string_length(email))
+        return req_fail(r, 422, "email", "email is required");
+    if (!json_is_string(password) || !json_string_length(password))
+        return req_fail(r, 422, "password", "password is required");
+
+    unsigned char h[8];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)json_string_value(email),
+                       json_string_length(email), NULL, 0);
+    int64_t bucket = 0;
+    memcpy(&bucket, h, sizeof(bucket));
+    bucket = bucket < 0 ? bucket : -bucket - 1; /* negative: never a key id */
+    int wait = ratelimit_check(bucket, LOGIN_ATTEMPTS, 60);
+    if (wait) {
+        req_add_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
+        return req_fail(r, 429, NULL, "too many login attempts; retry in %d s", wait);
+    }
+
+    /* The account comes from Host; without one, the email must name a single account. */
+    const char *sub = auth_host_subdomain(r);
+    db_param p[3] = {dbp_text(json_string_value(email)), dbp_text(sub), dbp_text(sub)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT u.id, u.account_id, u.password_hash, u.active FROM users u JOIN "
+                          "accounts a ON a.id = u.account_id WHERE lower(u.email) = lower(?) AND "
+                          "(? IS NULL OR a.subdomain = ?) LIMIT 2",
+                          p, 3);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t user_id = 0, account_id = 0;
+    char *hash = NULL;
+    bool active = false;
+    int rows = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (rows++ == 0) {
+            user_id = db_col_i64(s, 0);
+            account_id = db_col_i64(s, 1);
+            hash = arena_strdup(r->arena, db_col_text(s, 2));
+            active = db_col_i64(s, 3) != 0;
+        }
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    if (rows > 1)
+        return req_fail(r, 422, NULL,
+                        "this email belongs to several accounts: use the account's own host name");
+    if (rows == 0 || !active || !auth_password_verify(hash, json_string_value(password)))
+        return req_fail(r, 401, NULL, "invalid email or password");
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    char *key = auth_user_key(r->db, r->arena, account_id, user_id);
+    if (!key || db_commit(r->db) != DB_OK) {
+        db_rollback(r->db);
+        return req_fail(r, 500, NULL, "could not read the API key");
+    }
+    r->status = 200;
+    sb_adds(&r->out, "{\"api_key\":");
+    sb_add_json_str(&r->out, key, strlen(key));
+    sb_adds(&r->out, ",\"user_id\":");
+    sb_add_i64(&r->out, user_id);
+    sb_addc(&r->out, '}');
+    return 0;
+}
+
+static int session_show(struct req *r)
+{
+    r->status = 200;
+    if (!r->user_id) { /* an account key: valid, but it is nobody */
+        sb_adds(&r->out, "{\"id\":null,\"uuid\":null}");
+        return 0;
+    }
+    db_param p[2] = {dbp_int(r->user_id), dbp_int(r->account_id)};
+    db_stmt *s = db_query(r->db, "SELECT uuid FROM users WHERE id = ? AND account_id = ?", p, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int rc = db_step(s);
+    sb_adds(&r->out, "{\"id\":");
+    sb_add_i64(&r->out, r->user_id);
+    sb_adds(&r->out, ",\"uuid\":");
+    if (rc == DB_ROW && !db_col_null(s, 0))
+        sb_add_json_str(&r->out, db_col_text(s, 0), db_col_len(s, 0));
+    else
+        sb_adds(&r->out, "null");
+    sb_addc(&r->out, '}');
+    db_done(s);
+    return 0;
+}
+
+const struct route_decl session_routes[] = {
+    {"POST", "session", session_create, ROUTE_NO_AUTH},
+    {"GET", "session", session_show, 0},
+    {0},
+};

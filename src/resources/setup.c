@@ -1,0 +1,261 @@
+/* What a new account comes with, account keys, and the demo data set. */
+#include "auth/auth.h"
+#include "resources/resources.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct default_role {
+    const char *name;
+    bool is_default;
+    bool is_admin;
+    /* report companies contacts people purchases settings sales projects calendar time_tracking
+     * invoicing */
+    const char *perm[AREA_COUNT];
+};
+
+static const struct default_role default_roles[] = {
+    {"Administrator",
+     false,
+     true,
+     {"full", "full", "full", "full", "full", "full", "full", "full", "full", "full", "full"}},
+    {"Staff",
+     false,
+     false,
+     {"read", "read", "read", "full", "none", "none", "none", "read", "full", "full", "none"}},
+    {"Project leader",
+     false,
+     false,
+     {"read", "full", "full", "none", "none", "none", "read", "full", "full", "full", "read"}},
+    {"Employee",
+     true,
+     false,
+     {"none", "read", "read", "none", "none", "none", "none", "read", "full", "full", "none"}},
+    {"Read-only",
+     false,
+     false,
+     {"read", "read", "read", "read", "read", "read", "read", "read", "read", "read", "read"}},
+};
+
+static int64_t insert_returning(db_conn *c, const char *sql, db_param *p, int n)
+{
+    int64_t id = 0;
+    return db_query_i64(c, sql, p, n, 0, &id) == DB_OK ? id : 0;
+}
+
+static int64_t create_account(db_conn *c, arena *a, const char *subdomain, const char *now)
+{
+    db_param p[4] = {dbp_text(subdomain), dbp_text(subdomain), dbp_text(now), dbp_text(now)};
+    int64_t account = insert_returning(
+        c,
+        "INSERT INTO accounts (subdomain, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
+        p, 4);
+    if (!account)
+        return 0;
+    db_param u[3] = {dbp_int(account), dbp_text(now), dbp_text(now)};
+    if (!insert_returning(c,
+                          "INSERT INTO units (account_id, created_at, updated_at, name) VALUES "
+                          "(?, ?, ?, 'Team') RETURNING id",
+                          u, 3))
+        return 0;
+    for (size_t i = 0; i < sizeof(default_roles) / sizeof(default_roles[0]); i++) {
+        const struct default_role *d = &default_roles[i];
+        strbuf cols, vals;
+        sb_init(&cols, a, 256);
+        sb_init(&vals, a, 64);
+        sb_adds(&cols, "account_id, created_at, updated_at, name, is_default, is_admin");
+        sb_adds(&vals, "?, ?, ?, ?, ?, ?");
+        db_param rp[6 + AREA_COUNT] = {dbp_int(account),       dbp_text(now),
+                                       dbp_text(now),          dbp_text(d->name),
+                                       dbp_int(d->is_default), dbp_int(d->is_admin)};
+        for (int k = 0; k < AREA_COUNT; k++) {
+            sb_addf(&cols, ", perm_%s", perm_area_names[k]);
+            sb_adds(&vals, ", ?");
+            rp[6 + k] = dbp_text(d->perm[k]);
+        }
+        char *sql = arena_printf(a, "INSERT INTO user_roles (%s) VALUES (%s) RETURNING id",
+                                 cols.buf, vals.buf);
+        if (!insert_returning(c, sql, rp, 6 + AREA_COUNT))
+            return 0;
+    }
+    return account;
+}
+
+static int64_t lookup_id(db_conn *c, const char *sql, db_param *p, int n)
+{
+    int64_t id = 0;
+    db_query_i64(c, sql, p, n, 0, &id);
+    return id;
+}
+
+static int64_t create_user(db_conn *c, arena *a, int64_t account, const char *email,
+                           const char *password, const char *first, const char *last,
+                           const char *role, const char *unit, const char *now)
+{
+    db_param ru[2] = {dbp_int(account), dbp_text(role)};
+    int64_t role_id =
+        lookup_id(c, "SELECT id FROM user_roles WHERE account_id = ? AND name = ?", ru, 2);
+    db_param uu[2] = {dbp_int(account), dbp_text(unit)};
+    int64_t unit_id = lookup_id(c, "SELECT id FROM units WHERE account_id = ? AND name = ?", uu, 2);
+    if (!unit_id)
+        unit_id = lookup_id(c, "SELECT MIN(id) FROM units WHERE account_id = ?", uu, 1);
+    char *hash = NULL;
+    if (password) {
+        hash = arena_alloc(a, AUTH_PASSWORD_HASH_LEN);
+        if (auth_password_hash(password, hash))
+            return 0;
+    }
+    char uuid[37];
+    auth_random_uuid(uuid);
+    db_param p[11] = {dbp_int(account), dbp_text(now),   dbp_text(now),    dbp_text(first),
+                      dbp_text(last),   dbp_text(email), dbp_int(unit_id), dbp_int(role_id),
+                      dbp_text(hash),   dbp_text(uuid),  dbp_text("en")};
+    return insert_returning(
+        c,
+        "INSERT INTO users (account_id, created_at, updated_at, firstname, lastname, email, "
+        "unit_id, role_id, password_hash, uuid, language, active, extern, home_address, info) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, '', '') RETURNING id",
+        p, 11);
+}
+
+static bool valid_subdomain(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= 63 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n &&
+           s[0] != '-' && s[n - 1] != '-';
+}
+
+char *account_setup(db_conn *c, arena *a, const char *subdomain, const char *email,
+                    const char *password, const char *firstname, const char *lastname, char *err,
+                    size_t errlen)
+{
+    if (!valid_subdomain(subdomain)) {
+        snprintf(err, errlen, "--account must be a subdomain: lowercase letters, digits, '-'");
+        return NULL;
+    }
+    if (check_email(email)) {
+        snprintf(err, errlen, "--email is not a valid email address");
+        return NULL;
+    }
+    if (strlen(password) < 8) {
+        snprintf(err, errlen, "--password must have at least 8 characters");
+        return NULL;
+    }
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    if (db_begin(c, true) != DB_OK) {
+        snprintf(err, errlen, "database busy");
+        return NULL;
+    }
+    db_param sp[1] = {dbp_text(subdomain)};
+    int64_t account = lookup_id(c, "SELECT id FROM accounts WHERE subdomain = ?", sp, 1);
+    if (!account)
+        account = create_account(c, a, subdomain, now);
+    char *key = NULL;
+    if (account) {
+        db_param up[2] = {dbp_int(account), dbp_text(email)};
+        int64_t user = lookup_id(
+            c, "SELECT id FROM users WHERE account_id = ? AND lower(email) = lower(?)", up, 2);
+        if (!user)
+            user = create_user(c, a, account, email, password, firstname, lastname, "Administrator",
+                               "Team", now);
+        if (user)
+            key = auth_user_key(c, a, account, user);
+    }
+    if (!key || db_commit(c) != DB_OK) {
+        db_rollback(c);
+        snprintf(err, errlen, "could not set up the account: %s", db_errmsg(c));
+        return NULL;
+    }
+    return key;
+}
+
+char *account_key(db_conn *c, arena *a, const char *subdomain, const char *access, char *err,
+                  size_t errlen)
+{
+    if (strcmp(access, "read") != 0 && strcmp(access, "full") != 0) {
+        snprintf(err, errlen, "--access must be read or full");
+        return NULL;
+    }
+    db_param sp[1] = {dbp_text(subdomain)};
+    int64_t account = lookup_id(c, "SELECT id FROM accounts WHERE subdomain = ?", sp, 1);
+    if (!account) {
+        snprintf(err, errlen, "no account %s: run mocod init first", subdomain);
+        return NULL;
+    }
+    char *key = arena_alloc(a, AUTH_KEY_LEN + 1);
+    if (auth_key_create(c, a, account, 0, access, key)) {
+        snprintf(err, errlen, "could not create the key: %s", db_errmsg(c));
+        return NULL;
+    }
+    return key;
+}
+
+int account_demo_data(db_conn *c, arena *a, const char *subdomain)
+{
+    static const char *const units[] = {"Design", "Development", "Management"};
+    static const struct {
+        const char *first, *last, *unit, *role;
+    } people[] = {
+        {"Janine", "Küsters", "Design", "Employee"},
+        {"Tobias", "Miesel", "Development", "Project leader"},
+        {"Sabine", "Schäuble", "Management", "Staff"},
+        {"Carmen", "Sandiego", "Development", "Employee"},
+        {"Peter", "Müller", "Design", "Read-only"},
+    };
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    db_param sp[1] = {dbp_text(subdomain)};
+    int64_t account = lookup_id(c, "SELECT id FROM accounts WHERE subdomain = ?", sp, 1);
+    if (!account || db_begin(c, true) != DB_OK)
+        return -1;
+    db_param up[2] = {dbp_int(account), dbp_text(units[0])};
+    if (lookup_id(c, "SELECT id FROM units WHERE account_id = ? AND name = ?", up, 2)) {
+        db_rollback(c); /* already there */
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        db_param p[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text(units[i])};
+        if (!insert_returning(c,
+                              "INSERT INTO units (account_id, created_at, updated_at, name) "
+                              "VALUES (?, ?, ?, ?) RETURNING id",
+                              p, 4))
+            goto fail;
+    }
+    for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
+        char email[128];
+        snprintf(email, sizeof(email), "%c.%s@%s.example", people[i].first[0] + 32,
+                 i == 0   ? "kuesters"
+                 : i == 2 ? "schaeuble"
+                 : i == 4 ? "mueller"
+                          : people[i].last,
+                 subdomain);
+        for (char *p = email; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p + 32);
+        if (!create_user(c, a, account, email, NULL, people[i].first, people[i].last,
+                         people[i].role, people[i].unit, now))
+            goto fail;
+    }
+    db_param cp[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text("Starting Month")};
+    if (!insert_returning(c,
+                          "INSERT INTO custom_properties (account_id, created_at, updated_at, "
+                          "name, entity, kind, placeholder, placeholder_alt, print_on_invoice, "
+                          "print_on_offer, print_on_timesheet, notification_enabled, api_only, "
+                          "defaults) VALUES (?, ?, ?, ?, 'User', 'String', '', '', 0, 0, 0, 0, 0, "
+                          "'[]') RETURNING id",
+                          cp, 4))
+        goto fail;
+    db_param tp[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text("Deutschland")};
+    if (!insert_returning(c,
+                          "INSERT INTO tags (account_id, created_at, updated_at, name, color, "
+                          "context) VALUES (?, ?, ?, ?, '#FF0000', 'User') RETURNING id",
+                          tp, 4))
+        goto fail;
+    return db_commit(c) == DB_OK ? 0 : -1;
+fail:
+    db_rollback(c);
+    return -1;
+}

@@ -1,0 +1,110 @@
+/* Staff members (sections/users.md) and the profile of the acting user (sections/profile.md). */
+#include "resources/resources.h"
+
+#include <string.h>
+
+static const char *const languages[] = {"de", "de-AT", "de-CH", "en", "it", "fr", NULL};
+
+static const struct field user_fields[] = {
+    {"firstname", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"lastname", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"active", FT_BOOL, F_SORT, .def = "true"},
+    {"extern", FT_BOOL, 0, .input = "external", .def = "false"},
+    {"email", FT_TEXT, F_REQUIRED | F_UNIQUE | F_NOCASE | F_FILTER | F_SORT, .maxlen = 255,
+     .check = check_email},
+    {"mobile_phone", FT_TEXT, 0, .maxlen = 255},
+    {"work_phone", FT_TEXT, 0, .maxlen = 255},
+    {"home_address", FT_TEXT, 0, .def = "\"\""},
+    {"info", FT_TEXT, 0, .def = "\"\""},
+    {"birthday", FT_DATE, 0, .input = "bday"},
+    {"iban", FT_TEXT, 0, .maxlen = 64},
+    {"avatar_url", FT_TEXT, F_READONLY},
+    {"tags", FT_TAGS},
+    {"custom_properties", FT_CUSTOM},
+    {"unit", FT_REF, F_REQUIRED | F_RESTRICT | F_FILTER, .ref = &res_units},
+    {"role", FT_REF, 0, .ref = &res_user_roles},
+    {"password", FT_PASSWORD, F_WRITEONLY, .column = "password_hash"},
+    {"language", FT_ENUM, F_WRITEONLY, .options = languages, .def = "\"de\""},
+    {"uuid", FT_UUID, F_INTERNAL},
+    {0},
+};
+
+/* include_archived (deactivated users are hidden by default) and tags (any of a comma list). */
+static int users_list_filter(struct req *r, struct list_query *q)
+{
+    const char *archived = req_query(r, "include_archived");
+    if (!archived || strcmp(archived, "true") != 0)
+        lq_where(q, "t.active = 1");
+    return filter_by_tag_names(q, "tags");
+}
+
+static int users_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *role = record_value(rec, "role");
+    if (id == 0 && !role->set) { /* new staff get the account's default role */
+        db_param p[1] = {dbp_int(r->account_id)};
+        int64_t def = 0;
+        db_query_i64(r->db,
+                     "SELECT id FROM user_roles WHERE account_id = ? AND is_default = 1 "
+                     "ORDER BY id LIMIT 1",
+                     p, 1, 0, &def);
+        if (def) {
+            role->set = true;
+            role->i = def;
+        }
+    }
+    if (id && id == r->user_id) {
+        struct value *active = record_value(rec, "active");
+        if (active->set && !active->null && !active->i)
+            return req_fail(r, 422, "active", "you cannot deactivate yourself");
+    }
+    return 0;
+}
+
+static int users_before_delete(struct req *r, int64_t id)
+{
+    if (id == r->user_id)
+        return req_fail(r, 422, NULL, "you cannot delete yourself");
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    if (db_exec(r->db, "DELETE FROM api_keys WHERE account_id = ? AND user_id = ?", p, 2) !=
+        DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    return 0;
+}
+
+const struct resource res_users = {
+    .name = "users",
+    .path = "users",
+    .table = "users",
+    .target = "User",
+    .fields = user_fields,
+    .write_area = AREA_PEOPLE,
+    .read_area = AREA_ANY,
+    .indexes = "active,id",
+    .list_filter = users_list_filter,
+    .before_save = users_before_save,
+    .before_delete = users_before_delete,
+};
+
+static const struct field profile_fields[] = {
+    {"email", FT_TEXT},
+    {"full_name", FT_EXPR, 0, .sql = "t.firstname || ' ' || t.lastname"},
+    {"first_name", FT_TEXT, 0, .column = "firstname"},
+    {"last_name", FT_TEXT, 0, .column = "lastname"},
+    {"active", FT_BOOL},
+    {"external", FT_BOOL, 0, .column = "extern"},
+    {"avatar_url", FT_TEXT},
+    {"unit", FT_REF, 0, .ref = &res_units},
+    {0},
+};
+
+const struct resource res_profile = {
+    .name = "profile",
+    .path = "profile",
+    .table = "users",
+    .target = "User",
+    .fields = profile_fields,
+    .flags = R_SINGLETON | R_VIEW | R_READONLY | R_NO_LIST,
+    .write_area = AREA_ANY,
+    .read_area = AREA_ANY,
+};

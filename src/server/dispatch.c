@@ -1,0 +1,336 @@
+/*
+ * From a request to its handler: route table (built once from the declarations), account and
+ * key, rate limit, body checks, then the generic engine call or the resource's own action.
+ * Nothing here knows HTTP libraries; http.c fills struct req and sends what this leaves in it.
+ */
+#include "server/dispatch.h"
+
+#include "auth/auth.h"
+#include "engine/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_SEGS   8
+#define MAX_ROUTES 256
+
+enum route_kind {
+    RK_LIST,
+    RK_CREATE,
+    RK_GET,
+    RK_UPDATE,
+    RK_DELETE,
+    RK_SINGLETON,
+    RK_ACTION,
+    RK_CUSTOM
+};
+
+struct route {
+    const char *method;
+    const char *segs[MAX_SEGS]; /* literal, "{id}" (an integer) or "{w}" (a word) */
+    int nsegs;
+    enum route_kind kind;
+    const struct resource *res;
+    const struct action *act;
+    const struct route_decl *decl;
+};
+
+static struct route routes[MAX_ROUTES];
+static int nroutes;
+
+static void add_route(const char *method, const char *pattern, const char *suffix,
+                      enum route_kind kind, const struct resource *res, const struct action *act,
+                      const struct route_decl *decl)
+{
+    if (nroutes == MAX_ROUTES) {
+        fputs("mocod: too many routes\n", stderr);
+        abort();
+    }
+    struct route *rt = &routes[nroutes++];
+    rt->method = method;
+    rt->kind = kind;
+    rt->res = res;
+    rt->act = act;
+    rt->decl = decl;
+    size_t n = strlen(pattern);
+    char *full = malloc(n + (suffix ? strlen(suffix) + 2 : 1));
+    memcpy(full, pattern, n + 1);
+    if (suffix) {
+        full[n] = '/';
+        memcpy(full + n + 1, suffix, strlen(suffix) + 1);
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(full, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+        if (rt->nsegs < MAX_SEGS)
+            rt->segs[rt->nsegs++] = tok; /* `full` lives as long as the route table */
+}
+
+void dispatch_init(void)
+{
+    if (nroutes)
+        return;
+    for (int i = 0; all_resources[i]; i++) {
+        const struct resource *res = all_resources[i];
+        unsigned fl = res->flags;
+        if (fl & R_SINGLETON) {
+            add_route("GET", res->path, NULL, RK_SINGLETON, res, NULL, NULL);
+            continue;
+        }
+        if (!(fl & R_NO_LIST))
+            add_route("GET", res->path, NULL, RK_LIST, res, NULL, NULL);
+        if (!(fl & R_NO_CREATE))
+            add_route("POST", res->path, NULL, RK_CREATE, res, NULL, NULL);
+        if (!(fl & R_NO_GET))
+            add_route("GET", res->path, "{id}", RK_GET, res, NULL, NULL);
+        if (!(fl & R_NO_UPDATE)) {
+            add_route("PUT", res->path, "{id}", RK_UPDATE, res, NULL, NULL);
+            add_route("PATCH", res->path, "{id}", RK_UPDATE, res, NULL, NULL);
+        }
+        if (!(fl & R_NO_DELETE))
+            add_route("DELETE", res->path, "{id}", RK_DELETE, res, NULL, NULL);
+        for (const struct action *a = res->actions; a && a->name; a++) {
+            char *suffix = malloc(strlen(a->name) + 6);
+            size_t k = 0;
+            if (!(a->flags & A_COLLECTION)) {
+                memcpy(suffix, "{id}/", 5);
+                k = 5;
+            }
+            memcpy(suffix + k, a->name, strlen(a->name) + 1);
+            add_route(a->method, res->path, suffix, RK_ACTION, res, a, NULL);
+            free(suffix);
+        }
+    }
+    for (int i = 0; all_routes[i]; i++)
+        for (const struct route_decl *d = all_routes[i]; d->pattern; d++)
+            add_route(d->method, d->pattern, NULL, RK_CUSTOM, NULL, NULL, d);
+}
+
+static bool is_integer(const char *s, size_t n)
+{
+    if (n == 0 || n > 18)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* Splits path into segments (in the arena). */
+static int split_path(struct req *r, const char *path, const char **segs, size_t *lens)
+{
+    int n = 0;
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != '/')
+            p++;
+        if (n == MAX_SEGS)
+            return -1;
+        segs[n] = start;
+        lens[n] = (size_t)(p - start);
+        n++;
+    }
+    return n;
+}
+
+static bool route_matches(struct req *r, const struct route *rt, const char **segs, size_t *lens,
+                          int n, bool capture)
+{
+    if (rt->nsegs != n)
+        return false;
+    int nids = 0, nwords = 0;
+    for (int i = 0; i < n; i++) {
+        const char *pat = rt->segs[i];
+        if (!strcmp(pat, "{id}")) {
+            if (!is_integer(segs[i], lens[i]))
+                return false;
+            if (capture && nids < 4)
+                r->ids[nids++] = strtoll(segs[i], NULL, 10);
+        } else if (!strcmp(pat, "{w}")) {
+            if (capture && nwords < 2)
+                r->words[nwords++] = arena_strndup(r->arena, segs[i], lens[i]);
+        } else if (strlen(pat) != lens[i] || memcmp(pat, segs[i], lens[i]) != 0) {
+            return false;
+        }
+    }
+    if (capture) {
+        r->nids = nids;
+        r->nwords = nwords;
+    }
+    return true;
+}
+
+static int check_body(struct req *r)
+{
+    if (r->body_len == 0)
+        return 0;
+    const char *ct = r->content_type;
+    size_t n = ct ? strcspn(ct, ";") : 0;
+    while (n && ct[n - 1] == ' ')
+        n--;
+    if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0)
+        return req_fail(r, 415, NULL,
+                        "send the request body as JSON with Content-Type: "
+                        "application/json");
+    json_error_t err;
+    r->body = json_loadb(r->body_raw, r->body_len, JSON_REJECT_DUPLICATES, &err);
+    if (!r->body)
+        return req_fail(r, 400, NULL, "malformed JSON at line %d, column %d: %s", err.line,
+                        err.column, err.text);
+    return 0;
+}
+
+static int run_route(struct req *r, const struct route *rt)
+{
+    const struct resource *res = rt->res;
+    switch (rt->kind) {
+    case RK_LIST:
+        return engine_list(r, res);
+    case RK_CREATE:
+        return engine_create(r, res);
+    case RK_GET:
+        return engine_get(r, res, r->ids[0]);
+    case RK_UPDATE:
+        return engine_update(r, res, r->ids[0]);
+    case RK_DELETE:
+        return engine_delete(r, res, r->ids[0]);
+    case RK_SINGLETON:
+        if (!r->user_id)
+            return req_fail(r, 404, NULL, "an account API key has no %s; impersonate a user",
+                            res->name);
+        return engine_get(r, res, r->user_id);
+    case RK_ACTION:
+        if ((rt->act->flags & A_WRITE) && req_require_write(r, res->write_area))
+            return -1;
+        if (!(rt->act->flags & A_COLLECTION) && !engine_exists(r, res, r->ids[0]))
+            return req_fail(r, 404, NULL, "%s not found", res->target);
+        return rt->act->fn(r, res, (rt->act->flags & A_COLLECTION) ? 0 : r->ids[0]);
+    case RK_CUSTOM:
+        if ((rt->decl->flags & ROUTE_WRITE) && r->key_kind == KEY_ACCOUNT_READ)
+            return req_fail(r, 403, NULL, "this API key has read-only access");
+        return rt->decl->fn(r);
+    }
+    return req_fail(r, 500, NULL, "unknown route kind");
+}
+
+static void render_error(struct req *r)
+{
+    sb_reset(&r->out);
+    sb_adds(&r->out, "{\"message\":");
+    const char *msg = r->err_message ? r->err_message : "error";
+    sb_add_json_str(&r->out, msg, strlen(msg));
+    if (r->err_fields) {
+        char *errs = json_dumps(r->err_fields, JSON_COMPACT);
+        if (errs) {
+            sb_adds(&r->out, ",\"errors\":");
+            sb_adds(&r->out, errs);
+            free(errs);
+        }
+    } else if (r->err_field) {
+        sb_adds(&r->out, ",\"errors\":{");
+        sb_add_json_str(&r->out, r->err_field, strlen(r->err_field));
+        sb_adds(&r->out, ":[");
+        sb_add_json_str(&r->out, msg, strlen(msg));
+        sb_adds(&r->out, "]}");
+    }
+    sb_addc(&r->out, '}');
+}
+
+static int dispatch_inner(struct req *r, db *d)
+{
+    static const char prefix[] = "/api/v1";
+    const char *path = r->raw_path;
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+        (path[sizeof(prefix) - 1] != '/' && path[sizeof(prefix) - 1] != '\0'))
+        return req_fail(r, 404, NULL, "not found: the API lives under /api/v1");
+    path += sizeof(prefix) - 1;
+    size_t len = strlen(path);
+    if (len >= 5 && !strcmp(path + len - 5, ".json"))
+        path = arena_strndup(r->arena, path, len - 5);
+    r->path = path;
+
+    const char *segs[MAX_SEGS];
+    size_t lens[MAX_SEGS];
+    int n = split_path(r, path, segs, lens);
+    const struct route *found = NULL;
+    bool path_known = false;
+    strbuf allow;
+    sb_init(&allow, r->arena, 64);
+    for (int i = 0; n >= 0 && i < nroutes; i++) {
+        if (!route_matches(r, &routes[i], segs, lens, n, false))
+            continue;
+        path_known = true;
+        if (!strstr(allow.buf, routes[i].method))
+            sb_addf(&allow, "%s%s", allow.len ? ", " : "", routes[i].method);
+        if (!found && !strcmp(routes[i].method, r->method))
+            found = &routes[i];
+    }
+    if (!path_known)
+        return req_fail(r, 404, NULL, "no such endpoint: %s", r->raw_path);
+
+    r->db = db_acquire(d);
+    if (!r->db)
+        return req_fail(r, 503, NULL, "database unavailable");
+    bool open = found && found->kind == RK_CUSTOM && (found->decl->flags & ROUTE_NO_AUTH);
+    if (!open) {
+        if (auth_authenticate(r))
+            return -1;
+        int limit = r->settings.rate_limit_requests ? r->settings.rate_limit_requests
+                                                    : r->cfg->rate_requests;
+        int window =
+            r->settings.rate_limit_seconds ? r->settings.rate_limit_seconds : r->cfg->rate_seconds;
+        if (r->cfg->rate_requests > 0) {
+            int wait = ratelimit_check(r->key_id, limit, window);
+            if (wait) {
+                req_add_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
+                return req_fail(r, 429, NULL,
+                                "rate limit exceeded: %d requests in %d seconds; retry in %d s",
+                                limit, window, wait);
+            }
+        }
+    }
+    if (!found) {
+        req_add_header(r, "Allow", allow.buf);
+        return req_fail(r, 405, NULL, "method %s is not allowed here; allowed: %s", r->method,
+                        allow.buf);
+    }
+    route_matches(r, found, segs, lens, n, true);
+    if (check_body(r))
+        return -1;
+    return run_route(r, found);
+}
+
+void dispatch(struct req *r, db *d)
+{
+    r->status = 0;
+    if (dispatch_inner(r, d) != 0 || r->err_message) {
+        if (!r->status || r->status < 400)
+            r->status = 500;
+        if (r->status >= 500 && r->db) {
+            db_rollback(r->db);
+        }
+        render_error(r);
+    }
+    if (r->db) {
+        db_release(d, r->db);
+        r->db = NULL;
+    }
+    if (r->body) {
+        json_decref(r->body);
+        r->body = NULL;
+    }
+    if (r->scratch) {
+        json_decref(r->scratch);
+        r->scratch = NULL;
+    }
+    if (r->err_fields) {
+        json_decref(r->err_fields);
+        r->err_fields = NULL;
+    }
+}

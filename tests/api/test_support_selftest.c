@@ -1,0 +1,167 @@
+/* Self-test of tests/support (mt): start and stop a server, call it, run the CLI. */
+#include "mt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Pure helpers: no server needed. */
+static void test_json_helpers(void **state)
+{
+    (void)state;
+    json_t *j = json_loads("{\"unit\":{\"id\":7,\"name\":\"Ops\"},\"users\":[{\"email\":\"a@b.c\","
+                           "\"active\":true,\"rate\":1.5}],\"none\":null,"
+                           "\"created_at\":\"2018-10-17T09:33:46Z\",\"date\":\"2024-02-29\"}",
+                           0, NULL);
+    assert_non_null(j);
+    assert_int_equal(mt_json_int(j, "unit.id"), 7);
+    assert_string_equal(mt_json_str(j, "users[0].email"), "a@b.c");
+    assert_string_equal(mt_json_str(j, "users[-1].email"), "a@b.c");
+    assert_true(mt_json_bool(j, "users[0].active"));
+    assert_true(mt_json_real(j, "users[0].rate") == 1.5);
+    assert_int_equal(mt_json_len(j, "users"), 1);
+    assert_true(mt_json_has(j, "none"));
+    assert_false(mt_json_has(j, "missing"));
+    assert_false(mt_json_has(j, "users[1]"));
+    assert_false(mt_json_has(j, "unit.id.x"));
+    assert_ptr_equal(mt_json_get(j, ""), j);
+    MT_ASSERT_JSON_TYPE(j, "unit", JSON_OBJECT);
+    MT_ASSERT_JSON_TYPE(j, "users[0].active", MT_JSON_BOOL);
+    MT_ASSERT_JSON_TYPE(j, "users[0].rate", MT_JSON_NUMBER);
+    MT_ASSERT_JSON_NULL(j, "none");
+    MT_ASSERT_JSON_INT(j, "unit.id", 7);
+    MT_ASSERT_JSON_STR(j, "unit.name", "Ops");
+    mt_assert_keys(mt_json_get(j, "unit"), " name , id ");
+    MT_ASSERT_TIMESTAMP(j, "created_at");
+    MT_ASSERT_DATE(j, "date");
+    json_decref(j);
+
+    assert_true(mt_is_timestamp("2018-10-17T09:33:46Z"));
+    assert_false(mt_is_timestamp("2018-10-17T09:33:46"));
+    assert_false(mt_is_timestamp("2018-10-17 09:33:46Z"));
+    assert_false(mt_is_timestamp("2018-13-17T09:33:46Z"));
+    assert_false(mt_is_timestamp("2018-10-17T24:00:00Z"));
+    assert_false(mt_is_timestamp("2018-10-17T09:33:46.123Z"));
+    assert_false(mt_is_timestamp(NULL));
+    assert_true(mt_is_date("2024-02-29"));
+    assert_false(mt_is_date("2023-02-29"));
+    assert_false(mt_is_date("2023-2-01"));
+
+    char *e = mt_escape("a b&c=d/é");
+    assert_string_equal(e, "a%20b%26c%3Dd%2F%C3%A9");
+    free(e);
+}
+
+static void test_session(void **state)
+{
+    mt_server *s = *state;
+    assert_non_null(mt_admin_key(s));
+    assert_true(strlen(mt_admin_key(s)) > 0);
+    assert_int_equal(strncmp(mt_base_url(s), "http://127.0.0.1:", 17), 0);
+
+    mt_resp *r = mt_get(s, "/api/v1/session", mt_admin_key(s));
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_TYPE(r->json, "", JSON_OBJECT);
+    MT_ASSERT_JSON_TYPE(r->json, "id", JSON_INTEGER);
+    MT_ASSERT_JSON_TYPE(r->json, "uuid", JSON_STRING);
+    assert_true(mt_json_int(r->json, "id") > 0);
+    assert_non_null(mt_header(r, "content-type"));
+    mt_resp_free(r);
+
+    /* the same with the Bearer form and with the account's subdomain as Host */
+    char auth[512];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", mt_admin_key(s));
+    const char *const hdrs[] = {"Host: " MT_ACCOUNT "." MT_BASE_DOMAIN, auth, NULL};
+    r = mt_request(s, "GET", "/api/v1/session", NULL, NULL, hdrs);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_TYPE(r->json, "uuid", JSON_STRING);
+    mt_resp_free(r);
+}
+
+static void test_session_without_key(void **state)
+{
+    mt_server *s = *state;
+    mt_resp *r = mt_get(s, "/api/v1/session", NULL);
+    MT_ASSERT_STATUS(r, 401);
+    mt_resp_free(r);
+
+    r = mt_get(s, "/api/v1/session", "not-a-valid-key");
+    MT_ASSERT_STATUS(r, 401);
+    mt_resp_free(r);
+}
+
+static void test_second_account(void **state)
+{
+    mt_server *s = *state;
+    char *key = mt_init_account(s, "globex", "admin@globex.test", "secret-pass-2");
+    assert_string_not_equal(key, mt_admin_key(s));
+
+    /* init is idempotent: the same account prints the same key */
+    char *again = mt_init_account(s, "globex", "admin@globex.test", "secret-pass-2");
+    assert_string_equal(again, key);
+
+    mt_resp *r = mt_get(s, "/api/v1/session", key);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+
+    free(again);
+    free(key);
+}
+
+static void test_cli(void **state)
+{
+    mt_server *s = *state;
+    char *key = mt_cli(s, "apikey --account %s --access %s", MT_ACCOUNT, "read");
+    assert_true(strlen(key) > 0);
+    assert_null(strpbrk(key, " \t\r\n"));
+    free(key);
+
+    char *out = NULL, *err = NULL;
+    int code = mt_cli_try(s, &out, &err, "no-such-verb");
+    assert_int_not_equal(code, 0);
+    free(out);
+    free(err);
+}
+
+static void test_log_and_restart(void **state)
+{
+    mt_server *s = *state;
+    mt_resp *r = mt_get(s, "/api/v1/session", mt_admin_key(s));
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    char *log = mt_read_log(s);
+    assert_non_null(strstr(log, "/api/v1/session"));
+    free(log);
+
+    mt_restart(s);
+    r = mt_get(s, "/api/v1/session", mt_admin_key(s));
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+}
+
+/* A server of its own, with extra serve arguments, stopped explicitly. */
+static void test_start_stop(void **state)
+{
+    (void)state;
+    mt_server *s = mt_start("--rate-limit 1000/60");
+    assert_true(mt_port(s) > 0);
+    assert_true(mt_pid(s) > 0);
+    mt_resp *r = mt_get(s, "/api/v1/session", mt_admin_key(s));
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    mt_stop(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_helpers),
+        cmocka_unit_test_setup_teardown(test_session, mt_setup, mt_teardown),
+        cmocka_unit_test_setup_teardown(test_session_without_key, mt_setup, mt_teardown),
+        cmocka_unit_test_setup_teardown(test_second_account, mt_setup, mt_teardown),
+        cmocka_unit_test_setup_teardown(test_cli, mt_setup, mt_teardown),
+        cmocka_unit_test_setup_teardown(test_log_and_restart, mt_setup, mt_teardown),
+        cmocka_unit_test(test_start_stop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
