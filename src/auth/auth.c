@@ -298,12 +298,13 @@ int auth_authenticate(struct req *r)
     char lookup[AUTH_LOOKUP_LEN + 1];
     auth_key_lookup(key, lookup);
     db_param p[1] = {dbp_text(lookup)};
-    db_stmt *s = db_query(r->db,
-                          "SELECT k.id, k.account_id, k.user_id, k.kind, a.subdomain, "
-                          "a.rate_limit_requests, a.rate_limit_seconds, a.custom_properties_merge, "
-                          "k.lookup FROM api_keys k JOIN accounts a ON a.id = k.account_id "
-                          "WHERE k.lookup = ?",
-                          p, 1);
+    db_stmt *s =
+        db_query(r->db,
+                 "SELECT k.id, k.account_id, k.user_id, k.kind, a.subdomain, "
+                 "a.rate_limit_requests, a.rate_limit_seconds, a.custom_properties_merge, "
+                 "k.lookup, a.data_version FROM api_keys k JOIN accounts a ON a.id = k.account_id "
+                 "WHERE k.lookup = ?",
+                 p, 1);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
     int rc = db_step(s);
@@ -327,6 +328,7 @@ int auth_authenticate(struct req *r)
     r->settings.rate_limit_requests = db_col_null(s, 5) ? 0 : (int)db_col_i64(s, 5);
     r->settings.rate_limit_seconds = db_col_null(s, 6) ? 0 : (int)db_col_i64(s, 6);
     r->settings.custom_properties_merge = db_col_i64(s, 7) != 0;
+    r->data_version = db_col_i64(s, 9);
     db_done(s);
     if (!same)
         return req_fail(r, 401, NULL, "invalid API key");

@@ -56,6 +56,10 @@ int db_exec(db_conn *c, const char *sql, const db_param *params, int nparams);
 /* Runs a query expected to yield one integer (first column of first row); `def` if no row. */
 int db_query_i64(db_conn *c, const char *sql, const db_param *params, int nparams, int64_t def,
                  int64_t *out);
+/* Like db_query_i64, but remembers the answer for (scope, version, sql, params) in a bounded
+ * in-memory cache: callers pass a version that every write to the data bumps (X-Total counts). */
+int db_query_i64_cached(db_conn *c, int64_t scope, int64_t version, const char *sql,
+                        const db_param *params, int nparams, int64_t *out);
 /* Runs several ;-separated statements without parameters (DDL). */
 int db_exec_script(db_conn *c, const char *sql);
 

@@ -33,6 +33,8 @@ static const char *const migrations[] = {
     " value {TEXT} NOT NULL, seq {INT} NOT NULL DEFAULT 0);"
     "CREATE INDEX custom_values_by_entity ON custom_values (account_id, entity, entity_id);"
     "CREATE INDEX custom_values_by_value ON custom_values (property_id, value, entity_id);",
+    /* 3: a version per account, bumped by every write, that validates cached counts */
+    "ALTER TABLE accounts ADD COLUMN data_version {INT} NOT NULL DEFAULT 0;",
     NULL,
 };
 

@@ -57,13 +57,16 @@ bool field_stored(const struct field *f)
 {
     switch (f->type) {
     case FT_HAS_MANY:
-    case FT_TAGS:
-    case FT_CUSTOM:
     case FT_EXPR:
         return false;
     default:
-        return true;
+        return true; /* tags and custom fields keep a rendered copy in the row */
     }
+}
+
+bool field_written(const struct field *f)
+{
+    return field_stored(f) && f->type != FT_TAGS && f->type != FT_CUSTOM;
 }
 
 bool field_rendered(const struct field *f)
@@ -105,6 +108,45 @@ static enum db_coltype coltype_of(const struct field *f)
     default:
         return DBT_TEXT;
     }
+}
+
+/* What is written before each field's value (`,"name":`, opening and closing of groups), so that
+ * rendering a row only copies bytes. */
+static void build_prefixes(struct res_rt *rt, const struct resource *res)
+{
+    const char *group = NULL;
+    for (int i = 0; i < rt->nfields; i++) {
+        const struct field *f = &res->fields[i];
+        struct field_rt *fr = &rt->f[i];
+        if (!field_rendered(f))
+            continue;
+        strbuf p;
+        sb_init(&p, NULL, 64);
+        if (group && (!f->group || strcmp(group, f->group) != 0)) {
+            sb_addc(&p, '}');
+            group = NULL;
+        }
+        if (f->group && !group) {
+            group = f->group;
+            sb_addf(&p, ",\"%s\":{\"%s\":", group, f->name);
+        } else {
+            sb_addf(&p, "%s\"%s\":", group ? "," : ",", f->name);
+        }
+        fr->prefix = sb_detach(&p, &fr->prefix_len);
+        if (fr->nsub) {
+            fr->sub_keys = calloc((size_t)fr->nsub, sizeof(char *));
+            for (int k = 0; k < fr->nsub; k++) {
+                strbuf kb;
+                sb_init(&kb, NULL, 32);
+                sb_addf(&kb, ",\"%s\":", fr->sub[k]->name);
+                fr->sub_keys[k] = sb_detach(&kb, NULL);
+            }
+        }
+    }
+    strbuf t;
+    sb_init(&t, NULL, 64);
+    sb_addf(&t, "%s,\"created_at\":", group ? "}" : "");
+    rt->tail = sb_detach(&t, &rt->tail_len);
 }
 
 static void build_runtime(struct res_rt *rt, const struct resource *res)
@@ -155,9 +197,6 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
             fr->batch_tail = strdup(f->fk);
             break;
         }
-        case FT_TAGS:
-        case FT_CUSTOM:
-            break;
         case FT_EXPR:
             sb_addf(&sql, ", (%s)", f->sql);
             fr->col = col++;
@@ -169,6 +208,7 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
     }
     sb_addf(&sql, " FROM %s t%s", res->table, joins.buf);
     rt->head = sb_detach(&sql, NULL);
+    build_prefixes(rt, res);
     sb_release(&joins);
 }
 
@@ -398,11 +438,6 @@ static int load_batch(struct req *r, const char *sql, db_param *params, int npar
     return rc == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
 }
 
-static void emit_tag(strbuf *o, db_stmt *s, const void *ctx, bool first)
-{
-    sb_add_json_str(o, db_col_text(s, 1), db_col_len(s, 1));
-}
-
 static void emit_child(strbuf *o, db_stmt *s, const void *ctx, bool first)
 {
     const struct field_rt *fr = ctx;
@@ -496,22 +531,6 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
                                      ids_subquery(r, res, rs), rt->f[i].batch_tail);
             if (load_batch(r, sql, p, np, &maps[i], expect, "[", "]", emit_child, &rt->f[i]))
                 return -1;
-        } else if (f->type == FT_TAGS) {
-            int np;
-            db_param *p = subquery_params(r, rs, 2, &np);
-            p[0] = dbp_int(r->account_id);
-            p[1] = dbp_text(res->target);
-            char *sql = arena_printf(
-                r->arena,
-                "SELECT tg.entity_id, tt.name FROM taggings tg JOIN tags tt ON tt.id = tg.tag_id "
-                "WHERE tg.account_id = ? AND tg.entity = ? AND tg.entity_id IN (%s) "
-                "ORDER BY tg.entity_id, tt.name",
-                ids_subquery(r, res, rs));
-            if (load_batch(r, sql, p, np, &maps[i], expect, "[", "]", emit_tag, NULL))
-                return -1;
-        } else if (f->type == FT_CUSTOM) {
-            if (load_custom(r, res, rs, &maps[i], expect))
-                return -1;
         }
     }
 
@@ -531,25 +550,12 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
         int64_t id = db_col_i64(s, 0);
         sb_add(o, "{\"id\":", 6);
         sb_add_i64(o, id);
-        const char *group = NULL;
         for (int i = 0; i < rt->nfields; i++) {
             const struct field *f = &res->fields[i];
             const struct field_rt *fr = &rt->f[i];
-            if (!field_rendered(f))
+            if (!fr->prefix)
                 continue;
-            if (group && (!f->group || strcmp(group, f->group) != 0)) {
-                sb_addc(o, '}');
-                group = NULL;
-            }
-            if (f->group && !group) {
-                group = f->group;
-                sb_addc(o, ',');
-                render_key(o, group);
-                sb_addc(o, '{');
-            } else if (!group || o->buf[o->len - 1] != '{') {
-                sb_addc(o, ',');
-            }
-            render_key(o, f->name);
+            sb_add(o, fr->prefix, fr->prefix_len);
             switch (f->type) {
             case FT_REF:
                 if (db_col_null(s, fr->col)) {
@@ -559,30 +565,28 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
                 sb_add(o, "{\"id\":", 6);
                 sb_add_i64(o, db_col_i64(s, fr->col));
                 for (int k = 0; k < fr->nsub; k++) {
-                    sb_addc(o, ',');
-                    render_key(o, fr->sub[k]->name);
+                    sb_add(o, fr->sub_keys[k], strlen(fr->sub_keys[k]));
                     render_column(o, fr->sub[k], s, fr->col + 1 + k);
                 }
                 sb_addc(o, '}');
                 break;
-            case FT_HAS_MANY:
-            case FT_TAGS: {
+            case FT_HAS_MANY: {
                 const char *frag = fm_get(&maps[i], id);
                 sb_adds(o, frag ? frag : "[]");
                 break;
             }
-            case FT_CUSTOM: {
-                const char *frag = fm_get(&maps[i], id);
-                sb_adds(o, frag ? frag : "{}");
+            case FT_TAGS:
+            case FT_CUSTOM:
+                if (db_col_null(s, fr->col))
+                    sb_adds(o, f->type == FT_TAGS ? "[]" : "{}");
+                else
+                    sb_add(o, db_col_text(s, fr->col), db_col_len(s, fr->col));
                 break;
-            }
             default:
                 render_column(o, f, s, fr->col);
             }
         }
-        if (group)
-            sb_addc(o, '}');
-        sb_add(o, ",\"created_at\":", 14);
+        sb_add(o, rt->tail, rt->tail_len);
         sb_add_json_str(o, db_col_text(s, 1), db_col_len(s, 1));
         sb_add(o, ",\"updated_at\":", 14);
         sb_add_json_str(o, db_col_text(s, 2), db_col_len(s, 2));
@@ -595,6 +599,80 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
         return req_fail(r, 500, NULL, "database error");
     if (count)
         *count = n;
+    return 0;
+}
+
+/* Recomputes the rendered copies of an entity's tags and custom fields kept in its row. */
+int engine_refresh_cache(struct req *r, const struct resource *res, int64_t id)
+{
+    const struct field *tags = resource_field_of_type(res, FT_TAGS);
+    const struct field *custom = resource_field_of_type(res, FT_CUSTOM);
+    if (!tags && !custom)
+        return 0;
+    db_param one[2] = {dbp_int(r->account_id), dbp_int(id)};
+    struct row_set rs = {"t.account_id = ? AND t.id = ?", one, 2, "t.id", 1, 0};
+    strbuf set;
+    sb_init(&set, r->arena, 128);
+    db_param p[4];
+    int np = 0;
+    if (tags) {
+        strbuf names;
+        sb_init(&names, r->arena, 128);
+        if (tags_render_names(r, res->target, id, &names))
+            return -1;
+        sb_addf(&set, "%s = ?", field_column(tags));
+        p[np++] = dbp_text(names.buf);
+    }
+    if (custom) {
+        struct frag_map m;
+        if (load_custom(r, res, &rs, &m, 1))
+            return -1;
+        const char *frag = fm_get(&m, id);
+        sb_addf(&set, "%s%s = ?", np ? ", " : "", field_column(custom));
+        p[np++] = dbp_text(frag ? frag : "{}");
+    }
+    p[np++] = dbp_int(id);
+    p[np++] = dbp_int(r->account_id);
+    char *sql = arena_printf(r->arena, "UPDATE %s SET %s WHERE id = ? AND account_id = ?",
+                             res->table, set.buf);
+    return db_exec(r->db, sql, p, np) == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
+}
+
+int engine_refresh_cache_of(struct req *r, const char *target, int64_t id)
+{
+    const struct resource *res = resource_by_target(target);
+    return res ? engine_refresh_cache(r, res, id) : 0;
+}
+
+int engine_collect_entities(struct req *r, const char *sql, const db_param *p, int np,
+                            struct entity_list *out)
+{
+    out->n = 0;
+    out->items = NULL;
+    db_stmt *s = db_query(r->db, sql, p, np);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int cap = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (out->n == cap) {
+            int ncap = cap ? cap * 2 : 16;
+            out->items = arena_realloc(r->arena, out->items, sizeof(*out->items) * (size_t)cap,
+                                       sizeof(*out->items) * (size_t)ncap);
+            cap = ncap;
+        }
+        out->items[out->n].target = arena_strdup(r->arena, db_col_text(s, 0));
+        out->items[out->n].id = db_col_i64(s, 1);
+        out->n++;
+    }
+    db_done(s);
+    return rc == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
+}
+
+int engine_refresh_entities(struct req *r, const struct entity_list *list)
+{
+    for (int i = 0; i < list->n; i++)
+        if (engine_refresh_cache_of(r, list->items[i].target, list->items[i].id))
+            return -1;
     return 0;
 }
 
@@ -835,7 +913,7 @@ int engine_list(struct req *r, const struct resource *res)
 {
     if (req_require_read(r, res->read_area))
         return -1;
-    int64_t page, per_page;
+    int64_t page = 1, per_page = 100;
     if (parse_positive(r, "page", 1, &page) || parse_positive(r, "per_page", 100, &per_page))
         return -1;
     if (per_page > 1000)
@@ -860,7 +938,8 @@ int engine_list(struct req *r, const struct resource *res)
     if (!q.empty) {
         char *sql =
             arena_printf(r->arena, "SELECT COUNT(*) FROM %s t WHERE %s", res->table, q.where.buf);
-        if (db_query_i64(r->db, sql, q.params, q.nparams, 0, &total) != DB_OK)
+        if (db_query_i64_cached(r->db, r->account_id, r->data_version, sql, q.params, q.nparams,
+                                &total) != DB_OK)
             return req_fail(r, 500, NULL, "database error");
     }
     r->status = 200;

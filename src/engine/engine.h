@@ -51,6 +51,25 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id);
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
 /* True when the row exists in the caller's account. */
 bool engine_exists(struct req *r, const struct resource *res, int64_t id);
+/* Recomputes the copies of tags and custom fields kept in the entity's row (after they change). */
+int engine_refresh_cache(struct req *r, const struct resource *res, int64_t id);
+/* The same for an entity named by its target ("User"); no-op for kinds mocod does not have. */
+int engine_refresh_cache_of(struct req *r, const char *target, int64_t id);
+/* (target, id) pairs of entities, to refresh after a change that touches many of them. */
+struct entity_list {
+    struct {
+        const char *target;
+        int64_t id;
+    } * items;
+    int n;
+};
+/* Runs sql (yielding entity target, entity id) and collects the rows. */
+int engine_collect_entities(struct req *r, const char *sql, const db_param *p, int np,
+                            struct entity_list *out);
+int engine_refresh_entities(struct req *r, const struct entity_list *list);
+/* Bumps the account's data version: cached counts of the account are then stale. Every write
+ * transaction calls it. */
+int engine_bump_version(struct req *r);
 /* Touches updated_at of a row (after changes to its tags or custom fields). */
 int engine_touch(struct req *r, const struct resource *res, int64_t id);
 

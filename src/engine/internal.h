@@ -10,6 +10,9 @@ struct field_rt {
     int nsub;
     char *batch_head; /* FT_HAS_MANY: SELECT ... IN ( */
     char *batch_tail; /* FT_HAS_MANY: the child's owner column */
+    char *prefix;     /* written before the value: `,"name":` (and group braces) */
+    size_t prefix_len;
+    char **sub_keys; /* `,"name":` of each sub field */
 };
 
 struct res_rt {
@@ -17,11 +20,14 @@ struct res_rt {
     char *head; /* SELECT t.id, t.created_at, t.updated_at, ... FROM table t LEFT JOIN ... */
     struct field_rt *f;
     int nfields;
+    char *tail; /* closes an open group, then `,"created_at":` */
+    size_t tail_len;
 };
 
 const struct res_rt *rt_of(const struct resource *res);
 const char *field_column(const struct field *f);
 bool field_stored(const struct field *f);
+bool field_written(const struct field *f);
 bool field_rendered(const struct field *f);
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col);
 

@@ -80,6 +80,7 @@ struct req {
     int64_t account_id;
     const char *account_subdomain;
     struct account_settings settings;
+    int64_t data_version; /* the account's write counter when the request began */
     enum key_kind key_kind;
     int64_t key_id;
     int64_t key_user_id; /* owner of a user key, 0 for account keys */

@@ -111,10 +111,10 @@ struct resource {
     int (*list_filter)(struct req *r, struct list_query *q);
     /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction. */
     int (*before_save)(struct req *r, struct record *rec, int64_t id);
+    /* Own follow-up after a row was written (id is the row's); runs inside the transaction. */
+    int (*after_save)(struct req *r, struct record *rec, int64_t id);
     /* Own rules before a delete; runs inside the transaction. */
     int (*before_delete)(struct req *r, int64_t id);
-    /* Deletes with a request body or query (tags' merge_tag_id) after the row checks. */
-    int (*after_delete)(struct req *r, int64_t id);
 };
 
 /* Custom routes that are not CRUD on a resource (session, taggings). */

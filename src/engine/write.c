@@ -299,7 +299,16 @@ static int write_attachments(struct req *r, struct record *rec, int64_t id)
                 return -1;
         }
     }
-    return 0;
+    return engine_refresh_cache(r, rec->res, id);
+}
+
+int engine_bump_version(struct req *r)
+{
+    db_param p[1] = {dbp_int(r->account_id)};
+    return db_exec(r->db, "UPDATE accounts SET data_version = data_version + 1 WHERE id = ?", p,
+                   1) == DB_DONE
+               ? 0
+               : req_fail(r, 500, NULL, "database error");
 }
 
 static int require_object_body(struct req *r)
@@ -336,7 +345,7 @@ int engine_create(struct req *r, const struct resource *res)
     sb_adds(&vals, "?, ?, ?");
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
-        if (!field_stored(f))
+        if (!field_written(f))
             continue;
         if (f->type == FT_UUID) {
             char *uuid = arena_alloc(r->arena, 37);
@@ -356,7 +365,8 @@ int engine_create(struct req *r, const struct resource *res)
         req_fail(r, 500, NULL, "database error");
         goto fail;
     }
-    if (write_attachments(r, &rec, id))
+    if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
+        engine_bump_version(r))
         goto fail;
     if (db_commit(r->db) != DB_OK) {
         req_fail(r, 500, NULL, "could not commit");
@@ -410,7 +420,7 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
     sb_adds(&set, "updated_at = ?");
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
-        if (!field_stored(f) || !rec.v[i].set)
+        if (!field_written(f) || !rec.v[i].set)
             continue;
         sb_addf(&set, ", %s = ?", field_column(f));
         p[np++] = value_param(f, &rec.v[i]);
@@ -423,7 +433,8 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
         req_fail(r, 500, NULL, "database error");
         goto fail;
     }
-    if (write_attachments(r, &rec, id))
+    if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
+        engine_bump_version(r))
         goto fail;
     if (db_commit(r->db) != DB_OK) {
         req_fail(r, 500, NULL, "could not commit");
@@ -498,6 +509,8 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
     db_param q[2] = {dbp_int(r->account_id), dbp_int(id)};
     if (db_exec(r->db, sql, q, 2) != DB_DONE)
         goto dberr;
+    if (engine_bump_version(r))
+        goto fail;
     if (db_commit(r->db) != DB_OK) {
         req_fail(r, 500, NULL, "could not commit");
         goto fail;

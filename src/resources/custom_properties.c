@@ -6,7 +6,7 @@ static const char *const kinds[] = {"String", "Textarea",    "Link", "Boolean",
 
 static const struct field custom_property_fields[] = {
     {"name", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
-    {"name_alt", FT_TEXT, 0, .maxlen = 255},
+    {"name_alt", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
     {"placeholder", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
     {"placeholder_alt", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
     {"entity", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = custom_entities},
@@ -43,13 +43,34 @@ static int custom_property_before_save(struct req *r, struct record *rec, int64_
     return 0;
 }
 
+static int collect_holders(struct req *r, int64_t id, struct entity_list *out)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    return engine_collect_entities(r,
+                                   "SELECT DISTINCT entity, entity_id FROM custom_values WHERE "
+                                   "account_id = ? AND property_id = ?",
+                                   p, 2, out);
+}
+
+/* A renamed field: the entities holding a value show it under the new name. */
+static int custom_property_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct entity_list holders;
+    if (rec->creating || !record_value(rec, "name")->set)
+        return 0;
+    return collect_holders(r, id, &holders) ? -1 : engine_refresh_entities(r, &holders);
+}
+
 static int custom_property_before_delete(struct req *r, int64_t id)
 {
+    struct entity_list holders;
+    if (collect_holders(r, id, &holders))
+        return -1;
     db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
     if (db_exec(r->db, "DELETE FROM custom_values WHERE account_id = ? AND property_id = ?", p,
                 2) != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
-    return 0;
+    return engine_refresh_entities(r, &holders);
 }
 
 const struct resource res_custom_properties = {
@@ -61,5 +82,6 @@ const struct resource res_custom_properties = {
     .write_area = AREA_SETTINGS,
     .read_area = AREA_ANY,
     .before_save = custom_property_before_save,
+    .after_save = custom_property_after_save,
     .before_delete = custom_property_before_delete,
 };

@@ -115,8 +115,10 @@ static int64_t create_user(db_conn *c, arena *a, int64_t account, const char *em
     return insert_returning(
         c,
         "INSERT INTO users (account_id, created_at, updated_at, firstname, lastname, email, "
-        "unit_id, role_id, password_hash, uuid, language, active, extern, home_address, info) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, '', '') RETURNING id",
+        "unit_id, role_id, password_hash, uuid, language, active, extern, home_address, info, "
+        "mobile_phone, work_phone, iban) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, '', '', "
+        "'', "
+        "'', '') RETURNING id",
         p, 11);
 }
 
@@ -163,6 +165,10 @@ char *account_setup(db_conn *c, arena *a, const char *subdomain, const char *ema
                                "Team", now);
         if (user)
             key = auth_user_key(c, a, account, user);
+        db_param vp[1] = {dbp_int(account)};
+        if (key && db_exec(c, "UPDATE accounts SET data_version = data_version + 1 WHERE id = ?",
+                           vp, 1) != DB_DONE)
+            key = NULL;
     }
     if (!key || db_commit(c) != DB_OK) {
         db_rollback(c);
@@ -240,19 +246,24 @@ int account_demo_data(db_conn *c, arena *a, const char *subdomain)
             goto fail;
     }
     db_param cp[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text("Starting Month")};
-    if (!insert_returning(c,
-                          "INSERT INTO custom_properties (account_id, created_at, updated_at, "
-                          "name, entity, kind, placeholder, placeholder_alt, print_on_invoice, "
-                          "print_on_offer, print_on_timesheet, notification_enabled, api_only, "
-                          "defaults) VALUES (?, ?, ?, ?, 'User', 'String', '', '', 0, 0, 0, 0, 0, "
-                          "'[]') RETURNING id",
-                          cp, 4))
+    if (!insert_returning(
+            c,
+            "INSERT INTO custom_properties (account_id, created_at, updated_at, "
+            "name, name_alt, entity, kind, placeholder, placeholder_alt, print_on_invoice, "
+            "print_on_offer, print_on_timesheet, notification_enabled, api_only, "
+            "defaults) VALUES (?, ?, ?, ?, '', 'User', 'String', '', '', 0, 0, 0, 0, 0, "
+            "'[]') RETURNING id",
+            cp, 4))
         goto fail;
     db_param tp[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text("Deutschland")};
     if (!insert_returning(c,
                           "INSERT INTO tags (account_id, created_at, updated_at, name, color, "
                           "context) VALUES (?, ?, ?, ?, '#FF0000', 'User') RETURNING id",
                           tp, 4))
+        goto fail;
+    db_param vp[1] = {dbp_int(account)};
+    if (db_exec(c, "UPDATE accounts SET data_version = data_version + 1 WHERE id = ?", vp, 1) !=
+        DB_DONE)
         goto fail;
     return db_commit(c) == DB_OK ? 0 : -1;
 fail:

@@ -32,9 +32,29 @@ static int tag_before_save(struct req *r, struct record *rec, int64_t id)
     return 0;
 }
 
+/* A renamed tag: the entities carrying it show the new name. */
+static int tag_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    if (rec->creating || !record_value(rec, "name")->set)
+        return 0;
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    struct entity_list tagged;
+    if (engine_collect_entities(
+            r, "SELECT entity, entity_id FROM taggings WHERE account_id = ? AND tag_id = ?", p, 2,
+            &tagged))
+        return -1;
+    return engine_refresh_entities(r, &tagged);
+}
+
 /* merge_tag_id (query or body): the tagged entities get that tag before this one goes. */
 static int tag_before_delete(struct req *r, int64_t id)
 {
+    db_param t[2] = {dbp_int(r->account_id), dbp_int(id)};
+    struct entity_list tagged;
+    if (engine_collect_entities(
+            r, "SELECT entity, entity_id FROM taggings WHERE account_id = ? AND tag_id = ?", t, 2,
+            &tagged))
+        return -1;
     const char *merge = req_query(r, "merge_tag_id");
     int64_t target = 0;
     json_t *j = r->body ? json_object_get(r->body, "merge_tag_id") : NULL;
@@ -73,7 +93,7 @@ static int tag_before_delete(struct req *r, int64_t id)
     db_param d[2] = {dbp_int(r->account_id), dbp_int(id)};
     if (db_exec(r->db, "DELETE FROM taggings WHERE account_id = ? AND tag_id = ?", d, 2) != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
-    return 0;
+    return engine_refresh_entities(r, &tagged);
 }
 
 const struct resource res_tags = {
@@ -86,6 +106,7 @@ const struct resource res_tags = {
     .read_area = AREA_ANY,
     .indexes = "context,name",
     .before_save = tag_before_save,
+    .after_save = tag_after_save,
     .before_delete = tag_before_delete,
 };
 
@@ -145,7 +166,8 @@ static int taggings_change(struct req *r)
         rc = tags_remove(r, res->target, r->ids[0], names);
     else
         rc = tags_replace(r, res->target, r->ids[0], names, !strcmp(r->method, "PATCH"));
-    if (rc || engine_touch(r, res, r->ids[0]) || db_commit(r->db) != DB_OK) {
+    if (rc || engine_touch(r, res, r->ids[0]) || engine_refresh_cache(r, res, r->ids[0]) ||
+        engine_bump_version(r) || db_commit(r->db) != DB_OK) {
         db_rollback(r->db);
         return req_fail(r, 500, NULL, "could not change the tags");
     }

@@ -277,6 +277,10 @@ static int dispatch_inner(struct req *r, db *d)
     r->db = db_acquire(d);
     if (!r->db)
         return req_fail(r, 503, NULL, "database unavailable");
+    /* A read answers from one snapshot: its count and its page agree, and the database takes
+     * its read locks once instead of once per statement. */
+    if (!strcmp(r->method, "GET") && db_begin(r->db, false) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
     bool open = found && found->kind == RK_CUSTOM && (found->decl->flags & ROUTE_NO_AUTH);
     if (!open) {
         if (auth_authenticate(r))

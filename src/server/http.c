@@ -67,7 +67,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         call = calloc(1, sizeof(*call));
         if (!call)
             return MHD_NO;
-        arena_init(&call->a, 32768);
+        arena_init(&call->a, 128 * 1024);
         call->srv = srv;
         call->started = time_now_mono();
         sb_init(&call->body, &call->a, 256);
@@ -95,7 +95,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
     r->impersonate = header(conn, "X-IMPERSONATE-USER-ID");
     r->body_raw = call->body.buf;
     r->body_len = call->body.len;
-    sb_init(&r->out, r->arena, 4096);
+    sb_init(&r->out, r->arena, 65536);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
 
     if (call->too_large) {

@@ -59,27 +59,13 @@ void sb_grow(strbuf *sb, size_t extra)
     sb->cap = cap;
 }
 
-void sb_add(strbuf *sb, const void *data, size_t len)
+void sb_add_slow(strbuf *sb, const void *data, size_t len)
 {
     sb_grow(sb, len);
     if (sb->failed)
         return;
     memcpy(sb->buf + sb->len, data, len);
     sb->len += len;
-    sb->buf[sb->len] = '\0';
-}
-
-void sb_adds(strbuf *sb, const char *s)
-{
-    sb_add(sb, s, strlen(s));
-}
-
-void sb_addc(strbuf *sb, char c)
-{
-    sb_grow(sb, 1);
-    if (sb->failed)
-        return;
-    sb->buf[sb->len++] = c;
     sb->buf[sb->len] = '\0';
 }
 
@@ -122,6 +108,13 @@ void sb_add_i64(strbuf *sb, int64_t v)
     sb_add(sb, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/* 1 for the bytes JSON strings must escape. */
+static const unsigned char json_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 void sb_add_json_str(strbuf *sb, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -130,7 +123,7 @@ void sb_add_json_str(strbuf *sb, const char *s, size_t len)
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!json_escape[c])
             continue;
         sb_add(sb, s + start, i - start);
         start = i + 1;

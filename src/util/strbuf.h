@@ -26,9 +26,34 @@ void sb_init(strbuf *sb, struct arena *a, size_t hint);
 void sb_release(strbuf *sb);
 void sb_reset(strbuf *sb);
 void sb_grow(strbuf *sb, size_t extra);
-void sb_add(strbuf *sb, const void *data, size_t len);
-void sb_adds(strbuf *sb, const char *s);
-void sb_addc(strbuf *sb, char c);
+void sb_add_slow(strbuf *sb, const void *data, size_t len);
+
+/* The appends below run for every byte of every response: the common case stays inline. */
+static inline void sb_add(strbuf *sb, const void *data, size_t len)
+{
+    if (sb->len + len + 1 <= sb->cap) {
+        __builtin_memcpy(sb->buf + sb->len, data, len);
+        sb->len += len;
+        sb->buf[sb->len] = '\0';
+        return;
+    }
+    sb_add_slow(sb, data, len);
+}
+
+static inline void sb_addc(strbuf *sb, char c)
+{
+    if (sb->len + 2 <= sb->cap) {
+        sb->buf[sb->len++] = c;
+        sb->buf[sb->len] = '\0';
+        return;
+    }
+    sb_add_slow(sb, &c, 1);
+}
+
+static inline void sb_adds(strbuf *sb, const char *s)
+{
+    sb_add(sb, s, __builtin_strlen(s));
+}
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vaddf(strbuf *sb, const char *fmt, va_list ap);
 void sb_add_i64(strbuf *sb, int64_t v);

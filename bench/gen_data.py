@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Fills a running mocod with benchmark data through its own API (standard library only).
+
+usage: gen_data.py --base-url http://127.0.0.1:8080/api/v1 --key KEY [--users 10000]
+"""
+import argparse
+import http.client
+import json
+import sys
+import urllib.parse
+
+FIRST = ["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hans", "Ida", "Jonas",
+         "Karla", "Lukas", "Mia", "Noah", "Olga", "Paul", "Rosa", "Sven", "Tina", "Uwe"]
+LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
+        "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz"]
+
+
+class Client:
+    def __init__(self, base_url, key):
+        u = urllib.parse.urlparse(base_url)
+        self.prefix = u.path.rstrip("/")
+        self.conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
+        self.headers = {"Authorization": "Token token=" + key,
+                        "Content-Type": "application/json"}
+
+    def call(self, method, path, body=None):
+        self.conn.request(method, self.prefix + path,
+                          body=json.dumps(body) if body is not None else None,
+                          headers=self.headers)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        if resp.status >= 300:
+            sys.exit("%s %s -> %d %s" % (method, path, resp.status, data[:300]))
+        return json.loads(data) if data else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base-url", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--users", type=int, default=10000)
+    args = ap.parse_args()
+    c = Client(args.base_url, args.key)
+    units = [c.call("POST", "/units", {"name": "Team %d" % i})["id"] for i in range(20)]
+    c.call("POST", "/account/custom_properties",
+           {"name": "Starting Month", "kind": "String", "entity": "User"})
+    for i in range(args.users):
+        f, l = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+        c.call("POST", "/users", {
+            "firstname": f, "lastname": l, "email": "user%05d@bench.example" % i,
+            "unit_id": units[i % len(units)], "mobile_phone": "+49 177 %07d" % i,
+            "work_phone": "+49 40 %07d" % i, "info": "benchmark user %d" % i,
+            "bday": "19%02d-%02d-%02d" % (60 + i % 40, 1 + i % 12, 1 + i % 28),
+            "tags": ["Bench", "Team %d" % (i % 5)],
+            "custom_properties": {"Starting Month": "January %d" % (2000 + i % 25)},
+        })
+        if (i + 1) % 1000 == 0:
+            print("%d users" % (i + 1), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Benchmark: GET /api/v1/users?per_page=100 on 10,000 users, rate limit off.
+# usage: bench/run.sh [build-dir]   (prints wrk results for 1 and 32 connections)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${1:-$root/build}
+"$root/scripts/deps.sh" --bench
+[ -x "$build/mocod" ] || { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null; }
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+key=$("$build/mocod" init --db "$work/bench.sqlite" --account bench --email admin@bench.example --password bench-password)
+"$build/mocod" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$port" --rate-limit off ${MOCOD_BENCH_ARGS:-} 2>/dev/null &
+pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/api/v1/session" -H "Authorization: Token token=$key" >/dev/null && break; sleep 0.1; done
+echo "generating data ..." >&2
+time python3 "$here/gen_data.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" --users "${BENCH_USERS:-10000}"
+url="http://127.0.0.1:$port/api/v1/users?per_page=100"
+echo "response size: $(curl -s "$url" -H "Authorization: Token token=$key" | wc -c) bytes"
+curl -s -D - -o /dev/null "$url" -H "Authorization: Token token=$key" | grep -i x-total
+wrk -t1 -c1 -d3s -H "Authorization: Token token=$key" "$url" >/dev/null # warm-up
+echo "== 1 connection"
+wrk -t1 -c1 -d10s --latency -H "Authorization: Token token=$key" "$url"
+echo "== 32 connections"
+wrk -t2 -c32 -d10s --latency -H "Authorization: Token token=$key" "$url"
