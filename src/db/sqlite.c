@@ -28,7 +28,7 @@ static const char *sq_type(enum db_coltype t)
 {
     switch (t) {
     case DBT_ID:
-        return "INTEGER PRIMARY KEY";
+        return "INTEGER PRIMARY KEY AUTOINCREMENT"; /* ids of deleted rows are never reused */
     case DBT_INT:
     case DBT_BIGINT:
     case DBT_BOOL:

@@ -10,8 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define CUSTOM_MAX_BYTES 12288 /* "The size of the custom_properties field is limited to 12 kB" */
-
 const char *const custom_entities[] = {
     "Activity",     "Company", "Contact",  "Customer", "Deal", "Invoice", "Offer",
     "Organization", "Project", "Purchase", "Supplier", "User", NULL,
@@ -102,8 +100,10 @@ int custom_validate(struct req *r, const char *entity, json_t *given)
     char *dump = json_dumps(given, JSON_COMPACT);
     size_t size = dump ? strlen(dump) : 0;
     free(dump);
-    if (size > CUSTOM_MAX_BYTES)
-        return req_fail(r, 422, "custom_properties", "custom_properties is larger than 12 kB");
+    if (size > CUSTOM_MAX_BYTES) {
+        req_field_error(r, "custom_properties", "is larger than 12 kB");
+        return 0;
+    }
     const char *name;
     json_t *v;
     json_object_foreach(given, name, v)
@@ -140,7 +140,7 @@ int custom_validate(struct req *r, const char *entity, json_t *given)
         if (problem)
             req_field_error(r, key, "%s", problem);
     }
-    return r->err_fields ? -1 : 0;
+    return 0; /* problems are recorded as field errors */
 }
 
 static int insert_value(struct req *r, int64_t prop, const char *entity, int64_t id,

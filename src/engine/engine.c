@@ -628,6 +628,8 @@ int engine_refresh_cache(struct req *r, const struct resource *res, int64_t id)
         if (load_custom(r, res, &rs, &m, 1))
             return -1;
         const char *frag = fm_get(&m, id);
+        if (frag && strlen(frag) > CUSTOM_MAX_BYTES) /* also after merging into stored values */
+            return req_fail(r, 422, "custom_properties", "custom_properties is larger than 12 kB");
         sb_addf(&set, "%s%s = ?", np ? ", " : "", field_column(custom));
         p[np++] = dbp_text(frag ? frag : "{}");
     }

@@ -81,6 +81,8 @@ int tags_render_names(struct req *r, const char *context, int64_t entity_id, str
 const char *tags_check_names(json_t *names);
 
 /* Custom fields (engine/custom.c). */
+#define CUSTOM_MAX_BYTES 12288 /* "The size of the custom_properties field is limited to 12 kB" */
+/* Records a field error per problem of the given values; -1 only when it could not check. */
 int custom_validate(struct req *r, const char *entity, json_t *given);
 int custom_write(struct req *r, const char *entity, int64_t entity_id, json_t *given, bool merge);
 int custom_filter(struct list_query *q, const char *entity);

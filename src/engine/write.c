@@ -142,7 +142,7 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
                 return "could not be hashed";
             s = hash;
         }
-        if (f->check && len) {
+        if (f->check) {
             const char *problem = f->check(s);
             if (problem)
                 return problem;
@@ -224,10 +224,12 @@ static int parse_record(struct req *r, const struct resource *res, bool creating
             continue;
         }
         const char *problem = convert(r, f, j, &rec->v[i]);
-        if (problem)
+        if (problem) {
             req_field_error(r, key, "%s", problem);
+            rec->v[i].set = false; /* not checked further: its problem is already named */
+        }
     }
-    return r->err_fields ? -1 : 0;
+    return 0;
 }
 
 /* Checks references (same account) and uniqueness, inside the write transaction. */
@@ -327,7 +329,10 @@ int engine_create(struct req *r, const struct resource *res)
     if (db_begin(r->db, true) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
     int64_t id = 0;
-    if (check_record(r, &rec, 0) || (res->before_save && res->before_save(r, &rec, 0)))
+    /* all problems of the input are named at once: its form above, references and uniqueness here
+     */
+    if (check_record(r, &rec, 0) || r->err_fields ||
+        (res->before_save && res->before_save(r, &rec, 0)))
         goto fail;
 
     char now[TIMESTAMP_LEN + 1];
@@ -406,7 +411,8 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
         req_fail(r, 404, NULL, "%s not found", res->target);
         goto fail;
     }
-    if (check_record(r, &rec, id) || (res->before_save && res->before_save(r, &rec, id)))
+    if (check_record(r, &rec, id) || r->err_fields ||
+        (res->before_save && res->before_save(r, &rec, id)))
         goto fail;
 
     char now[TIMESTAMP_LEN + 1];

@@ -16,9 +16,13 @@ static int session_create(struct req *r)
     if (!json_is_string(password) || !json_string_length(password))
         return req_fail(r, 422, "password", "password is required");
 
+    /* attempts count per address, whatever its letter case */
+    char *lower = arena_strdup(r->arena, json_string_value(email));
+    for (char *c = lower; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
     unsigned char h[8];
-    crypto_generichash(h, sizeof(h), (const unsigned char *)json_string_value(email),
-                       json_string_length(email), NULL, 0);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)lower, strlen(lower), NULL, 0);
     int64_t bucket = 0;
     memcpy(&bucket, h, sizeof(bucket));
     bucket = bucket < 0 ? bucket : -bucket - 1; /* negative: never a key id */
