@@ -228,12 +228,23 @@ int engine_init(void)
 
 /* ---------------------------------------------------------------- schema */
 
+/* "lower(col)" for an expression index (a static buffer: schema sync runs on one thread). */
+static const char *lower_expr(const char *col)
+{
+    static char buf[128];
+    snprintf(buf, sizeof(buf), "lower(%s)", col);
+    return buf;
+}
+
 static int add_index(db_conn *c, const char *table, const char *cols, bool unique)
 {
     char name[160];
     size_t k = (size_t)snprintf(name, sizeof(name), "%s_by_account", table);
-    for (const char *p = cols; *p && k + 2 < sizeof(name); p++)
-        name[k++] = (*p == ',' || *p == ' ') ? '_' : *p;
+    for (const char *p = cols; *p && k + 2 < sizeof(name); p++) {
+        if (*p == ')')
+            continue;
+        name[k++] = (*p == ',' || *p == ' ' || *p == '(') ? '_' : *p;
+    }
     name[k < sizeof(name) ? k : sizeof(name) - 1] = '\0';
     char sql[512];
     snprintf(sql, sizeof(sql), "CREATE %sINDEX IF NOT EXISTS %s ON %s (account_id%s%s)",
@@ -271,6 +282,10 @@ int engine_sync_schema(db *d, db_conn *c)
             if (f->type == FT_REF || (f->flags & (F_FILTER | F_SORT | F_UNIQUE | F_INDEX)))
                 if (add_index(c, res->table, field_column(f), false))
                     return -1;
+            /* case-insensitive filters and uniqueness compare lower(column): index that too */
+            if ((f->flags & F_NOCASE) &&
+                add_index(c, res->table, lower_expr(field_column(f)), false))
+                return -1;
         }
         if (res->indexes) {
             char *copy = strdup(res->indexes);

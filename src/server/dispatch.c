@@ -268,7 +268,9 @@ static int dispatch_inner(struct req *r, db *d)
         path_known = true;
         if (!strstr(allow.buf, routes[i].method))
             sb_addf(&allow, "%s%s", allow.len ? ", " : "", routes[i].method);
-        if (!found && !strcmp(routes[i].method, r->method))
+        /* HEAD is GET without a body (the HTTP layer drops the body) */
+        if (!found && (!strcmp(routes[i].method, r->method) ||
+                       (!strcmp(r->method, "HEAD") && !strcmp(routes[i].method, "GET"))))
             found = &routes[i];
     }
     if (!path_known)
@@ -279,7 +281,8 @@ static int dispatch_inner(struct req *r, db *d)
         return req_fail(r, 503, NULL, "database unavailable");
     /* A read answers from one snapshot: its count and its page agree, and the database takes
      * its read locks once instead of once per statement. */
-    if (!strcmp(r->method, "GET") && db_begin(r->db, false) != DB_OK)
+    if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
+        db_begin(r->db, false) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
     bool open = found && found->kind == RK_CUSTOM && (found->decl->flags & ROUTE_NO_AUTH);
     if (!open) {
