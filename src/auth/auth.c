@@ -217,33 +217,50 @@ static int perm_level_of(const char *v)
     return PERM_NONE;
 }
 
+/* The columns that describe a user's standing: id, active, admin flag, one level per area. */
+static void user_columns(strbuf *sql)
+{
+    sb_adds(sql, "u.id, u.active, ro.is_admin");
+    for (int i = 0; i < AREA_COUNT; i++)
+        sb_addf(sql, ", ro.perm_%s", perm_area_names[i]);
+}
+
+#define USER_JOIN " LEFT JOIN user_roles ro ON ro.id = u.role_id AND ro.account_id = u.account_id"
+
+/* Reads user_columns() from col on: 0, 1 when there is no user, -1 (401) when deactivated. */
+static int take_user(struct req *r, db_stmt *s, int col, bool require_active)
+{
+    if (db_col_null(s, col))
+        return 1;
+    bool active = db_col_i64(s, col + 1) != 0;
+    r->admin = db_col_i64(s, col + 2) != 0;
+    for (int i = 0; i < AREA_COUNT; i++)
+        r->perm[i] =
+            (unsigned char)(r->admin ? PERM_FULL : perm_level_of(db_col_text(s, col + 3 + i)));
+    if (require_active && !active)
+        return req_fail(r, 401, NULL, "the user of this API key is deactivated");
+    r->user_id = db_col_i64(s, col);
+    return 0;
+}
+
 int auth_load_user(struct req *r, int64_t user_id, bool require_active)
 {
     strbuf sql;
     sb_init(&sql, r->arena, 512);
-    sb_adds(&sql, "SELECT u.active, ro.is_admin");
-    for (int i = 0; i < AREA_COUNT; i++)
-        sb_addf(&sql, ", ro.perm_%s", perm_area_names[i]);
-    sb_adds(&sql, " FROM users u LEFT JOIN user_roles ro ON ro.id = u.role_id AND ro.account_id = "
-                  "u.account_id WHERE u.id = ? AND u.account_id = ?");
+    sb_adds(&sql, "SELECT ");
+    user_columns(&sql);
+    sb_adds(&sql, " FROM users u" USER_JOIN " WHERE u.id = ? AND u.account_id = ?");
     db_param p[2] = {dbp_int(user_id), dbp_int(r->account_id)};
     db_stmt *s = db_query(r->db, sql.buf, p, 2);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
     int rc = db_step(s);
-    if (rc != DB_ROW) {
-        db_done(s);
-        return rc == DB_DONE ? 1 : req_fail(r, 500, NULL, "database error");
-    }
-    bool active = db_col_i64(s, 0) != 0;
-    r->admin = db_col_i64(s, 1) != 0;
-    for (int i = 0; i < AREA_COUNT; i++)
-        r->perm[i] = (unsigned char)(r->admin ? PERM_FULL : perm_level_of(db_col_text(s, 2 + i)));
+    if (rc == DB_ROW)
+        rc = take_user(r, s, 0, require_active);
+    else
+        rc = rc == DB_DONE ? 1 : req_fail(r, 500, NULL, "database error");
     db_done(s);
-    if (require_active && !active)
-        return req_fail(r, 401, NULL, "the user of this API key is deactivated");
-    r->user_id = user_id;
-    return 0;
+    return rc;
 }
 
 /* The subdomain named by Host when it is <subdomain>.<base-domain>, else NULL. */
@@ -298,13 +315,17 @@ int auth_authenticate(struct req *r)
     char lookup[AUTH_LOOKUP_LEN + 1];
     auth_key_lookup(key, lookup);
     db_param p[1] = {dbp_text(lookup)};
-    db_stmt *s =
-        db_query(r->db,
-                 "SELECT k.id, k.account_id, k.user_id, k.kind, a.subdomain, "
-                 "a.rate_limit_requests, a.rate_limit_seconds, a.custom_properties_merge, "
-                 "k.lookup, a.data_version FROM api_keys k JOIN accounts a ON a.id = k.account_id "
-                 "WHERE k.lookup = ?",
-                 p, 1);
+    /* key, account and (for user keys) the user with the role, in one look-up */
+    strbuf sql;
+    sb_init(&sql, r->arena, 1024);
+    sb_adds(&sql, "SELECT k.id, k.account_id, k.user_id, k.kind, a.subdomain, "
+                  "a.rate_limit_requests, a.rate_limit_seconds, a.custom_properties_merge, "
+                  "k.lookup, a.data_version, ");
+    user_columns(&sql);
+    sb_adds(&sql,
+            " FROM api_keys k JOIN accounts a ON a.id = k.account_id LEFT JOIN users u ON "
+            "u.id = k.user_id AND u.account_id = k.account_id" USER_JOIN " WHERE k.lookup = ?");
+    db_stmt *s = db_query(r->db, sql.buf, p, 1);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
     int rc = db_step(s);
@@ -329,6 +350,9 @@ int auth_authenticate(struct req *r)
     r->settings.rate_limit_seconds = db_col_null(s, 6) ? 0 : (int)db_col_i64(s, 6);
     r->settings.custom_properties_merge = db_col_i64(s, 7) != 0;
     r->data_version = db_col_i64(s, 9);
+    int user_rc = 1;
+    if (r->key_kind == KEY_USER && same)
+        user_rc = take_user(r, s, 10, true);
     db_done(s);
     if (!same)
         return req_fail(r, 401, NULL, "invalid API key");
@@ -336,10 +360,9 @@ int auth_authenticate(struct req *r)
         return req_fail(r, 401, NULL, "this API key does not belong to the account %s", sub);
 
     if (r->key_kind == KEY_USER) {
-        rc = auth_load_user(r, r->key_user_id, true);
-        if (rc > 0)
+        if (user_rc > 0)
             return req_fail(r, 401, NULL, "the user of this API key no longer exists");
-        if (rc < 0)
+        if (user_rc < 0)
             return -1;
     } else {
         r->admin = r->key_kind == KEY_ACCOUNT_FULL;
