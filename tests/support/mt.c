@@ -698,6 +698,10 @@ mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
 {
     global_init();
     const char *bin = getenv("MOCOD_BIN");
+#ifdef MOCOD_DEFAULT_BIN
+    if (!bin || !*bin)
+        bin = MOCOD_DEFAULT_BIN; /* the binary built beside the tests: they also run without ctest */
+#endif
     if (!bin || !*bin) {
         print_error("mt_start: MOCOD_BIN is not set (path of the mocod binary)\n");
         fail_now(file, line);
