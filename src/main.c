@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 #include "resources/resources.h"
 #include "server/http.h"
+#include "webhooks/webhooks.h"
 
 #include <malloc.h>
 #include <signal.h>
@@ -15,7 +16,7 @@
 struct option_decl {
     const char *flag;
     const char *env;
-    const char *arg;
+    const char *arg; /* NULL: a switch, given without a value */
     const char *help;
     const char *def;
 };
@@ -35,6 +36,11 @@ enum opt_id {
     O_PUBLIC_SCHEME,
     O_CUSTOM_PROPS,
     O_SYNC,
+    O_WH_PRIVATE,
+    O_WH_RETRY_BASE,
+    O_WH_RETRY_MAX,
+    O_WH_MAX_FAILURES,
+    O_WH_TIMEOUT,
     O_COUNT
 };
 
@@ -62,7 +68,17 @@ static const struct option_decl options[O_COUNT] = {
                         "seed's rule) or kept (merge)",
                         NULL},
     [O_SYNC] = {"--synchronous", "MOCOD_SYNCHRONOUS", "full|normal",
-                "SQLite durability: full survives power loss (default)", "full"},
+                "SQLite durability: full survives power loss", "full"},
+    [O_WH_PRIVATE] = {"--webhook-allow-private", "MOCOD_WEBHOOK_ALLOW_PRIVATE", NULL,
+                      "let web hooks reach loopback, private and link-local addresses", NULL},
+    [O_WH_RETRY_BASE] = {"--webhook-retry-base", "MOCOD_WEBHOOK_RETRY_BASE", "SECONDS",
+                         "first retry of a failed delivery; doubles per failure", "30"},
+    [O_WH_RETRY_MAX] = {"--webhook-retry-max", "MOCOD_WEBHOOK_RETRY_MAX", "SECONDS",
+                        "longest wait between retries", "3600"},
+    [O_WH_MAX_FAILURES] = {"--webhook-max-failures", "MOCOD_WEBHOOK_MAX_FAILURES", "N",
+                           "consecutive failures that disable a hook", "500"},
+    [O_WH_TIMEOUT] = {"--webhook-timeout", "MOCOD_WEBHOOK_TIMEOUT", "SECONDS",
+                      "time a receiver has to answer", "10"},
 };
 
 static const char *values[O_COUNT];
@@ -83,7 +99,7 @@ static void usage(FILE *out)
           "options (each has an environment twin):\n",
           out);
     for (int i = 0; i < O_COUNT; i++)
-        fprintf(out, "  %-20s %-24s %s%s%s%s\n", options[i].flag, options[i].env, options[i].help,
+        fprintf(out, "  %-24s %-28s %s%s%s%s\n", options[i].flag, options[i].env, options[i].help,
                 options[i].def ? " (default " : "", options[i].def ? options[i].def : "",
                 options[i].def ? ")" : "");
     fputs("  MOCOD_SECRET / MOCOD_SECRET_FILE: the server secret that protects API keys "
@@ -117,7 +133,9 @@ static int parse_flags(int argc, char **argv)
             fprintf(stderr, "mocod: unknown option %s (see mocod --help)\n", argv[a]);
             return -1;
         }
-        if (!val) {
+        if (!val && !options[found].arg) {
+            val = "1"; /* a switch */
+        } else if (!val) {
             if (a + 1 >= argc) {
                 fprintf(stderr, "mocod: %s needs a value\n", argv[a]);
                 return -1;
@@ -291,10 +309,26 @@ static int serve(db *d, const char *banner_key)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
+    cfg.webhook_allow_private = values[O_WH_PRIVATE] && strcmp(values[O_WH_PRIVATE], "0") &&
+                                strcmp(values[O_WH_PRIVATE], "false");
+    struct webhook_config wh = {
+        .retry_base_seconds = atof(values[O_WH_RETRY_BASE]),
+        .retry_max_seconds = atof(values[O_WH_RETRY_MAX]),
+        .max_failures = atoi(values[O_WH_MAX_FAILURES]),
+        .timeout_seconds = atof(values[O_WH_TIMEOUT]),
+        .allow_private = cfg.webhook_allow_private,
+        .base_domain = cfg.base_domain,
+        .public_scheme = cfg.public_scheme,
+    };
+    if (webhooks_start(d, &wh)) {
+        fprintf(stderr, "mocod: cannot start web hook delivery\n");
+        return 1;
+    }
     char err[256];
     http_server *srv = http_start(d, &cfg, err, sizeof(err));
     if (!srv) {
         fprintf(stderr, "mocod: %s\n", err);
+        webhooks_stop();
         return 1;
     }
     fprintf(stderr, "mocod: serving http://%s/api/v1 (%d threads, rate limit %s)\n", cfg.listen,
@@ -310,6 +344,7 @@ static int serve(db *d, const char *banner_key)
     fprintf(stderr, "mocod: %s received, finishing requests\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
+    webhooks_stop();
     return 0;
 }
 

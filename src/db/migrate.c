@@ -35,6 +35,12 @@ static const char *const migrations[] = {
     "CREATE INDEX custom_values_by_value ON custom_values (property_id, value, entity_id);",
     /* 3: a version per account, bumped by every write, that validates cached counts */
     "ALTER TABLE accounts ADD COLUMN data_version {INT} NOT NULL DEFAULT 0;",
+    /* 4: the web hook outbox: one row per event, deliveries (a resource's table) point here */
+    "CREATE TABLE webhook_events (id {ID}, account_id {INT} NOT NULL REFERENCES accounts(id) ON"
+    " DELETE CASCADE, target {TEXT} NOT NULL, event {TEXT} NOT NULL, entity_id {INT} NOT NULL,"
+    " user_id {INT}, payload {TEXT} NOT NULL, occurred_ms {INT} NOT NULL,"
+    " created_at {TEXT} NOT NULL);"
+    "CREATE INDEX webhook_events_by_account ON webhook_events (account_id, id);",
     NULL,
 };
 

@@ -274,7 +274,15 @@ int engine_sync_schema(db *d, db_conn *c)
             if (db_exec_script(c, sql) != DB_OK)
                 return -1;
         }
-        if (add_index(c, res->table, "id", false) || add_index(c, res->table, "updated_at", false))
+        if (res->parent_fk && !db_column_exists(c, res->table, res->parent_fk)) {
+            snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", res->table,
+                     res->parent_fk, db_type(d, DBT_BIGINT));
+            if (db_exec_script(c, sql) != DB_OK)
+                return -1;
+        }
+        if (add_index(c, res->table, "id", false) ||
+            add_index(c, res->table, "updated_at", false) ||
+            (res->parent_fk && add_index(c, res->table, res->parent_fk, false)))
             return -1;
         for (const struct field *f = res->fields; f->name; f++) {
             if (!field_stored(f))
@@ -285,6 +293,17 @@ int engine_sync_schema(db *d, db_conn *c)
             /* case-insensitive filters and uniqueness compare lower(column): index that too */
             if ((f->flags & F_NOCASE) &&
                 add_index(c, res->table, lower_expr(field_column(f)), false))
+                return -1;
+        }
+        if (res->global_indexes) {
+            char name[160];
+            size_t k = (size_t)snprintf(name, sizeof(name), "%s_by_", res->table);
+            for (const char *q = res->global_indexes; *q && k + 2 < sizeof(name); q++)
+                name[k++] = *q == ',' ? '_' : *q;
+            name[k] = '\0';
+            snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s ON %s (%s)", name, res->table,
+                     res->global_indexes);
+            if (db_exec_script(c, sql) != DB_OK)
                 return -1;
         }
         if (res->indexes) {
@@ -568,7 +587,7 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
         for (int i = 0; i < rt->nfields; i++) {
             const struct field *f = &res->fields[i];
             const struct field_rt *fr = &rt->f[i];
-            if (!fr->prefix)
+            if (!fr->prefix || ((f->flags & F_ADMIN_ONLY) && !r->admin))
                 continue;
             sb_add(o, fr->prefix, fr->prefix_len);
             switch (f->type) {
@@ -615,6 +634,22 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
     if (count)
         *count = n;
     return 0;
+}
+
+/* The WHERE of one row: its account and, for the routed nested resource, its parent. */
+static void single_row(struct req *r, const struct resource *res, int64_t id, db_param *p,
+                       const char **where, int *np)
+{
+    p[0] = dbp_int(r->account_id);
+    p[1] = dbp_int(id);
+    *np = 2;
+    *where = "t.account_id = ? AND t.id = ?";
+    if (res == r->nested) {
+        p[2] = dbp_int(r->parent_id);
+        *np = 3;
+        *where =
+            arena_printf(r->arena, "t.account_id = ? AND t.id = ? AND t.%s = ?", res->parent_fk);
+    }
 }
 
 /* Recomputes the rendered copies of an entity's tags and custom fields kept in its row. */
@@ -695,8 +730,9 @@ int engine_refresh_entities(struct req *r, const struct entity_list *list)
 
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out)
 {
-    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
-    struct row_set rs = {"t.account_id = ? AND t.id = ?", p, 2, "t.id", 1, 0};
+    db_param p[3];
+    struct row_set rs = {NULL, p, 0, "t.id", 1, 0};
+    single_row(r, res, id, p, &rs.where, &rs.nparams);
     size_t mark = out->len;
     int n = 0;
     if (render_rows(r, res, &rs, out, false, &n))
@@ -710,17 +746,28 @@ int engine_render_entity(struct req *r, const struct resource *res, int64_t id, 
 
 bool engine_exists(struct req *r, const struct resource *res, int64_t id)
 {
+    bool scoped = res == r->nested;
     char *sql =
-        arena_printf(r->arena, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?", res->table);
-    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+        arena_printf(r->arena, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?%s%s%s", res->table,
+                     scoped ? " AND " : "", scoped ? res->parent_fk : "", scoped ? " = ?" : "");
+    db_param p[3] = {dbp_int(id), dbp_int(r->account_id), dbp_int(r->parent_id)};
     int64_t one = 0;
-    db_query_i64(r->db, sql, p, 2, 0, &one);
+    db_query_i64(r->db, sql, p, scoped ? 3 : 2, 0, &one);
     return one == 1;
+}
+
+int engine_check_parent(struct req *r, const struct resource *res)
+{
+    if (res != r->nested || !res->parent)
+        return 0;
+    if (!engine_exists(r, res->parent, r->parent_id))
+        return req_fail(r, 404, NULL, "%s not found", res->parent->target);
+    return 0;
 }
 
 int engine_get(struct req *r, const struct resource *res, int64_t id)
 {
-    if (req_require_read(r, res->read_area))
+    if (req_require_read(r, res->read_area) || engine_check_parent(r, res))
         return -1;
     if (engine_render_entity(r, res, id, &r->out))
         return -1;
@@ -938,10 +985,16 @@ int engine_list(struct req *r, const struct resource *res)
     if (page > INT64_MAX / per_page)
         return req_fail(r, 422, "page", "page is out of range");
 
+    if (engine_check_parent(r, res))
+        return -1;
     struct list_query q = {.r = r, .res = res};
     sb_init(&q.where, r->arena, 256);
     sb_adds(&q.where, "t.account_id = ?");
     lq_param(&q, dbp_int(r->account_id));
+    if (res == r->nested) {
+        lq_where(&q, arena_printf(r->arena, "t.%s = ?", res->parent_fk));
+        lq_param(&q, dbp_int(r->parent_id));
+    }
     const char *order = "t.id";
     if (filter_ids(r, &q) || filter_updated_after(r, &q) || filter_declared(r, &q, res) ||
         parse_sort(r, res, &order))

@@ -49,7 +49,9 @@ int engine_update(struct req *r, const struct resource *res, int64_t id);
 int engine_delete(struct req *r, const struct resource *res, int64_t id);
 /* Appends the JSON of one entity to out; 404 error when it does not exist in the account. */
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
-/* True when the row exists in the caller's account. */
+/* 404 unless the parent row of the routed nested resource exists in the account. */
+int engine_check_parent(struct req *r, const struct resource *res);
+/* True when the row exists in the caller's account (and under the routed parent). */
 bool engine_exists(struct req *r, const struct resource *res, int64_t id);
 /* Recomputes the copies of tags and custom fields kept in the entity's row (after they change). */
 int engine_refresh_cache(struct req *r, const struct resource *res, int64_t id);

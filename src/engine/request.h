@@ -87,11 +87,15 @@ struct req {
     int64_t user_id;     /* acting user: key owner or the impersonated user; 0 if none */
     bool admin;
     unsigned char perm[AREA_COUNT];
+    /* the routed resource when it is nested, and the id of its parent row */
+    const struct resource *nested;
+    int64_t parent_id;
     /* route captures */
     int64_t ids[4];
     int nids;
     const char *words[2];
     int nwords;
+    bool webhooks_pending; /* events were queued: wake the delivery thread after the commit */
     /* response */
     int status;
     strbuf out;

@@ -9,6 +9,7 @@
  *      the fields; `id` comes first and `created_at`/`updated_at` last, without being declared.
  *   2. Put only the rules that are the resource's own into hooks (before_save, before_delete,
  *      list_filter) or actions; shared behaviour belongs in the engine behind a flag.
+ *      A resource below another one ("projects/{id}/tasks") names .parent and .parent_fk.
  *   3. Add `&res_NAME` to the registry in src/resources/registry.c. The table and its indexes are
  *      created (and new columns added) by `mocod migrate` and at every start from the declaration.
  *   4. Write its API tests in tests/api/test_NAME.c.
@@ -41,17 +42,18 @@ enum field_type {
 };
 
 enum field_flags {
-    F_REQUIRED = 1u << 0,   /* must be present (non-null) on create */
-    F_READONLY = 1u << 1,   /* rendered, never accepted as input */
-    F_WRITEONLY = 1u << 2,  /* accepted, never rendered */
-    F_CREATEONLY = 1u << 3, /* accepted on create, ignored on update */
-    F_FILTER = 1u << 4,     /* ?name=value exact-match filter on lists */
-    F_SORT = 1u << 5,       /* allowed in sort_by */
-    F_UNIQUE = 1u << 6,     /* unique within the account (422 "has already been taken") */
-    F_RESTRICT = 1u << 7,   /* FT_REF: the referenced row cannot be deleted while referenced */
-    F_INTERNAL = 1u << 8,   /* stored only: neither input nor output */
-    F_NOCASE = 1u << 9,     /* FT_TEXT filter/unique comparisons ignore case */
-    F_INDEX = 1u << 10,     /* (account_id, column) index */
+    F_REQUIRED = 1u << 0,    /* must be present (non-null) on create */
+    F_READONLY = 1u << 1,    /* rendered, never accepted as input */
+    F_WRITEONLY = 1u << 2,   /* accepted, never rendered */
+    F_CREATEONLY = 1u << 3,  /* accepted on create, ignored on update */
+    F_FILTER = 1u << 4,      /* ?name=value exact-match filter on lists */
+    F_SORT = 1u << 5,        /* allowed in sort_by */
+    F_UNIQUE = 1u << 6,      /* unique within the account (422 "has already been taken") */
+    F_RESTRICT = 1u << 7,    /* FT_REF: the referenced row cannot be deleted while referenced */
+    F_INTERNAL = 1u << 8,    /* stored only: neither input nor output */
+    F_NOCASE = 1u << 9,      /* FT_TEXT filter/unique comparisons ignore case */
+    F_INDEX = 1u << 10,      /* (account_id, column) index */
+    F_ADMIN_ONLY = 1u << 11, /* rendered only for administrators (web hooks' signature_key) */
 };
 
 struct field {
@@ -92,6 +94,7 @@ enum resource_flags {
     R_READONLY = R_NO_CREATE | R_NO_UPDATE | R_NO_DELETE,
     R_SINGLETON = 1u << 5, /* GET /path answers the acting user's row (profile) */
     R_VIEW = 1u << 6,      /* another resource owns the table: no DDL from this declaration */
+    R_WEBHOOKS = 1u << 7,  /* writes emit web hook events named by .target */
 };
 
 struct list_query; /* engine/query.h */
@@ -104,9 +107,14 @@ struct resource {
     const struct field *fields;
     const struct action *actions;
     unsigned flags;
+    /* Nested resources live below one row of a parent: path "account/web_hooks/{id}/deliveries",
+     * rows carry the parent's id in parent_fk, and the parent must exist in the account. */
+    const struct resource *parent;
+    const char *parent_fk;
     enum perm_area write_area; /* AREA_ANY: any caller that may write at all */
     enum perm_area read_area;
-    const char *indexes; /* extra indexes after account_id: "active,id;email" */
+    const char *indexes;        /* extra indexes after account_id: "active,id;email" */
+    const char *global_indexes; /* indexes across accounts (work queues): "status,due" */
     /* Own list filters (query parameters beyond the declared and global ones). */
     int (*list_filter)(struct req *r, struct list_query *q);
     /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction. */

@@ -1,6 +1,7 @@
 /* Writing side of the engine: input validation, create, update, delete. */
 #include "auth/auth.h"
 #include "engine/internal.h"
+#include "webhooks/webhooks.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -208,8 +209,16 @@ static int parse_record(struct req *r, const struct resource *res, bool creating
         r->scratch = json_object(); /* keeps parsed defaults alive until the request ends */
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
-        if (!accepts_input(f))
+        if (!accepts_input(f)) {
+            /* fields clients cannot write still start at their declared default */
+            if (creating && f->def && field_written(f)) {
+                json_t *d = json_loads(f->def, JSON_DECODE_ANY, NULL);
+                if (d && convert(r, f, d, &rec->v[i]))
+                    rec->v[i].set = false;
+                json_decref(d);
+            }
             continue;
+        }
         if (!creating && (f->flags & F_CREATEONLY))
             continue;
         const char *key = input_key(f);
@@ -323,8 +332,8 @@ static int require_object_body(struct req *r)
 int engine_create(struct req *r, const struct resource *res)
 {
     struct record rec;
-    if (req_require_write(r, res->write_area) || require_object_body(r) ||
-        parse_record(r, res, true, &rec))
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
+        require_object_body(r) || parse_record(r, res, true, &rec))
         return -1;
     if (db_begin(r->db, true) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
@@ -341,13 +350,18 @@ int engine_create(struct req *r, const struct resource *res)
     sb_init(&cols, r->arena, 256);
     sb_init(&vals, r->arena, 64);
     int n = rt_of(res)->nfields;
-    db_param *p = arena_calloc(r->arena, (size_t)n + 3, sizeof(db_param));
+    db_param *p = arena_calloc(r->arena, (size_t)n + 4, sizeof(db_param));
     int np = 0;
     p[np++] = dbp_int(r->account_id);
     p[np++] = dbp_text(now);
     p[np++] = dbp_text(now);
     sb_adds(&cols, "account_id, created_at, updated_at");
     sb_adds(&vals, "?, ?, ?");
+    if (res == r->nested) {
+        sb_addf(&cols, ", %s", res->parent_fk);
+        sb_adds(&vals, ", ?");
+        p[np++] = dbp_int(r->parent_id);
+    }
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
         if (!field_written(f))
@@ -371,7 +385,7 @@ int engine_create(struct req *r, const struct resource *res)
         goto fail;
     }
     if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
-        engine_bump_version(r))
+        webhooks_emit(r, res, "create", id) || engine_bump_version(r))
         goto fail;
     if (db_commit(r->db) != DB_OK) {
         req_fail(r, 500, NULL, "could not commit");
@@ -399,7 +413,8 @@ int engine_touch(struct req *r, const struct resource *res, int64_t id)
 int engine_update(struct req *r, const struct resource *res, int64_t id)
 {
     struct record rec;
-    if (req_require_write(r, res->write_area) || require_object_body(r))
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
+        require_object_body(r))
         return -1;
     if (!engine_exists(r, res, id))
         return req_fail(r, 404, NULL, "%s not found", res->target);
@@ -440,7 +455,7 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
         goto fail;
     }
     if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
-        engine_bump_version(r))
+        webhooks_emit(r, res, "update", id) || engine_bump_version(r))
         goto fail;
     if (db_commit(r->db) != DB_OK) {
         req_fail(r, 500, NULL, "could not commit");
@@ -490,7 +505,7 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
 
 int engine_delete(struct req *r, const struct resource *res, int64_t id)
 {
-    if (req_require_write(r, res->write_area))
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res))
         return -1;
     if (db_begin(r->db, true) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
@@ -500,6 +515,13 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
     }
     if ((res->before_delete && res->before_delete(r, id)) || handle_references(r, res, id))
         goto fail;
+    if (webhooks_wanted(r, res, "delete")) { /* the payload is the entity as it was */
+        strbuf gone;
+        sb_init(&gone, r->arena, 2048);
+        if (engine_render_entity(r, res, id, &gone) ||
+            webhooks_emit_payload(r, res, "delete", id, gone.buf))
+            goto fail;
+    }
     db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_int(id)};
     if (resource_field_of_type(res, FT_TAGS) &&
         db_exec(r->db, "DELETE FROM taggings WHERE account_id = ? AND entity = ? AND entity_id = ?",

@@ -2,7 +2,9 @@
 #include "resources/resources.h"
 
 const struct resource *const all_resources[] = {
-    &res_units, &res_user_roles, &res_users, &res_profile, &res_custom_properties, &res_tags, NULL,
+    &res_units,     &res_user_roles,          &res_users,
+    &res_profile,   &res_custom_properties,   &res_tags,
+    &res_web_hooks, &res_web_hook_deliveries, NULL,
 };
 
 const struct route_decl *const all_routes[] = {

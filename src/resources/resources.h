@@ -10,6 +10,8 @@ extern const struct resource res_units;
 extern const struct resource res_user_roles;
 extern const struct resource res_custom_properties;
 extern const struct resource res_tags;
+extern const struct resource res_web_hooks;
+extern const struct resource res_web_hook_deliveries;
 
 extern const struct route_decl session_routes[];
 extern const struct route_decl tagging_routes[];

@@ -1,5 +1,6 @@
 /* Tags (sections/tags/tags.md) and taggings (sections/tags/taggings.md). */
 #include "resources/resources.h"
+#include "webhooks/webhooks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,8 @@ static int taggings_change(struct req *r)
     else
         rc = tags_replace(r, res->target, r->ids[0], names, !strcmp(r->method, "PATCH"));
     if (rc || engine_touch(r, res, r->ids[0]) || engine_refresh_cache(r, res, r->ids[0]) ||
-        engine_bump_version(r) || db_commit(r->db) != DB_OK) {
+        webhooks_emit(r, res, "update", r->ids[0]) || engine_bump_version(r) ||
+        db_commit(r->db) != DB_OK) {
         db_rollback(r->db);
         return req_fail(r, 500, NULL, "could not change the tags");
     }

@@ -78,6 +78,7 @@ const struct resource res_users = {
     .table = "users",
     .target = "User",
     .fields = user_fields,
+    .flags = R_WEBHOOKS,
     .write_area = AREA_PEOPLE,
     .read_area = AREA_ANY,
     .indexes = "active,id",

@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "engine/engine.h"
+#include "webhooks/webhooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,17 +190,22 @@ static int check_body(struct req *r)
 static int run_route(struct req *r, const struct route *rt)
 {
     const struct resource *res = rt->res;
+    if (res && res->parent) {
+        r->nested = res;
+        r->parent_id = r->ids[0];
+    }
+    int64_t id = r->nids ? r->ids[r->nids - 1] : 0; /* the row: the last id of the path */
     switch (rt->kind) {
     case RK_LIST:
         return engine_list(r, res);
     case RK_CREATE:
         return engine_create(r, res);
     case RK_GET:
-        return engine_get(r, res, r->ids[0]);
+        return engine_get(r, res, id);
     case RK_UPDATE:
-        return engine_update(r, res, r->ids[0]);
+        return engine_update(r, res, id);
     case RK_DELETE:
-        return engine_delete(r, res, r->ids[0]);
+        return engine_delete(r, res, id);
     case RK_SINGLETON:
         if (!r->user_id)
             return req_fail(r, 404, NULL, "an account API key has no %s; impersonate a user",
@@ -208,9 +214,11 @@ static int run_route(struct req *r, const struct route *rt)
     case RK_ACTION:
         if ((rt->act->flags & A_WRITE) && req_require_write(r, res->write_area))
             return -1;
-        if (!(rt->act->flags & A_COLLECTION) && !engine_exists(r, res, r->ids[0]))
+        if (engine_check_parent(r, res))
+            return -1;
+        if (!(rt->act->flags & A_COLLECTION) && !engine_exists(r, res, id))
             return req_fail(r, 404, NULL, "%s not found", res->target);
-        return rt->act->fn(r, res, (rt->act->flags & A_COLLECTION) ? 0 : r->ids[0]);
+        return rt->act->fn(r, res, (rt->act->flags & A_COLLECTION) ? 0 : id);
     case RK_CUSTOM:
         if ((rt->decl->flags & ROUTE_WRITE) && r->key_kind == KEY_ACCOUNT_READ)
             return req_fail(r, 403, NULL, "this API key has read-only access");
@@ -328,6 +336,8 @@ void dispatch(struct req *r, db *d)
         db_release(d, r->db);
         r->db = NULL;
     }
+    if (r->webhooks_pending && r->status < 400) /* committed: wake the delivery thread */
+        webhooks_kick();
     if (r->body) {
         json_decref(r->body);
         r->body = NULL;

@@ -43,6 +43,10 @@ void arena_release(arena *a)
 void *arena_alloc(arena *a, size_t n)
 {
     const size_t align = sizeof(max_align_t);
+    if (n > SIZE_MAX / 2) { /* no request needs that much; rounding would overflow */
+        fputs("mocod: allocation too large\n", stderr);
+        abort();
+    }
     n = (n + align - 1) & ~(align - 1);
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < n) {

@@ -81,8 +81,10 @@ bool time_parse_iso(const char *s, time_t *out)
                 return false;
             p += 3;
         }
-        if (*p == '.') {
+        if (*p == '.') { /* a fraction has at least one digit */
             p++;
+            if (*p < '0' || *p > '9')
+                return false;
             while (*p >= '0' && *p <= '9')
                 p++;
         }
@@ -94,10 +96,15 @@ bool time_parse_iso(const char *s, time_t *out)
             if (!two_digits(p + 1, &oh))
                 return false;
             p += 3;
-            if (*p == ':')
-                p++;
-            if (two_digits(p, &om))
+            if (*p == ':') { /* +hh:mm */
+                if (!two_digits(p + 1, &om))
+                    return false;
+                p += 3;
+            } else if (two_digits(p, &om)) { /* +hhmm */
                 p += 2;
+            }
+            if (oh > 23 || om > 59)
+                return false;
             off = sign * (oh * 3600 + om * 60);
         }
         if (h > 23 || mi > 59 || se > 60)

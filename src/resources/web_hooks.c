@@ -1,0 +1,228 @@
+/* Web hooks (sections/web_hooks.md) and their delivery log (mocod's addition, see README). */
+#include "auth/auth.h"
+#include "resources/resources.h"
+#include "util/timeutil.h"
+#include "webhooks/webhooks.h"
+
+#include <string.h>
+
+/* Every target MOCO's documentation lists; a hook can subscribe to those mocod has. */
+static const char *const moco_targets[] = {
+    "Activity",
+    "Comment",
+    "Company",
+    "Contact",
+    "Contract",
+    "Deal",
+    "Expense",
+    "Invoice",
+    "Invoice::Approval",
+    "Invoice::Payment",
+    "InvoiceDraft",
+    "InvoiceReminder",
+    "Offer",
+    "PlanningEntry",
+    "Presence",
+    "Project",
+    "Project::PaymentSchedule",
+    "Purchase",
+    "Purchase::Approval",
+    "Purchase::Draft",
+    "Purchase::Payment",
+    "RecurringExpense",
+    "Schedule",
+    "Task",
+    "User",
+    "User::HolidayRequest",
+    "User::AbsenceRequest",
+    "User::PeriodLockOverride",
+    NULL,
+};
+static const char *const events[] = {"create", "update", "delete", "archive", "unarchive", NULL};
+
+static const char *check_signature_key(const char *s)
+{
+    if (strlen(s) != WEBHOOK_KEY_LEN || strspn(s, "0123456789abcdef") != WEBHOOK_KEY_LEN)
+        return "must be 32 lowercase hexadecimal characters";
+    return NULL;
+}
+
+static const struct field web_hook_fields[] = {
+    {"target", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = moco_targets},
+    {"event", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = events},
+    {"hook", FT_TEXT, F_REQUIRED, .maxlen = 2048},
+    {"disabled", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
+    {"disabled_at", FT_TIMESTAMP, F_READONLY},
+    {"signature_key", FT_TEXT, F_CREATEONLY | F_ADMIN_ONLY, .check = check_signature_key},
+    {"consecutive_failures", FT_INT, F_INTERNAL},
+    {0},
+};
+
+static int web_hook_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *target = record_value(rec, "target");
+    if (target->set && !target->null) {
+        const struct resource *res = resource_by_target(target->s);
+        if (!res || !(res->flags & R_WEBHOOKS)) {
+            strbuf have;
+            sb_init(&have, r->arena, 64);
+            for (int i = 0; all_resources[i]; i++)
+                if (all_resources[i]->flags & R_WEBHOOKS)
+                    sb_addf(&have, "%s%s", have.len ? ", " : "", all_resources[i]->target);
+            return req_fail(r, 422, "target", "target %s is not available in mocod; it has: %s",
+                            target->s, have.buf);
+        }
+    }
+    struct value *hook = record_value(rec, "hook");
+    if (hook->set && !hook->null) {
+        const char *problem = webhooks_check_url(hook->s, r->cfg && r->cfg->webhook_allow_private);
+        if (problem)
+            return req_fail(r, 422, "hook", "hook %s", problem);
+    }
+    struct value *key = record_value(rec, "signature_key");
+    if (id == 0 && (!key->set || key->null)) {
+        char *fresh = arena_alloc(r->arena, WEBHOOK_KEY_LEN + 1);
+        auth_random_hex(fresh, WEBHOOK_KEY_LEN / 2);
+        key->set = true;
+        key->null = false;
+        key->s = fresh;
+    }
+    struct value *failures = record_value(rec, "consecutive_failures");
+    if (id == 0) {
+        failures->set = true;
+        failures->i = 0;
+    }
+    return 0;
+}
+
+static int set_disabled(struct req *r, const struct resource *res, int64_t id, bool disabled)
+{
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    /* enabling starts the failure count afresh; disabling twice keeps the first disabled_at */
+    db_param p[6] = {dbp_int(disabled), dbp_int(disabled), dbp_text(now),
+                     dbp_text(now),     dbp_int(id),       dbp_int(r->account_id)};
+    int rc = db_exec(r->db,
+                     "UPDATE web_hooks SET disabled = ?, disabled_at = CASE WHEN ? = 0 THEN NULL "
+                     "WHEN disabled = 1 THEN disabled_at ELSE ? END, consecutive_failures = CASE "
+                     "WHEN disabled = 1 THEN 0 ELSE consecutive_failures END, updated_at = ? "
+                     "WHERE id = ? AND account_id = ?",
+                     p, 6);
+    if (rc != DB_DONE || engine_bump_version(r) || db_commit(r->db) != DB_OK) {
+        db_rollback(r->db);
+        return req_fail(r, 500, NULL, "database error");
+    }
+    return engine_get(r, res, id);
+}
+
+static int web_hook_enable(struct req *r, const struct resource *res, int64_t id)
+{
+    return set_disabled(r, res, id, false);
+}
+
+static int web_hook_disable(struct req *r, const struct resource *res, int64_t id)
+{
+    return set_disabled(r, res, id, true);
+}
+
+static const struct action web_hook_actions[] = {
+    {"PUT", "enable", web_hook_enable, A_WRITE},
+    {"PUT", "disable", web_hook_disable, A_WRITE},
+    {0},
+};
+
+const struct resource res_web_hooks = {
+    .name = "web_hooks",
+    .path = "account/web_hooks",
+    .table = "web_hooks",
+    .target = "WebHook",
+    .fields = web_hook_fields,
+    .actions = web_hook_actions,
+    .write_area = AREA_SETTINGS,
+    .read_area = AREA_SETTINGS,
+    .indexes = "target,event,disabled",
+    .before_save = web_hook_before_save,
+};
+
+/* ------------------------------------------------------------- delivery log */
+
+static const char *const statuses[] = {"pending", "delivered", "failed", NULL};
+
+static const struct field delivery_fields[] = {
+    {"target", FT_TEXT, F_READONLY},
+    {"event", FT_TEXT, F_READONLY | F_FILTER},
+    {"entity_id", FT_INT, F_READONLY},
+    {"status", FT_ENUM, F_READONLY | F_FILTER, .options = statuses},
+    {"attempts", FT_INT, F_READONLY},
+    {"last_response_code", FT_INT, F_READONLY},
+    {"last_error", FT_TEXT, F_READONLY},
+    {"next_attempt_at", FT_TIMESTAMP, F_READONLY},
+    {"delivered_at", FT_TIMESTAMP, F_READONLY},
+    {"event_id", FT_INT, F_INTERNAL},
+    {"next_attempt_ms", FT_INT, F_INTERNAL},
+    {0},
+};
+
+/* Sends a delivery again: a failed or pending one is due at once; a delivered one is queued
+ * anew (a new delivery id, so that receivers dropping duplicates still take it). */
+static int delivery_redeliver(struct req *r, const struct resource *res, int64_t id)
+{
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    int64_t ms = time_now_ms();
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    db_param w[2] = {dbp_int(id), dbp_int(r->account_id)};
+    int64_t delivered = 0, target_id = id;
+    db_query_i64(r->db,
+                 "SELECT 1 FROM webhook_deliveries WHERE id = ? AND account_id = ? AND status = "
+                 "'delivered'",
+                 w, 2, 0, &delivered);
+    int rc;
+    if (delivered) {
+        db_param p[5] = {dbp_text(now), dbp_text(now), dbp_int(ms), dbp_text(now), dbp_int(id)};
+        rc = db_query_i64(r->db,
+                          "INSERT INTO webhook_deliveries (account_id, created_at, updated_at, "
+                          "hook_id, event_id, target, event, entity_id, status, attempts, "
+                          "next_attempt_ms, next_attempt_at) SELECT account_id, ?, ?, hook_id, "
+                          "event_id, target, event, entity_id, 'pending', 0, ?, ? FROM "
+                          "webhook_deliveries WHERE id = ? RETURNING id",
+                          p, 5, 0, &target_id) == DB_OK
+                 ? DB_DONE
+                 : DB_ERROR;
+    } else {
+        db_param p[4] = {dbp_int(ms), dbp_text(now), dbp_text(now), dbp_int(id)};
+        rc = db_exec(r->db,
+                     "UPDATE webhook_deliveries SET status = 'pending', next_attempt_ms = ?, "
+                     "next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                     p, 4);
+    }
+    if (rc != DB_DONE || engine_bump_version(r) || db_commit(r->db) != DB_OK) {
+        db_rollback(r->db);
+        return req_fail(r, 500, NULL, "database error");
+    }
+    r->webhooks_pending = true;
+    return engine_get(r, res, target_id);
+}
+
+static const struct action delivery_actions[] = {
+    {"POST", "redeliver", delivery_redeliver, A_WRITE},
+    {0},
+};
+
+const struct resource res_web_hook_deliveries = {
+    .name = "web_hook_deliveries",
+    .path = "account/web_hooks/{id}/deliveries",
+    .table = "webhook_deliveries",
+    .target = "WebHookDelivery",
+    .fields = delivery_fields,
+    .actions = delivery_actions,
+    .flags = R_READONLY,
+    .parent = &res_web_hooks,
+    .parent_fk = "hook_id",
+    .write_area = AREA_SETTINGS,
+    .read_area = AREA_SETTINGS,
+    .global_indexes = "status,next_attempt_ms",
+};

@@ -1,0 +1,366 @@
+/*
+ * The delivery thread: claims due deliveries from the outbox (a lease keeps other processes and
+ * later rounds off them), posts them concurrently with libcurl's multi interface, and records the
+ * outcome: delivered, or a retry with exponential back-off; a hook whose consecutive failures
+ * reach the limit is disabled. A delivery leased by a process that died is due again when its
+ * lease runs out, so nothing is lost (delivery is at least once).
+ */
+#include "webhooks/webhooks.h"
+
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define MAX_IN_FLIGHT 32
+
+struct delivery {
+    int64_t id;
+    int64_t hook_id;
+    int attempts;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;
+    strbuf response; /* discarded, but read so the receiver is not blocked */
+    char error[CURL_ERROR_SIZE];
+};
+
+static struct {
+    db *db;
+    struct webhook_config cfg;
+    pthread_t thread;
+    atomic_bool running;
+    atomic_bool started;
+    CURLM *multi;
+    struct delivery *flight[MAX_IN_FLIGHT];
+    int nflight;
+} dq;
+
+void webhooks_kick(void)
+{
+    if (atomic_load(&dq.started) && dq.multi)
+        curl_multi_wakeup(dq.multi);
+}
+
+static size_t discard(char *data, size_t size, size_t n, void *user)
+{
+    struct delivery *d = user;
+    if (d->response.len < 4096)
+        sb_add(&d->response, data, size * n);
+    return size * n;
+}
+
+/* Refuses to connect to private addresses (unless allowed): checked on the address actually
+ * resolved, so a public name that resolves to an internal address is refused too. */
+static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    if (!dq.cfg.allow_private) {
+        const void *addr = NULL;
+        if (a->family == AF_INET)
+            addr = &((struct sockaddr_in *)(void *)&a->addr)->sin_addr;
+        else if (a->family == AF_INET6)
+            addr = &((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr;
+        if (!addr || webhooks_address_private(a->family, addr))
+            return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+static int64_t backoff_ms(int attempts)
+{
+    double s = dq.cfg.retry_base_seconds * pow(2.0, attempts > 30 ? 30 : attempts - 1);
+    if (s > dq.cfg.retry_max_seconds)
+        s = dq.cfg.retry_max_seconds;
+    return (int64_t)(s * 1000.0);
+}
+
+static char *header_line(const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 3;
+    char *h = malloc(n);
+    if (h)
+        snprintf(h, n, "%s: %s", name, value);
+    return h;
+}
+
+static struct curl_slist *add_header(struct curl_slist *list, const char *name, const char *value)
+{
+    char *h = header_line(name, value);
+    if (!h)
+        return list;
+    struct curl_slist *l = curl_slist_append(list, h);
+    free(h);
+    return l ? l : list;
+}
+
+static void delivery_free(struct delivery *d)
+{
+    if (!d)
+        return;
+    if (d->easy) {
+        curl_multi_remove_handle(dq.multi, d->easy);
+        curl_easy_cleanup(d->easy);
+    }
+    curl_slist_free_all(d->headers);
+    free(d->body);
+    sb_release(&d->response);
+    free(d);
+}
+
+/* Takes due deliveries and starts them. */
+static void claim(db_conn *c)
+{
+    int room = MAX_IN_FLIGHT - dq.nflight;
+    if (room <= 0)
+        return;
+    int64_t now = time_now_ms();
+    int64_t lease = now + (int64_t)(dq.cfg.timeout_seconds * 1000.0) + 5000;
+    if (db_begin(c, true) != DB_OK)
+        return;
+    db_param p[2] = {dbp_int(now), dbp_int(room)};
+    db_stmt *s = db_query(
+        c,
+        "SELECT d.id, d.hook_id, d.attempts, d.target, d.event, e.payload, e.occurred_ms, "
+        "e.user_id, h.hook, h.signature_key, a.subdomain FROM webhook_deliveries d "
+        "JOIN webhook_events e ON e.id = d.event_id JOIN web_hooks h ON h.id = d.hook_id "
+        "JOIN accounts a ON a.id = d.account_id WHERE d.status = 'pending' AND "
+        "d.next_attempt_ms <= ? AND h.disabled = 0 ORDER BY d.next_attempt_ms, d.id LIMIT ?",
+        p, 2);
+    struct delivery *taken[MAX_IN_FLIGHT];
+    int n = 0;
+    while (s && n < room && db_step(s) == DB_ROW) {
+        struct delivery *d = calloc(1, sizeof(*d));
+        if (!d)
+            break;
+        d->id = db_col_i64(s, 0);
+        d->hook_id = db_col_i64(s, 1);
+        d->attempts = (int)db_col_i64(s, 2);
+        d->body = strdup(db_col_text(s, 5) ? db_col_text(s, 5) : "{}");
+        sb_init(&d->response, NULL, 256);
+        char sig[65], num[32], url[512];
+        webhooks_sign(db_col_text(s, 9), d->body, strlen(d->body), sig);
+        struct curl_slist *h = NULL;
+        h = add_header(h, "Content-Type", "application/json");
+        h = add_header(h, "User-Agent", "mocod-webhooks");
+        h = add_header(h, "Expect", "");
+        h = add_header(h, "X-Moco-Target", db_col_text(s, 3));
+        h = add_header(h, "X-Moco-Event", db_col_text(s, 4));
+        snprintf(num, sizeof(num), "%lld", (long long)db_col_i64(s, 6));
+        h = add_header(h, "X-Moco-Timestamp", num);
+        h = add_header(h, "X-Moco-Signature", sig);
+        snprintf(num, sizeof(num), "%lld", db_col_null(s, 7) ? 0LL : (long long)db_col_i64(s, 7));
+        h = add_header(h, "X-Moco-User-Id", num);
+        if (dq.cfg.base_domain && *dq.cfg.base_domain)
+            snprintf(url, sizeof(url), "%s://%s.%s", dq.cfg.public_scheme, db_col_text(s, 10),
+                     dq.cfg.base_domain);
+        else
+            snprintf(url, sizeof(url), "%s", db_col_text(s, 10));
+        h = add_header(h, "X-Moco-Account-Url", url);
+        snprintf(num, sizeof(num), "%lld", (long long)d->id);
+        h = add_header(h, "X-Moco-Delivery-Id", num);
+        d->headers = h;
+        d->easy = curl_easy_init();
+        if (d->easy) {
+            curl_easy_setopt(d->easy, CURLOPT_URL, db_col_text(s, 8));
+            curl_easy_setopt(d->easy, CURLOPT_POST, 1L);
+            curl_easy_setopt(d->easy, CURLOPT_POSTFIELDS, d->body);
+            curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(d->body));
+            curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
+            curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS, (long)(dq.cfg.timeout_seconds * 1000));
+            curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
+            curl_easy_setopt(d->easy, CURLOPT_FOLLOWLOCATION, 0L);
+            curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+            curl_easy_setopt(d->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+            curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, discard);
+            curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
+            curl_easy_setopt(d->easy, CURLOPT_ERRORBUFFER, d->error);
+            curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
+        }
+        taken[n++] = d;
+    }
+    db_done(s);
+    for (int i = 0; i < n; i++) {
+        db_param q[2] = {dbp_int(lease), dbp_int(taken[i]->id)};
+        db_exec(c, "UPDATE webhook_deliveries SET next_attempt_ms = ? WHERE id = ?", q, 2);
+    }
+    if (db_commit(c) != DB_OK) { /* not leased: leave them for the next round */
+        for (int i = 0; i < n; i++)
+            delivery_free(taken[i]);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!taken[i]->easy || curl_multi_add_handle(dq.multi, taken[i]->easy) != CURLM_OK) {
+            delivery_free(taken[i]);
+            continue;
+        }
+        dq.flight[dq.nflight++] = taken[i];
+    }
+}
+
+/* Records the outcome of one finished delivery. */
+static void finish(db_conn *c, struct delivery *d, CURLcode result)
+{
+    long code = 0;
+    if (result == CURLE_OK)
+        curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &code);
+    bool ok = result == CURLE_OK && code >= 200 && code < 300;
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    int attempts = d->attempts + 1;
+    char err[CURL_ERROR_SIZE + 32];
+    if (result != CURLE_OK)
+        snprintf(err, sizeof(err), "%s", d->error[0] ? d->error : curl_easy_strerror(result));
+    else if (!ok)
+        snprintf(err, sizeof(err), "HTTP %ld", code);
+    else
+        err[0] = '\0';
+    for (int tries = 0; tries < 5; tries++) {
+        if (db_begin(c, true) != DB_OK)
+            continue;
+        int rc;
+        if (ok) {
+            db_param p[5] = {dbp_int(attempts), dbp_int(code), dbp_text(now), dbp_text(now),
+                             dbp_int(d->id)};
+            rc = db_exec(c,
+                         "UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, "
+                         "last_response_code = ?, last_error = NULL, delivered_at = ?, "
+                         "next_attempt_at = NULL, updated_at = ? WHERE id = ?",
+                         p, 5);
+            db_param h[1] = {dbp_int(d->hook_id)};
+            if (rc == DB_DONE)
+                rc = db_exec(c, "UPDATE web_hooks SET consecutive_failures = 0 WHERE id = ?", h, 1);
+        } else {
+            int64_t next = time_now_ms() + backoff_ms(attempts);
+            char next_iso[TIMESTAMP_LEN + 1];
+            time_format_iso((time_t)(next / 1000), next_iso);
+            db_param p[7] = {dbp_int(attempts),  code ? dbp_int(code) : dbp_null(),
+                             dbp_text(err),      dbp_int(next),
+                             dbp_text(next_iso), dbp_text(now),
+                             dbp_int(d->id)};
+            rc = db_exec(c,
+                         "UPDATE webhook_deliveries SET attempts = ?, last_response_code = ?, "
+                         "last_error = ?, next_attempt_ms = ?, next_attempt_at = ?, "
+                         "updated_at = ? WHERE id = ?",
+                         p, 7);
+            db_param h[4] = {dbp_int(dq.cfg.max_failures), dbp_text(now), dbp_text(now),
+                             dbp_int(d->hook_id)};
+            if (rc == DB_DONE)
+                rc =
+                    db_exec(c,
+                            "UPDATE web_hooks SET consecutive_failures = consecutive_failures + 1, "
+                            "disabled = CASE WHEN consecutive_failures + 1 >= ? THEN 1 ELSE "
+                            "disabled END, disabled_at = CASE WHEN disabled = 0 AND "
+                            "consecutive_failures + 1 >= ? THEN ? ELSE disabled_at END, "
+                            "updated_at = ? WHERE id = ?",
+                            (db_param[]){h[0], h[0], h[1], h[2], h[3]}, 5);
+            /* a hook that has just been disabled gives up its waiting deliveries */
+            db_param f[2] = {dbp_text(now), dbp_int(d->hook_id)};
+            if (rc == DB_DONE)
+                rc = db_exec(c,
+                             "UPDATE webhook_deliveries SET status = 'failed', updated_at = ? "
+                             "WHERE status = 'pending' AND hook_id = (SELECT id FROM web_hooks "
+                             "WHERE id = ? AND disabled = 1)",
+                             f, 2);
+        }
+        if (rc == DB_DONE && db_commit(c) == DB_OK)
+            return;
+        db_rollback(c);
+    }
+    fprintf(stderr, "mocod: could not record web hook delivery %lld\n", (long long)d->id);
+}
+
+static void *run(void *arg)
+{
+    while (atomic_load(&dq.running)) {
+        db_conn *c = db_acquire(dq.db);
+        if (c) {
+            claim(c);
+            int still = 0;
+            curl_multi_perform(dq.multi, &still);
+            CURLMsg *m;
+            int left;
+            while ((m = curl_multi_info_read(dq.multi, &left))) {
+                if (m->msg != CURLMSG_DONE)
+                    continue;
+                struct delivery *d = NULL;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+                CURLcode result = m->data.result;
+                if (d) {
+                    finish(c, d, result);
+                    for (int i = 0; i < dq.nflight; i++)
+                        if (dq.flight[i] == d) {
+                            dq.flight[i] = dq.flight[--dq.nflight];
+                            break;
+                        }
+                    delivery_free(d);
+                }
+            }
+            db_release(dq.db, c);
+        }
+        /* sleep until network activity, a kick after a commit, or the next poll */
+        curl_multi_poll(dq.multi, NULL, 0, 250, NULL);
+    }
+    return NULL;
+}
+
+int webhooks_start(db *d, const struct webhook_config *cfg)
+{
+    dq.db = d;
+    dq.cfg = *cfg;
+    if (dq.cfg.retry_base_seconds <= 0)
+        dq.cfg.retry_base_seconds = 30;
+    if (dq.cfg.retry_max_seconds < dq.cfg.retry_base_seconds)
+        dq.cfg.retry_max_seconds = dq.cfg.retry_base_seconds;
+    if (dq.cfg.timeout_seconds <= 0)
+        dq.cfg.timeout_seconds = 10;
+    if (dq.cfg.max_failures <= 0)
+        dq.cfg.max_failures = 500;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    dq.multi = curl_multi_init();
+    if (!dq.multi)
+        return -1;
+    atomic_store(&dq.running, true);
+    if (pthread_create(&dq.thread, NULL, run, NULL) != 0) {
+        curl_multi_cleanup(dq.multi);
+        dq.multi = NULL;
+        return -1;
+    }
+    atomic_store(&dq.started, true);
+    return 0;
+}
+
+void webhooks_stop(void)
+{
+    if (!atomic_load(&dq.started))
+        return;
+    atomic_store(&dq.running, false);
+    curl_multi_wakeup(dq.multi);
+    pthread_join(dq.thread, NULL);
+    atomic_store(&dq.started, false);
+    /* deliveries still in flight go back to the outbox, due at once: sent after a restart */
+    db_conn *c = dq.nflight ? db_acquire(dq.db) : NULL;
+    while (dq.nflight > 0) {
+        struct delivery *d = dq.flight[--dq.nflight];
+        if (c) {
+            db_param p[2] = {dbp_int(time_now_ms()), dbp_int(d->id)};
+            db_exec(c,
+                    "UPDATE webhook_deliveries SET next_attempt_ms = ? WHERE id = ? AND "
+                    "status = 'pending'",
+                    p, 2);
+        }
+        delivery_free(d);
+    }
+    if (c)
+        db_release(dq.db, c);
+    curl_multi_cleanup(dq.multi);
+    dq.multi = NULL;
+    curl_global_cleanup();
+}

@@ -1,0 +1,162 @@
+/* Writing events into the outbox, inside the transaction of the change. */
+#include "webhooks/webhooks.h"
+
+#include "engine/engine.h"
+#include "util/timeutil.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char hooks_sql[] = "SELECT id FROM web_hooks WHERE account_id = ? AND target = ? AND "
+                                "event = ? AND disabled = 0 ORDER BY id";
+
+bool webhooks_wanted(struct req *r, const struct resource *res, const char *event)
+{
+    if (!(res->flags & R_WEBHOOKS))
+        return false;
+    db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_text(event)};
+    int64_t any = 0;
+    db_query_i64(r->db, hooks_sql, p, 3, 0, &any);
+    return any != 0;
+}
+
+int webhooks_emit_payload(struct req *r, const struct resource *res, const char *event, int64_t id,
+                          const char *payload)
+{
+    if (!(res->flags & R_WEBHOOKS))
+        return 0;
+    db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_text(event)};
+    db_stmt *s = db_query(r->db, hooks_sql, p, 3);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t hooks[256];
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        if (n < 256)
+            hooks[n++] = db_col_i64(s, 0);
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    if (n == 0)
+        return 0;
+
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    int64_t ms = time_now_ms();
+    db_param e[8] = {dbp_int(r->account_id),
+                     dbp_text(res->target),
+                     dbp_text(event),
+                     dbp_int(id),
+                     r->user_id ? dbp_int(r->user_id) : dbp_null(),
+                     dbp_text(payload),
+                     dbp_int(ms),
+                     dbp_text(now)};
+    int64_t event_id = 0;
+    if (db_query_i64(r->db,
+                     "INSERT INTO webhook_events (account_id, target, event, entity_id, user_id, "
+                     "payload, occurred_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                     "RETURNING id",
+                     e, 8, 0, &event_id) != DB_OK ||
+        !event_id)
+        return req_fail(r, 500, NULL, "database error");
+    for (int i = 0; i < n; i++) {
+        db_param d[10] = {dbp_int(r->account_id), dbp_text(now),     dbp_text(now),
+                          dbp_int(hooks[i]),      dbp_int(event_id), dbp_text(res->target),
+                          dbp_text(event),        dbp_int(id),       dbp_int(ms),
+                          dbp_text(now)};
+        if (db_exec(r->db,
+                    "INSERT INTO webhook_deliveries (account_id, created_at, updated_at, hook_id, "
+                    "event_id, target, event, entity_id, status, attempts, next_attempt_ms, "
+                    "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                    d, 10) != DB_DONE)
+            return req_fail(r, 500, NULL, "database error");
+    }
+    r->webhooks_pending = true;
+    return 0;
+}
+
+int webhooks_emit(struct req *r, const struct resource *res, const char *event, int64_t id)
+{
+    if (!webhooks_wanted(r, res, event))
+        return 0;
+    strbuf payload;
+    sb_init(&payload, r->arena, 2048);
+    if (engine_render_entity(r, res, id, &payload))
+        return -1;
+    return webhooks_emit_payload(r, res, event, id, payload.buf);
+}
+
+void webhooks_sign(const char *key, const char *body, size_t len, char *out)
+{
+    crypto_auth_hmacsha256_state st;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(out, 65, mac, sizeof(mac));
+}
+
+/* Loopback, private, link-local, unspecified, multicast and similar non-public addresses. */
+bool webhooks_address_private(int family, const void *addr)
+{
+    if (family == AF_INET) {
+        const unsigned char *b = addr;
+        return b[0] == 0 || b[0] == 10 || b[0] == 127 || (b[0] == 169 && b[1] == 254) ||
+               (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+               (b[0] == 100 && (b[1] & 0xc0) == 64) || b[0] >= 224;
+    }
+    if (family == AF_INET6) {
+        const unsigned char *b = addr;
+        static const unsigned char zero[16] = {0};
+        static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (!memcmp(b, zero, 15) && (b[15] == 0 || b[15] == 1))
+            return true; /* :: and ::1 */
+        if (!memcmp(b, v4mapped, 12))
+            return webhooks_address_private(AF_INET, b + 12);
+        return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff;
+    }
+    return true;
+}
+
+const char *webhooks_check_url(const char *url, bool allow_private)
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return "could not be checked";
+    const char *problem = NULL;
+    char *scheme = NULL, *host = NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host) {
+        problem = "must be an http or https URL";
+        goto out;
+    }
+    if (strcasecmp(scheme, "http") && strcasecmp(scheme, "https")) {
+        problem = "must be an http or https URL";
+        goto out;
+    }
+    if (allow_private)
+        goto out;
+    char literal[64];
+    size_t hl = strlen(host);
+    if (host[0] == '[' && hl > 2 && hl - 2 < sizeof(literal)) { /* [v6] */
+        memcpy(literal, host + 1, hl - 2);
+        literal[hl - 2] = '\0';
+    } else {
+        snprintf(literal, sizeof(literal), "%s", host);
+    }
+    unsigned char addr[16];
+    if ((inet_pton(AF_INET, literal, addr) == 1 && webhooks_address_private(AF_INET, addr)) ||
+        (inet_pton(AF_INET6, literal, addr) == 1 && webhooks_address_private(AF_INET6, addr)) ||
+        !strcasecmp(host, "localhost") || (hl > 10 && !strcasecmp(host + hl - 10, ".localhost")))
+        problem = "must not point to a private, loopback or link-local address";
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return problem;
+}
