@@ -114,23 +114,26 @@ static enum db_coltype coltype_of(const struct field *f)
  * rendering a row only copies bytes. */
 static void build_prefixes(struct res_rt *rt, const struct resource *res)
 {
-    const char *group = NULL;
+    int last = -1; /* the previous rendered field */
     for (int i = 0; i < rt->nfields; i++) {
         const struct field *f = &res->fields[i];
         struct field_rt *fr = &rt->f[i];
+        fr->when_col = -1;
         if (!field_rendered(f))
             continue;
+        const struct field *prev = last >= 0 ? &res->fields[last] : NULL;
+        bool same_group = prev && prev->group && f->group && !strcmp(prev->group, f->group);
+        if (prev && prev->group && !same_group)
+            rt->f[last].group_end = true;
         strbuf p;
         sb_init(&p, NULL, 64);
-        if (group && (!f->group || strcmp(group, f->group) != 0)) {
-            sb_addc(&p, '}');
-            group = NULL;
-        }
-        if (f->group && !group) {
-            group = f->group;
-            sb_addf(&p, ",\"%s\":{\"%s\":", group, f->name);
+        if (f->group && !same_group) {
+            fr->group_start = true;
+            sb_addf(&p, ",\"%s\":{\"%s\":", f->group, f->name);
+        } else if (same_group) {
+            sb_addf(&p, ",\"%s\":", f->name);
         } else {
-            sb_addf(&p, "%s\"%s\":", group ? "," : ",", f->name);
+            sb_addf(&p, ",\"%s\":", f->name);
         }
         fr->prefix = sb_detach(&p, &fr->prefix_len);
         if (fr->nsub) {
@@ -142,11 +145,34 @@ static void build_prefixes(struct res_rt *rt, const struct resource *res)
                 fr->sub_keys[k] = sb_detach(&kb, NULL);
             }
         }
+        last = i;
     }
-    strbuf t;
-    sb_init(&t, NULL, 64);
-    sb_addf(&t, "%s,\"created_at\":", group ? "}" : "");
-    rt->tail = sb_detach(&t, &rt->tail_len);
+    if (last >= 0 && res->fields[last].group)
+        rt->f[last].group_end = true;
+    /* "type=customer": render the field (its whole group) only on rows where type is customer */
+    for (int i = 0; i < rt->nfields; i++) {
+        const struct field *f = &res->fields[i];
+        if (!f->when)
+            continue;
+        const char *eq = strchr(f->when, '=');
+        char name[64];
+        size_t n = eq ? (size_t)(eq - f->when) : 0;
+        const struct field *cond = NULL;
+        if (eq && n < sizeof(name)) {
+            memcpy(name, f->when, n);
+            name[n] = '\0';
+            cond = resource_field(res, name);
+        }
+        if (!cond || rt->f[cond - res->fields].col < 0) {
+            fprintf(stderr, "mocod: declaration error: %s.%s: bad .when %s\n", res->name, f->name,
+                    f->when);
+            abort();
+        }
+        rt->f[i].when_col = rt->f[cond - res->fields].col;
+        rt->f[i].when_value = eq + 1;
+    }
+    rt->tail = strdup(",\"created_at\":");
+    rt->tail_len = strlen(rt->tail);
 }
 
 static void build_runtime(struct res_rt *rt, const struct resource *res)
@@ -587,8 +613,17 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
         for (int i = 0; i < rt->nfields; i++) {
             const struct field *f = &res->fields[i];
             const struct field_rt *fr = &rt->f[i];
-            if (!fr->prefix || ((f->flags & F_ADMIN_ONLY) && !r->admin))
+            if (!fr->prefix || ((f->flags & F_ADMIN_ONLY) && !r->admin) ||
+                (array && (f->flags & F_LIST_HIDDEN)))
                 continue;
+            if (fr->when_col >= 0) {
+                const char *v = db_col_text(s, fr->when_col);
+                if (!v || strcmp(v, fr->when_value) != 0) {
+                    while (fr->group_start && !rt->f[i].group_end && i + 1 < rt->nfields)
+                        i++; /* the whole group goes */
+                    continue;
+                }
+            }
             sb_add(o, fr->prefix, fr->prefix_len);
             switch (f->type) {
             case FT_REF:
@@ -619,6 +654,8 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
             default:
                 render_column(o, f, s, fr->col);
             }
+            if (fr->group_end)
+                sb_addc(o, '}');
         }
         sb_add(o, rt->tail, rt->tail_len);
         sb_add_json_str(o, db_col_text(s, 1), db_col_len(s, 1));

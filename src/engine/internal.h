@@ -12,7 +12,11 @@ struct field_rt {
     char *batch_tail; /* FT_HAS_MANY: the child's owner column */
     char *prefix;     /* written before the value: `,"name":` (and group braces) */
     size_t prefix_len;
-    char **sub_keys; /* `,"name":` of each sub field */
+    char **sub_keys;        /* `,"name":` of each sub field */
+    bool group_start;       /* first field of a nested object: its prefix opens it */
+    bool group_end;         /* last field of a nested object: closed after the value */
+    int when_col;           /* .when: the column the condition reads, -1 for none */
+    const char *when_value; /* .when: the value it must have */
 };
 
 struct res_rt {

@@ -42,18 +42,20 @@ enum field_type {
 };
 
 enum field_flags {
-    F_REQUIRED = 1u << 0,    /* must be present (non-null) on create */
-    F_READONLY = 1u << 1,    /* rendered, never accepted as input */
-    F_WRITEONLY = 1u << 2,   /* accepted, never rendered */
-    F_CREATEONLY = 1u << 3,  /* accepted on create, ignored on update */
-    F_FILTER = 1u << 4,      /* ?name=value exact-match filter on lists */
-    F_SORT = 1u << 5,        /* allowed in sort_by */
-    F_UNIQUE = 1u << 6,      /* unique within the account (422 "has already been taken") */
-    F_RESTRICT = 1u << 7,    /* FT_REF: the referenced row cannot be deleted while referenced */
-    F_INTERNAL = 1u << 8,    /* stored only: neither input nor output */
-    F_NOCASE = 1u << 9,      /* FT_TEXT filter/unique comparisons ignore case */
-    F_INDEX = 1u << 10,      /* (account_id, column) index */
-    F_ADMIN_ONLY = 1u << 11, /* rendered only for administrators (web hooks' signature_key) */
+    F_REQUIRED = 1u << 0,     /* must be present (non-null) on create */
+    F_READONLY = 1u << 1,     /* rendered, never accepted as input */
+    F_WRITEONLY = 1u << 2,    /* accepted, never rendered */
+    F_CREATEONLY = 1u << 3,   /* accepted on create, ignored on update */
+    F_FILTER = 1u << 4,       /* ?name=value exact-match filter on lists */
+    F_SORT = 1u << 5,         /* allowed in sort_by */
+    F_UNIQUE = 1u << 6,       /* unique within the account (422 "has already been taken") */
+    F_RESTRICT = 1u << 7,     /* FT_REF: the referenced row cannot be deleted while referenced */
+    F_INTERNAL = 1u << 8,     /* stored only: neither input nor output */
+    F_NOCASE = 1u << 9,       /* FT_TEXT filter/unique comparisons ignore case */
+    F_INDEX = 1u << 10,       /* (account_id, column) index */
+    F_ADMIN_ONLY = 1u << 11,  /* rendered only for administrators (web hooks' signature_key) */
+    F_LIST_HIDDEN = 1u << 12, /* rendered for one entity, left out of lists */
+    F_SEARCH = 1u << 13,      /* matched by the list's `term` search */
 };
 
 struct field {
@@ -69,6 +71,7 @@ struct field {
     const char *fk;         /* FT_HAS_MANY: child's column that holds our id */
     const char *sql;        /* FT_EXPR: expression over alias t */
     const char *group;      /* render inside a nested object of this name */
+    const char *when;       /* "type=customer": rendered only on rows where type is customer */
     int maxlen;             /* FT_TEXT: at most this many bytes (default 10000) */
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */

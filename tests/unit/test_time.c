@@ -1,0 +1,242 @@
+/* Unit tests of dates and timestamps (util/timeutil.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "util/timeutil.h"
+
+#include <string.h>
+
+/* Parses s, which must be accepted, and returns the time. */
+static int64_t parse_ok(const char *s)
+{
+    time_t t = (time_t)-12345;
+    if (!time_parse_iso(s, &t))
+        fail_msg("time_parse_iso rejected \"%s\"", s);
+    return (int64_t)t;
+}
+
+static void expect_rejected(const char *s)
+{
+    time_t t = (time_t)777;
+    if (time_parse_iso(s, &t))
+        fail_msg("time_parse_iso accepted \"%s\" as %lld", s, (long long)t);
+    assert_int_equal((int64_t)t, 777); /* out is left alone on failure */
+}
+
+static void parse_utc_z(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_ok("2018-10-17T09:33:46Z"), 1539768826);
+    assert_int_equal(parse_ok("1970-01-01T00:00:00Z"), 0);
+    assert_int_equal(parse_ok("1969-12-31T23:59:59Z"), -1);
+    assert_int_equal(parse_ok("2000-01-01T00:00:00Z"), 946684800);
+    assert_int_equal(parse_ok("2038-01-19T03:14:08Z"), 2147483648LL);
+    assert_int_equal(parse_ok("9999-12-31T23:59:59Z"), 253402300799LL);
+    /* lower-case z and t, a space as separator, no seconds */
+    assert_int_equal(parse_ok("2018-10-17t09:33:46z"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17 09:33:46Z"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T09:33Z"), 1539768826 - 46);
+    /* no zone designator: taken as UTC */
+    assert_int_equal(parse_ok("2018-10-17T09:33:46"), 1539768826);
+}
+
+static void parse_offsets(void **state)
+{
+    (void)state;
+    /* 11:33:46 at +02:00 is 09:33:46 UTC */
+    assert_int_equal(parse_ok("2018-10-17T11:33:46+02:00"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T11:33:46+0200"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T11:33:46+02"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T07:03:46-02:30"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T09:33:46+00:00"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T09:33:46-00:00"), 1539768826);
+    /* an offset that crosses midnight and the year */
+    assert_int_equal(parse_ok("2023-12-31T23:30:00-01:00"), 1704067200 + 30 * 60);
+    assert_int_equal(parse_ok("2024-01-01T00:30:00+01:00"), 1704067200 - 30 * 60);
+}
+
+static void parse_fractions(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_ok("2018-10-17T09:33:46.5Z"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T09:33:46.999Z"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T09:33:46.123456789Z"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T11:33:46.250+02:00"), 1539768826);
+    assert_int_equal(parse_ok("2018-10-17T09:33:46.000"), 1539768826);
+}
+
+static void parse_date_only(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_ok("2024-01-01"), 1704067200);
+    assert_int_equal(parse_ok("2024-02-29"), 1709164800);
+    assert_int_equal(parse_ok("1970-01-01"), 0);
+    assert_int_equal(parse_ok("1900-03-01"), -2203891200LL);
+}
+
+static void parse_calendar_validity(void **state)
+{
+    (void)state;
+    expect_rejected("2023-02-29");
+    expect_rejected("2023-02-29T00:00:00Z");
+    assert_int_equal(parse_ok("2024-02-29T12:00:00Z"), 1709164800 + 12 * 3600);
+    assert_int_equal(parse_ok("2000-02-29"), 951782400); /* divisible by 400: leap */
+    expect_rejected("1900-02-29");                       /* divisible by 100: not leap */
+    expect_rejected("2100-02-29");
+    expect_rejected("2024-02-30");
+    expect_rejected("2024-00-10");
+    expect_rejected("2024-13-01");
+    expect_rejected("2024-01-00");
+    expect_rejected("2024-01-32");
+    expect_rejected("2024-04-31");
+    expect_rejected("2024-06-31");
+    expect_rejected("2024-09-31");
+    expect_rejected("2024-11-31");
+    assert_int_equal(parse_ok("2024-12-31"), 1704067200 + 365 * 86400);
+    /* time fields out of range */
+    expect_rejected("2024-01-01T24:00:00Z");
+    expect_rejected("2024-01-01T23:60:00Z");
+    expect_rejected("2024-01-01T23:59:61Z");
+}
+
+static void parse_garbage(void **state)
+{
+    (void)state;
+    expect_rejected("");
+    expect_rejected("garbage");
+    expect_rejected("2024");
+    expect_rejected("2024-01");
+    expect_rejected("2024-1-01");
+    expect_rejected("2024/01/01");
+    expect_rejected("20240101");
+    expect_rejected("2024-01-01x");
+    expect_rejected("2024-01-01 ");
+    expect_rejected("2024-01-01T");
+    expect_rejected("2024-01-01T1");
+    expect_rejected("2024-01-01T10");
+    expect_rejected("2024-01-01T10:");
+    expect_rejected("2024-01-01T10:0");
+    expect_rejected("2024-01-01T1a:00:00Z");
+    expect_rejected("2024-01-01T10:00:0Z");
+    expect_rejected("2024-01-01T10:00:00ZZ");
+    expect_rejected("2024-01-01T10:00:00X");
+    expect_rejected("2024-01-01T10:00:00+");
+    expect_rejected("2024-01-01T10:00:00+1");
+    expect_rejected("2024-01-01T10:00:00+02:00junk");
+    expect_rejected("2024-01-01Z");
+    expect_rejected(" 2024-01-01");
+    expect_rejected("-024-01-01");
+    assert_false(time_parse_iso(NULL, &(time_t){0}));
+}
+
+/* An offset beyond ±23:59 is not a time zone: it must not shift the time silently. */
+static void parse_rejects_out_of_range_offsets(void **state)
+{
+    (void)state;
+    expect_rejected("2024-01-01T10:00:00+99:00");
+    expect_rejected("2024-01-01T10:00:00+02:99");
+    expect_rejected("2024-01-01T10:00:00-24:00");
+}
+
+/* Syntax that only looks like an offset or a fraction. */
+static void parse_rejects_dangling_offset_colon_and_empty_fraction(void **state)
+{
+    (void)state;
+    expect_rejected("2024-01-01T10:00:00+02:");
+    expect_rejected("2024-01-01T10:00:00.Z");
+}
+
+static void format_iso(void **state)
+{
+    (void)state;
+    char out[TIMESTAMP_LEN + 1];
+    memset(out, '#', sizeof(out));
+    time_format_iso(1539768826, out);
+    assert_string_equal(out, "2018-10-17T09:33:46Z");
+    assert_int_equal(strlen(out), TIMESTAMP_LEN);
+    time_format_iso(0, out);
+    assert_string_equal(out, "1970-01-01T00:00:00Z");
+    time_format_iso(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59Z");
+    time_format_iso(1709164800, out);
+    assert_string_equal(out, "2024-02-29T00:00:00Z");
+}
+
+static void format_parse_round_trip(void **state)
+{
+    (void)state;
+    char out[TIMESTAMP_LEN + 1];
+    /* a spread of times from 1900 to 2200, including leap days and year ends */
+    for (int64_t t = -2208988800LL; t < 7258118400LL; t += 86400LL * 97 + 3661) {
+        time_format_iso((time_t)t, out);
+        assert_int_equal(strlen(out), TIMESTAMP_LEN);
+        assert_int_equal(parse_ok(out), t);
+    }
+    const int64_t fixed[] = {951782399, 951782400, 951868800, 1483228799, 1483228800, 4107542400};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        time_format_iso((time_t)fixed[i], out);
+        assert_int_equal(parse_ok(out), fixed[i]);
+    }
+}
+
+static void now_is_consistent(void **state)
+{
+    (void)state;
+    char out[TIMESTAMP_LEN + 1];
+    time_t before = time(NULL);
+    time_now_iso(out);
+    time_t after = time(NULL);
+    int64_t t = parse_ok(out);
+    assert_true(t >= (int64_t)before && t <= (int64_t)after);
+    int64_t ms = time_now_ms();
+    assert_true(ms / 1000 >= (int64_t)before - 1 && ms / 1000 <= (int64_t)time(NULL) + 1);
+    double m1 = time_now_mono(), m2 = time_now_mono();
+    assert_true(m2 >= m1);
+}
+
+static void date_validity(void **state)
+{
+    (void)state;
+    assert_true(date_valid("2024-02-29"));
+    assert_false(date_valid("2023-02-29"));
+    assert_true(date_valid("2000-02-29"));
+    assert_false(date_valid("1900-02-29"));
+    assert_true(date_valid("2023-12-31"));
+    assert_true(date_valid("2023-01-01"));
+    assert_true(date_valid("0001-01-01"));
+    assert_false(date_valid("2023-04-31"));
+    assert_false(date_valid("2023-13-01"));
+    assert_false(date_valid("2023-00-01"));
+    assert_false(date_valid("2023-01-00"));
+    assert_false(date_valid("2023-01-32"));
+    /* only the plain date form */
+    assert_false(date_valid("2023-01-01T00:00:00Z"));
+    assert_false(date_valid("2023-01-01 "));
+    assert_false(date_valid("2023-1-01"));
+    assert_false(date_valid("2023/01/01"));
+    assert_false(date_valid("abcd-ef-gh"));
+    assert_false(date_valid(""));
+    assert_false(date_valid(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_utc_z),
+        cmocka_unit_test(parse_offsets),
+        cmocka_unit_test(parse_fractions),
+        cmocka_unit_test(parse_date_only),
+        cmocka_unit_test(parse_calendar_validity),
+        cmocka_unit_test(parse_garbage),
+        cmocka_unit_test(parse_rejects_out_of_range_offsets),
+        cmocka_unit_test(parse_rejects_dangling_offset_colon_and_empty_fraction),
+        cmocka_unit_test(format_iso),
+        cmocka_unit_test(format_parse_round_trip),
+        cmocka_unit_test(now_is_consistent),
+        cmocka_unit_test(date_validity),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
