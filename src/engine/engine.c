@@ -265,11 +265,17 @@ static const char *lower_expr(const char *col)
 static int add_index(db_conn *c, const char *table, const char *cols, bool unique)
 {
     char name[160];
-    size_t k = (size_t)snprintf(name, sizeof(name), "%s_by_account", table);
-    for (const char *p = cols; *p && k + 2 < sizeof(name); p++) {
-        if (*p == ')')
+    /* table__col1__col2: "__" between columns, so that no two column lists share a name */
+    size_t k = (size_t)snprintf(name, sizeof(name), "%s__account", table);
+    for (const char *p = cols; *p && k + 3 < sizeof(name); p++) {
+        if (*p == ')' || *p == ' ')
             continue;
-        name[k++] = (*p == ',' || *p == ' ' || *p == '(') ? '_' : *p;
+        if (*p == ',' || p == cols) {
+            name[k++] = '_';
+            name[k++] = '_';
+        }
+        if (*p != ',')
+            name[k++] = *p == '(' ? '_' : *p;
     }
     name[k < sizeof(name) ? k : sizeof(name) - 1] = '\0';
     char sql[512];
