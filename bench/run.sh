@@ -22,5 +22,8 @@ curl -s -D - -o /dev/null "$url" -H "Authorization: Token token=$key" | grep -i 
 wrk -t1 -c1 -d3s -H "Authorization: Token token=$key" "$url" >/dev/null # warm-up
 echo "== 1 connection"
 wrk -t1 -c1 -d10s --latency -H "Authorization: Token token=$key" "$url"
-echo "== 32 connections"
+# wrk shares the machine's cores with mocod: one wrk thread leaves mocod more of them
+echo "== 32 connections, 1 wrk thread"
+wrk -t1 -c32 -d10s --latency -H "Authorization: Token token=$key" "$url"
+echo "== 32 connections, 2 wrk threads"
 wrk -t2 -c32 -d10s --latency -H "Authorization: Token token=$key" "$url"
