@@ -22,10 +22,15 @@ const struct res_rt *rt_of(const struct resource *res)
 
 const struct field *resource_field(const struct resource *res, const char *name)
 {
+    const struct field *nested = NULL; /* a top-level field wins over one inside an object */
     for (const struct field *f = res->fields; f->name; f++)
-        if (strcmp(f->name, name) == 0)
-            return f;
-    return NULL;
+        if (strcmp(f->name, name) == 0) {
+            if (!f->group)
+                return f;
+            if (!nested)
+                nested = f;
+        }
+    return nested;
 }
 
 const struct resource *resource_by_target(const char *target)
@@ -72,6 +77,26 @@ bool field_written(const struct field *f)
 bool field_rendered(const struct field *f)
 {
     return !(f->flags & (F_WRITEONLY | F_INTERNAL)) && f->type != FT_PASSWORD;
+}
+
+/* An expression written over alias t, rewritten for another alias (`t.x` -> `j3.x`). */
+static char *realias(const char *expr, const char *alias)
+{
+    strbuf o;
+    sb_init(&o, NULL, strlen(expr) + 32);
+    for (const char *p = expr; *p; p++) {
+        bool word_start =
+            p == expr || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                           (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
+        if (word_start && p[0] == 't' && p[1] == '.') {
+            sb_adds(&o, alias);
+            sb_addc(&o, '.');
+            p++;
+        } else {
+            sb_addc(&o, *p);
+        }
+    }
+    return sb_detach(&o, NULL);
 }
 
 static const struct field **parse_field_list(const struct resource *target, const char *list,
@@ -203,9 +228,13 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
             sb_addf(&sql, ", j%d.id", i);
             fr->col = col++;
             for (int k = 0; k < fr->nsub; k++) {
-                if (fr->sub[k]->type == FT_EXPR)
-                    sb_addf(&sql, ", (%s)", fr->sub[k]->sql); /* expressions use alias t */
-                else
+                if (fr->sub[k]->type == FT_EXPR) {
+                    char alias[16];
+                    snprintf(alias, sizeof(alias), "j%d", i);
+                    char *e = realias(fr->sub[k]->sql, alias);
+                    sb_addf(&sql, ", (%s)", e);
+                    free(e);
+                } else
                     sb_addf(&sql, ", j%d.%s", i, field_column(fr->sub[k]));
                 col++;
             }
@@ -216,8 +245,15 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
             strbuf q;
             sb_init(&q, NULL, 256);
             sb_addf(&q, "SELECT c.%s, c.id", f->fk);
-            for (int k = 0; k < fr->nsub; k++)
-                sb_addf(&q, ", c.%s", field_column(fr->sub[k]));
+            for (int k = 0; k < fr->nsub; k++) {
+                if (fr->sub[k]->type == FT_EXPR) {
+                    char *e = realias(fr->sub[k]->sql, "c");
+                    sb_addf(&q, ", (%s)", e);
+                    free(e);
+                } else {
+                    sb_addf(&q, ", c.%s", field_column(fr->sub[k]));
+                }
+            }
             sb_addf(&q, " FROM %s c WHERE c.account_id = ? AND c.%s IN (", f->ref->table, f->fk);
             fr->batch_head = sb_detach(&q, NULL);
             fr->batch_tail = strdup(f->fk);
@@ -364,7 +400,7 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
             sb_add(o, "null", 4);
         return;
     }
-    switch (f->type) {
+    switch (f->type == FT_EXPR ? f->as : f->type) {
     case FT_INT:
     case FT_REF:
         sb_add_i64(o, db_col_i64(s, col));
@@ -932,23 +968,147 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
             break;
         }
         case FT_INT:
-        case FT_REF: {
-            char *end;
-            long long n = strtoll(v, &end, 10);
-            if (!*v || *end)
-                return req_fail(r, 422, key, "%s must be an integer", key);
-            lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
-            lq_param(q, dbp_int(n));
+        case FT_REF: { /* one id or a comma-separated list */
+            strbuf in;
+            sb_init(&in, r->arena, 64);
+            sb_addf(&in, "t.%s IN (", col);
+            int n = 0;
+            for (const char *p = v; *p;) {
+                while (*p == ' ' || *p == ',')
+                    p++;
+                if (!*p)
+                    break;
+                char *end;
+                long long id = strtoll(p, &end, 10);
+                if (end == p || (*end && *end != ',' && *end != ' ') || n >= 64)
+                    return req_fail(r, 422, key, "%s must be an integer or a list of them", key);
+                sb_adds(&in, n++ ? ", ?" : "?");
+                lq_param(q, dbp_int(id));
+                p = end;
+            }
+            if (!n)
+                return req_fail(r, 422, key, "%s must be an integer or a list of them", key);
+            sb_addc(&in, ')');
+            lq_where(q, in.buf);
             break;
         }
         default:
-            if (f->flags & F_NOCASE)
+            if (f->flags & F_MULTI) { /* "P1, P2" */
+                strbuf in;
+                sb_init(&in, r->arena, 64);
+                sb_addf(&in, "t.%s IN (", col);
+                int n = 0;
+                for (const char *p = v; *p;) {
+                    while (*p == ' ' || *p == ',')
+                        p++;
+                    size_t len = strcspn(p, ",");
+                    size_t t = len;
+                    while (t && p[t - 1] == ' ')
+                        t--;
+                    if (t && n < 64) {
+                        sb_adds(&in, n++ ? ", ?" : "?");
+                        lq_param(q, dbp_text(arena_strndup(r->arena, p, t)));
+                    }
+                    p += len;
+                }
+                sb_addc(&in, ')');
+                if (n)
+                    lq_where(q, in.buf);
+                else
+                    q->empty = true;
+            } else if (f->flags & F_NOCASE) {
                 lq_where(q, arena_printf(r->arena, "lower(t.%s) = lower(?)", col));
-            else
+                lq_param(q, dbp_text(v));
+            } else {
                 lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
-            lq_param(q, dbp_text(v));
+                lq_param(q, dbp_text(v));
+            }
         }
     }
+    return 0;
+}
+
+int lq_date_range(struct list_query *q, const char *from_param, const char *to_param,
+                  const char *column)
+{
+    struct req *r = q->r;
+    const char *from = req_query(r, from_param), *to = req_query(r, to_param);
+    const struct field *f = resource_field(q->res, column);
+    bool stamp = !f || f->type == FT_TIMESTAMP; /* created_at / updated_at are timestamps */
+    if (from && *from) {
+        if (!date_valid(from))
+            return req_fail(r, 422, from_param, "%s must be a date (YYYY-MM-DD)", from_param);
+        lq_where(q, arena_printf(r->arena, "t.%s >= ?", column));
+        lq_param(q, dbp_text(stamp ? arena_printf(r->arena, "%sT00:00:00Z", from) : from));
+    }
+    if (to && *to) {
+        if (!date_valid(to))
+            return req_fail(r, 422, to_param, "%s must be a date (YYYY-MM-DD)", to_param);
+        lq_where(q, arena_printf(r->arena, "t.%s <= ?", column));
+        lq_param(q, dbp_text(stamp ? arena_printf(r->arena, "%sT23:59:59Z", to) : to));
+    }
+    return 0;
+}
+
+/* term: every word must appear (any case) in one of the searchable fields. */
+static int filter_term(struct req *r, struct list_query *q, const struct resource *res)
+{
+    const char *v = req_query(r, "term");
+    if (!v || !*v)
+        return 0;
+    for (const char *p = v; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, " ,");
+        if (!len)
+            break;
+        strbuf pat, cond;
+        sb_init(&pat, r->arena, len + 8);
+        sb_addc(&pat, '%');
+        for (size_t i = 0; i < len; i++) {
+            char c = p[i];
+            if (c == '%' || c == '_' || c == '\\')
+                sb_addc(&pat, '\\');
+            sb_addc(&pat, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+        }
+        sb_addc(&pat, '%');
+        sb_init(&cond, r->arena, 256);
+        sb_addc(&cond, '(');
+        int n = 0;
+        for (const struct field *f = res->fields; f->name; f++) {
+            if (!(f->flags & F_SEARCH))
+                continue;
+            if (f->type == FT_EXPR)
+                sb_addf(&cond, "%slower(%s) LIKE ? ESCAPE '\\'", n++ ? " OR " : "", f->sql);
+            else
+                sb_addf(&cond, "%slower(t.%s) LIKE ? ESCAPE '\\'", n++ ? " OR " : "",
+                        field_column(f));
+            lq_param(q, dbp_text(pat.buf));
+        }
+        if (res->search_extra) {
+            sb_addf(&cond, "%slower(%s) LIKE ? ESCAPE '\\'", n++ ? " OR " : "", res->search_extra);
+            lq_param(q, dbp_text(pat.buf));
+        }
+        sb_addc(&cond, ')');
+        if (!n)
+            return req_fail(r, 422, "term", "%s cannot be searched", res->name);
+        lq_where(q, cond.buf);
+        p += len;
+    }
+    return 0;
+}
+
+/* Archivable resources list active rows unless include_archived=true. */
+static int filter_archived(struct req *r, struct list_query *q, const struct resource *res)
+{
+    if (!(res->flags & R_ARCHIVABLE))
+        return 0;
+    const char *v = req_query(r, "include_archived");
+    bool all = false;
+    if (v && bool_from_text(v, &all))
+        return req_fail(r, 422, "include_archived", "include_archived must be true or false");
+    if (!all)
+        lq_where(q, "t.active = 1");
     return 0;
 }
 
@@ -1041,6 +1201,8 @@ int engine_list(struct req *r, const struct resource *res)
     const char *order = "t.id";
     if (filter_ids(r, &q) || filter_updated_after(r, &q) || filter_declared(r, &q, res) ||
         parse_sort(r, res, &order))
+        return -1;
+    if (filter_term(r, &q, res) || filter_archived(r, &q, res))
         return -1;
     if (res->list_filter && res->list_filter(r, &q))
         return -1;

@@ -18,6 +18,9 @@ struct list_query {
 
 void lq_where(struct list_query *q, const char *sql);
 void lq_param(struct list_query *q, db_param p);
+/* from_param / to_param (YYYY-MM-DD, inclusive) on a date or timestamp column. */
+int lq_date_range(struct list_query *q, const char *from_param, const char *to_param,
+                  const char *column);
 
 /* One parsed input value per declared field. */
 struct value {
@@ -47,6 +50,8 @@ int engine_get(struct req *r, const struct resource *res, int64_t id);
 int engine_create(struct req *r, const struct resource *res);
 int engine_update(struct req *r, const struct resource *res, int64_t id);
 int engine_delete(struct req *r, const struct resource *res, int64_t id);
+/* PUT {id}/archive and {id}/unarchive of R_ARCHIVABLE resources. */
+int engine_archive(struct req *r, const struct resource *res, int64_t id, bool archive);
 /* Appends the JSON of one entity to out; 404 error when it does not exist in the account. */
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
 /* 404 unless the parent row of the routed nested resource exists in the account. */

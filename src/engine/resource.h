@@ -56,6 +56,7 @@ enum field_flags {
     F_ADMIN_ONLY = 1u << 11,  /* rendered only for administrators (web hooks' signature_key) */
     F_LIST_HIDDEN = 1u << 12, /* rendered for one entity, left out of lists */
     F_SEARCH = 1u << 13,      /* matched by the list's `term` search */
+    F_MULTI = 1u << 14,       /* text filter that takes a comma-separated list of values */
 };
 
 struct field {
@@ -70,6 +71,7 @@ struct field {
     const char *ref_fields; /* FT_REF/FT_HAS_MANY: comma list of the target's fields to render */
     const char *fk;         /* FT_HAS_MANY: child's column that holds our id */
     const char *sql;        /* FT_EXPR: expression over alias t */
+    enum field_type as;     /* FT_EXPR: JSON type of the expression (default: string) */
     const char *group;      /* render inside a nested object of this name */
     const char *when;       /* "type=customer": rendered only on rows where type is customer */
     int maxlen;             /* FT_TEXT: at most this many bytes (default 10000) */
@@ -95,9 +97,11 @@ enum resource_flags {
     R_NO_UPDATE = 1u << 3,
     R_NO_DELETE = 1u << 4,
     R_READONLY = R_NO_CREATE | R_NO_UPDATE | R_NO_DELETE,
-    R_SINGLETON = 1u << 5, /* GET /path answers the acting user's row (profile) */
-    R_VIEW = 1u << 6,      /* another resource owns the table: no DDL from this declaration */
-    R_WEBHOOKS = 1u << 7,  /* writes emit web hook events named by .target */
+    R_SINGLETON = 1u << 5,  /* GET /path answers the acting user's row (profile) */
+    R_VIEW = 1u << 6,       /* another resource owns the table: no DDL from this declaration */
+    R_WEBHOOKS = 1u << 7,   /* writes emit web hook events named by .target */
+    R_ARCHIVABLE = 1u << 8, /* PUT {id}/archive and /unarchive set active (and archived_on);
+                               lists show active rows unless include_archived=true */
 };
 
 struct list_query; /* engine/query.h */
@@ -117,6 +121,7 @@ struct resource {
     enum perm_area write_area; /* AREA_ANY: any caller that may write at all */
     enum perm_area read_area;
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
+    const char *search_extra;   /* one more SQL expression over t that `term` searches */
     const char *global_indexes; /* indexes across accounts (work queues): "status,due" */
     /* Own list filters (query parameters beyond the declared and global ones). */
     int (*list_filter)(struct req *r, struct list_query *q);

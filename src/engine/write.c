@@ -13,11 +13,8 @@
 
 struct value *record_value(struct record *rec, const char *field)
 {
-    int i = 0;
-    for (const struct field *f = rec->res->fields; f->name; f++, i++)
-        if (strcmp(f->name, field) == 0)
-            return &rec->v[i];
-    return NULL;
+    const struct field *f = resource_field(rec->res, field);
+    return f ? &rec->v[f - rec->res->fields] : NULL;
 }
 
 static const char *input_key(const struct field *f)
@@ -477,6 +474,13 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
         const struct resource *other = all_resources[k];
         if (other->flags & R_VIEW)
             continue;
+        if (other->parent == res) { /* nested rows go with their parent */
+            char *sql = arena_printf(r->arena, "DELETE FROM %s WHERE account_id = ? AND %s = ?",
+                                     other->table, other->parent_fk);
+            db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+            if (db_exec(r->db, sql, p, 2) != DB_DONE)
+                return req_fail(r, 500, NULL, "database error");
+        }
         for (const struct field *f = other->fields; f->name; f++) {
             if (f->type != FT_REF || f->ref != res)
                 continue;
@@ -547,6 +551,53 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
     return 0;
 dberr:
     req_fail(r, 500, NULL, "database error");
+fail:
+    db_rollback(r->db);
+    return -1;
+}
+
+int engine_archive(struct req *r, const struct resource *res, int64_t id, bool archive)
+{
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res))
+        return -1;
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    if (!engine_exists(r, res, id)) {
+        req_fail(r, 404, NULL, "%s not found", res->target);
+        goto fail;
+    }
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    char today[11];
+    memcpy(today, now, 10);
+    today[10] = '\0';
+    bool dated = resource_field(res, "archived_on") != NULL;
+    char *sql = arena_printf(r->arena,
+                             "UPDATE %s SET active = ?, updated_at = ?%s WHERE id = ? AND "
+                             "account_id = ?",
+                             res->table, dated ? ", archived_on = ?" : "");
+    db_param p[5];
+    int np = 0;
+    p[np++] = dbp_int(!archive);
+    p[np++] = dbp_text(now);
+    if (dated)
+        p[np++] = archive ? dbp_text(today) : dbp_null();
+    p[np++] = dbp_int(id);
+    p[np++] = dbp_int(r->account_id);
+    if (db_exec(r->db, sql, p, np) != DB_DONE) {
+        req_fail(r, 500, NULL, "database error");
+        goto fail;
+    }
+    if (webhooks_emit(r, res, archive ? "archive" : "unarchive", id) || engine_bump_version(r))
+        goto fail;
+    if (db_commit(r->db) != DB_OK) {
+        req_fail(r, 500, NULL, "could not commit");
+        goto fail;
+    }
+    if (engine_render_entity(r, res, id, &r->out))
+        return -1;
+    r->status = 200;
+    return 0;
 fail:
     db_rollback(r->db);
     return -1;

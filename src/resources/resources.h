@@ -11,6 +11,14 @@ extern const struct resource res_user_roles;
 extern const struct resource res_custom_properties;
 extern const struct resource res_tags;
 extern const struct resource res_web_hooks;
+extern const struct resource res_companies;
+extern const struct resource res_contacts;
+extern const struct resource res_deal_categories;
+extern const struct resource res_deals;
+extern const struct resource res_project_groups;
+extern const struct resource res_projects;
+extern const struct resource res_project_tasks;
+extern const struct resource res_project_contracts;
 extern const struct resource res_web_hook_deliveries;
 
 extern const struct route_decl session_routes[];
@@ -23,6 +31,8 @@ const char *check_email(const char *s);
 const char *check_hex_color(const char *s);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
+/* "1, 2,3" -> ids; the count, or -1 on anything that is not a list of integers. */
+int parse_id_list(const char *v, int64_t *ids, int max);
 
 /* Creates the account when new (with its default unit and roles) and its administrator when new;
  * returns that user's API key (arena string) or NULL with a message in err. */

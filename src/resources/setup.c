@@ -60,6 +60,23 @@ static int64_t create_account(db_conn *c, arena *a, const char *subdomain, const
                           "(?, ?, ?, 'Team') RETURNING id",
                           u, 3))
         return 0;
+    static const struct {
+        const char *name;
+        int probability;
+    } categories[] = {{"Contact", 1},
+                      {"Qualification", 10},
+                      {"Offer", 30},
+                      {"Negotiation", 60},
+                      {"Verbal commitment", 90}};
+    for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++) {
+        db_param cp[5] = {dbp_int(account), dbp_text(now), dbp_text(now),
+                          dbp_text(categories[i].name), dbp_int(categories[i].probability)};
+        if (!insert_returning(c,
+                              "INSERT INTO deal_categories (account_id, created_at, updated_at, "
+                              "name, probability) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                              cp, 5))
+            return 0;
+    }
     for (size_t i = 0; i < sizeof(default_roles) / sizeof(default_roles[0]); i++) {
         const struct default_role *d = &default_roles[i];
         strbuf cols, vals;

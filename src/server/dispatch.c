@@ -18,6 +18,8 @@
 #define MAX_ROUTES 256
 
 enum route_kind {
+    RK_ARCHIVE,
+    RK_UNARCHIVE,
     RK_LIST,
     RK_CREATE,
     RK_GET,
@@ -91,6 +93,10 @@ void dispatch_init(void)
         }
         if (!(fl & R_NO_DELETE))
             add_route("DELETE", res->path, "{id}", RK_DELETE, res, NULL, NULL);
+        if (fl & R_ARCHIVABLE) {
+            add_route("PUT", res->path, "{id}/archive", RK_ARCHIVE, res, NULL, NULL);
+            add_route("PUT", res->path, "{id}/unarchive", RK_UNARCHIVE, res, NULL, NULL);
+        }
         for (const struct action *a = res->actions; a && a->name; a++) {
             char *suffix = malloc(strlen(a->name) + 6);
             size_t k = 0;
@@ -206,6 +212,10 @@ static int run_route(struct req *r, const struct route *rt)
         return engine_update(r, res, id);
     case RK_DELETE:
         return engine_delete(r, res, id);
+    case RK_ARCHIVE:
+        return engine_archive(r, res, id, true);
+    case RK_UNARCHIVE:
+        return engine_archive(r, res, id, false);
     case RK_SINGLETON:
         if (!r->user_id)
             return req_fail(r, 404, NULL, "an account API key has no %s; impersonate a user",

@@ -1,0 +1,219 @@
+/* Companies: customers, suppliers and organizations (sections/companies.md). */
+#include "resources/resources.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const company_types[] = {"customer", "supplier", "organization", NULL};
+static const char *const invoice_formats[] = {"regular_pdf", "x_invoice", "zugferd_x_invoice",
+                                              NULL};
+static const char *const payment_means[] = {"not_defined", "credit_transfer", "", NULL};
+
+#define CUSTOMER_VAT(key, kind, col, initial)                                                      \
+    {                                                                                              \
+        key, kind, 0, .column = col, .def = initial, .group = "customer_vat",                      \
+                      .when = "type=customer"                                                      \
+    }
+#define SUPPLIER_VAT(key, kind, col, initial)                                                      \
+    {                                                                                              \
+        key, kind, 0, .column = col, .def = initial, .group = "supplier_vat",                      \
+                      .when = "type=supplier"                                                      \
+    }
+
+static const struct field company_fields[] = {
+    {"type", FT_ENUM, F_REQUIRED | F_FILTER | F_SORT, .options = company_types},
+    {"name", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
+    {"website", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"email", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"billing_email_cc", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"phone", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"fax", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"address", FT_TEXT, 0, .def = "\"\""},
+    {"tags", FT_TAGS},
+    {"user", FT_REF, 0, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"info", FT_TEXT, 0, .def = "\"\""},
+    {"custom_properties", FT_CUSTOM},
+    {"identifier", FT_TEXT, F_FILTER | F_SORT | F_SEARCH, .maxlen = 64},
+    {"intern", FT_BOOL, 0, .def = "false"},
+    {"billing_tax", FT_DECIMAL, F_READONLY, .column = "customer_tax"},
+    CUSTOMER_VAT("tax", FT_DECIMAL, "customer_tax", "0"),
+    CUSTOMER_VAT("reverse_charge", FT_BOOL, "customer_reverse_charge", "false"),
+    CUSTOMER_VAT("intra_eu", FT_BOOL, "customer_intra_eu", "false"),
+    CUSTOMER_VAT("active", FT_BOOL, "customer_vat_active", "true"),
+    CUSTOMER_VAT("print_gross_total", FT_BOOL, "customer_print_gross_total", "true"),
+    CUSTOMER_VAT("notice_tax_exemption", FT_TEXT, "customer_notice_tax_exemption", "\"\""),
+    CUSTOMER_VAT("notice_tax_exemption_alt", FT_TEXT, "customer_notice_tax_exemption_alt", "\"\""),
+    SUPPLIER_VAT("tax", FT_DECIMAL, "supplier_tax", "0"),
+    SUPPLIER_VAT("reverse_charge", FT_BOOL, "supplier_reverse_charge", "false"),
+    SUPPLIER_VAT("intra_eu", FT_BOOL, "supplier_intra_eu", "false"),
+    SUPPLIER_VAT("active", FT_BOOL, "supplier_vat_active", "true"),
+    {"currency", FT_TEXT, 0, .maxlen = 3},
+    {"custom_rates", FT_BOOL, F_READONLY, .def = "false"},
+    {"include_time_report", FT_BOOL, 0, .def = "false"},
+    {"billing_notes", FT_TEXT, 0, .def = "\"\""},
+    {"default_discount", FT_DECIMAL, 0, .def = "0"},
+    {"default_cash_discount", FT_DECIMAL, 0, .def = "0"},
+    {"default_cash_discount_days", FT_INT, 0, .def = "0"},
+    {"country_code", FT_TEXT, 0, .maxlen = 2},
+    {"vat_identifier", FT_TEXT, 0, .def = "\"\"", .maxlen = 64},
+    {"alternative_correspondence_language", FT_BOOL, 0, .def = "false"},
+    {"default_invoice_due_days", FT_INT, 0, .def = "30"},
+    {"footer", FT_TEXT, 0, .def = "\"\""},
+    {"projects", FT_HAS_MANY, 0, .ref = &res_projects, .fk = "customer_id",
+     .ref_fields = "id,identifier,name,active,billable"},
+    {"active", FT_BOOL, F_READONLY, .def = "true"},
+    {"archived_on", FT_DATE, F_READONLY},
+    {"debit_number", FT_INT},
+    /* accepted, not part of the representation */
+    {"invoice_due_days", FT_INT, F_WRITEONLY},
+    {"customer_vat_code_id", FT_INT, F_WRITEONLY},
+    {"supplier_vat_code_id", FT_INT, F_WRITEONLY},
+    {"bank_owner", FT_TEXT, F_WRITEONLY, .maxlen = 255},
+    {"iban", FT_TEXT, F_WRITEONLY, .maxlen = 64},
+    {"bank_bic", FT_TEXT, F_WRITEONLY, .maxlen = 32},
+    {"credit_number", FT_INT, F_WRITEONLY},
+    {"invoice_format", FT_ENUM, F_WRITEONLY, .options = invoice_formats, .def = "\"regular_pdf\""},
+    {"default_payment_means", FT_ENUM, F_WRITEONLY, .options = payment_means},
+    {0},
+};
+
+static int company_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *type = record_value(rec, "type");
+    const char *t = type->set ? type->s : NULL;
+    if (!t && id) { /* an update without type: the stored one decides */
+        db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+        db_stmt *s =
+            db_query(r->db, "SELECT type FROM companies WHERE id = ? AND account_id = ?", p, 2);
+        if (s && db_step(s) == DB_ROW)
+            t = arena_strdup(r->arena, db_col_text(s, 0));
+        db_done(s);
+    }
+    bool customer = t && !strcmp(t, "customer");
+    struct value *currency = record_value(rec, "currency");
+    if (customer && id == 0 && (!currency->set || currency->null || !*currency->s))
+        return req_fail(r, 422, "currency", "currency can't be blank for a customer");
+    /* invoice_due_days sets the company's default_invoice_due_days */
+    struct value *due = record_value(rec, "invoice_due_days");
+    struct value *def_due = record_value(rec, "default_invoice_due_days");
+    if (due->set && !due->null) {
+        def_due->set = true;
+        def_due->null = false;
+        def_due->i = due->i;
+    }
+    /* customers get the next number when none is given (number ranges on automatic) */
+    struct value *ident = record_value(rec, "identifier");
+    if (customer && id == 0 && (!ident->set || ident->null || !*ident->s)) {
+        db_param p[1] = {dbp_int(r->account_id)};
+        int64_t next = 0;
+        if (db_query_i64(r->db,
+                         "SELECT COALESCE(MAX(CAST(identifier AS INTEGER)), 0) + 1 FROM companies "
+                         "WHERE account_id = ? AND type = 'customer'",
+                         p, 1, 1, &next) != DB_OK)
+            return req_fail(r, 500, NULL, "database error");
+        ident->set = true;
+        ident->null = false;
+        ident->s = arena_printf(r->arena, "%lld", (long long)next);
+    }
+    if (ident->set && !ident->null && *ident->s) {
+        db_param p[3] = {dbp_int(r->account_id), dbp_text(ident->s), dbp_int(id)};
+        int64_t taken = 0;
+        db_query_i64(r->db,
+                     "SELECT 1 FROM companies WHERE account_id = ? AND identifier = ? AND id <> ?",
+                     p, 3, 0, &taken);
+        if (taken)
+            return req_fail(r, 422, "identifier", "identifier has already been taken");
+    }
+    return 0;
+}
+
+static int company_list_filter(struct req *r, struct list_query *q)
+{
+    return filter_by_tag_names(q, "tags");
+}
+
+const struct resource res_companies = {
+    .name = "companies",
+    .path = "companies",
+    .table = "companies",
+    .target = "Company",
+    .fields = company_fields,
+    .flags = R_WEBHOOKS | R_ARCHIVABLE,
+    .write_area = AREA_COMPANIES,
+    .read_area = AREA_COMPANIES,
+    .indexes = "active,id;type,active",
+    .list_filter = company_list_filter,
+    .before_save = company_before_save,
+};
+
+/* ------------------------------------------------------------- contacts */
+
+static const char *const genders[] = {"F", "M", "U", NULL};
+
+static const struct field contact_fields[] = {
+    {"gender", FT_ENUM, F_REQUIRED, .options = genders},
+    {"firstname", FT_TEXT, F_SORT | F_SEARCH, .def = "\"\"", .maxlen = 255},
+    {"lastname", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
+    {"title", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"job_position", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"mobile_phone", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"work_fax", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"work_phone", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"work_email", FT_TEXT, F_SEARCH, .def = "\"\"", .maxlen = 255},
+    {"work_address", FT_TEXT, 0, .def = "\"\""},
+    {"home_email", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
+    {"home_address", FT_TEXT, 0, .def = "\"\""},
+    {"birthday", FT_DATE},
+    {"info", FT_TEXT, F_LIST_HIDDEN, .def = "\"\""},
+    {"avatar_url", FT_TEXT, F_READONLY},
+    {"tags", FT_TAGS},
+    {"company", FT_REF, F_FILTER, .ref = &res_companies, .ref_fields = "id,type,name"},
+    {"user", FT_REF, F_WRITEONLY, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"name", FT_EXPR, F_INTERNAL,
+     .sql = "t.firstname || ' ' || t.lastname"}, /* as a deal's person */
+    {0},
+};
+
+/* phone: reverse look-up in work and mobile numbers, spaces ignored. */
+static int contact_list_filter(struct req *r, struct list_query *q)
+{
+    const char *phone = req_query(r, "phone");
+    if (phone && *phone) {
+        strbuf digits;
+        sb_init(&digits, r->arena, 32);
+        sb_addc(&digits, '%');
+        for (const char *p = phone; *p; p++)
+            if (*p != ' ' && *p != '%' && *p != '_')
+                sb_addc(&digits, *p);
+        sb_addc(&digits, '%');
+        lq_where(q, "(replace(t.work_phone, ' ', '') LIKE ? OR replace(t.mobile_phone, ' ', '') "
+                    "LIKE ?)");
+        lq_param(q, dbp_text(digits.buf));
+        lq_param(q, dbp_text(digits.buf));
+    }
+    return filter_by_tag_names(q, "tags");
+}
+
+static int contact_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *user = record_value(rec, "user");
+    if (id == 0 && !user->set && r->user_id) { /* the current user is responsible by default */
+        user->set = true;
+        user->i = r->user_id;
+    }
+    return 0;
+}
+
+const struct resource res_contacts = {
+    .name = "contacts",
+    .path = "contacts/people",
+    .table = "contacts",
+    .target = "Contact",
+    .fields = contact_fields,
+    .flags = R_WEBHOOKS,
+    .write_area = AREA_CONTACTS,
+    .read_area = AREA_CONTACTS,
+    .search_extra = "(SELECT c.name FROM companies c WHERE c.id = t.company_id)",
+    .list_filter = contact_list_filter,
+    .before_save = contact_before_save,
+};

@@ -1,0 +1,493 @@
+/* Projects (sections/projects.md) with their groups, tasks and contracts
+ * (project_groups.md, project_tasks.md, project_contracts.md). */
+#include "resources/resources.h"
+
+#include "auth/auth.h"
+#include "util/timeutil.h"
+#include "webhooks/webhooks.h"
+
+#include <string.h>
+
+static const char *const billing_variants[] = {"project", "task", "user", NULL};
+
+/* ------------------------------------------------------------- project groups */
+
+static const struct field project_group_fields[] = {
+    {"name", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"user", FT_REF, F_FILTER, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"company", FT_REF, F_FILTER, .ref = &res_companies},
+    {"budget", FT_DECIMAL},
+    {"currency", FT_TEXT, 0, .maxlen = 3},
+    {"info", FT_TEXT, 0, .def = "\"\""},
+    {"custom_properties", FT_CUSTOM},
+    {"customer_report_url", FT_EXPR, 0, .sql = "NULL"},
+    {"projects", FT_HAS_MANY, 0, .ref = &res_projects, .fk = "project_group_id",
+     .ref_fields = "id,identifier,name,active,budget"},
+    {0},
+};
+
+const struct resource res_project_groups = {
+    .name = "project_groups",
+    .path = "projects/groups",
+    .table = "project_groups",
+    .target = "ProjectGroup",
+    .fields = project_group_fields,
+    .write_area = AREA_PROJECTS,
+    .read_area = AREA_PROJECTS,
+};
+
+/* ------------------------------------------------------------- projects */
+
+#define CONTACT_REF(name)                                                                          \
+    {                                                                                              \
+        name, FT_REF, 0, .ref = &res_contacts, .ref_fields = "id,firstname,lastname"               \
+    }
+
+static const struct field project_fields[] = {
+    {"identifier", FT_TEXT, F_FILTER | F_MULTI | F_SORT | F_SEARCH, .maxlen = 64},
+    {"name", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
+    {"active", FT_BOOL, F_READONLY, .def = "true"},
+    {"billable", FT_BOOL, 0, .def = "true"},
+    {"fixed_price", FT_BOOL, F_REQUIRED},
+    {"retainer", FT_BOOL, F_REQUIRED | F_FILTER},
+    {"start_date", FT_DATE, F_SORT},
+    {"finish_date", FT_DATE, F_SORT},
+    {"color", FT_TEXT, 0, .def = "\"#CCCCCC\"", .check = check_hex_color},
+    {"currency", FT_TEXT, F_REQUIRED | F_CREATEONLY, .maxlen = 3},
+    {"billing_variant", FT_ENUM, 0, .options = billing_variants, .def = "\"project\""},
+    {"billing_address", FT_TEXT, 0, .def = "\"\""},
+    {"billing_email_to", FT_TEXT, 0, .maxlen = 255},
+    {"billing_email_cc", FT_TEXT, 0, .maxlen = 255},
+    {"billing_notes", FT_TEXT, 0, .def = "\"\""},
+    {"setting_include_time_report", FT_BOOL, 0, .def = "false"},
+    {"budget", FT_DECIMAL},
+    {"budget_monthly", FT_DECIMAL},
+    {"budget_expenses", FT_DECIMAL},
+    {"hourly_rate", FT_DECIMAL, 0, .def = "0"},
+    {"info", FT_TEXT, 0, .def = "\"\""},
+    {"tags", FT_TAGS},
+    {"customer_report_url", FT_EXPR, 0,
+     .sql = "CASE WHEN t.share_token IS NULL THEN NULL ELSE '/projects/' || t.id || "
+            "'/customer_report/' || t.share_token END"},
+    {"custom_properties", FT_CUSTOM},
+    {"leader", FT_REF, F_REQUIRED | F_RESTRICT, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    {"co_leader", FT_REF, 0, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"customer", FT_REF, F_REQUIRED | F_RESTRICT, .ref = &res_companies},
+    {"deal", FT_REF, F_FILTER, .ref = &res_deals},
+    {"tasks", FT_HAS_MANY, 0, .ref = &res_project_tasks, .fk = "project_id",
+     .ref_fields = "id,name,billable,active,budget,hourly_rate,description"},
+    {"contracts", FT_HAS_MANY, 0, .ref = &res_project_contracts, .fk = "project_id",
+     .ref_fields = "id,user_id,firstname,lastname,billable,active,budget,hourly_rate"},
+    {"project_group", FT_REF, F_FILTER, .ref = &res_project_groups},
+    CONTACT_REF("billing_contact"),
+    CONTACT_REF("contact"),
+    CONTACT_REF("secondary_contact"),
+    {"share_token", FT_TEXT, F_INTERNAL},
+    {"skip_favorite", FT_BOOL, F_WRITEONLY},
+    {"retainer_billing_date", FT_INT, F_WRITEONLY},
+    {"retainer_billing_title", FT_TEXT, F_WRITEONLY, .maxlen = 255},
+    {"retainer_billing_description", FT_TEXT, F_WRITEONLY},
+    {0},
+};
+
+/* The stored value of a column when an update does not send it. */
+static const char *stored_text(struct req *r, int64_t id, const char *column)
+{
+    if (!id)
+        return NULL;
+    char *sql =
+        arena_printf(r->arena, "SELECT %s FROM projects WHERE id = ? AND account_id = ?", column);
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    db_stmt *s = db_query(r->db, sql, p, 2);
+    const char *v = NULL;
+    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
+        v = arena_strdup(r->arena, db_col_text(s, 0));
+    db_done(s);
+    return v;
+}
+
+static const char *effective(struct req *r, struct record *rec, int64_t id, const char *field)
+{
+    struct value *v = record_value(rec, field);
+    if (v->set)
+        return v->null ? NULL : v->s;
+    return stored_text(r, id, field);
+}
+
+static bool last_of_month(const char *d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[5] - '0') * 10 + (d[6] - '0');
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    return day == mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+static int project_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    /* retainers need their period, on month boundaries, and a monthly budget */
+    struct value *retainer = record_value(rec, "retainer");
+    bool is_retainer = retainer->set ? (!retainer->null && retainer->i)
+                                     : (stored_text(r, id, "retainer") &&
+                                        !strcmp(stored_text(r, id, "retainer"), "1"));
+    if (is_retainer) {
+        const char *start = effective(r, rec, id, "start_date");
+        const char *finish = effective(r, rec, id, "finish_date");
+        struct value *monthly = record_value(rec, "budget_monthly");
+        bool has_monthly =
+            monthly->set ? !monthly->null : stored_text(r, id, "budget_monthly") != NULL;
+        if (!start)
+            req_field_error(r, "start_date", "can't be blank for a retainer");
+        else if (strcmp(start + 8, "01") != 0)
+            req_field_error(r, "start_date", "must be the first of a month for a retainer");
+        if (!finish)
+            req_field_error(r, "finish_date", "can't be blank for a retainer");
+        else if (!last_of_month(finish))
+            req_field_error(r, "finish_date", "must be the last of a month for a retainer");
+        if (!has_monthly)
+            req_field_error(r, "budget_monthly", "can't be blank for a retainer");
+    }
+    const char *start = effective(r, rec, id, "start_date");
+    const char *finish = effective(r, rec, id, "finish_date");
+    if (start && finish && strcmp(start, finish) > 0)
+        req_field_error(r, "finish_date", "must not be before start_date");
+    if (r->err_fields)
+        return -1;
+    /* identifiers: given ones are unique; missing ones follow the account's numbering */
+    struct value *ident = record_value(rec, "identifier");
+    if (id == 0 && (!ident->set || ident->null || !*ident->s)) {
+        db_param p[1] = {dbp_int(r->account_id)};
+        int64_t n = 0;
+        db_query_i64(r->db, "SELECT COUNT(*) + 1 FROM projects WHERE account_id = ?", p, 1, 1, &n);
+        ident->set = true;
+        ident->null = false;
+        ident->s = arena_printf(r->arena, "P%03lld", (long long)n);
+    }
+    if (ident->set && !ident->null) {
+        db_param p[3] = {dbp_int(r->account_id), dbp_text(ident->s), dbp_int(id)};
+        int64_t taken = 0;
+        db_query_i64(r->db,
+                     "SELECT 1 FROM projects WHERE account_id = ? AND identifier = ? AND id <> ?",
+                     p, 3, 0, &taken);
+        if (taken)
+            return req_fail(r, 422, "identifier", "identifier has already been taken");
+    }
+    return 0;
+}
+
+/* leader_id (leader or co-leader), company_id, created/updated ranges, tags. */
+static int project_list_filter(struct req *r, struct list_query *q)
+{
+    static const struct {
+        const char *param, *sql;
+        int binds; /* how often the list is bound */
+    } lists[] = {
+        {"leader_id", "(t.leader_id IN (%s) OR t.co_leader_id IN (%s))", 2},
+        {"company_id", "t.customer_id IN (%s)", 1},
+    };
+    for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+        const char *v = req_query(r, lists[k].param);
+        if (!v)
+            continue;
+        int64_t ids[64];
+        int n = parse_id_list(v, ids, 64);
+        if (n <= 0)
+            return req_fail(r, 422, lists[k].param, "%s must be an id or a list of ids",
+                            lists[k].param);
+        strbuf marks;
+        sb_init(&marks, r->arena, 64);
+        for (int i = 0; i < n; i++)
+            sb_adds(&marks, i ? ", ?" : "?");
+        lq_where(q, arena_printf(r->arena, lists[k].sql, marks.buf, marks.buf));
+        for (int pass = 0; pass < lists[k].binds; pass++)
+            for (int i = 0; i < n; i++)
+                lq_param(q, dbp_int(ids[i]));
+    }
+    if (lq_date_range(q, "created_from", "created_to", "created_at") ||
+        lq_date_range(q, "updated_from", "updated_to", "updated_at"))
+        return -1;
+    return filter_by_tag_names(q, "tags");
+}
+
+/* GET /projects/assigned: the acting user's projects, in the short form the docs show. */
+static int projects_assigned(struct req *r, const struct resource *res, int64_t unused)
+{
+    if (!r->user_id)
+        return req_fail(r, 422, NULL,
+                        "an account API key has no assigned projects; impersonate a "
+                        "user");
+    const char *active = req_query(r, "active");
+    bool filter_active = active && *active;
+    bool want = active && (!strcmp(active, "true") || !strcmp(active, "1"));
+    db_param p[4] = {dbp_int(r->account_id), dbp_int(r->user_id), dbp_int(filter_active),
+                     dbp_int(want)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT t.id, t.identifier, t.name, t.active, t.billable, c.id, c.name, "
+                          "pc.user_id, pc.active FROM projects t JOIN project_contracts pc ON "
+                          "pc.project_id = t.id AND pc.account_id = t.account_id LEFT JOIN "
+                          "companies c ON c.id = t.customer_id WHERE t.account_id = ? AND "
+                          "pc.user_id = ? AND (? = 0 OR t.active = ?) ORDER BY t.id",
+                          p, 4);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t id = db_col_i64(s, 0);
+        sb_adds(o, n++ ? ",{\"id\":" : "{\"id\":");
+        sb_add_i64(o, id);
+        sb_adds(o, ",\"identifier\":");
+        sb_add_json_str(o, db_col_text(s, 1) ? db_col_text(s, 1) : "", db_col_len(s, 1));
+        sb_adds(o, ",\"name\":");
+        sb_add_json_str(o, db_col_text(s, 2), db_col_len(s, 2));
+        sb_adds(o, db_col_i64(s, 3) ? ",\"active\":true" : ",\"active\":false");
+        sb_adds(o, db_col_i64(s, 4) ? ",\"billable\":true" : ",\"billable\":false");
+        sb_adds(o, ",\"customer\":");
+        if (db_col_null(s, 5)) {
+            sb_adds(o, "null");
+        } else {
+            sb_adds(o, "{\"id\":");
+            sb_add_i64(o, db_col_i64(s, 5));
+            sb_adds(o, ",\"name\":");
+            sb_add_json_str(o, db_col_text(s, 6), db_col_len(s, 6));
+            sb_addc(o, '}');
+        }
+        sb_adds(o, ",\"tasks\":[");
+        db_param tp[2] = {dbp_int(r->account_id), dbp_int(id)};
+        db_stmt *ts = db_query(r->db,
+                               "SELECT id, name, active, billable FROM project_tasks WHERE "
+                               "account_id = ? AND project_id = ? ORDER BY id",
+                               tp, 2);
+        int k = 0;
+        while (ts && db_step(ts) == DB_ROW) {
+            sb_adds(o, k++ ? ",{\"id\":" : "{\"id\":");
+            sb_add_i64(o, db_col_i64(ts, 0));
+            sb_adds(o, ",\"name\":");
+            sb_add_json_str(o, db_col_text(ts, 1), db_col_len(ts, 1));
+            sb_adds(o, db_col_i64(ts, 2) ? ",\"active\":true" : ",\"active\":false");
+            sb_adds(o, db_col_i64(ts, 3) ? ",\"billable\":true}" : ",\"billable\":false}");
+        }
+        db_done(ts);
+        sb_adds(o, "],\"contract\":{\"user_id\":");
+        sb_add_i64(o, db_col_i64(s, 7));
+        sb_adds(o, db_col_i64(s, 8) ? ",\"active\":true}}" : ",\"active\":false}}");
+    }
+    db_done(s);
+    sb_addc(o, ']');
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    r->status = 200;
+    return 0;
+}
+
+/* Writes one column of a project, emits its update and answers with `answer`. */
+static int project_set(struct req *r, const struct resource *res, int64_t id, const char *column,
+                       db_param value)
+{
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    char *sql = arena_printf(r->arena,
+                             "UPDATE projects SET %s = ?, updated_at = ? WHERE id = ? AND "
+                             "account_id = ?",
+                             column);
+    db_param p[4] = {value, dbp_text(now), dbp_int(id), dbp_int(r->account_id)};
+    if (db_exec(r->db, sql, p, 4) != DB_DONE || webhooks_emit(r, res, "update", id) ||
+        engine_bump_version(r) || db_commit(r->db) != DB_OK) {
+        db_rollback(r->db);
+        return r->err_message ? -1 : req_fail(r, 500, NULL, "database error");
+    }
+    return 0;
+}
+
+static int share_answer(struct req *r, int64_t id)
+{
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    db_stmt *s =
+        db_query(r->db, "SELECT share_token FROM projects WHERE id = ? AND account_id = ?", p, 2);
+    const char *token = NULL;
+    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
+        token = arena_strdup(r->arena, db_col_text(s, 0));
+    db_done(s);
+    sb_adds(&r->out, "{\"id\":");
+    sb_add_i64(&r->out, id);
+    if (token) {
+        const char *proto = r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http";
+        sb_addf(&r->out, ",\"active\":true,\"url\":\"%s://%s/projects/%lld/customer_report/%s\"}",
+                proto, r->host ? r->host : "localhost", (long long)id, token);
+    } else {
+        sb_adds(&r->out, ",\"active\":false,\"url\":null}");
+    }
+    r->status = 200;
+    return 0;
+}
+
+static int project_share(struct req *r, const struct resource *res, int64_t id)
+{
+    char token[21];
+    auth_random_hex(token, 10);
+    if (!stored_text(r, id, "share_token") &&
+        project_set(r, res, id, "share_token", dbp_text(token)))
+        return -1;
+    return share_answer(r, id);
+}
+
+static int project_disable_share(struct req *r, const struct resource *res, int64_t id)
+{
+    if (project_set(r, res, id, "share_token", dbp_null()))
+        return -1;
+    return share_answer(r, id);
+}
+
+static int project_assign_group(struct req *r, const struct resource *res, int64_t id)
+{
+    json_t *g = r->body ? json_object_get(r->body, "project_group_id") : NULL;
+    if (!json_is_integer(g))
+        return req_fail(r, 422, "project_group_id", "project_group_id must be a project group id");
+    if (!engine_exists(r, &res_project_groups, json_integer_value(g)))
+        return req_fail(r, 422, "project_group_id", "project_group_id does not exist");
+    if (project_set(r, res, id, "project_group_id", dbp_int(json_integer_value(g))))
+        return -1;
+    return engine_get(r, res, id);
+}
+
+static int project_unassign_group(struct req *r, const struct resource *res, int64_t id)
+{
+    if (project_set(r, res, id, "project_group_id", dbp_null()))
+        return -1;
+    return engine_get(r, res, id);
+}
+
+static const struct action project_actions[] = {
+    {"GET", "assigned", projects_assigned, A_COLLECTION},
+    {"PUT", "share", project_share, A_WRITE},
+    {"PUT", "disable_share", project_disable_share, A_WRITE},
+    {"PUT", "assign_project_group", project_assign_group, A_WRITE},
+    {"PUT", "unassign_project_group", project_unassign_group, A_WRITE},
+    {0},
+};
+
+const struct resource res_projects = {
+    .name = "projects",
+    .path = "projects",
+    .table = "projects",
+    .target = "Project",
+    .fields = project_fields,
+    .actions = project_actions,
+    .flags = R_WEBHOOKS | R_ARCHIVABLE,
+    .write_area = AREA_PROJECTS,
+    .read_area = AREA_PROJECTS,
+    .indexes = "active,id",
+    .search_extra = "(SELECT c.name FROM companies c WHERE c.id = t.customer_id)",
+    .list_filter = project_list_filter,
+    .before_save = project_before_save,
+};
+
+/* ------------------------------------------------------------- tasks */
+
+static const struct field task_fields[] = {
+    {"name", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"billable", FT_BOOL, 0, .def = "true"},
+    {"active", FT_BOOL, F_FILTER, .def = "true"},
+    {"budget", FT_DECIMAL},
+    {"hourly_rate", FT_DECIMAL, 0, .def = "0"},
+    {"revenue_category", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no revenue categories yet */
+    {"description", FT_TEXT, 0, .def = "\"\""},
+    {0},
+};
+
+/* DELETE /projects/{id}/tasks/destroy_all: every task that can go, goes. */
+static int tasks_destroy_all(struct req *r, const struct resource *res, int64_t unused)
+{
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(r->parent_id)};
+    struct entity_list tasks;
+    if (engine_collect_entities(r,
+                                "SELECT 'Task', id FROM project_tasks WHERE account_id = ? AND "
+                                "project_id = ?",
+                                p, 2, &tasks))
+        goto fail;
+    for (int i = 0; i < tasks.n; i++)
+        if (webhooks_emit(r, res, "delete", tasks.items[i].id))
+            goto fail;
+    if (db_exec(r->db, "DELETE FROM project_tasks WHERE account_id = ? AND project_id = ?", p, 2) !=
+            DB_DONE ||
+        engine_bump_version(r) || db_commit(r->db) != DB_OK) {
+        req_fail(r, 500, NULL, "database error");
+        goto fail;
+    }
+    r->status = 204;
+    return 0;
+fail:
+    db_rollback(r->db);
+    return -1;
+}
+
+static const struct action task_actions[] = {
+    {"DELETE", "destroy_all", tasks_destroy_all, A_COLLECTION | A_WRITE},
+    {0},
+};
+
+const struct resource res_project_tasks = {
+    .name = "project_tasks",
+    .path = "projects/{id}/tasks",
+    .table = "project_tasks",
+    .target = "Task",
+    .fields = task_fields,
+    .actions = task_actions,
+    .flags = R_WEBHOOKS,
+    .parent = &res_projects,
+    .parent_fk = "project_id",
+    .write_area = AREA_PROJECTS,
+    .read_area = AREA_PROJECTS,
+};
+
+/* ------------------------------------------------------------- contracts */
+
+static const struct field contract_fields[] = {
+    {"user_id", FT_EXPR, 0, .sql = "t.user_id", .as = FT_INT},
+    {"firstname", FT_EXPR, 0, .sql = "(SELECT u.firstname FROM users u WHERE u.id = t.user_id)"},
+    {"lastname", FT_EXPR, 0, .sql = "(SELECT u.lastname FROM users u WHERE u.id = t.user_id)"},
+    {"billable", FT_BOOL, 0, .def = "true"},
+    {"active", FT_BOOL, 0, .def = "true"},
+    {"budget", FT_DECIMAL},
+    {"hourly_rate", FT_DECIMAL, 0, .def = "0"},
+    {"user", FT_REF, F_WRITEONLY | F_REQUIRED | F_CREATEONLY | F_RESTRICT, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    {0},
+};
+
+/* A person is assigned to a project once. */
+static int contract_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *user = record_value(rec, "user");
+    if (id || !user->set || user->null)
+        return 0;
+    db_param p[3] = {dbp_int(r->account_id), dbp_int(r->parent_id), dbp_int(user->i)};
+    int64_t taken = 0;
+    db_query_i64(r->db,
+                 "SELECT 1 FROM project_contracts WHERE account_id = ? AND project_id = ? AND "
+                 "user_id = ?",
+                 p, 3, 0, &taken);
+    if (taken)
+        return req_fail(r, 422, "user_id", "user_id is already assigned to this project");
+    return 0;
+}
+
+const struct resource res_project_contracts = {
+    .name = "project_contracts",
+    .path = "projects/{id}/contracts",
+    .table = "project_contracts",
+    .target = "Contract",
+    .fields = contract_fields,
+    .flags = R_WEBHOOKS,
+    .parent = &res_projects,
+    .parent_fk = "project_id",
+    .write_area = AREA_PROJECTS,
+    .read_area = AREA_PROJECTS,
+    .before_save = contract_before_save,
+};
