@@ -57,7 +57,7 @@ static char *make_key(int64_t scope, int64_t version, const char *sql, const db_
             add(&k, &n, &cap, &p->i, sizeof(p->i));
         } else if (p->kind == DBP_DOUBLE) {
             add(&k, &n, &cap, &p->d, sizeof(p->d));
-        } else if (p->kind == DBP_TEXT) {
+        } else if (p->kind == DBP_TEXT || p->kind == DBP_BLOB) {
             size_t l = p->len == (size_t)-1 ? strlen(p->s) : p->len;
             add(&k, &n, &cap, &l, sizeof(l));
             add(&k, &n, &cap, p->s, l);

@@ -21,7 +21,7 @@ typedef struct db_stmt db_stmt;
 
 enum db_rc { DB_OK = 0, DB_ROW = 1, DB_DONE = 2, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 };
 
-enum db_param_kind { DBP_NULL, DBP_INT, DBP_TEXT, DBP_DOUBLE };
+enum db_param_kind { DBP_NULL, DBP_INT, DBP_TEXT, DBP_DOUBLE, DBP_BLOB };
 
 typedef struct db_param {
     enum db_param_kind kind;
@@ -91,6 +91,11 @@ static inline db_param dbp_text(const char *s)
 static inline db_param dbp_textn(const char *s, size_t n)
 {
     db_param p = {s ? DBP_TEXT : DBP_NULL, 0, 0, s, n};
+    return p;
+}
+static inline db_param dbp_blob(const void *data, size_t n)
+{
+    db_param p = {DBP_BLOB, 0, 0, (const char *)data, n};
     return p;
 }
 static inline db_param dbp_null(void)

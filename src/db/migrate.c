@@ -41,6 +41,12 @@ static const char *const migrations[] = {
     " user_id {INT}, payload {TEXT} NOT NULL, occurred_ms {INT} NOT NULL,"
     " created_at {TEXT} NOT NULL);"
     "CREATE INDEX webhook_events_by_account ON webhook_events (account_id, id);",
+    /* 5: files that come with entities (a comment's attachment), kept in the database so that a
+     * backup of it holds everything */
+    "CREATE TABLE attachments (id {ID}, account_id {INT} NOT NULL REFERENCES accounts(id) ON"
+    " DELETE CASCADE, entity {TEXT} NOT NULL, entity_id {INT} NOT NULL, filename {TEXT} NOT NULL,"
+    " size {INT} NOT NULL, data {BLOB} NOT NULL, created_at {TEXT} NOT NULL);"
+    "CREATE INDEX attachments_by_entity ON attachments (account_id, entity, entity_id);",
     NULL,
 };
 
@@ -49,7 +55,8 @@ static char *expand_types(db *d, const char *sql)
     static const struct {
         const char *word;
         enum db_coltype type;
-    } words[] = {{"{ID}", DBT_ID}, {"{INT}", DBT_BIGINT}, {"{TEXT}", DBT_TEXT}};
+    } words[] = {
+        {"{ID}", DBT_ID}, {"{INT}", DBT_BIGINT}, {"{TEXT}", DBT_TEXT}, {"{BLOB}", DBT_BLOB}};
     size_t cap = strlen(sql) * 2 + 64;
     char *out = malloc(cap);
     if (!out)

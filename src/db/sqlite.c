@@ -192,6 +192,9 @@ static db_stmt *sq_query(db_conn *cc, const char *sql, const db_param *params, i
             rc = sqlite3_bind_text(s->st, i + 1, p->s, p->len == (size_t)-1 ? -1 : (int)p->len,
                                    SQLITE_TRANSIENT);
             break;
+        case DBP_BLOB:
+            rc = sqlite3_bind_blob(s->st, i + 1, p->s, (int)p->len, SQLITE_TRANSIENT);
+            break;
         default:
             rc = sqlite3_bind_null(s->st, i + 1);
             break;

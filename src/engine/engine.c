@@ -60,6 +60,8 @@ const char *field_column(const struct field *f)
 
 bool field_stored(const struct field *f)
 {
+    if (f->flags & F_TRANSIENT)
+        return false;
     switch (f->type) {
     case FT_HAS_MANY:
     case FT_EXPR:
@@ -76,7 +78,7 @@ bool field_written(const struct field *f)
 
 bool field_rendered(const struct field *f)
 {
-    return !(f->flags & (F_WRITEONLY | F_INTERNAL)) && f->type != FT_PASSWORD;
+    return !(f->flags & (F_WRITEONLY | F_INTERNAL | F_TRANSIENT)) && f->type != FT_PASSWORD;
 }
 
 /* An expression written over alias t, rewritten for another alias (`t.x` -> `j3.x`). */
@@ -109,7 +111,13 @@ static const struct field **parse_field_list(const struct resource *target, cons
     for (char *tok = strtok_r(copy, ",", &save); tok && *n < 16; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "id") == 0)
             continue; /* always rendered first */
+        static const struct field stamps[] = {{"created_at", FT_TIMESTAMP},
+                                              {"updated_at", FT_TIMESTAMP}};
         const struct field *f = resource_field(target, tok);
+        if (!f && !strcmp(tok, "created_at"))
+            f = &stamps[0]; /* the engine's own columns, when a nested list shows them */
+        else if (!f && !strcmp(tok, "updated_at"))
+            f = &stamps[1];
         if (!f) {
             fprintf(stderr, "mocod: declaration error: %s has no field %s\n", target->name, tok);
             abort();
@@ -181,9 +189,9 @@ static void build_prefixes(struct res_rt *rt, const struct resource *res)
             continue;
         const char *eq = strchr(f->when, '=');
         char name[64];
-        size_t n = eq ? (size_t)(eq - f->when) : 0;
+        size_t n = eq ? (size_t)(eq - f->when) : strlen(f->when); /* "x": when x is not null */
         const struct field *cond = NULL;
-        if (eq && n < sizeof(name)) {
+        if (n < sizeof(name)) {
             memcpy(name, f->when, n);
             name[n] = '\0';
             cond = resource_field(res, name);
@@ -194,7 +202,7 @@ static void build_prefixes(struct res_rt *rt, const struct resource *res)
             abort();
         }
         rt->f[i].when_col = rt->f[cond - res->fields].col;
-        rt->f[i].when_value = eq + 1;
+        rt->f[i].when_value = eq ? eq + 1 : NULL;
     }
     rt->tail = strdup(",\"created_at\":");
     rt->tail_len = strlen(rt->tail);
@@ -660,7 +668,7 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
                 continue;
             if (fr->when_col >= 0) {
                 const char *v = db_col_text(s, fr->when_col);
-                if (!v || strcmp(v, fr->when_value) != 0) {
+                if (!v || (fr->when_value && strcmp(v, fr->when_value) != 0)) {
                     while (fr->group_start && !rt->f[i].group_end && i + 1 < rt->nfields)
                         i++; /* the whole group goes */
                     continue;

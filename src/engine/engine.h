@@ -48,6 +48,10 @@ int engine_sync_schema(db *d, db_conn *c);
 int engine_list(struct req *r, const struct resource *res);
 int engine_get(struct req *r, const struct resource *res, int64_t id);
 int engine_create(struct req *r, const struct resource *res);
+/* Validates and inserts one row from a JSON object inside the caller's write transaction (a
+ * service's items on create, bulk comments); parent_id links a nested row (0: none). */
+int engine_insert(struct req *r, const struct resource *res, int64_t parent_id, json_t *input,
+                  int64_t *out_id);
 int engine_update(struct req *r, const struct resource *res, int64_t id);
 int engine_delete(struct req *r, const struct resource *res, int64_t id);
 /* PUT {id}/archive and {id}/unarchive of R_ARCHIVABLE resources. */

@@ -57,6 +57,7 @@ enum field_flags {
     F_LIST_HIDDEN = 1u << 12, /* rendered for one entity, left out of lists */
     F_SEARCH = 1u << 13,      /* matched by the list's `term` search */
     F_MULTI = 1u << 14,       /* text filter that takes a comma-separated list of values */
+    F_TRANSIENT = 1u << 15,   /* input for the resource's hooks only: never stored or rendered */
 };
 
 struct field {
@@ -73,7 +74,8 @@ struct field {
     const char *sql;        /* FT_EXPR: expression over alias t */
     enum field_type as;     /* FT_EXPR: JSON type of the expression (default: string) */
     const char *group;      /* render inside a nested object of this name */
-    const char *when;       /* "type=customer": rendered only on rows where type is customer */
+    const char *when;       /* "type=customer": rendered only on rows where type is customer;
+                               "other": only where the field other is not null */
     int maxlen;             /* FT_TEXT: at most this many bytes (default 10000) */
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */

@@ -195,7 +195,7 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
     }
 }
 
-static int parse_record(struct req *r, const struct resource *res, bool creating,
+static int parse_record(struct req *r, const struct resource *res, json_t *input, bool creating,
                         struct record *rec)
 {
     int n = rt_of(res)->nfields;
@@ -219,7 +219,7 @@ static int parse_record(struct req *r, const struct resource *res, bool creating
         if (!creating && (f->flags & F_CREATEONLY))
             continue;
         const char *key = input_key(f);
-        json_t *j = json_object_get(r->body, key);
+        json_t *j = json_object_get(input, key);
         if (!j && creating && f->def) {
             j = json_loads(f->def, JSON_DECODE_ANY, NULL);
             json_object_set_new(r->scratch, key, j);
@@ -326,21 +326,15 @@ static int require_object_body(struct req *r)
     return 0;
 }
 
-int engine_create(struct req *r, const struct resource *res)
+/* Checks and inserts a parsed record inside the caller's transaction; parent_id links a nested
+ * row to its parent (0: not nested). */
+static int insert_record(struct req *r, const struct resource *res, struct record *rec,
+                         int64_t parent_id, int64_t *out_id)
 {
-    struct record rec;
-    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
-        require_object_body(r) || parse_record(r, res, true, &rec))
+    /* all problems of the input are named at once: its form, references and uniqueness */
+    if (check_record(r, rec, 0) || r->err_fields ||
+        (res->before_save && res->before_save(r, rec, 0)))
         return -1;
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    int64_t id = 0;
-    /* all problems of the input are named at once: its form above, references and uniqueness here
-     */
-    if (check_record(r, &rec, 0) || r->err_fields ||
-        (res->before_save && res->before_save(r, &rec, 0)))
-        goto fail;
-
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
     strbuf cols, vals;
@@ -354,10 +348,10 @@ int engine_create(struct req *r, const struct resource *res)
     p[np++] = dbp_text(now);
     sb_adds(&cols, "account_id, created_at, updated_at");
     sb_adds(&vals, "?, ?, ?");
-    if (res == r->nested) {
+    if (parent_id && res->parent_fk) {
         sb_addf(&cols, ", %s", res->parent_fk);
         sb_adds(&vals, ", ?");
-        p[np++] = dbp_int(r->parent_id);
+        p[np++] = dbp_int(parent_id);
     }
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
@@ -367,8 +361,8 @@ int engine_create(struct req *r, const struct resource *res)
             char *uuid = arena_alloc(r->arena, 37);
             auth_random_uuid(uuid);
             p[np++] = dbp_text(uuid);
-        } else if (rec.v[i].set) {
-            p[np++] = value_param(f, &rec.v[i]);
+        } else if (rec->v[i].set) {
+            p[np++] = value_param(f, &rec->v[i]);
         } else {
             continue;
         }
@@ -377,12 +371,38 @@ int engine_create(struct req *r, const struct resource *res)
     }
     char *sql = arena_printf(r->arena, "INSERT INTO %s (%s) VALUES (%s) RETURNING id", res->table,
                              cols.buf, vals.buf);
-    if (db_query_i64(r->db, sql, p, np, 0, &id) != DB_OK || id == 0) {
-        req_fail(r, 500, NULL, "database error");
-        goto fail;
-    }
-    if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
-        webhooks_emit(r, res, "create", id) || engine_bump_version(r))
+    int64_t id = 0;
+    if (db_query_i64(r->db, sql, p, np, 0, &id) != DB_OK || id == 0)
+        return req_fail(r, 500, NULL, "database error");
+    if (write_attachments(r, rec, id) || (res->after_save && res->after_save(r, rec, id)) ||
+        webhooks_emit(r, res, "create", id))
+        return -1;
+    *out_id = id;
+    return 0;
+}
+
+int engine_insert(struct req *r, const struct resource *res, int64_t parent_id, json_t *input,
+                  int64_t *out_id)
+{
+    struct record rec;
+    if (!json_is_object(input))
+        return req_fail(r, 422, res->name, "each %s must be an object", res->name);
+    if (parse_record(r, res, input, true, &rec))
+        return -1;
+    return insert_record(r, res, &rec, parent_id, out_id);
+}
+
+int engine_create(struct req *r, const struct resource *res)
+{
+    struct record rec;
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
+        require_object_body(r) || parse_record(r, res, r->body, true, &rec))
+        return -1;
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    int64_t id = 0;
+    if (insert_record(r, res, &rec, res == r->nested ? r->parent_id : 0, &id) ||
+        engine_bump_version(r))
         goto fail;
     if (db_commit(r->db) != DB_OK) {
         req_fail(r, 500, NULL, "could not commit");
@@ -415,7 +435,7 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
         return -1;
     if (!engine_exists(r, res, id))
         return req_fail(r, 404, NULL, "%s not found", res->target);
-    if (parse_record(r, res, false, &rec))
+    if (parse_record(r, res, r->body, false, &rec))
         return -1;
     if (db_begin(r->db, true) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");

@@ -1,4 +1,4 @@
-/* Every resource and custom route mocod serves. Order matters only for DDL: none. */
+/* Every resource and custom route mocod serves. */
 #include "resources/resources.h"
 
 const struct resource *const all_resources[] = {
@@ -18,6 +18,10 @@ const struct resource *const all_resources[] = {
     &res_projects,
     &res_project_tasks,
     &res_project_contracts,
+    &res_task_templates,
+    &res_catalog_services,
+    &res_catalog_items,
+    &res_comments,
     NULL,
 };
 

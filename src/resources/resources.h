@@ -19,6 +19,10 @@ extern const struct resource res_project_groups;
 extern const struct resource res_projects;
 extern const struct resource res_project_tasks;
 extern const struct resource res_project_contracts;
+extern const struct resource res_task_templates;
+extern const struct resource res_catalog_services;
+extern const struct resource res_catalog_items;
+extern const struct resource res_comments;
 extern const struct resource res_web_hook_deliveries;
 
 extern const struct route_decl session_routes[];

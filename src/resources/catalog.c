@@ -1,0 +1,96 @@
+/* Task templates (sections/account/task_templates.md) and the catalog of services with their
+ * items (sections/account/catalog_services.md). */
+#include "resources/resources.h"
+
+#include <string.h>
+
+static const struct field task_template_fields[] = {
+    {"name", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"description", FT_TEXT, 0, .def = "\"\""},
+    {"revenue_category", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no revenue categories yet */
+    {"billable", FT_BOOL, 0, .def = "true"},
+    {"project_default", FT_BOOL, 0, .def = "false"},
+    {"index", FT_INT, F_SORT, .column = "position"},
+    {"revenue_category_id", FT_INT, F_WRITEONLY},
+    {0},
+};
+
+const struct resource res_task_templates = {
+    .name = "task_templates",
+    .path = "account/task_templates",
+    .table = "task_templates",
+    .target = "TaskTemplate",
+    .fields = task_template_fields,
+    .write_area = AREA_SETTINGS,
+    .read_area = AREA_ANY,
+};
+
+static const char *const item_types[] = {"title",    "description", "item", "page-break",
+                                         "subtotal", "separator",   NULL};
+
+static const struct field catalog_item_fields[] = {
+    {"type", FT_ENUM, 0, .options = item_types, .def = "\"item\""},
+    {"title", FT_TEXT, 0, .maxlen = 1000},
+    {"description", FT_TEXT},
+    {"quantity", FT_DECIMAL},
+    {"unit", FT_TEXT, 0, .maxlen = 64},
+    {"unit_price", FT_DECIMAL},
+    {"net_total", FT_DECIMAL, 0, .def = "0"},
+    {"unit_cost", FT_DECIMAL, 0, .def = "0"},
+    {"optional", FT_BOOL, 0, .def = "false"},
+    {"part", FT_BOOL, 0, .def = "false"},
+    {"additional", FT_BOOL, 0, .def = "false"},
+    {"revenue_category", FT_EXPR, 0, .sql = "NULL"},
+    {"revenue_category_id", FT_INT, F_WRITEONLY},
+    {0},
+};
+
+const struct resource res_catalog_items = {
+    .name = "catalog_items",
+    .path = "account/catalog_services/{id}/items",
+    .table = "catalog_items",
+    .target = "CatalogItem",
+    .fields = catalog_item_fields,
+    .parent = &res_catalog_services,
+    .parent_fk = "service_id",
+    .write_area = AREA_SETTINGS,
+    .read_area = AREA_ANY,
+};
+
+static const struct field catalog_service_fields[] = {
+    {"title", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 1000},
+    {"items", FT_HAS_MANY, 0, .ref = &res_catalog_items, .fk = "service_id",
+     .ref_fields = "id,type,title,description,quantity,unit,unit_price,net_total,unit_cost,"
+                   "optional,part,additional,revenue_category,created_at,updated_at"},
+    {0},
+};
+
+/* Items come with the service on create; afterwards they have their own endpoints. */
+static int catalog_service_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    json_t *items = rec->creating ? json_object_get(r->body, "items") : NULL;
+    if (!items || json_is_null(items))
+        return 0;
+    if (!json_is_array(items))
+        return req_fail(r, 422, "items", "items must be an array of items");
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        int64_t item_id;
+        if (engine_insert(r, &res_catalog_items, id, item, &item_id))
+            return -1;
+    }
+    return 0;
+}
+
+const struct resource res_catalog_services = {
+    .name = "catalog_services",
+    .path = "account/catalog_services",
+    .table = "catalog_services",
+    .target = "CatalogService",
+    .fields = catalog_service_fields,
+    .write_area = AREA_SETTINGS,
+    .read_area = AREA_ANY,
+    .after_save = catalog_service_after_save,
+};

@@ -1,0 +1,247 @@
+/* Comments on entities (sections/comments.md), with bulk creation and attachments. */
+#include "resources/resources.h"
+
+#include "util/timeutil.h"
+#include "webhooks/webhooks.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <strings.h>
+
+#define ATTACHMENT_MAX (5 * 1024 * 1024) /* decoded bytes */
+
+static const char *const commentable_types[] = {
+    "Company",
+    "Contact",
+    "Deal",
+    "DeliveryNote",
+    "Expense",
+    "Invoice",
+    "InvoiceBookkeepingExport",
+    "InvoiceDeletion",
+    "InvoiceReminder",
+    "Offer",
+    "OfferConfirmation",
+    "Project",
+    "ProjectGroup",
+    "Purchase",
+    "PurchaseBookkeepingExport",
+    "PurchaseDraft",
+    "Receipt",
+    "ReceiptRefundRequest",
+    "RecurringExpense",
+    "Unit",
+    "User",
+    "UserHolidayRequest",
+    NULL,
+};
+
+static const struct field comment_fields[] = {
+    {"commentable_id", FT_INT, F_REQUIRED | F_FILTER},
+    {"commentable_type", FT_ENUM, F_REQUIRED | F_FILTER, .options = commentable_types},
+    {"text", FT_TEXT, F_REQUIRED, .maxlen = 100000},
+    {"manual", FT_BOOL, F_READONLY | F_FILTER, .def = "true"},
+    {"user", FT_REF, F_READONLY | F_FILTER, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    {"impersonating_user", FT_REF, F_READONLY, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname", .when = "impersonating_user"},
+    {"attachment_filename", FT_TEXT, F_TRANSIENT | F_CREATEONLY, .maxlen = 255},
+    {"attachment_content", FT_TEXT, F_TRANSIENT | F_CREATEONLY, .maxlen = 8 * 1024 * 1024},
+    {0},
+};
+
+/* Keeps the tags MOCO keeps (without attributes) and the text of all others. */
+static char *sanitize_html(arena *a, const char *in)
+{
+    static const char *const allowed[] = {"div", "strong", "em", "u",  "pre",
+                                          "ul",  "ol",     "li", "br", NULL};
+    strbuf o;
+    sb_init(&o, a, strlen(in) + 1);
+    for (const char *p = in; *p;) {
+        if (*p != '<') {
+            sb_addc(&o, *p++);
+            continue;
+        }
+        const char *end = strchr(p, '>');
+        if (!end) { /* not a tag: keep the text */
+            sb_adds(&o, p);
+            break;
+        }
+        const char *name = p + 1;
+        bool closing = *name == '/';
+        if (closing)
+            name++;
+        size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+        for (const char *const *t = allowed; n && *t; t++) {
+            if (strlen(*t) == n && !strncasecmp(name, *t, n)) {
+                sb_addf(&o, "<%s%s>", closing ? "/" : "", *t);
+                break;
+            }
+        }
+        p = end + 1;
+    }
+    return o.buf;
+}
+
+static int comment_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *text = record_value(rec, "text");
+    if (text->set && !text->null)
+        text->s = sanitize_html(r->arena, text->s);
+    if (id)
+        return 0;
+    struct value *type = record_value(rec, "commentable_type");
+    struct value *cid = record_value(rec, "commentable_id");
+    const struct resource *target = resource_by_target(type->s);
+    if (!target)
+        return req_fail(r, 422, "commentable_type", "comments on %s are not available in mocod yet",
+                        type->s);
+    if (!engine_exists(r, target, cid->i))
+        return req_fail(r, 422, "commentable_id", "%s %lld does not exist", type->s,
+                        (long long)cid->i);
+    struct value *user = record_value(rec, "user");
+    struct value *imp = record_value(rec, "impersonating_user");
+    if (r->user_id) {
+        user->set = true;
+        user->i = r->user_id;
+    }
+    if (r->key_user_id && r->key_user_id != r->user_id) {
+        imp->set = true;
+        imp->i = r->key_user_id;
+    }
+    struct value *content = record_value(rec, "attachment_content");
+    struct value *filename = record_value(rec, "attachment_filename");
+    if (content->set && !content->null && (!filename->set || filename->null || !*filename->s))
+        return req_fail(r, 422, "attachment_filename",
+                        "attachment_filename is required with an "
+                        "attachment");
+    return 0;
+}
+
+/* The attachment goes into the database with the comment; created_at may be given when
+ * migrating data. */
+static int comment_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    if (!rec->creating)
+        return 0;
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    struct value *content = record_value(rec, "attachment_content");
+    if (content->set && !content->null && *content->s) {
+        size_t len = strlen(content->s);
+        unsigned char *bin = arena_alloc(r->arena, len);
+        size_t n = 0;
+        if (sodium_base642bin(bin, len, content->s, len, "\n\r ", &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0)
+            return req_fail(r, 422, "attachment_content", "attachment_content must be base64");
+        if (n > ATTACHMENT_MAX)
+            return req_fail(r, 422, "attachment_content", "the attachment is larger than 5 MiB");
+        db_param p[7] = {dbp_int(r->account_id),
+                         dbp_text("Comment"),
+                         dbp_int(id),
+                         dbp_text(record_value(rec, "attachment_filename")->s),
+                         dbp_int((int64_t)n),
+                         dbp_blob(bin, n),
+                         dbp_text(now)};
+        if (db_exec(r->db,
+                    "INSERT INTO attachments (account_id, entity, entity_id, filename, size, data, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    p, 7) != DB_DONE)
+            return req_fail(r, 500, NULL, "database error");
+    }
+    json_t *created = r->body ? json_object_get(r->body, "created_at") : NULL;
+    if (json_is_string(created)) {
+        time_t t;
+        if (!time_parse_iso(json_string_value(created), &t))
+            return req_fail(r, 422, "created_at", "created_at must be an ISO 8601 time");
+        char iso[TIMESTAMP_LEN + 1];
+        time_format_iso(t, iso);
+        db_param p[3] = {dbp_text(iso), dbp_int(id), dbp_int(r->account_id)};
+        if (db_exec(r->db, "UPDATE comments SET created_at = ? WHERE id = ? AND account_id = ?", p,
+                    3) != DB_DONE)
+            return req_fail(r, 500, NULL, "database error");
+    }
+    return 0;
+}
+
+/* Only comments people wrote can be deleted; generated ones stay. */
+static int comment_before_delete(struct req *r, int64_t id)
+{
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    int64_t manual = 1;
+    db_query_i64(r->db, "SELECT manual FROM comments WHERE id = ? AND account_id = ?", p, 2, 1,
+                 &manual);
+    if (!manual)
+        return req_fail(r, 403, NULL, "generated comments cannot be deleted");
+    db_param a[3] = {dbp_int(r->account_id), dbp_text("Comment"), dbp_int(id)};
+    if (db_exec(r->db,
+                "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?", a,
+                3) != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    return 0;
+}
+
+/* POST /comments/bulk: the same comment on several entities, all or none. */
+static int comments_bulk(struct req *r, const struct resource *res, int64_t unused)
+{
+    json_t *ids = r->body ? json_object_get(r->body, "commentable_ids") : NULL;
+    if (!json_is_array(ids) || json_array_size(ids) == 0)
+        return req_fail(r, 422, "commentable_ids", "commentable_ids must be a list of ids");
+    if (json_array_size(ids) > 1000)
+        return req_fail(r, 422, "commentable_ids", "at most 1000 ids at once");
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    json_t *one = json_deep_copy(r->body);
+    json_object_del(one, "commentable_ids");
+    int64_t *made = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
+    size_t i;
+    json_t *cid;
+    json_array_foreach(ids, i, cid)
+    {
+        if (!json_is_integer(cid)) {
+            req_fail(r, 422, "commentable_ids", "commentable_ids must be a list of ids");
+            goto fail;
+        }
+        json_object_set(one, "commentable_id", cid);
+        if (engine_insert(r, res, 0, one, &made[i]))
+            goto fail;
+    }
+    if (engine_bump_version(r) || db_commit(r->db) != DB_OK)
+        goto fail;
+    json_decref(one);
+    sb_addc(&r->out, '[');
+    for (i = 0; i < json_array_size(ids); i++) {
+        if (i)
+            sb_addc(&r->out, ',');
+        if (engine_render_entity(r, res, made[i], &r->out))
+            return -1;
+    }
+    sb_addc(&r->out, ']');
+    r->status = 200;
+    return 0;
+fail:
+    json_decref(one);
+    db_rollback(r->db);
+    return r->err_message ? -1 : req_fail(r, 500, NULL, "database error");
+}
+
+static const struct action comment_actions[] = {
+    {"POST", "bulk", comments_bulk, A_COLLECTION | A_WRITE},
+    {0},
+};
+
+const struct resource res_comments = {
+    .name = "comments",
+    .path = "comments",
+    .table = "comments",
+    .target = "Comment",
+    .fields = comment_fields,
+    .actions = comment_actions,
+    .flags = R_WEBHOOKS,
+    .write_area = AREA_ANY,
+    .read_area = AREA_ANY,
+    .indexes = "commentable_type,commentable_id",
+    .before_save = comment_before_save,
+    .after_save = comment_after_save,
+    .before_delete = comment_before_delete,
+};
