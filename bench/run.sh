@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark: GET /api/v1/users?per_page=100 on 10,000 users, rate limit off.
-# usage: bench/run.sh [build-dir]   (prints wrk results for 1 and 32 connections)
+# Benchmarks, rate limit off:
+#   bench/run.sh [build-dir]            GET /api/v1/users?per_page=100 on 10,000 users
+#   bench/run.sh [build-dir] projects   GET /api/v1/projects (100 per page, tasks and contracts
+#                                       embedded) on 2,000 companies and 20,000 projects x 5 tasks
+# Prints wrk results for 1 and 32 connections.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${1:-$root/build}
+scenario=${2:-users}
 "$root/scripts/deps.sh" --bench
 [ -x "$build/mocod" ] || { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null; }
 work=$(mktemp -d)
@@ -15,8 +19,14 @@ key=$("$build/mocod" init --db "$work/bench.sqlite" --account bench --email admi
 pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/api/v1/session" -H "Authorization: Token token=$key" >/dev/null && break; sleep 0.1; done
 echo "generating data ..." >&2
-time python3 "$here/gen_data.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" --users "${BENCH_USERS:-10000}"
-url="http://127.0.0.1:$port/api/v1/users?per_page=100"
+if [ "$scenario" = projects ]; then
+    time python3 "$here/gen_data.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" \
+        --users 0 --companies "${BENCH_COMPANIES:-2000}" --projects "${BENCH_PROJECTS:-20000}" --tasks 5
+    url="http://127.0.0.1:$port/api/v1/projects?per_page=100"
+else
+    time python3 "$here/gen_data.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" --users "${BENCH_USERS:-10000}"
+    url="http://127.0.0.1:$port/api/v1/users?per_page=100"
+fi
 echo "response size: $(curl -s "$url" -H "Authorization: Token token=$key" | wc -c) bytes"
 curl -s -D - -o /dev/null "$url" -H "Authorization: Token token=$key" | grep -i x-total
 wrk -t1 -c1 -d3s -H "Authorization: Token token=$key" "$url" >/dev/null # warm-up
