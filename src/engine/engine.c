@@ -893,38 +893,46 @@ static int parse_positive(struct req *r, const char *name, int64_t def, int64_t 
     return 0;
 }
 
-static int filter_ids(struct req *r, struct list_query *q)
+int parse_id_list(const char *v, int64_t *ids, int max)
 {
-    const char *v = req_query(r, "ids");
-    if (!v)
-        return 0;
-    strbuf in;
-    sb_init(&in, r->arena, 64);
-    sb_adds(&in, "t.id IN (");
     int n = 0;
-    const char *p = v;
-    while (*p) {
+    for (const char *p = v; *p;) {
         while (*p == ' ' || *p == ',')
             p++;
         if (!*p)
             break;
         char *end;
         long long id = strtoll(p, &end, 10);
-        if (end == p || (*end && *end != ',' && *end != ' '))
-            return req_fail(r, 422, "ids", "ids must be a comma-separated list of integers");
-        if (n >= 64)
-            return req_fail(r, 422, "ids", "ids takes at most 64 ids");
-        sb_adds(&in, n ? ",?" : "?");
-        lq_param(q, dbp_int(id));
-        n++;
+        if (end == p || (*end && *end != ',' && *end != ' ') || n >= max)
+            return -1;
+        ids[n++] = id;
         p = end;
     }
-    if (n == 0) {
+    return n;
+}
+
+int lq_id_list(struct list_query *q, const char *param, const char *sql_fmt, int binds)
+{
+    const char *v = req_query(q->r, param);
+    if (!v)
+        return 0;
+    int64_t ids[64];
+    int n = parse_id_list(v, ids, 64);
+    if (n < 0)
+        return req_fail(q->r, 422, param, "%s must be a comma-separated list of at most 64 ids",
+                        param);
+    if (n == 0) { /* nothing asked for, nothing found */
         q->empty = true;
         return 0;
     }
-    sb_addc(&in, ')');
-    lq_where(q, in.buf);
+    strbuf marks;
+    sb_init(&marks, q->r->arena, 64);
+    for (int i = 0; i < n; i++)
+        sb_adds(&marks, i ? ", ?" : "?");
+    lq_where(q, arena_printf(q->r->arena, sql_fmt, marks.buf, marks.buf));
+    for (int pass = 0; pass < binds; pass++)
+        for (int i = 0; i < n; i++)
+            lq_param(q, dbp_int(ids[i]));
     return 0;
 }
 
@@ -976,30 +984,10 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
             break;
         }
         case FT_INT:
-        case FT_REF: { /* one id or a comma-separated list */
-            strbuf in;
-            sb_init(&in, r->arena, 64);
-            sb_addf(&in, "t.%s IN (", col);
-            int n = 0;
-            for (const char *p = v; *p;) {
-                while (*p == ' ' || *p == ',')
-                    p++;
-                if (!*p)
-                    break;
-                char *end;
-                long long id = strtoll(p, &end, 10);
-                if (end == p || (*end && *end != ',' && *end != ' ') || n >= 64)
-                    return req_fail(r, 422, key, "%s must be an integer or a list of them", key);
-                sb_adds(&in, n++ ? ", ?" : "?");
-                lq_param(q, dbp_int(id));
-                p = end;
-            }
-            if (!n)
-                return req_fail(r, 422, key, "%s must be an integer or a list of them", key);
-            sb_addc(&in, ')');
-            lq_where(q, in.buf);
+        case FT_REF: /* one id or a comma-separated list */
+            if (lq_id_list(q, key, arena_printf(r->arena, "t.%s IN (%%s)", col), 1))
+                return -1;
             break;
-        }
         default:
             if (f->flags & F_MULTI) { /* "P1, P2" */
                 strbuf in;
@@ -1207,8 +1195,8 @@ int engine_list(struct req *r, const struct resource *res)
         lq_param(&q, dbp_int(r->parent_id));
     }
     const char *order = "t.id";
-    if (filter_ids(r, &q) || filter_updated_after(r, &q) || filter_declared(r, &q, res) ||
-        parse_sort(r, res, &order))
+    if (lq_id_list(&q, "ids", "t.id IN (%s)", 1) || filter_updated_after(r, &q) ||
+        filter_declared(r, &q, res) || parse_sort(r, res, &order))
         return -1;
     if (filter_term(r, &q, res) || filter_archived(r, &q, res))
         return -1;

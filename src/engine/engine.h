@@ -18,6 +18,11 @@ struct list_query {
 
 void lq_where(struct list_query *q, const char *sql);
 void lq_param(struct list_query *q, db_param p);
+/* "1, 2,3" -> ids; the count, or -1 on anything that is not a list of at most max integers. */
+int parse_id_list(const char *v, int64_t *ids, int max);
+/* param=1,2,3 as a condition: sql_fmt has one or two %s for the list's placeholders, and the
+ * list is bound `binds` times. Absent: no condition; empty: no rows; not ids: 422. */
+int lq_id_list(struct list_query *q, const char *param, const char *sql_fmt, int binds);
 /* from_param / to_param (YYYY-MM-DD, inclusive) on a date or timestamp column. */
 int lq_date_range(struct list_query *q, const char *from_param, const char *to_param,
                   const char *column);

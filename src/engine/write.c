@@ -319,6 +319,19 @@ int engine_bump_version(struct req *r)
                : req_fail(r, 500, NULL, "database error");
 }
 
+/* Commits the write and answers with the entity as it now is. */
+static int commit_and_answer(struct req *r, const struct resource *res, int64_t id)
+{
+    if (db_commit(r->db) != DB_OK) {
+        db_rollback(r->db);
+        return req_fail(r, 500, NULL, "could not commit");
+    }
+    if (engine_render_entity(r, res, id, &r->out))
+        return -1;
+    r->status = 200;
+    return 0;
+}
+
 static int require_object_body(struct req *r)
 {
     if (!r->body || !json_is_object(r->body))
@@ -404,14 +417,7 @@ int engine_create(struct req *r, const struct resource *res)
     if (insert_record(r, res, &rec, res == r->nested ? r->parent_id : 0, &id) ||
         engine_bump_version(r))
         goto fail;
-    if (db_commit(r->db) != DB_OK) {
-        req_fail(r, 500, NULL, "could not commit");
-        goto fail;
-    }
-    if (engine_render_entity(r, res, id, &r->out))
-        return -1;
-    r->status = 200;
-    return 0;
+    return commit_and_answer(r, res, id);
 fail:
     db_rollback(r->db);
     return -1;
@@ -474,14 +480,7 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
     if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
         webhooks_emit(r, res, "update", id) || engine_bump_version(r))
         goto fail;
-    if (db_commit(r->db) != DB_OK) {
-        req_fail(r, 500, NULL, "could not commit");
-        goto fail;
-    }
-    if (engine_render_entity(r, res, id, &r->out))
-        return -1;
-    r->status = 200;
-    return 0;
+    return commit_and_answer(r, res, id);
 fail:
     db_rollback(r->db);
     return -1;
@@ -610,14 +609,7 @@ int engine_archive(struct req *r, const struct resource *res, int64_t id, bool a
     }
     if (webhooks_emit(r, res, archive ? "archive" : "unarchive", id) || engine_bump_version(r))
         goto fail;
-    if (db_commit(r->db) != DB_OK) {
-        req_fail(r, 500, NULL, "could not commit");
-        goto fail;
-    }
-    if (engine_render_entity(r, res, id, &r->out))
-        return -1;
-    r->status = 200;
-    return 0;
+    return commit_and_answer(r, res, id);
 fail:
     db_rollback(r->db);
     return -1;

@@ -57,21 +57,3 @@ int filter_by_tag_names(struct list_query *q, const char *param)
     lq_where(q, in.buf);
     return 0;
 }
-
-int parse_id_list(const char *v, int64_t *ids, int max)
-{
-    int n = 0;
-    for (const char *p = v; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        char *end;
-        long long id = strtoll(p, &end, 10);
-        if (end == p || (*end && *end != ',' && *end != ' ') || n >= max)
-            return -1;
-        ids[n++] = id;
-        p = end;
-    }
-    return n;
-}

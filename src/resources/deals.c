@@ -69,23 +69,13 @@ static const struct field deal_fields[] = {
     {0},
 };
 
-static bool last_of_month(const char *d)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[5] - '0') * 10 + (d[6] - '0');
-    int day = (d[8] - '0') * 10 + (d[9] - '0');
-    int max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    return day == max;
-}
-
 static int deal_before_save(struct req *r, struct record *rec, int64_t id)
 {
     struct value *from = record_value(rec, "service_period_from");
     struct value *to = record_value(rec, "service_period_to");
     if (from->set && !from->null && strcmp(from->s + 8, "01") != 0)
         req_field_error(r, "service_period_from", "must be the first of a month");
-    if (to->set && !to->null && !last_of_month(to->s))
+    if (to->set && !to->null && !date_last_of_month(to->s))
         req_field_error(r, "service_period_to", "must be the last of a month");
     return r->err_fields ? -1 : 0;
 }

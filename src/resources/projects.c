@@ -115,15 +115,6 @@ static const char *effective(struct req *r, struct record *rec, int64_t id, cons
     return stored_text(r, id, field);
 }
 
-static bool last_of_month(const char *d)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[5] - '0') * 10 + (d[6] - '0');
-    int day = (d[8] - '0') * 10 + (d[9] - '0');
-    return day == mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-}
-
 static int project_before_save(struct req *r, struct record *rec, int64_t id)
 {
     /* retainers need their period, on month boundaries, and a monthly budget */
@@ -143,7 +134,7 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
             req_field_error(r, "start_date", "must be the first of a month for a retainer");
         if (!finish)
             req_field_error(r, "finish_date", "can't be blank for a retainer");
-        else if (!last_of_month(finish))
+        else if (!date_last_of_month(finish))
             req_field_error(r, "finish_date", "must be the last of a month for a retainer");
         if (!has_monthly)
             req_field_error(r, "budget_monthly", "can't be blank for a retainer");
@@ -179,31 +170,9 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
 /* leader_id (leader or co-leader), company_id, created/updated ranges, tags. */
 static int project_list_filter(struct req *r, struct list_query *q)
 {
-    static const struct {
-        const char *param, *sql;
-        int binds; /* how often the list is bound */
-    } lists[] = {
-        {"leader_id", "(t.leader_id IN (%s) OR t.co_leader_id IN (%s))", 2},
-        {"company_id", "t.customer_id IN (%s)", 1},
-    };
-    for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
-        const char *v = req_query(r, lists[k].param);
-        if (!v)
-            continue;
-        int64_t ids[64];
-        int n = parse_id_list(v, ids, 64);
-        if (n <= 0)
-            return req_fail(r, 422, lists[k].param, "%s must be an id or a list of ids",
-                            lists[k].param);
-        strbuf marks;
-        sb_init(&marks, r->arena, 64);
-        for (int i = 0; i < n; i++)
-            sb_adds(&marks, i ? ", ?" : "?");
-        lq_where(q, arena_printf(r->arena, lists[k].sql, marks.buf, marks.buf));
-        for (int pass = 0; pass < lists[k].binds; pass++)
-            for (int i = 0; i < n; i++)
-                lq_param(q, dbp_int(ids[i]));
-    }
+    if (lq_id_list(q, "leader_id", "(t.leader_id IN (%s) OR t.co_leader_id IN (%s))", 2) ||
+        lq_id_list(q, "company_id", "t.customer_id IN (%s)", 1))
+        return -1;
     if (lq_date_range(q, "created_from", "created_to", "created_at") ||
         lq_date_range(q, "updated_from", "updated_to", "updated_at"))
         return -1;

@@ -35,8 +35,6 @@ const char *check_email(const char *s);
 const char *check_hex_color(const char *s);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
-/* "1, 2,3" -> ids; the count, or -1 on anything that is not a list of integers. */
-int parse_id_list(const char *v, int64_t *ids, int max);
 
 /* Creates the account when new (with its default unit and roles) and its administrator when new;
  * returns that user's API key (arena string) or NULL with a message in err. */

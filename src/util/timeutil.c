@@ -51,6 +51,15 @@ static bool parse_date_part(const char *s, int *y, int *m, int *d)
     return *d <= max;
 }
 
+bool date_last_of_month(const char *s)
+{
+    int y, m, d;
+    if (!s || strlen(s) != 10 || !parse_date_part(s, &y, &m, &d))
+        return false;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return d == mdays[m - 1] + (m == 2 && leap(y));
+}
+
 bool date_valid(const char *s)
 {
     int y, m, d;

@@ -15,6 +15,8 @@ void time_format_iso(time_t t, char *out);
 bool time_parse_iso(const char *s, time_t *out);
 /* True if s is a valid calendar date YYYY-MM-DD. */
 bool date_valid(const char *s);
+/* For a valid date: is it the last day of its month? */
+bool date_last_of_month(const char *s);
 int64_t time_now_ms(void);
 double time_now_mono(void);
 
