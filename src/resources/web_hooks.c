@@ -47,10 +47,26 @@ static const char *check_signature_key(const char *s)
     return NULL;
 }
 
+/* A MOCO target that mocod has (so that events can come). */
+static const char *check_target(const char *target)
+{
+    const struct resource *res = resource_by_target(target);
+    if (res && (res->flags & R_WEBHOOKS))
+        return NULL;
+    return "is not a target mocod has (User, Company, Contact, Deal, Project, Task, Contract, "
+           "Comment)";
+}
+
+static const char *check_hook_url(const char *url)
+{
+    return webhooks_check_url(url, webhooks_private_allowed());
+}
+
 static const struct field web_hook_fields[] = {
-    {"target", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = moco_targets},
+    {"target", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = moco_targets,
+     .check = check_target},
     {"event", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = events},
-    {"hook", FT_TEXT, F_REQUIRED, .maxlen = 2048},
+    {"hook", FT_TEXT, F_REQUIRED, .maxlen = 2048, .check = check_hook_url},
     {"disabled", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
     {"disabled_at", FT_TIMESTAMP, F_READONLY},
     {"signature_key", FT_TEXT, F_CREATEONLY | F_ADMIN_ONLY, .check = check_signature_key},
@@ -60,25 +76,6 @@ static const struct field web_hook_fields[] = {
 
 static int web_hook_before_save(struct req *r, struct record *rec, int64_t id)
 {
-    struct value *target = record_value(rec, "target");
-    if (target->set && !target->null) {
-        const struct resource *res = resource_by_target(target->s);
-        if (!res || !(res->flags & R_WEBHOOKS)) {
-            strbuf have;
-            sb_init(&have, r->arena, 64);
-            for (int i = 0; all_resources[i]; i++)
-                if (all_resources[i]->flags & R_WEBHOOKS)
-                    sb_addf(&have, "%s%s", have.len ? ", " : "", all_resources[i]->target);
-            return req_fail(r, 422, "target", "target %s is not available in mocod; it has: %s",
-                            target->s, have.buf);
-        }
-    }
-    struct value *hook = record_value(rec, "hook");
-    if (hook->set && !hook->null) {
-        const char *problem = webhooks_check_url(hook->s, r->cfg && r->cfg->webhook_allow_private);
-        if (problem)
-            return req_fail(r, 422, "hook", "hook %s", problem);
-    }
     struct value *key = record_value(rec, "signature_key");
     if (id == 0 && (!key->set || key->null)) {
         char *fresh = arena_alloc(r->arena, WEBHOOK_KEY_LEN + 1);

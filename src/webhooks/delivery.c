@@ -44,6 +44,11 @@ static struct {
     int nflight;
 } dq;
 
+bool webhooks_private_allowed(void)
+{
+    return dq.cfg.allow_private;
+}
+
 void webhooks_kick(void)
 {
     if (atomic_load(&dq.started) && dq.multi)
@@ -277,6 +282,26 @@ static void finish(db_conn *c, struct delivery *d, CURLcode result)
     fprintf(stderr, "mocod: could not record web hook delivery %lld\n", (long long)d->id);
 }
 
+/* Milliseconds until the earliest pending delivery is due, at most 250. */
+static int next_wait_ms(void)
+{
+    int wait = 250;
+    db_conn *c = db_acquire(dq.db);
+    if (!c)
+        return wait;
+    int64_t due = 0;
+    if (db_query_i64(c,
+                     "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending'",
+                     NULL, 0, 0, &due) == DB_OK &&
+        due > 0) {
+        int64_t left = due - time_now_ms();
+        if (left < wait)
+            wait = left < 0 ? 0 : (int)left;
+    }
+    db_release(dq.db, c);
+    return wait;
+}
+
 static void *run(void *arg)
 {
     while (atomic_load(&dq.running)) {
@@ -305,8 +330,9 @@ static void *run(void *arg)
             }
             db_release(dq.db, c);
         }
-        /* sleep until network activity, a kick after a commit, or the next poll */
-        curl_multi_poll(dq.multi, NULL, 0, 250, NULL);
+        /* sleep until network activity, a kick after a commit, the next due retry, or the next
+         * poll (which also finds what other processes queued) */
+        curl_multi_poll(dq.multi, NULL, 0, next_wait_ms(), NULL);
     }
     return NULL;
 }

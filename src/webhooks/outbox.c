@@ -113,9 +113,11 @@ bool webhooks_address_private(int family, const void *addr)
         const unsigned char *b = addr;
         static const unsigned char zero[16] = {0};
         static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
         if (!memcmp(b, zero, 15) && (b[15] == 0 || b[15] == 1))
             return true; /* :: and ::1 */
-        if (!memcmp(b, v4mapped, 12))
+        /* IPv4 inside IPv6 (mapped, the old compatible form, NAT64) is judged as IPv4 */
+        if (!memcmp(b, v4mapped, 12) || !memcmp(b, zero, 12) || !memcmp(b, nat64, 12))
             return webhooks_address_private(AF_INET, b + 12);
         return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff;
     }
@@ -143,6 +145,8 @@ const char *webhooks_check_url(const char *url, bool allow_private)
         goto out;
     char literal[64];
     size_t hl = strlen(host);
+    while (hl > 1 && host[hl - 1] == '.') /* "localhost." is localhost */
+        host[--hl] = '\0';
     if (host[0] == '[' && hl > 2 && hl - 2 < sizeof(literal)) { /* [v6] */
         memcpy(literal, host + 1, hl - 2);
         literal[hl - 2] = '\0';

@@ -36,6 +36,8 @@ int webhooks_start(db *d, const struct webhook_config *cfg);
 void webhooks_stop(void);
 void webhooks_kick(void);
 
+/* Whether the running server lets hooks reach private addresses (--webhook-allow-private). */
+bool webhooks_private_allowed(void);
 /* Checks a hook URL: http(s) with a host, and no private target unless allowed. NULL when fine. */
 const char *webhooks_check_url(const char *url, bool allow_private);
 /* True for loopback, private, link-local and other non-public addresses (AF_INET/AF_INET6). */
