@@ -399,6 +399,38 @@ int engine_sync_schema(db *d, db_conn *c)
 
 /* ---------------------------------------------------------------- rendering */
 
+/* A number as JSON, always with a fraction ("12.0", "0.25"). Amounts with at most 4 decimals,
+ * the common case, take an integer path; printf's float formatting is the slow fallback. */
+static void render_decimal(strbuf *o, double v)
+{
+    double scaled = v * 10000.0;
+    if (scaled > -9e14 && scaled < 9e14 && scaled == (double)(int64_t)scaled) {
+        int64_t n = (int64_t)scaled;
+        if (n < 0) {
+            sb_addc(o, '-');
+            n = -n;
+        }
+        sb_add_i64(o, n / 10000);
+        int64_t frac = n % 10000;
+        char digits[6] = {'.',
+                          (char)('0' + frac / 1000),
+                          (char)('0' + frac / 100 % 10),
+                          (char)('0' + frac / 10 % 10),
+                          (char)('0' + frac % 10),
+                          0};
+        size_t len = 5;
+        while (len > 2 && digits[len - 1] == '0')
+            len--;
+        sb_add(o, digits, len);
+        return;
+    }
+    char tmp[40];
+    int k = snprintf(tmp, sizeof(tmp), "%.15g", v);
+    sb_add(o, tmp, (size_t)k);
+    if (!strpbrk(tmp, ".eEn"))
+        sb_add(o, ".0", 2);
+}
+
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
 {
     if (db_col_null(s, col)) {
@@ -419,15 +451,9 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
         else
             sb_add(o, "false", 5);
         break;
-    case FT_DECIMAL: {
-        char tmp[40];
-        double v = db_col_double(s, col);
-        int k = snprintf(tmp, sizeof(tmp), "%.15g", v);
-        sb_add(o, tmp, (size_t)k);
-        if (!strpbrk(tmp, ".eEn"))
-            sb_add(o, ".0", 2);
+    case FT_DECIMAL:
+        render_decimal(o, db_col_double(s, col));
         break;
-    }
     case FT_STRLIST:
         sb_add(o, db_col_text(s, col), db_col_len(s, col));
         break;
@@ -448,6 +474,7 @@ static void render_key(strbuf *o, const char *key)
 struct frag_map {
     int64_t *ids;
     char **frags;
+    size_t *lens;
     size_t cap;
 };
 
@@ -458,6 +485,7 @@ static void fm_init(struct frag_map *m, arena *a, size_t n)
         m->cap *= 2;
     m->ids = arena_calloc(a, m->cap, sizeof(int64_t));
     m->frags = arena_calloc(a, m->cap, sizeof(char *));
+    m->lens = arena_calloc(a, m->cap, sizeof(size_t));
 }
 
 static size_t fm_slot(const struct frag_map *m, int64_t id)
@@ -468,16 +496,21 @@ static size_t fm_slot(const struct frag_map *m, int64_t id)
     return i;
 }
 
-static const char *fm_get(const struct frag_map *m, int64_t id)
+static const char *fm_get(const struct frag_map *m, int64_t id, size_t *len)
 {
-    return m->frags ? m->frags[fm_slot(m, id)] : NULL;
+    if (!m->frags)
+        return NULL;
+    size_t i = fm_slot(m, id);
+    *len = m->lens[i];
+    return m->frags[i];
 }
 
-static void fm_put(struct frag_map *m, int64_t id, char *frag)
+static void fm_put(struct frag_map *m, int64_t id, strbuf *frag)
 {
     size_t i = fm_slot(m, id);
     m->ids[i] = id;
-    m->frags[i] = frag;
+    m->frags[i] = frag->buf;
+    m->lens[i] = frag->len;
 }
 
 /* The rows a render covers, as SQL that yields their ids (and its parameters). */
@@ -528,7 +561,7 @@ static int load_batch(struct req *r, const char *sql, db_param *params, int npar
         if (!have || owner != cur) {
             if (have) {
                 sb_adds(&o, close);
-                fm_put(m, cur, o.buf);
+                fm_put(m, cur, &o);
             }
             sb_init(&o, r->arena, 256);
             sb_adds(&o, open);
@@ -542,7 +575,7 @@ static int load_batch(struct req *r, const char *sql, db_param *params, int npar
     }
     if (have) {
         sb_adds(&o, close);
-        fm_put(m, cur, o.buf);
+        fm_put(m, cur, &o);
     }
     db_done(s);
     return rc == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
@@ -590,7 +623,7 @@ static int load_custom(struct req *r, const struct resource *res, const struct r
         if (!have || owner != cur) {
             if (have) {
                 sb_adds(&o, in_array ? "]}" : "}");
-                fm_put(m, cur, o.buf);
+                fm_put(m, cur, &o);
             }
             sb_init(&o, r->arena, 256);
             sb_addc(&o, '{');
@@ -616,7 +649,7 @@ static int load_custom(struct req *r, const struct resource *res, const struct r
     }
     if (have) {
         sb_adds(&o, in_array ? "]}" : "}");
-        fm_put(m, cur, o.buf);
+        fm_put(m, cur, &o);
     }
     db_done(s);
     return rc == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
@@ -690,8 +723,12 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
                 sb_addc(o, '}');
                 break;
             case FT_HAS_MANY: {
-                const char *frag = fm_get(&maps[i], id);
-                sb_adds(o, frag ? frag : "[]");
+                size_t len = 0;
+                const char *frag = fm_get(&maps[i], id, &len);
+                if (frag)
+                    sb_add(o, frag, len);
+                else
+                    sb_add(o, "[]", 2);
                 break;
             }
             case FT_TAGS:
@@ -764,8 +801,9 @@ int engine_refresh_cache(struct req *r, const struct resource *res, int64_t id)
         struct frag_map m;
         if (load_custom(r, res, &rs, &m, 1))
             return -1;
-        const char *frag = fm_get(&m, id);
-        if (frag && strlen(frag) > CUSTOM_MAX_BYTES) /* also after merging into stored values */
+        size_t frag_len = 0;
+        const char *frag = fm_get(&m, id, &frag_len);
+        if (frag && frag_len > CUSTOM_MAX_BYTES) /* also after merging into stored values */
             return req_fail(r, 422, "custom_properties", "custom_properties is larger than 12 kB");
         sb_addf(&set, "%s%s = ?", np ? ", " : "", field_column(custom));
         p[np++] = dbp_text(frag ? frag : "{}");

@@ -10,7 +10,7 @@ static const struct field task_template_fields[] = {
     {"revenue_category", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no revenue categories yet */
     {"billable", FT_BOOL, 0, .def = "true"},
     {"project_default", FT_BOOL, 0, .def = "false"},
-    {"index", FT_INT, F_SORT, .column = "position"},
+    {"index", FT_INT, F_SORT, .column = "position", .def = "0"},
     {"revenue_category_id", FT_INT, F_WRITEONLY},
     {0},
 };

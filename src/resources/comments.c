@@ -50,29 +50,50 @@ static const struct field comment_fields[] = {
     {0},
 };
 
-/* Keeps the tags MOCO keeps (without attributes) and the text of all others. */
+/* The end of the tag starting at p ('<'), quoted attribute values skipped; NULL if none. */
+static const char *tag_end(const char *p)
+{
+    char quote = 0;
+    for (p++; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (*p == '>') {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Keeps the tags MOCO keeps (without attributes) and the text of all others. A '<' that does not
+ * start a tag ("1 < 2", or a tag never closed) stays text, escaped. */
 static char *sanitize_html(arena *a, const char *in)
 {
     static const char *const allowed[] = {"div", "strong", "em", "u",  "pre",
                                           "ul",  "ol",     "li", "br", NULL};
     strbuf o;
-    sb_init(&o, a, strlen(in) + 1);
+    sb_init(&o, a, strlen(in) + 16);
     for (const char *p = in; *p;) {
-        if (*p != '<') {
-            sb_addc(&o, *p++);
+        const char *name = p + 1 + (p[1] == '/');
+        const char *end = *p == '<' && is_letter(*name) ? tag_end(p) : NULL;
+        if (!end) {
+            if (*p == '<')
+                sb_adds(&o, "&lt;");
+            else
+                sb_addc(&o, *p);
+            p++;
             continue;
         }
-        const char *end = strchr(p, '>');
-        if (!end) { /* not a tag: keep the text */
-            sb_adds(&o, p);
-            break;
-        }
-        const char *name = p + 1;
-        bool closing = *name == '/';
-        if (closing)
-            name++;
+        bool closing = p[1] == '/';
         size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-        for (const char *const *t = allowed; n && *t; t++) {
+        for (const char *const *t = allowed; *t; t++) {
             if (strlen(*t) == n && !strncasecmp(name, *t, n)) {
                 sb_addf(&o, "<%s%s>", closing ? "/" : "", *t);
                 break;
@@ -88,10 +109,28 @@ static int comment_before_save(struct req *r, struct record *rec, int64_t id)
     struct value *text = record_value(rec, "text");
     if (text->set && !text->null)
         text->s = sanitize_html(r->arena, text->s);
-    if (id)
-        return 0;
     struct value *type = record_value(rec, "commentable_type");
     struct value *cid = record_value(rec, "commentable_id");
+    if (id && (type->set || cid->set)) { /* moving a comment: the new place must exist too */
+        db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+        db_stmt *s = db_query(r->db,
+                              "SELECT commentable_type, commentable_id FROM comments WHERE id = ? "
+                              "AND account_id = ?",
+                              p, 2);
+        if (s && db_step(s) == DB_ROW) {
+            if (!type->set) {
+                type->set = true;
+                type->s = arena_strdup(r->arena, db_col_text(s, 0));
+            }
+            if (!cid->set) {
+                cid->set = true;
+                cid->i = db_col_i64(s, 1);
+            }
+        }
+        db_done(s);
+    }
+    if (!type->set || !cid->set)
+        return 0;
     const struct resource *target = resource_by_target(type->s);
     if (!target)
         return req_fail(r, 422, "commentable_type", "comments on %s are not available in mocod yet",
@@ -99,6 +138,8 @@ static int comment_before_save(struct req *r, struct record *rec, int64_t id)
     if (!engine_exists(r, target, cid->i))
         return req_fail(r, 422, "commentable_id", "%s %lld does not exist", type->s,
                         (long long)cid->i);
+    if (id)
+        return 0;
     struct value *user = record_value(rec, "user");
     struct value *imp = record_value(rec, "impersonating_user");
     if (r->user_id) {
