@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 #include "resources/resources.h"
 #include "server/http.h"
+#include "server/respcache.h"
 #include "webhooks/webhooks.h"
 
 #include <malloc.h>
@@ -41,6 +42,7 @@ enum opt_id {
     O_WH_RETRY_MAX,
     O_WH_MAX_FAILURES,
     O_WH_TIMEOUT,
+    O_RESP_CACHE,
     O_COUNT
 };
 
@@ -77,6 +79,10 @@ static const struct option_decl options[O_COUNT] = {
                         "longest wait between retries", "3600"},
     [O_WH_MAX_FAILURES] = {"--webhook-max-failures", "MOCOD_WEBHOOK_MAX_FAILURES", "N",
                            "consecutive failures that disable a hook", "500"},
+    [O_RESP_CACHE] = {"--response-cache", "MOCOD_RESPONSE_CACHE", "MIB",
+                      "memory for answers of reads, invalidated by any write of the account; 0 "
+                      "turns it off",
+                      "64"},
     [O_WH_TIMEOUT] = {"--webhook-timeout", "MOCOD_WEBHOOK_TIMEOUT", "SECONDS",
                       "time a receiver has to answer", "10"},
 };
@@ -299,6 +305,7 @@ static int serve(db *d, const char *banner_key)
         return 1;
     }
     ratelimit_init();
+    respcache_init((size_t)atoi(values[O_RESP_CACHE]) * 1024 * 1024);
     /* Request arenas take and give back blocks of 32 KiB to 1 MiB at a high rate: keep them in the
      * heap instead of mapping and unmapping pages for each request. */
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);

@@ -127,7 +127,9 @@ struct resource {
     const char *global_indexes; /* indexes across accounts (work queues): "status,due" */
     /* Own list filters (query parameters beyond the declared and global ones). */
     int (*list_filter)(struct req *r, struct list_query *q);
-    /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction. */
+    /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction,
+     * also when other fields have problems (so that a 422 names them all): a field that failed
+     * its checks is not set. */
     int (*before_save)(struct req *r, struct record *rec, int64_t id);
     /* Own follow-up after a row was written (id is the row's); runs inside the transaction. */
     int (*after_save)(struct req *r, struct record *rec, int64_t id);

@@ -210,9 +210,12 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
             /* fields clients cannot write still start at their declared default */
             if (creating && f->def && field_written(f)) {
                 json_t *d = json_loads(f->def, JSON_DECODE_ANY, NULL);
-                if (d && convert(r, f, d, &rec->v[i]))
+                if (!d)
+                    continue;
+                /* the value points into d: keep it until the request ends */
+                json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)d), d);
+                if (convert(r, f, d, &rec->v[i]))
                     rec->v[i].set = false;
-                json_decref(d);
             }
             continue;
         }
@@ -222,7 +225,7 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
         json_t *j = json_object_get(input, key);
         if (!j && creating && f->def) {
             j = json_loads(f->def, JSON_DECODE_ANY, NULL);
-            json_object_set_new(r->scratch, key, j);
+            json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)j), j);
         }
         if (!j) {
             if (creating && (f->flags & F_REQUIRED))
@@ -265,7 +268,7 @@ static int check_record(struct req *r, struct record *rec, int64_t id)
         if (f->type == FT_CUSTOM && v->j && custom_validate(r, res->target, v->j))
             return -1;
     }
-    return r->err_fields ? -1 : 0;
+    return 0; /* problems are field errors; -1 only when it could not check */
 }
 
 static db_param value_param(const struct field *f, const struct value *v)
@@ -345,8 +348,8 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
                          int64_t parent_id, int64_t *out_id)
 {
     /* all problems of the input are named at once: its form, references and uniqueness */
-    if (check_record(r, rec, 0) || r->err_fields ||
-        (res->before_save && res->before_save(r, rec, 0)))
+    if (check_record(r, rec, 0) || (res->before_save && res->before_save(r, rec, 0)) ||
+        r->err_fields)
         return -1;
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
@@ -449,8 +452,8 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
         req_fail(r, 404, NULL, "%s not found", res->target);
         goto fail;
     }
-    if (check_record(r, &rec, id) || r->err_fields ||
-        (res->before_save && res->before_save(r, &rec, id)))
+    if (check_record(r, &rec, id) || (res->before_save && res->before_save(r, &rec, id)) ||
+        r->err_fields)
         goto fail;
 
     char now[TIMESTAMP_LEN + 1];

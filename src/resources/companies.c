@@ -9,15 +9,16 @@ static const char *const invoice_formats[] = {"regular_pdf", "x_invoice", "zugfe
                                               NULL};
 static const char *const payment_means[] = {"not_defined", "credit_transfer", "", NULL};
 
+/* Shown for customers (suppliers) only; clients set the tax with customer_tax (supplier_tax). */
 #define CUSTOMER_VAT(key, kind, col, initial)                                                      \
     {                                                                                              \
-        key, kind, 0, .column = col, .def = initial, .group = "customer_vat",                      \
-                      .when = "type=customer"                                                      \
+        key, kind, F_READONLY, .column = col, .def = initial, .group = "customer_vat",             \
+                               .when = "type=customer"                                             \
     }
 #define SUPPLIER_VAT(key, kind, col, initial)                                                      \
     {                                                                                              \
-        key, kind, 0, .column = col, .def = initial, .group = "supplier_vat",                      \
-                      .when = "type=supplier"                                                      \
+        key, kind, F_READONLY, .column = col, .def = initial, .group = "supplier_vat",             \
+                               .when = "type=supplier"                                             \
     }
 
 static const struct field company_fields[] = {
@@ -36,14 +37,16 @@ static const struct field company_fields[] = {
     {"identifier", FT_TEXT, F_FILTER | F_SORT | F_SEARCH, .maxlen = 64},
     {"intern", FT_BOOL, 0, .def = "false"},
     {"billing_tax", FT_DECIMAL, F_READONLY, .column = "customer_tax"},
-    CUSTOMER_VAT("tax", FT_DECIMAL, "customer_tax", "0"),
+    {"tax", FT_DECIMAL, 0, .column = "customer_tax", .input = "customer_tax", .def = "0",
+     .group = "customer_vat", .when = "type=customer"},
     CUSTOMER_VAT("reverse_charge", FT_BOOL, "customer_reverse_charge", "false"),
     CUSTOMER_VAT("intra_eu", FT_BOOL, "customer_intra_eu", "false"),
     CUSTOMER_VAT("active", FT_BOOL, "customer_vat_active", "true"),
     CUSTOMER_VAT("print_gross_total", FT_BOOL, "customer_print_gross_total", "true"),
     CUSTOMER_VAT("notice_tax_exemption", FT_TEXT, "customer_notice_tax_exemption", "\"\""),
     CUSTOMER_VAT("notice_tax_exemption_alt", FT_TEXT, "customer_notice_tax_exemption_alt", "\"\""),
-    SUPPLIER_VAT("tax", FT_DECIMAL, "supplier_tax", "0"),
+    {"tax", FT_DECIMAL, 0, .column = "supplier_tax", .input = "supplier_tax", .def = "0",
+     .group = "supplier_vat", .when = "type=supplier"},
     SUPPLIER_VAT("reverse_charge", FT_BOOL, "supplier_reverse_charge", "false"),
     SUPPLIER_VAT("intra_eu", FT_BOOL, "supplier_intra_eu", "false"),
     SUPPLIER_VAT("active", FT_BOOL, "supplier_vat_active", "true"),
@@ -77,22 +80,33 @@ static const struct field company_fields[] = {
     {0},
 };
 
+/* The value a column will have: the one sent, else the stored one (NULL when none). */
+static const char *company_text(struct req *r, struct record *rec, int64_t id, const char *field)
+{
+    struct value *v = record_value(rec, field);
+    if (v->set)
+        return v->null ? NULL : v->s;
+    if (!id)
+        return NULL;
+    char *sql =
+        arena_printf(r->arena, "SELECT %s FROM companies WHERE id = ? AND account_id = ?", field);
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    db_stmt *s = db_query(r->db, sql, p, 2);
+    const char *out = NULL;
+    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
+        out = arena_strdup(r->arena, db_col_text(s, 0));
+    db_done(s);
+    return out;
+}
+
 static int company_before_save(struct req *r, struct record *rec, int64_t id)
 {
-    struct value *type = record_value(rec, "type");
-    const char *t = type->set ? type->s : NULL;
-    if (!t && id) { /* an update without type: the stored one decides */
-        db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
-        db_stmt *s =
-            db_query(r->db, "SELECT type FROM companies WHERE id = ? AND account_id = ?", p, 2);
-        if (s && db_step(s) == DB_ROW)
-            t = arena_strdup(r->arena, db_col_text(s, 0));
-        db_done(s);
-    }
-    bool customer = t && !strcmp(t, "customer");
-    struct value *currency = record_value(rec, "currency");
-    if (customer && id == 0 && (!currency->set || currency->null || !*currency->s))
-        return req_fail(r, 422, "currency", "currency can't be blank for a customer");
+    const char *type = company_text(r, rec, id, "type");
+    bool customer = type && !strcmp(type, "customer");
+    /* customers need a currency, also after an update or a change of type */
+    const char *currency = company_text(r, rec, id, "currency");
+    if (customer && (!currency || !*currency))
+        req_field_error(r, "currency", "can't be blank for a customer");
     /* invoice_due_days sets the company's default_invoice_due_days */
     struct value *due = record_value(rec, "invoice_due_days");
     struct value *def_due = record_value(rec, "default_invoice_due_days");
@@ -101,9 +115,10 @@ static int company_before_save(struct req *r, struct record *rec, int64_t id)
         def_due->null = false;
         def_due->i = due->i;
     }
-    /* customers get the next number when none is given (number ranges on automatic) */
+    /* customers get the next number when they have none (number ranges on automatic) */
     struct value *ident = record_value(rec, "identifier");
-    if (customer && id == 0 && (!ident->set || ident->null || !*ident->s)) {
+    const char *current = company_text(r, rec, id, "identifier");
+    if (customer && (!current || !*current)) {
         db_param p[1] = {dbp_int(r->account_id)};
         int64_t next = 0;
         if (db_query_i64(r->db,
@@ -122,9 +137,9 @@ static int company_before_save(struct req *r, struct record *rec, int64_t id)
                      "SELECT 1 FROM companies WHERE account_id = ? AND identifier = ? AND id <> ?",
                      p, 3, 0, &taken);
         if (taken)
-            return req_fail(r, 422, "identifier", "identifier has already been taken");
+            req_field_error(r, "identifier", "has already been taken");
     }
-    return 0;
+    return r->err_fields ? -1 : 0;
 }
 
 static int company_list_filter(struct req *r, struct list_query *q)

@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "engine/engine.h"
+#include "server/respcache.h"
 #include "webhooks/webhooks.h"
 
 #include <stdio.h>
@@ -328,7 +329,15 @@ static int dispatch_inner(struct req *r, db *d)
     route_matches(r, found, segs, lens, n, true);
     if (check_body(r))
         return -1;
-    return run_route(r, found);
+    bool cacheable =
+        (found->kind == RK_LIST || found->kind == RK_GET || found->kind == RK_SINGLETON) &&
+        (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
+    if (cacheable && respcache_get(r))
+        return 0;
+    int rc = run_route(r, found);
+    if (rc == 0 && cacheable)
+        respcache_put(r);
+    return rc;
 }
 
 void dispatch(struct req *r, db *d)

@@ -24,6 +24,7 @@
 
 struct delivery {
     int64_t id;
+    int64_t account_id;
     int64_t hook_id;
     int attempts;
     CURL *easy;
@@ -134,7 +135,7 @@ static void claim(db_conn *c)
     db_stmt *s = db_query(
         c,
         "SELECT d.id, d.hook_id, d.attempts, d.target, d.event, e.payload, e.occurred_ms, "
-        "e.user_id, h.hook, h.signature_key, a.subdomain FROM webhook_deliveries d "
+        "e.user_id, h.hook, h.signature_key, a.subdomain, d.account_id FROM webhook_deliveries d "
         "JOIN webhook_events e ON e.id = d.event_id JOIN web_hooks h ON h.id = d.hook_id "
         "JOIN accounts a ON a.id = d.account_id WHERE d.status = 'pending' AND "
         "d.next_attempt_ms <= ? AND h.disabled = 0 ORDER BY d.next_attempt_ms, d.id LIMIT ?",
@@ -147,6 +148,7 @@ static void claim(db_conn *c)
             break;
         d->id = db_col_i64(s, 0);
         d->hook_id = db_col_i64(s, 1);
+        d->account_id = db_col_i64(s, 11);
         d->attempts = (int)db_col_i64(s, 2);
         d->body = strdup(db_col_text(s, 5) ? db_col_text(s, 5) : "{}");
         sb_init(&d->response, NULL, 256);
@@ -275,6 +277,11 @@ static void finish(db_conn *c, struct delivery *d, CURLcode result)
                              "WHERE id = ? AND disabled = 1)",
                              f, 2);
         }
+        /* the delivery log and the hook changed: cached answers of the account are stale */
+        db_param v[1] = {dbp_int(d->account_id)};
+        if (rc == DB_DONE)
+            rc = db_exec(c, "UPDATE accounts SET data_version = data_version + 1 WHERE id = ?", v,
+                         1);
         if (rc == DB_DONE && db_commit(c) == DB_OK)
             return;
         db_rollback(c);
