@@ -513,6 +513,12 @@ static void fm_put(struct frag_map *m, int64_t id, strbuf *frag)
     m->lens[i] = frag->len;
 }
 
+static bool expand_asked(struct req *r, const char *param)
+{
+    const char *v = req_query(r, param);
+    return v && (!strcmp(v, "true") || !strcmp(v, "1"));
+}
+
 /* The rows a render covers, as SQL that yields their ids (and its parameters). */
 struct row_set {
     const char *where; /* over alias t, includes the account condition */
@@ -714,6 +720,11 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
                     sb_add(o, "null", 4);
                     break;
                 }
+                if (f->expand && expand_asked(r, f->expand)) { /* include_company=true */
+                    if (engine_render_entity(r, f->ref, db_col_i64(s, fr->col), o))
+                        goto failed;
+                    break;
+                }
                 sb_add(o, "{\"id\":", 6);
                 sb_add_i64(o, db_col_i64(s, fr->col));
                 for (int k = 0; k < fr->nsub; k++) {
@@ -755,6 +766,11 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
         sb_addc(o, ']');
     if (rc != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
+    if (false) {
+    failed:
+        db_done(s);
+        return -1;
+    }
     if (count)
         *count = n;
     return 0;

@@ -74,6 +74,7 @@ struct field {
     const char *sql;        /* FT_EXPR: expression over alias t */
     enum field_type as;     /* FT_EXPR: JSON type of the expression (default: string) */
     const char *group;      /* render inside a nested object of this name */
+    const char *expand;     /* FT_REF: query parameter that asks for the whole entity */
     const char *when;       /* "type=customer": rendered only on rows where type is customer;
                                "other": only where the field other is not null */
     int maxlen;             /* FT_TEXT: at most this many bytes (default 10000) */

@@ -66,14 +66,13 @@ static const struct field project_fields[] = {
     {"hourly_rate", FT_DECIMAL, 0, .def = "0"},
     {"info", FT_TEXT, 0, .def = "\"\""},
     {"tags", FT_TAGS},
-    {"customer_report_url", FT_EXPR, 0,
-     .sql = "CASE WHEN t.share_token IS NULL THEN NULL ELSE '/projects/' || t.id || "
-            "'/customer_report/' || t.share_token END"},
+    {"customer_report_url", FT_TEXT, F_READONLY, .column = "share_url"},
     {"custom_properties", FT_CUSTOM},
     {"leader", FT_REF, F_REQUIRED | F_RESTRICT, .ref = &res_users,
      .ref_fields = "id,firstname,lastname"},
     {"co_leader", FT_REF, 0, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
-    {"customer", FT_REF, F_REQUIRED | F_RESTRICT, .ref = &res_companies},
+    {"customer", FT_REF, F_REQUIRED | F_RESTRICT, .ref = &res_companies,
+     .expand = "include_company"},
     {"deal", FT_REF, F_FILTER, .ref = &res_deals},
     {"tasks", FT_HAS_MANY, 0, .ref = &res_project_tasks, .fk = "project_id",
      .ref_fields = "id,name,billable,active,budget,hourly_rate,description"},
@@ -83,7 +82,7 @@ static const struct field project_fields[] = {
     CONTACT_REF("billing_contact"),
     CONTACT_REF("contact"),
     CONTACT_REF("secondary_contact"),
-    {"share_token", FT_TEXT, F_INTERNAL},
+
     {"skip_favorite", FT_BOOL, F_WRITEONLY},
     {"retainer_billing_date", FT_INT, F_WRITEONLY},
     {"retainer_billing_title", FT_TEXT, F_WRITEONLY, .maxlen = 255},
@@ -148,12 +147,26 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
     /* identifiers: given ones are unique; missing ones follow the account's numbering */
     struct value *ident = record_value(rec, "identifier");
     if (id == 0 && (!ident->set || ident->null || !*ident->s)) {
+        /* the next free number after the highest P-number in use */
         db_param p[1] = {dbp_int(r->account_id)};
         int64_t n = 0;
-        db_query_i64(r->db, "SELECT COUNT(*) + 1 FROM projects WHERE account_id = ?", p, 1, 1, &n);
-        ident->set = true;
-        ident->null = false;
-        ident->s = arena_printf(r->arena, "P%03lld", (long long)n);
+        db_query_i64(r->db,
+                     "SELECT COALESCE(MAX(CAST(substr(identifier, 2) AS INTEGER)), 0) + 1 FROM "
+                     "projects WHERE account_id = ? AND identifier LIKE 'P%'",
+                     p, 1, 1, &n);
+        for (;; n++) {
+            char *candidate = arena_printf(r->arena, "P%03lld", (long long)n);
+            db_param q[2] = {dbp_int(r->account_id), dbp_text(candidate)};
+            int64_t taken = 0;
+            db_query_i64(r->db, "SELECT 1 FROM projects WHERE account_id = ? AND identifier = ?", q,
+                         2, 0, &taken);
+            if (!taken) {
+                ident->set = true;
+                ident->null = false;
+                ident->s = candidate;
+                break;
+            }
+        }
     }
     if (ident->set && !ident->null) {
         db_param p[3] = {dbp_int(r->account_id), dbp_text(ident->s), dbp_int(id)};
@@ -274,39 +287,36 @@ static int project_set(struct req *r, const struct resource *res, int64_t id, co
 
 static int share_answer(struct req *r, int64_t id)
 {
-    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
-    db_stmt *s =
-        db_query(r->db, "SELECT share_token FROM projects WHERE id = ? AND account_id = ?", p, 2);
-    const char *token = NULL;
-    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
-        token = arena_strdup(r->arena, db_col_text(s, 0));
-    db_done(s);
+    const char *url = stored_text(r, id, "share_url");
     sb_adds(&r->out, "{\"id\":");
     sb_add_i64(&r->out, id);
-    if (token) {
-        const char *proto = r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http";
-        sb_addf(&r->out, ",\"active\":true,\"url\":\"%s://%s/projects/%lld/customer_report/%s\"}",
-                proto, r->host ? r->host : "localhost", (long long)id, token);
-    } else {
-        sb_adds(&r->out, ",\"active\":false,\"url\":null}");
+    sb_adds(&r->out, url ? ",\"active\":true,\"url\":" : ",\"active\":false,\"url\":null}");
+    if (url) {
+        sb_add_json_str(&r->out, url, strlen(url));
+        sb_addc(&r->out, '}');
     }
     r->status = 200;
     return 0;
 }
 
+/* The report's address is made once, from the host the sharing request came to. */
 static int project_share(struct req *r, const struct resource *res, int64_t id)
 {
-    char token[21];
-    auth_random_hex(token, 10);
-    if (!stored_text(r, id, "share_token") &&
-        project_set(r, res, id, "share_token", dbp_text(token)))
-        return -1;
+    if (!stored_text(r, id, "share_url")) {
+        char token[21];
+        auth_random_hex(token, 10);
+        const char *proto = r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http";
+        char *url = arena_printf(r->arena, "%s://%s/projects/%lld/customer_report/%s", proto,
+                                 r->host ? r->host : "localhost", (long long)id, token);
+        if (project_set(r, res, id, "share_url", dbp_text(url)))
+            return -1;
+    }
     return share_answer(r, id);
 }
 
 static int project_disable_share(struct req *r, const struct resource *res, int64_t id)
 {
-    if (project_set(r, res, id, "share_token", dbp_null()))
+    if (project_set(r, res, id, "share_url", dbp_null()))
         return -1;
     return share_answer(r, id);
 }
@@ -314,11 +324,16 @@ static int project_disable_share(struct req *r, const struct resource *res, int6
 static int project_assign_group(struct req *r, const struct resource *res, int64_t id)
 {
     json_t *g = r->body ? json_object_get(r->body, "project_group_id") : NULL;
-    if (!json_is_integer(g))
+    int64_t group = 0;
+    if (json_is_integer(g))
+        group = json_integer_value(g);
+    else if (json_is_string(g) && parse_id_list(json_string_value(g), &group, 1) != 1)
+        group = 0; /* digits as a string are an id too, as everywhere else */
+    if (!group)
         return req_fail(r, 422, "project_group_id", "project_group_id must be a project group id");
-    if (!engine_exists(r, &res_project_groups, json_integer_value(g)))
+    if (!engine_exists(r, &res_project_groups, group))
         return req_fail(r, 422, "project_group_id", "project_group_id does not exist");
-    if (project_set(r, res, id, "project_group_id", dbp_int(json_integer_value(g))))
+    if (project_set(r, res, id, "project_group_id", dbp_int(group)))
         return -1;
     return engine_get(r, res, id);
 }
