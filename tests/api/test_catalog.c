@@ -9,6 +9,7 @@
  * One server for the whole file (group fixture); every test makes entities of its own and looks at
  * lists through `ids=` so that the other tests' entities do not matter.
  */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
@@ -24,37 +25,7 @@
     "id,type,title,description,quantity,unit,unit_price,net_total,unit_cost,optional,part,"        \
     "additional,revenue_category,created_at,updated_at"
 
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-static json_t *find_by_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *v;
-    assert_true(json_is_array(arr));
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jid = json_object_get(v, "id");
-        if (json_is_integer(jid) && json_integer_value(jid) == id)
-            return v;
-    }
-    return NULL;
-}
-
-/* The value at path is null or has this type. */
-#define assert_type_or_null(root, path, type)                                                      \
-    assert_type_or_null_((root), (path), (type), __FILE__, __LINE__)
-static void assert_type_or_null_(const json_t *root, const char *path, json_type type,
-                                 const char *file, int line)
-{
-    json_t *v = mt_json_get(root, path);
-    if (v && json_is_null(v))
-        return;
-    mt_assert_json_type_(root, path, type, file, line);
-}
 
 static void assert_template_shape(const json_t *t)
 {
@@ -65,7 +36,7 @@ static void assert_template_shape(const json_t *t)
     MT_ASSERT_JSON_NULL(t, "revenue_category"); /* mocod has no revenue categories yet */
     MT_ASSERT_JSON_TYPE(t, "billable", MT_JSON_BOOL);
     MT_ASSERT_JSON_TYPE(t, "project_default", MT_JSON_BOOL);
-    assert_type_or_null(t, "index", JSON_INTEGER);
+    fix_assert_type_or_null(t, "index", JSON_INTEGER);
     MT_ASSERT_TIMESTAMP(t, "created_at");
     MT_ASSERT_TIMESTAMP(t, "updated_at");
 }
@@ -75,11 +46,11 @@ static void assert_item_shape(const json_t *it)
     mt_assert_keys(it, ITEM_KEYS);
     MT_ASSERT_JSON_TYPE(it, "id", JSON_INTEGER);
     MT_ASSERT_JSON_TYPE(it, "type", JSON_STRING);
-    assert_type_or_null(it, "title", JSON_STRING);
-    assert_type_or_null(it, "description", JSON_STRING);
-    assert_type_or_null(it, "quantity", MT_JSON_NUMBER);
-    assert_type_or_null(it, "unit", JSON_STRING);
-    assert_type_or_null(it, "unit_price", MT_JSON_NUMBER);
+    fix_assert_type_or_null(it, "title", JSON_STRING);
+    fix_assert_type_or_null(it, "description", JSON_STRING);
+    fix_assert_type_or_null(it, "quantity", MT_JSON_NUMBER);
+    fix_assert_type_or_null(it, "unit", JSON_STRING);
+    fix_assert_type_or_null(it, "unit_price", MT_JSON_NUMBER);
     MT_ASSERT_JSON_TYPE(it, "net_total", MT_JSON_NUMBER);
     MT_ASSERT_JSON_TYPE(it, "unit_cost", MT_JSON_NUMBER);
     MT_ASSERT_JSON_TYPE(it, "optional", MT_JSON_BOOL);
@@ -103,59 +74,9 @@ static void assert_service_shape(const json_t *cs)
     MT_ASSERT_TIMESTAMP(cs, "updated_at");
 }
 
-/* 422 with a message and errors[field] a non-empty array of strings (field NULL: any field). */
-#define assert_422(r, field) assert_422_((r), (field), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *field, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *msg = json_object_get(r->json, "message");
-    json_t *errors = json_object_get(r->json, "errors");
-    bool ok = json_is_string(msg) && json_is_object(errors) && json_object_size(errors) > 0;
-    if (ok && field) {
-        json_t *list = json_object_get(errors, field);
-        ok = json_is_array(list) && json_array_size(list) > 0 &&
-             json_is_string(json_array_get(list, 0));
-    }
-    if (!ok) {
-        print_error("%s:%d: %s %s: expected a 422 body with \"message\" and errors[\"%s\"], got "
-                    "%s\n",
-                    file, line, r->method, r->path, field ? field : "(any)", r->body);
-        _fail(file, line);
-    }
-}
-
-/* Status with a JSON {"message": "..."} body. */
-#define assert_error(r, status) assert_error_((r), (status), __FILE__, __LINE__)
-static void assert_error_(const mt_resp *r, long status, const char *file, int line)
-{
-    mt_assert_status_(r, status, file, line);
-    mt_assert_json_type_(r->json, "message", JSON_STRING, file, line);
-}
-
 static double num(const json_t *root, const char *path)
 {
     return mt_json_real(root, path);
-}
-
-/* The list at path (with ids= or other filters) holds exactly these ids, in this order. */
-#define assert_list_order(s, key, path, want, n)                                                   \
-    assert_list_order_((s), (key), (path), (want), (n), __FILE__, __LINE__)
-static void assert_list_order_(mt_server *s, const char *key, const char *path,
-                               const json_int_t *want, size_t n, const char *file, int line)
-{
-    mt_resp *r = mt_get(s, path, key);
-    mt_assert_status_(r, 200, file, line);
-    bool ok = json_is_array(r->json) && json_array_size(r->json) == n;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = json_integer_value(json_object_get(json_array_get(r->json, i), "id")) == want[i];
-    if (!ok) {
-        print_error("%s:%d: GET %s: expected ids", file, line, path);
-        for (size_t i = 0; i < n; i++)
-            print_error(" %lld", (long long)want[i]);
-        print_error(" in this order, got %s\n", r->body);
-        _fail(file, line);
-    }
-    mt_resp_free(r);
 }
 
 static json_int_t create_template(mt_server *s, const char *name, int index)
@@ -166,9 +87,7 @@ static json_int_t create_template(mt_server *s, const char *name, int index)
     mt_resp *r = mt_request_json(s, "POST", TT_PATH, mt_admin_key(s), b, NULL);
     MT_ASSERT_STATUS(r, 200);
     assert_template_shape(r->json);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* POST a service with this title and items (JSON array text or NULL); asserts 200. */
@@ -186,9 +105,7 @@ static mt_resp *create_service_resp(mt_server *s, const char *title, const char 
 static json_int_t create_service(mt_server *s, const char *title, const char *items)
 {
     mt_resp *r = create_service_resp(s, title, items);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 static json_int_t create_item(mt_server *s, json_int_t service, const char *body)
@@ -197,9 +114,7 @@ static json_int_t create_item(mt_server *s, json_int_t service, const char *body
         mt_requestf(s, "POST", mt_admin_key(s), body, CS_PATH "/%lld/items", (long long)service);
     MT_ASSERT_STATUS(r, 200);
     assert_item_shape(r->json);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* X-Total of a list path. */
@@ -238,25 +153,15 @@ static char *employee_key(mt_server *s)
     static char *key;
     if (key)
         return strdup(key);
-    mt_resp *r = mt_get(s, "/api/v1/units", mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t unit = mt_json_int(r->json, "[0].id");
-    mt_resp_free(r);
-    r = mt_request_json(s, "POST", "/api/v1/users", mt_admin_key(s),
-                        json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Emma", "lastname",
-                                  "Employee", "email", "emma.employee@acme.test", "unit_id", unit,
-                                  "password", "employee-pass-1"),
-                        NULL);
+    json_int_t unit = fix_first_unit_id(s);
+    mt_resp *r = mt_request_json(s, "POST", "/api/v1/users", mt_admin_key(s),
+                                 fix_user_body("Emma", "Employee", "emma.employee@acme.test", unit,
+                                               json_pack("{s:s}", "password", "employee-pass-1")),
+                                 NULL);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "role.name", "Employee");
     mt_resp_free(r);
-    r = mt_request_json(
-        s, "POST", "/api/v1/session", NULL,
-        json_pack("{s:s, s:s}", "email", "emma.employee@acme.test", "password", "employee-pass-1"),
-        NULL);
-    MT_ASSERT_STATUS(r, 200);
-    key = strdup(mt_json_str(r->json, "api_key"));
-    mt_resp_free(r);
+    key = fix_login(s, "emma.employee@acme.test", "employee-pass-1");
     return strdup(key);
 }
 
@@ -296,9 +201,7 @@ static void test_template_create_and_get(void **state)
     MT_ASSERT_JSON_INT(r->json, "id", id);
     mt_resp_free(r);
 
-    r = mt_get(s, TT_PATH "/987654", key);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, TT_PATH "/987654");
 }
 
 static void test_template_defaults(void **state)
@@ -332,36 +235,26 @@ static void test_template_validation(void **state)
     const char *key = mt_admin_key(s);
     long long before = list_total(s, key, TT_PATH);
 
-    mt_resp *r = mt_post(s, TT_PATH, key, "{\"description\":\"no name\"}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, TT_PATH, key, "{\"name\":\"\"}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, TT_PATH, key, "{\"name\":null}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, TT_PATH, key, "{\"name\":42}");
-    assert_422(r, "name");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"description\":\"no name\"}", "name", TT_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"\"}", "name", TT_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":null}", "name", TT_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":42}", "name", TT_PATH);
 
     char longname[300];
     memset(longname, 'n', 256);
     longname[256] = '\0';
-    r = mt_request_json(s, "POST", TT_PATH, key, json_pack("{s:s}", "name", longname), NULL);
-    assert_422(r, "name");
+    mt_resp *r =
+        mt_request_json(s, "POST", TT_PATH, key, json_pack("{s:s}", "name", longname), NULL);
+    fix_assert_422(r, "name");
     mt_resp_free(r);
 
-    r = mt_post(s, TT_PATH, key, "{\"name\":\"Bad bool\",\"billable\":\"maybe\"}");
-    assert_422(r, "billable");
-    mt_resp_free(r);
-    r = mt_post(s, TT_PATH, key, "{\"name\":\"Bad index\",\"index\":\"ten\"}");
-    assert_422(r, "index");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Bad bool\",\"billable\":\"maybe\"}", "billable",
+                   TT_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Bad index\",\"index\":\"ten\"}", "index", TT_PATH);
     /* every offending field is named */
     r = mt_post(s, TT_PATH, key, "{\"project_default\":\"perhaps\"}");
-    assert_422(r, "name");
-    assert_422(r, "project_default");
+    fix_assert_422(r, "name");
+    fix_assert_422(r, "project_default");
     mt_resp_free(r);
 
     assert_int_equal(list_total(s, key, TT_PATH), before);
@@ -405,12 +298,9 @@ static void test_template_update(void **state)
     MT_ASSERT_JSON_STR(r->json, "name", "Design & UX");
     mt_resp_free(r);
 
-    r = mt_requestf(s, "PUT", key, "{\"name\":\"\"}", TT_PATH "/%lld", (long long)id);
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"billable\":\"sometimes\"}", TT_PATH "/%lld", (long long)id);
-    assert_422(r, "billable");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"name\":\"\"}", "name", TT_PATH "/%lld", (long long)id);
+    fix_expect_422(s, "PUT", key, "{\"billable\":\"sometimes\"}", "billable", TT_PATH "/%lld",
+                   (long long)id);
 
     r = mt_getf(s, key, TT_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
@@ -420,9 +310,7 @@ static void test_template_update(void **state)
     MT_ASSERT_JSON_INT(r->json, "index", 7);
     mt_resp_free(r);
 
-    r = mt_put(s, TT_PATH "/987654", key, "{\"name\":\"Ghost\"}");
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "PUT", key, "{\"name\":\"Ghost\"}", 404, TT_PATH "/987654");
 }
 
 static void test_template_delete(void **state)
@@ -437,20 +325,14 @@ static void test_template_delete(void **state)
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
 
-    r = mt_getf(s, key, TT_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, TT_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"name\":\"Back\"}", TT_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, TT_PATH "/%lld", (long long)id);
+    fix_expect_error(s, "DELETE", key, NULL, 404, TT_PATH "/%lld", (long long)id);
+    fix_expect_error(s, "PUT", key, "{\"name\":\"Back\"}", 404, TT_PATH "/%lld", (long long)id);
 
     json_int_t only_keep[] = {keep};
     char path[128];
     snprintf(path, sizeof path, TT_PATH "?ids=%lld,%lld", (long long)id, (long long)keep);
-    assert_list_order(s, key, path, only_keep, 1);
+    fix_assert_list_order(s, key, path, only_keep, 1);
 }
 
 static void test_template_list(void **state)
@@ -478,17 +360,15 @@ static void test_template_list(void **state)
 
     json_int_t by_id[] = {b, a, c}, by_name[] = {a, b, c}, by_name_desc[] = {c, b, a},
                by_index[] = {c, a, b};
-    assert_list_order(s, key, path, by_id, 3);
+    fix_assert_list_order(s, key, path, by_id, 3);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&sort_by=name", ids);
-    assert_list_order(s, key, path, by_name, 3);
+    fix_assert_list_order(s, key, path, by_name, 3);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&sort_by=name%%20desc", ids);
-    assert_list_order(s, key, path, by_name_desc, 3);
+    fix_assert_list_order(s, key, path, by_name_desc, 3);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&sort_by=index", ids);
-    assert_list_order(s, key, path, by_index, 3);
+    fix_assert_list_order(s, key, path, by_index, 3);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&sort_by=description", ids);
-    r = mt_get(s, path, key);
-    assert_422(r, "sort_by");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "sort_by", "%s", path);
 
     /* pagination */
     snprintf(path, sizeof path, TT_PATH "?ids=%s&per_page=2", ids);
@@ -497,12 +377,9 @@ static void test_template_list(void **state)
     assert_int_equal(json_array_size(r->json), 2);
     MT_ASSERT_HEADER(r, "X-Total", "3");
     MT_ASSERT_HEADER(r, "X-Per-Page", "2");
-    const char *link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"next\""));
+    const char *link = fix_assert_link(r, true, false);
     assert_non_null(strstr(link, "page=2"));
     assert_non_null(strstr(link, "per_page=2"));
-    assert_null(strstr(link, "rel=\"prev\""));
     mt_resp_free(r);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&per_page=2&page=2", ids);
     r = mt_get(s, path, key);
@@ -510,21 +387,16 @@ static void test_template_list(void **state)
     assert_int_equal(json_array_size(r->json), 1);
     MT_ASSERT_JSON_INT(r->json, "[0].id", c);
     MT_ASSERT_HEADER(r, "X-Page", "2");
-    link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"prev\""));
-    assert_null(strstr(link, "rel=\"next\""));
+    link = fix_assert_link(r, false, true);
     mt_resp_free(r);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&page=0", ids);
-    r = mt_get(s, path, key);
-    assert_422(r, "page");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "page", "%s", path);
 
     /* updated_after is a global filter */
     snprintf(path, sizeof path, TT_PATH "?ids=%s&updated_after=2000-01-01T00:00:00Z", ids);
-    assert_list_order(s, key, path, by_id, 3);
+    fix_assert_list_order(s, key, path, by_id, 3);
     snprintf(path, sizeof path, TT_PATH "?ids=%s&updated_after=2999-01-01T00:00:00Z", ids);
-    assert_list_order(s, key, path, NULL, 0);
+    fix_assert_list_order(s, key, path, NULL, 0);
 }
 
 /* ---- catalog services -------------------------------------------------------------------- */
@@ -643,39 +515,31 @@ static void test_service_validation(void **state)
     long long before = list_total(s, key, CS_PATH);
 
     mt_resp *r = mt_post(s, CS_PATH, key, "{\"items\":[]}");
-    assert_422(r, "title");
+    fix_assert_422(r, "title");
     mt_resp_free(r);
-    r = mt_post(s, CS_PATH, key, "{\"title\":\"\"}");
-    assert_422(r, "title");
-    mt_resp_free(r);
-    r = mt_post(s, CS_PATH, key, "{\"title\":null}");
-    assert_422(r, "title");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"title\":\"\"}", "title", CS_PATH);
+    fix_expect_422(s, "POST", key, "{\"title\":null}", "title", CS_PATH);
 
     /* items must be an array */
-    r = mt_post(s, CS_PATH, key, "{\"title\":\"Items not a list\",\"items\":\"Setup\"}");
-    assert_422(r, "items");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"title\":\"Items not a list\",\"items\":\"Setup\"}", "items",
+                   CS_PATH);
     assert_false(service_titled(s, key, "Items not a list"));
 
     /* a bad item: 422 and neither the service nor the good items before it are created */
-    r = mt_post(s, CS_PATH, key,
-                "{\"title\":\"Bad type\",\"items\":[{\"type\":\"item\",\"title\":\"Fine\"},"
-                "{\"type\":\"bogus\",\"title\":\"Wrong\"}]}");
-    assert_422(r, NULL);
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key,
+                   "{\"title\":\"Bad type\",\"items\":[{\"type\":\"item\",\"title\":\"Fine\"},"
+                   "{\"type\":\"bogus\",\"title\":\"Wrong\"}]}",
+                   NULL, CS_PATH);
     assert_false(service_titled(s, key, "Bad type"));
 
-    r = mt_post(s, CS_PATH, key,
-                "{\"title\":\"Bad total\",\"items\":[{\"title\":\"Fine\"},"
-                "{\"title\":\"Wrong\",\"net_total\":\"lots\"}]}");
-    assert_422(r, NULL);
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key,
+                   "{\"title\":\"Bad total\",\"items\":[{\"title\":\"Fine\"},"
+                   "{\"title\":\"Wrong\",\"net_total\":\"lots\"}]}",
+                   NULL, CS_PATH);
     assert_false(service_titled(s, key, "Bad total"));
 
-    r = mt_post(s, CS_PATH, key, "{\"title\":\"Item not an object\",\"items\":[\"Setup\"]}");
-    assert_422(r, NULL);
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"title\":\"Item not an object\",\"items\":[\"Setup\"]}", NULL,
+                   CS_PATH);
     assert_false(service_titled(s, key, "Item not an object"));
 
     assert_int_equal(list_total(s, key, CS_PATH), before);
@@ -711,9 +575,7 @@ static void test_service_update(void **state)
     assert_doc_items(r->json);
     mt_resp_free(r);
 
-    r = mt_requestf(s, "PATCH", key, "{\"title\":\"\"}", CS_PATH "/%lld", (long long)id);
-    assert_422(r, "title");
-    mt_resp_free(r);
+    fix_expect_422(s, "PATCH", key, "{\"title\":\"\"}", "title", CS_PATH "/%lld", (long long)id);
 
     r = mt_getf(s, key, CS_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
@@ -721,9 +583,7 @@ static void test_service_update(void **state)
     assert_doc_items(r->json);
     mt_resp_free(r);
 
-    r = mt_put(s, CS_PATH "/987654", key, "{\"title\":\"Ghost\"}");
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "PUT", key, "{\"title\":\"Ghost\"}", 404, CS_PATH "/987654");
 }
 
 static void test_service_delete(void **state)
@@ -740,23 +600,17 @@ static void test_service_delete(void **state)
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
 
-    r = mt_getf(s, key, CS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld", (long long)id);
+    fix_expect_error(s, "DELETE", key, NULL, 404, CS_PATH "/%lld", (long long)id);
     /* its items went with it */
-    r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)id, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "POST", key, "{\"title\":\"Orphan\"}", CS_PATH "/%lld/items", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)id,
+                     (long long)item);
+    fix_expect_error(s, "POST", key, "{\"title\":\"Orphan\"}", 404, CS_PATH "/%lld/items",
+                     (long long)id);
 
     char path[96];
     snprintf(path, sizeof path, CS_PATH "?ids=%lld", (long long)id);
-    assert_list_order(s, key, path, NULL, 0);
+    fix_assert_list_order(s, key, path, NULL, 0);
 }
 
 static void test_service_list(void **state)
@@ -777,21 +631,22 @@ static void test_service_list(void **state)
     size_t i;
     json_t *e;
     json_array_foreach(r->json, i, e) assert_service_shape(e);
-    assert_int_equal(json_array_size(json_object_get(find_by_id(r->json, a), "items")), 2);
-    assert_int_equal(json_array_size(json_object_get(find_by_id(r->json, b), "items")), 1);
-    assert_int_equal(json_array_size(json_object_get(find_by_id(r->json, c), "items")), 0);
+    assert_int_equal(json_array_size(json_object_get(fix_find_by_id_strict(r->json, a), "items")),
+                     2);
+    assert_int_equal(json_array_size(json_object_get(fix_find_by_id_strict(r->json, b), "items")),
+                     1);
+    assert_int_equal(json_array_size(json_object_get(fix_find_by_id_strict(r->json, c), "items")),
+                     0);
     MT_ASSERT_HEADER(r, "X-Total", "3");
     mt_resp_free(r);
 
     json_int_t by_title[] = {a, b, c}, by_title_desc[] = {c, b, a};
     snprintf(path, sizeof path, CS_PATH "?ids=%s&sort_by=title", ids);
-    assert_list_order(s, key, path, by_title, 3);
+    fix_assert_list_order(s, key, path, by_title, 3);
     snprintf(path, sizeof path, CS_PATH "?ids=%s&sort_by=title%%20desc", ids);
-    assert_list_order(s, key, path, by_title_desc, 3);
+    fix_assert_list_order(s, key, path, by_title_desc, 3);
     snprintf(path, sizeof path, CS_PATH "?ids=%s&sort_by=items", ids);
-    r = mt_get(s, path, key);
-    assert_422(r, "sort_by");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "sort_by", "%s", path);
 
     snprintf(path, sizeof path, CS_PATH "?ids=%s&sort_by=title&per_page=1&page=2", ids);
     r = mt_get(s, path, key);
@@ -801,15 +656,12 @@ static void test_service_list(void **state)
     MT_ASSERT_HEADER(r, "X-Total", "3");
     MT_ASSERT_HEADER(r, "X-Page", "2");
     MT_ASSERT_HEADER(r, "X-Per-Page", "1");
-    const char *link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"next\""));
-    assert_non_null(strstr(link, "rel=\"prev\""));
+    const char *link = fix_assert_link(r, true, true);
     assert_non_null(strstr(link, "sort_by=title"));
     mt_resp_free(r);
 
     snprintf(path, sizeof path, CS_PATH "?ids=%s&updated_after=2999-01-01T00:00:00Z", ids);
-    assert_list_order(s, key, path, NULL, 0);
+    fix_assert_list_order(s, key, path, NULL, 0);
 }
 
 /* ---- items ------------------------------------------------------------------------------- */
@@ -900,7 +752,7 @@ static void test_item_crud(void **state)
     r = mt_getf(s, key, CS_PATH "/%lld/items", (long long)cs);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
-    assert_non_null(find_by_id(r->json, item));
+    assert_non_null(fix_find_by_id_strict(r->json, item));
     mt_resp_free(r);
 
     /* delete */
@@ -908,16 +760,12 @@ static void test_item_crud(void **state)
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
-    r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"title\":\"Zombie\"}", CS_PATH "/%lld/items/%lld",
-                    (long long)cs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)cs,
+                     (long long)item);
+    fix_expect_error(s, "DELETE", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)cs,
+                     (long long)item);
+    fix_expect_error(s, "PUT", key, "{\"title\":\"Zombie\"}", 404, CS_PATH "/%lld/items/%lld",
+                     (long long)cs, (long long)item);
     r = mt_getf(s, key, CS_PATH "/%lld", (long long)cs);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(mt_json_len(r->json, "items"), 1);
@@ -957,26 +805,22 @@ static void test_item_type_enum(void **state)
         char body[96];
         snprintf(body, sizeof body, "{\"type\":%s,\"title\":\"Bad\"}", bad[i]);
         mt_resp *r = mt_requestf(s, "POST", key, body, CS_PATH "/%lld/items", (long long)cs);
-        assert_422(r, "type");
+        fix_assert_422(r, "type");
         mt_resp_free(r);
     }
 
     /* other bad fields */
-    mt_resp *r = mt_requestf(s, "POST", key, "{\"quantity\":\"many\"}", CS_PATH "/%lld/items",
-                             (long long)cs);
-    assert_422(r, "quantity");
-    mt_resp_free(r);
-    r = mt_requestf(s, "POST", key, "{\"optional\":\"perhaps\"}", CS_PATH "/%lld/items",
-                    (long long)cs);
-    assert_422(r, "optional");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"quantity\":\"many\"}", "quantity", CS_PATH "/%lld/items",
+                   (long long)cs);
+    fix_expect_422(s, "POST", key, "{\"optional\":\"perhaps\"}", "optional", CS_PATH "/%lld/items",
+                   (long long)cs);
     char unit[100];
     memset(unit, 'u', 65);
     unit[65] = '\0';
     char path[96];
     snprintf(path, sizeof path, CS_PATH "/%lld/items", (long long)cs);
-    r = mt_request_json(s, "POST", path, key, json_pack("{s:s}", "unit", unit), NULL);
-    assert_422(r, "unit");
+    mt_resp *r = mt_request_json(s, "POST", path, key, json_pack("{s:s}", "unit", unit), NULL);
+    fix_assert_422(r, "unit");
     mt_resp_free(r);
 
     /* nothing of that was created */
@@ -987,10 +831,8 @@ static void test_item_type_enum(void **state)
     mt_resp_free(r);
 
     /* an update to another type is checked as well */
-    r = mt_requestf(s, "PUT", key, "{\"type\":\"chapter\"}", CS_PATH "/%lld/items/%lld",
-                    (long long)cs, (long long)item);
-    assert_422(r, "type");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"type\":\"chapter\"}", "type", CS_PATH "/%lld/items/%lld",
+                   (long long)cs, (long long)item);
     r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)item);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "type", "title");
@@ -1007,43 +849,28 @@ static void test_item_of_other_service(void **state)
     mt_resp_free(r);
     json_int_t b = create_service(s, "Service B", "[{\"title\":\"B's item\"}]");
     json_int_t sep = create_item(s, a, "{\"type\":\"separator\"}");
-    r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)b, (long long)sep);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)b,
+                     (long long)sep);
 
-    r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)b, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"title\":\"Stolen\"}", CS_PATH "/%lld/items/%lld",
-                    (long long)b, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PATCH", key, "{\"title\":\"Stolen\"}", CS_PATH "/%lld/items/%lld",
-                    (long long)b, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CS_PATH "/%lld/items/%lld", (long long)b, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)b,
+                     (long long)item);
+    fix_expect_error(s, "PUT", key, "{\"title\":\"Stolen\"}", 404, CS_PATH "/%lld/items/%lld",
+                     (long long)b, (long long)item);
+    fix_expect_error(s, "PATCH", key, "{\"title\":\"Stolen\"}", 404, CS_PATH "/%lld/items/%lld",
+                     (long long)b, (long long)item);
+    fix_expect_error(s, "DELETE", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)b,
+                     (long long)item);
 
     /* nor through a service that does not exist */
-    r = mt_getf(s, key, CS_PATH "/987654/items/%lld", (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CS_PATH "/987654/items/%lld", (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_post(s, CS_PATH "/987654/items", key, "{\"title\":\"Nowhere\"}");
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_get(s, CS_PATH "/987654/items", key);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/987654/items/%lld", (long long)item);
+    fix_expect_error(s, "DELETE", key, NULL, 404, CS_PATH "/987654/items/%lld", (long long)item);
+    fix_expect_error(s, "POST", key, "{\"title\":\"Nowhere\"}", 404, CS_PATH "/987654/items");
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/987654/items");
 
     /* B's items list does not show it; the item is untouched in A */
     r = mt_getf(s, key, CS_PATH "/%lld/items", (long long)b);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, item));
+    assert_null(fix_find_by_id_strict(r->json, item));
     mt_resp_free(r);
     r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)a, (long long)item);
     MT_ASSERT_STATUS(r, 200);
@@ -1062,36 +889,24 @@ static void assert_writes_forbidden(mt_server *s, const char *key, json_int_t tt
                                     json_int_t item)
 {
     mt_resp *r = mt_post(s, TT_PATH, key, "{\"name\":\"Forbidden\"}");
-    assert_error(r, 403);
+    fix_assert_error(r, 403);
     mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"name\":\"Forbidden\"}", TT_PATH "/%lld", (long long)tt);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, TT_PATH "/%lld", (long long)tt);
-    assert_error(r, 403);
-    mt_resp_free(r);
+    fix_expect_error(s, "PUT", key, "{\"name\":\"Forbidden\"}", 403, TT_PATH "/%lld",
+                     (long long)tt);
+    fix_expect_error(s, "DELETE", key, NULL, 403, TT_PATH "/%lld", (long long)tt);
 
-    r = mt_post(s, CS_PATH, key, "{\"title\":\"Forbidden\",\"items\":[{\"title\":\"x\"}]}");
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"title\":\"Forbidden\"}", CS_PATH "/%lld", (long long)cs);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CS_PATH "/%lld", (long long)cs);
-    assert_error(r, 403);
-    mt_resp_free(r);
+    fix_expect_error(s, "POST", key, "{\"title\":\"Forbidden\",\"items\":[{\"title\":\"x\"}]}", 403,
+                     CS_PATH);
+    fix_expect_error(s, "PUT", key, "{\"title\":\"Forbidden\"}", 403, CS_PATH "/%lld",
+                     (long long)cs);
+    fix_expect_error(s, "DELETE", key, NULL, 403, CS_PATH "/%lld", (long long)cs);
 
-    r = mt_requestf(s, "POST", key, "{\"title\":\"Forbidden\"}", CS_PATH "/%lld/items",
-                    (long long)cs);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"title\":\"Forbidden\"}", CS_PATH "/%lld/items/%lld",
-                    (long long)cs, (long long)item);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)item);
-    assert_error(r, 403);
-    mt_resp_free(r);
+    fix_expect_error(s, "POST", key, "{\"title\":\"Forbidden\"}", 403, CS_PATH "/%lld/items",
+                     (long long)cs);
+    fix_expect_error(s, "PUT", key, "{\"title\":\"Forbidden\"}", 403, CS_PATH "/%lld/items/%lld",
+                     (long long)cs, (long long)item);
+    fix_expect_error(s, "DELETE", key, NULL, 403, CS_PATH "/%lld/items/%lld", (long long)cs,
+                     (long long)item);
 }
 
 static void assert_reads_allowed(mt_server *s, const char *key, json_int_t tt, json_int_t cs,
@@ -1099,7 +914,7 @@ static void assert_reads_allowed(mt_server *s, const char *key, json_int_t tt, j
 {
     mt_resp *r = mt_get(s, TT_PATH, key);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, tt));
+    assert_non_null(fix_find_by_id_strict(r->json, tt));
     mt_resp_free(r);
     r = mt_getf(s, key, TT_PATH "/%lld", (long long)tt);
     MT_ASSERT_STATUS(r, 200);
@@ -1107,7 +922,7 @@ static void assert_reads_allowed(mt_server *s, const char *key, json_int_t tt, j
     mt_resp_free(r);
     r = mt_get(s, CS_PATH, key);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, cs));
+    assert_non_null(fix_find_by_id_strict(r->json, cs));
     mt_resp_free(r);
     r = mt_getf(s, key, CS_PATH "/%lld", (long long)cs);
     MT_ASSERT_STATUS(r, 200);
@@ -1148,16 +963,10 @@ static void test_permissions(void **state)
 
     /* a full account key may write */
     char *full = mt_account_key(s, MT_ACCOUNT, "full");
-    r = mt_post(s, TT_PATH, full, "{\"name\":\"By the account key\"}");
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "POST", full, "{\"name\":\"By the account key\"}", 200, TT_PATH);
 
-    r = mt_get(s, TT_PATH, NULL);
-    assert_error(r, 401);
-    mt_resp_free(r);
-    r = mt_get(s, CS_PATH, NULL);
-    assert_error(r, 401);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", NULL, NULL, 401, TT_PATH);
+    fix_expect_error(s, "GET", NULL, NULL, 401, CS_PATH);
     free(ro);
     free(emp);
     free(full);
@@ -1172,44 +981,26 @@ static void test_tenant_isolation(void **state)
     json_int_t cs = mt_json_int(r->json, "id");
     json_int_t item = mt_json_int(r->json, "items[0].id");
     mt_resp_free(r);
-    char *other = mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
+    char *other = fix_new_other_key(s);
 
     /* by id: 404 for every method */
-    r = mt_getf(s, other, TT_PATH "/%lld", (long long)tt);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"name\":\"Hijacked\"}", TT_PATH "/%lld", (long long)tt);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, TT_PATH "/%lld", (long long)tt);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, other, CS_PATH "/%lld", (long long)cs);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"title\":\"Hijacked\"}", CS_PATH "/%lld", (long long)cs);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, CS_PATH "/%lld", (long long)cs);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, other, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, other, CS_PATH "/%lld/items", (long long)cs);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"title\":\"Hijacked\"}", CS_PATH "/%lld/items/%lld",
-                    (long long)cs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "POST", other, "{\"title\":\"Planted\"}", CS_PATH "/%lld/items",
-                    (long long)cs);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", other, NULL, 404, TT_PATH "/%lld", (long long)tt);
+    fix_expect_error(s, "PUT", other, "{\"name\":\"Hijacked\"}", 404, TT_PATH "/%lld",
+                     (long long)tt);
+    fix_expect_error(s, "DELETE", other, NULL, 404, TT_PATH "/%lld", (long long)tt);
+    fix_expect_error(s, "GET", other, NULL, 404, CS_PATH "/%lld", (long long)cs);
+    fix_expect_error(s, "PUT", other, "{\"title\":\"Hijacked\"}", 404, CS_PATH "/%lld",
+                     (long long)cs);
+    fix_expect_error(s, "DELETE", other, NULL, 404, CS_PATH "/%lld", (long long)cs);
+    fix_expect_error(s, "GET", other, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)cs,
+                     (long long)item);
+    fix_expect_error(s, "GET", other, NULL, 404, CS_PATH "/%lld/items", (long long)cs);
+    fix_expect_error(s, "PUT", other, "{\"title\":\"Hijacked\"}", 404, CS_PATH "/%lld/items/%lld",
+                     (long long)cs, (long long)item);
+    fix_expect_error(s, "DELETE", other, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)cs,
+                     (long long)item);
+    fix_expect_error(s, "POST", other, "{\"title\":\"Planted\"}", 404, CS_PATH "/%lld/items",
+                     (long long)cs);
 
     /* lists: empty for the new account */
     r = mt_get(s, TT_PATH, other);
@@ -1239,19 +1030,13 @@ static void test_tenant_isolation(void **state)
     MT_ASSERT_STATUS(r, 200);
     json_int_t ott = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    r = mt_getf(s, key, CS_PATH "/%lld", (long long)ocs);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, key, TT_PATH "/%lld", (long long)ott);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld", (long long)ocs);
+    fix_expect_error(s, "GET", key, NULL, 404, TT_PATH "/%lld", (long long)ott);
     /* acme's item cannot be reached through the other account's service either way round */
-    r = mt_getf(s, other, CS_PATH "/%lld/items/%lld", (long long)ocs, (long long)item);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, key, CS_PATH "/%lld/items/%lld", (long long)cs, (long long)oitem);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", other, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)ocs,
+                     (long long)item);
+    fix_expect_error(s, "GET", key, NULL, 404, CS_PATH "/%lld/items/%lld", (long long)cs,
+                     (long long)oitem);
     assert_false(service_titled(s, key, "Other service"));
 
     /* acme is untouched */

@@ -6,6 +6,7 @@
  * One server for the whole file (group fixture); every test comments on entities of its own and
  * looks at lists through filters on them, so that the other tests' comments do not matter.
  */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
@@ -20,27 +21,9 @@
 #define COMMENT_IMP_KEYS COMMENT_KEYS ",impersonating_user"
 #define USER_REF_KEYS    "id,firstname,lastname"
 
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
-
 #define MIB (1024u * 1024u)
 
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-static json_t *find_by_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *v;
-    assert_true(json_is_array(arr));
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jid = json_object_get(v, "id");
-        if (json_is_integer(jid) && json_integer_value(jid) == id)
-            return v;
-    }
-    return NULL;
-}
 
 static void assert_comment_shape(const json_t *c, bool impersonating)
 {
@@ -64,56 +47,6 @@ static void assert_comment_shape(const json_t *c, bool impersonating)
     MT_ASSERT_TIMESTAMP(c, "updated_at");
 }
 
-/* 422 with a message and errors[field] a non-empty array of strings. */
-#define assert_422(r, field) assert_422_((r), (field), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *field, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *msg = json_object_get(r->json, "message");
-    json_t *errors = json_object_get(r->json, "errors");
-    json_t *list = errors ? json_object_get(errors, field) : NULL;
-    if (!json_is_string(msg) || !json_is_object(errors) || !json_is_array(list) ||
-        json_array_size(list) == 0 || !json_is_string(json_array_get(list, 0))) {
-        print_error("%s:%d: %s %s: expected a 422 body with \"message\" and errors[\"%s\"], got "
-                    "%s\n",
-                    file, line, r->method, r->path, field, r->body);
-        _fail(file, line);
-    }
-}
-
-#define assert_error(r, status) assert_error_((r), (status), __FILE__, __LINE__)
-static void assert_error_(const mt_resp *r, long status, const char *file, int line)
-{
-    mt_assert_status_(r, status, file, line);
-    mt_assert_json_type_(r->json, "message", JSON_STRING, file, line);
-}
-
-/* The list at path holds exactly these ids, in this order (X-Total agrees). */
-#define assert_list_order(s, key, path, want, n)                                                   \
-    assert_list_order_((s), (key), (path), (want), (n), __FILE__, __LINE__)
-static void assert_list_order_(mt_server *s, const char *key, const char *path,
-                               const json_int_t *want, size_t n, const char *file, int line)
-{
-    mt_resp *r = mt_get(s, path, key);
-    mt_assert_status_(r, 200, file, line);
-    bool ok = json_is_array(r->json) && json_array_size(r->json) == n;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = json_integer_value(json_object_get(json_array_get(r->json, i), "id")) == want[i];
-    char total[32];
-    snprintf(total, sizeof total, "%zu", n);
-    const char *xt = mt_header(r, "X-Total");
-    ok = ok && xt && !strcmp(xt, total);
-    if (!ok) {
-        print_error("%s:%d: GET %s: expected ids", file, line, path);
-        for (size_t i = 0; i < n; i++)
-            print_error(" %lld", (long long)want[i]);
-        print_error(" in this order (X-Total %s), got X-Total %s and %s\n", total,
-                    xt ? xt : "(none)", r->body);
-        _fail(file, line);
-    }
-    mt_resp_free(r);
-}
-
 /* Number of comments on one entity. */
 static size_t count_on(mt_server *s, const char *key, const char *type, json_int_t id)
 {
@@ -123,15 +56,6 @@ static size_t count_on(mt_server *s, const char *key, const char *type, json_int
     size_t n = json_array_size(r->json);
     mt_resp_free(r);
     return n;
-}
-
-static json_int_t key_user_id(mt_server *s, const char *key)
-{
-    mt_resp *r = mt_get(s, "/api/v1/session", key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
 }
 
 static json_int_t create_unit_as(mt_server *s, const char *key)
@@ -162,26 +86,12 @@ static json_int_t create_user(mt_server *s, const char *first, char **key)
     static int counter;
     char email[96];
     snprintf(email, sizeof email, "comment-user-%d@acme.test", ++counter);
-    mt_resp *r = mt_get(s, "/api/v1/units", mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t unit = mt_json_int(r->json, "[0].id");
-    mt_resp_free(r);
-    r = mt_request_json(s, "POST", "/api/v1/users", mt_admin_key(s),
-                        json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", first, "lastname",
-                                  "Commenter", "email", email, "unit_id", unit, "password",
-                                  "comment-pass-1"),
-                        NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    if (key) {
-        r = mt_request_json(s, "POST", "/api/v1/session", NULL,
-                            json_pack("{s:s, s:s}", "email", email, "password", "comment-pass-1"),
-                            NULL);
-        MT_ASSERT_STATUS(r, 200);
-        *key = strdup(mt_json_str(r->json, "api_key"));
-        mt_resp_free(r);
-    }
+    json_int_t unit = fix_first_unit_id(s);
+    json_int_t id =
+        fix_create_user(s, fix_user_body(first, "Commenter", email, unit,
+                                         json_pack("{s:s}", "password", "comment-pass-1")));
+    if (key)
+        *key = fix_login(s, email, "comment-pass-1");
     return id;
 }
 
@@ -201,9 +111,7 @@ static json_int_t comment_on(mt_server *s, const char *type, json_int_t id, cons
         s, mt_admin_key(s),
         json_pack("{s:I, s:s, s:s}", "commentable_id", id, "commentable_type", type, "text", text),
         NULL, false);
-    json_int_t cid = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return cid;
+    return fix_take_id(r);
 }
 
 /* The text the server keeps for `text` (on a fresh comment on unit). */
@@ -262,7 +170,7 @@ static void test_comment_create_and_get(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
     json_int_t unit = create_unit(s);
 
     mt_resp *r = mt_request_json(
@@ -295,9 +203,7 @@ static void test_comment_create_and_get(void **state)
     MT_ASSERT_JSON_INT(r->json, "id", id);
     mt_resp_free(r);
 
-    r = mt_get(s, COMMENTS_PATH "/987654", key);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, COMMENTS_PATH "/987654");
 
     /* plain text stays as it is; digit strings are ids too */
     char admin_str[32];
@@ -315,7 +221,7 @@ static void test_comment_on_each_type(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
     json_int_t user = create_user(s, "Typed", NULL);
     json_int_t unit = create_unit(s);
     json_int_t company = create_company(s);
@@ -362,7 +268,7 @@ static void test_comment_on_each_type(void **state)
                             json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)987654,
                                       "commentable_type", targets[i].type, "text", "ghost"),
                             NULL);
-        assert_422(r, "commentable_id");
+        fix_assert_422(r, "commentable_id");
         mt_resp_free(r);
     }
 }
@@ -374,62 +280,47 @@ static void test_comment_validation(void **state)
     json_int_t unit = create_unit(s);
 
     mt_resp *r = mt_post(s, COMMENTS_PATH, key, "{}");
-    assert_422(r, "commentable_id");
-    assert_422(r, "commentable_type");
-    assert_422(r, "text");
+    fix_assert_422(r, "commentable_id");
+    fix_assert_422(r, "commentable_type");
+    fix_assert_422(r, "text");
     mt_resp_free(r);
 
     char body[256];
     snprintf(body, sizeof body, "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    assert_422(r, "text");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "text", COMMENTS_PATH);
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld,\"text\":\"\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    assert_422(r, "text");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "text", COMMENTS_PATH);
     snprintf(body, sizeof body, "{\"commentable_id\":%lld,\"text\":\"no type\"}", (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    assert_422(r, "commentable_type");
-    mt_resp_free(r);
-    r = mt_post(s, COMMENTS_PATH, key, "{\"commentable_type\":\"Unit\",\"text\":\"no id\"}");
-    assert_422(r, "commentable_id");
-    mt_resp_free(r);
-    r = mt_post(s, COMMENTS_PATH, key,
-                "{\"commentable_type\":\"Unit\",\"commentable_id\":\"one\",\"text\":\"x\"}");
-    assert_422(r, "commentable_id");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "commentable_type", COMMENTS_PATH);
+    fix_expect_422(s, "POST", key, "{\"commentable_type\":\"Unit\",\"text\":\"no id\"}",
+                   "commentable_id", COMMENTS_PATH);
+    fix_expect_422(s, "POST", key,
+                   "{\"commentable_type\":\"Unit\",\"commentable_id\":\"one\",\"text\":\"x\"}",
+                   "commentable_id", COMMENTS_PATH);
 
     /* a type MOCO does not know */
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Spaceship\",\"commentable_id\":%lld,\"text\":\"x\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    assert_422(r, "commentable_type");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "commentable_type", COMMENTS_PATH);
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"unit\",\"commentable_id\":%lld,\"text\":\"x\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    assert_422(r, "commentable_type");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "commentable_type", COMMENTS_PATH);
     /* types MOCO has but mocod does not (yet) */
     const char *missing[] = {"Invoice", "Offer", "Purchase", "Expense", "UserHolidayRequest"};
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
         snprintf(body, sizeof body,
                  "{\"commentable_type\":\"%s\",\"commentable_id\":1,\"text\":\"x\"}", missing[i]);
-        r = mt_post(s, COMMENTS_PATH, key, body);
-        assert_422(r, "commentable_type");
-        mt_resp_free(r);
+        fix_expect_422(s, "POST", key, body, "commentable_type", COMMENTS_PATH);
     }
     /* an entity that does not exist */
-    r = mt_post(s, COMMENTS_PATH, key,
-                "{\"commentable_type\":\"Unit\",\"commentable_id\":987654,\"text\":\"x\"}");
-    assert_422(r, "commentable_id");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key,
+                   "{\"commentable_type\":\"Unit\",\"commentable_id\":987654,\"text\":\"x\"}",
+                   "commentable_id", COMMENTS_PATH);
 
     assert_int_equal(count_on(s, key, "Unit", unit), 0);
 }
@@ -514,7 +405,7 @@ static void test_comment_impersonation(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
     char *erika_key = NULL;
     json_int_t erika = create_user(s, "Erika", &erika_key);
     json_int_t unit = create_unit(s);
@@ -566,9 +457,9 @@ static void test_comment_impersonation(void **state)
                 (long long)unit);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 3);
-    assert_comment_shape(find_by_id(r->json, imp), true);
-    assert_comment_shape(find_by_id(r->json, own), false);
-    assert_comment_shape(find_by_id(r->json, self), false);
+    assert_comment_shape(fix_find_by_id_strict(r->json, imp), true);
+    assert_comment_shape(fix_find_by_id_strict(r->json, own), false);
+    assert_comment_shape(fix_find_by_id_strict(r->json, self), false);
     mt_resp_free(r);
 
     /* an update while impersonating does not change who wrote it */
@@ -590,7 +481,7 @@ static void test_comment_impersonation(void **state)
              "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld,\"text\":\"sneaky\"}",
              (long long)unit);
     r = mt_request(s, "POST", COMMENTS_PATH, erika_key, body, as_admin);
-    assert_error(r, 403);
+    fix_assert_error(r, 403);
     mt_resp_free(r);
     assert_int_equal(count_on(s, key, "Unit", unit), 3);
 
@@ -598,11 +489,11 @@ static void test_comment_impersonation(void **state)
     json_int_t by_erika[] = {imp, own};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&user_id=%lld", (long long)unit,
              (long long)erika);
-    assert_list_order(s, key, path, by_erika, 2);
+    fix_assert_list_ids(s, key, path, by_erika, 2);
     json_int_t by_admin[] = {self};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&user_id=%lld", (long long)unit,
              (long long)admin);
-    assert_list_order(s, key, path, by_admin, 1);
+    fix_assert_list_ids(s, key, path, by_admin, 1);
     free(erika_key);
 }
 
@@ -632,17 +523,13 @@ static void test_comment_attachments(void **state)
              "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld,\"text\":\"wrapped\","
              "\"attachment_filename\":\"a.txt\",\"attachment_content\":\"aGVsbG8g\\nd29ybGQ=\\n\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "POST", key, body, 200, COMMENTS_PATH);
     /* a filename without content is just a comment */
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld,\"text\":\"name only\","
              "\"attachment_filename\":\"a.txt\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "POST", key, body, 200, COMMENTS_PATH);
     assert_int_equal(count_on(s, key, "Unit", unit), 3);
 
     /* invalid base64 */
@@ -652,7 +539,7 @@ static void test_comment_attachments(void **state)
                               "commentable_id", unit, "text", "bad file", "attachment_filename",
                               "bad.bin", "attachment_content", bad[i]);
         r = mt_request_json(s, "POST", COMMENTS_PATH, key, b, NULL);
-        assert_422(r, "attachment_content");
+        fix_assert_422(r, "attachment_content");
         mt_resp_free(r);
     }
     /* content without a filename */
@@ -660,9 +547,7 @@ static void test_comment_attachments(void **state)
              "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld,\"text\":\"no name\","
              "\"attachment_content\":\"aGVsbG8=\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, key, body);
-    assert_422(r, "attachment_filename");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "attachment_filename", COMMENTS_PATH);
     assert_int_equal(count_on(s, key, "Unit", unit), 3);
 
     /* exactly 5 MiB decoded is fine, one byte more is not */
@@ -674,27 +559,19 @@ static void test_comment_attachments(void **state)
     mt_resp_free(r);
     free(big);
     big = attachment_body(unit, 5 * MIB + 1);
-    r = mt_post(s, COMMENTS_PATH, key, big);
-    assert_422(r, "attachment_content");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, big, "attachment_content", COMMENTS_PATH);
     free(big);
     assert_int_equal(count_on(s, key, "Unit", unit), 4);
 
     /* a body over 10 MiB is refused before anything else */
     big = attachment_body(unit, 8 * MIB);
-    r = mt_post(s, COMMENTS_PATH, key, big);
-    assert_error(r, 413);
-    mt_resp_free(r);
+    fix_expect_error(s, "POST", key, big, 413, COMMENTS_PATH);
     free(big);
     assert_int_equal(count_on(s, key, "Unit", unit), 4);
 
     /* comments with attachments can be deleted */
-    r = mt_deletef(s, key, COMMENTS_PATH "/%lld", (long long)big_id);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, COMMENTS_PATH "/%lld", (long long)with_file);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, COMMENTS_PATH "/%lld", (long long)big_id);
+    fix_expect_status(s, "DELETE", key, NULL, 204, COMMENTS_PATH "/%lld", (long long)with_file);
     assert_int_equal(count_on(s, key, "Unit", unit), 2);
 }
 
@@ -738,7 +615,7 @@ static void test_comment_created_at(void **state)
                                   "commentable_type", "Unit", "text", "bad time", "created_at",
                                   "yesterday"),
                         NULL);
-    assert_422(r, "created_at");
+    fix_assert_422(r, "created_at");
     mt_resp_free(r);
     assert_int_equal(count_on(s, key, "Unit", unit), 3);
 
@@ -747,10 +624,10 @@ static void test_comment_created_at(void **state)
     json_int_t by_created[] = {older, old, recent}, by_created_desc[] = {recent, old, older};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&sort_by=created_at",
              (long long)unit);
-    assert_list_order(s, key, path, by_created, 3);
+    fix_assert_list_ids(s, key, path, by_created, 3);
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&sort_by=created_at%%20desc",
              (long long)unit);
-    assert_list_order(s, key, path, by_created_desc, 3);
+    fix_assert_list_ids(s, key, path, by_created_desc, 3);
 
     /* an update keeps created_at */
     r = mt_requestf(s, "PUT", key, "{\"text\":\"migrated, edited\"}", COMMENTS_PATH "/%lld",
@@ -766,7 +643,7 @@ static void test_comment_update(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
     json_int_t unit = create_unit(s);
     json_int_t id = comment_on(s, "Unit", unit, "<div>first</div>");
 
@@ -800,21 +677,15 @@ static void test_comment_update(void **state)
     MT_ASSERT_JSON_INT(r->json, "user.id", admin);
     mt_resp_free(r);
 
-    r = mt_requestf(s, "PUT", key, "{\"text\":\"\"}", COMMENTS_PATH "/%lld", (long long)id);
-    assert_422(r, "text");
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"text\":null}", COMMENTS_PATH "/%lld", (long long)id);
-    assert_422(r, "text");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"text\":\"\"}", "text", COMMENTS_PATH "/%lld", (long long)id);
+    fix_expect_422(s, "PUT", key, "{\"text\":null}", "text", COMMENTS_PATH "/%lld", (long long)id);
 
     r = mt_getf(s, key, COMMENTS_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "text", "patched");
     mt_resp_free(r);
 
-    r = mt_put(s, COMMENTS_PATH "/987654", key, "{\"text\":\"ghost\"}");
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "PUT", key, "{\"text\":\"ghost\"}", 404, COMMENTS_PATH "/987654");
 }
 
 /*
@@ -892,21 +763,16 @@ static void test_comment_delete(void **state)
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
-    r = mt_getf(s, key, COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"text\":\"again\"}", COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, COMMENTS_PATH "/%lld", (long long)id);
+    fix_expect_error(s, "DELETE", key, NULL, 404, COMMENTS_PATH "/%lld", (long long)id);
+    fix_expect_error(s, "PUT", key, "{\"text\":\"again\"}", 404, COMMENTS_PATH "/%lld",
+                     (long long)id);
 
     char path[128];
     json_int_t left[] = {keep};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_type=Unit&commentable_id=%lld",
              (long long)unit);
-    assert_list_order(s, key, path, left, 1);
+    fix_assert_list_ids(s, key, path, left, 1);
 }
 
 /* ---- bulk -------------------------------------------------------------------------------- */
@@ -915,7 +781,7 @@ static void test_comment_bulk(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
     json_int_t u1 = create_unit(s), u2 = create_unit(s), u3 = create_unit(s);
     char body[512];
 
@@ -965,38 +831,28 @@ static void test_comment_bulk(void **state)
              "{\"commentable_ids\":[%lld,987654,%lld],\"commentable_type\":\"Unit\","
              "\"text\":\"partial?\"}",
              (long long)u1, (long long)u3);
-    r = mt_post(s, BULK_PATH, key, body);
-    assert_422(r, "commentable_id");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "commentable_id", BULK_PATH);
     /* ... or a bad attachment */
     snprintf(body, sizeof body,
              "{\"commentable_ids\":[%lld,%lld],\"commentable_type\":\"Unit\",\"text\":\"x\","
              "\"attachment_filename\":\"f\",\"attachment_content\":\"%%%%%%\"}",
              (long long)u1, (long long)u3);
-    r = mt_post(s, BULK_PATH, key, body);
-    assert_422(r, "attachment_content");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "attachment_content", BULK_PATH);
     /* ... or a missing text */
     snprintf(body, sizeof body, "{\"commentable_ids\":[%lld,%lld],\"commentable_type\":\"Unit\"}",
              (long long)u1, (long long)u3);
-    r = mt_post(s, BULK_PATH, key, body);
-    assert_422(r, "text");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "text", BULK_PATH);
     /* ... or an unsupported type */
     snprintf(body, sizeof body,
              "{\"commentable_ids\":[%lld],\"commentable_type\":\"Invoice\",\"text\":\"x\"}",
              (long long)u1);
-    r = mt_post(s, BULK_PATH, key, body);
-    assert_422(r, "commentable_type");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, body, "commentable_type", BULK_PATH);
     /* commentable_ids is mandatory, a non-empty list of ids */
     const char *bad_ids[] = {"", ",\"commentable_ids\":[]", ",\"commentable_ids\":\"1,2\"",
                              ",\"commentable_ids\":[1,\"x\"]", ",\"commentable_ids\":null"};
     for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
         snprintf(body, sizeof body, "{\"commentable_type\":\"Unit\",\"text\":\"x\"%s}", bad_ids[i]);
-        r = mt_post(s, BULK_PATH, key, body);
-        assert_422(r, "commentable_ids");
-        mt_resp_free(r);
+        fix_expect_422(s, "POST", key, body, "commentable_ids", BULK_PATH);
     }
     assert_int_equal(count_on(s, key, "Unit", u1), 2);
     assert_int_equal(count_on(s, key, "Unit", u2), 2);
@@ -1027,7 +883,7 @@ static void test_comment_filters(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
     char *bea_key = NULL;
     json_int_t bea = create_user(s, "Bea", &bea_key);
     json_int_t unit = create_unit(s);
@@ -1048,54 +904,48 @@ static void test_comment_filters(void **state)
     json_int_t on_unit[] = {c1, c3};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_type=Unit&commentable_id=%lld",
              (long long)unit);
-    assert_list_order(s, key, path, on_unit, 2);
+    fix_assert_list_ids(s, key, path, on_unit, 2);
     json_int_t on_company[] = {c2};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_type=Company&commentable_id=%lld",
              (long long)company);
-    assert_list_order(s, key, path, on_company, 1);
+    fix_assert_list_ids(s, key, path, on_company, 1);
     /* the type alone, within these ids */
     char ids[128];
     snprintf(ids, sizeof ids, "%lld,%lld,%lld,%lld", (long long)c1, (long long)c2, (long long)c3,
              (long long)c4);
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&commentable_type=Unit", ids);
-    assert_list_order(s, key, path, on_unit, 2);
+    fix_assert_list_ids(s, key, path, on_unit, 2);
     json_int_t on_user[] = {c4};
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&commentable_type=User", ids);
-    assert_list_order(s, key, path, on_user, 1);
+    fix_assert_list_ids(s, key, path, on_user, 1);
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&commentable_type=Deal", ids);
-    assert_list_order(s, key, path, NULL, 0);
+    fix_assert_list_ids(s, key, path, NULL, 0);
     /* the user */
     json_int_t by_bea[] = {c3};
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&user_id=%lld", ids, (long long)bea);
-    assert_list_order(s, key, path, by_bea, 1);
+    fix_assert_list_ids(s, key, path, by_bea, 1);
     json_int_t by_admin[] = {c1, c2, c4};
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&user_id=%lld", ids, (long long)admin);
-    assert_list_order(s, key, path, by_admin, 3);
+    fix_assert_list_ids(s, key, path, by_admin, 3);
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&user_id=%lld&commentable_type=Unit", ids,
              (long long)admin);
     json_int_t admin_unit[] = {c1};
-    assert_list_order(s, key, path, admin_unit, 1);
+    fix_assert_list_ids(s, key, path, admin_unit, 1);
     /* manual: comments written through the API are manual */
     json_int_t all[] = {c1, c2, c3, c4};
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&manual=true", ids);
-    assert_list_order(s, key, path, all, 4);
+    fix_assert_list_ids(s, key, path, all, 4);
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&manual=false", ids);
-    assert_list_order(s, key, path, NULL, 0);
+    fix_assert_list_ids(s, key, path, NULL, 0);
     /* bad filter values */
-    r = mt_get(s, COMMENTS_PATH "?manual=sometimes", key);
-    assert_422(r, "manual");
-    mt_resp_free(r);
-    r = mt_get(s, COMMENTS_PATH "?commentable_id=abc", key);
-    assert_422(r, "commentable_id");
-    mt_resp_free(r);
-    r = mt_get(s, COMMENTS_PATH "?user_id=abc", key);
-    assert_422(r, "user_id");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "manual", COMMENTS_PATH "?manual=sometimes");
+    fix_expect_422(s, "GET", key, NULL, "commentable_id", COMMENTS_PATH "?commentable_id=abc");
+    fix_expect_422(s, "GET", key, NULL, "user_id", COMMENTS_PATH "?user_id=abc");
     /* updated_after */
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&updated_after=2999-01-01T00:00:00Z", ids);
-    assert_list_order(s, key, path, NULL, 0);
+    fix_assert_list_ids(s, key, path, NULL, 0);
     snprintf(path, sizeof path, COMMENTS_PATH "?ids=%s&updated_after=2000-01-01T00:00:00Z", ids);
-    assert_list_order(s, key, path, all, 4);
+    fix_assert_list_ids(s, key, path, all, 4);
     free(bea_key);
 }
 
@@ -1113,28 +963,23 @@ static void test_comment_sort_and_pagination(void **state)
     char path[256];
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_type=Unit&commentable_id=%lld",
              (long long)unit);
-    assert_list_order(s, key, path, c, 5);
+    fix_assert_list_ids(s, key, path, c, 5);
     json_int_t desc[] = {c[4], c[3], c[2], c[1], c[0]};
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&sort_by=id%%20desc",
              (long long)unit);
-    assert_list_order(s, key, path, desc, 5);
+    fix_assert_list_ids(s, key, path, desc, 5);
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&sort_by=text", (long long)unit);
-    mt_resp *r = mt_get(s, path, key);
-    assert_422(r, "sort_by");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "sort_by", "%s", path);
 
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&per_page=2", (long long)unit);
-    r = mt_get(s, path, key);
+    mt_resp *r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
     MT_ASSERT_JSON_INT(r->json, "[0].id", c[0]);
     MT_ASSERT_HEADER(r, "X-Page", "1");
     MT_ASSERT_HEADER(r, "X-Per-Page", "2");
     MT_ASSERT_HEADER(r, "X-Total", "5");
-    const char *link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"next\""));
-    assert_null(strstr(link, "rel=\"prev\""));
+    const char *link = fix_assert_link(r, true, false);
     assert_non_null(strstr(link, "commentable_id="));
     assert_non_null(strstr(link, "page=2"));
     assert_true(strncmp(link, "<http", 5) == 0);
@@ -1146,10 +991,7 @@ static void test_comment_sort_and_pagination(void **state)
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
     MT_ASSERT_JSON_INT(r->json, "[0].id", c[2]);
-    link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"next\""));
-    assert_non_null(strstr(link, "rel=\"prev\""));
+    link = fix_assert_link(r, true, true);
     mt_resp_free(r);
 
     snprintf(path, sizeof path, COMMENTS_PATH "?commentable_id=%lld&per_page=2&page=3",
@@ -1159,15 +1001,10 @@ static void test_comment_sort_and_pagination(void **state)
     assert_int_equal(json_array_size(r->json), 1);
     MT_ASSERT_JSON_INT(r->json, "[0].id", c[4]);
     MT_ASSERT_HEADER(r, "X-Page", "3");
-    link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_null(strstr(link, "rel=\"next\""));
-    assert_non_null(strstr(link, "rel=\"prev\""));
+    link = fix_assert_link(r, false, true);
     mt_resp_free(r);
 
-    r = mt_get(s, COMMENTS_PATH "?page=abc", key);
-    assert_422(r, "page");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "page", COMMENTS_PATH "?page=abc");
 }
 
 /* ---- permissions and tenants ------------------------------------------------------------- */
@@ -1193,24 +1030,16 @@ static void test_comment_permissions(void **state)
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Unit\",\"commentable_id\":%lld,\"text\":\"ro\"}",
              (long long)unit);
-    r = mt_post(s, COMMENTS_PATH, ro, body);
-    assert_error(r, 403);
-    mt_resp_free(r);
+    fix_expect_error(s, "POST", ro, body, 403, COMMENTS_PATH);
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Unit\",\"commentable_ids\":[%lld],\"text\":\"ro\"}",
              (long long)unit);
-    r = mt_post(s, BULK_PATH, ro, body);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", ro, "{\"text\":\"changed\"}", COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PATCH", ro, "{\"text\":\"changed\"}", COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, ro, COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 403);
-    mt_resp_free(r);
+    fix_expect_error(s, "POST", ro, body, 403, BULK_PATH);
+    fix_expect_error(s, "PUT", ro, "{\"text\":\"changed\"}", 403, COMMENTS_PATH "/%lld",
+                     (long long)id);
+    fix_expect_error(s, "PATCH", ro, "{\"text\":\"changed\"}", 403, COMMENTS_PATH "/%lld",
+                     (long long)id);
+    fix_expect_error(s, "DELETE", ro, NULL, 403, COMMENTS_PATH "/%lld", (long long)id);
 
     r = mt_getf(s, key, COMMENTS_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
@@ -1218,12 +1047,8 @@ static void test_comment_permissions(void **state)
     mt_resp_free(r);
     assert_int_equal(count_on(s, key, "Unit", unit), 1);
 
-    r = mt_get(s, COMMENTS_PATH, NULL);
-    assert_error(r, 401);
-    mt_resp_free(r);
-    r = mt_post(s, COMMENTS_PATH, NULL, body);
-    assert_error(r, 401);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", NULL, NULL, 401, COMMENTS_PATH);
+    fix_expect_error(s, "POST", NULL, body, 401, COMMENTS_PATH);
     free(ro);
 }
 
@@ -1233,24 +1058,18 @@ static void test_comment_tenant_isolation(void **state)
     const char *key = mt_admin_key(s);
     json_int_t unit = create_unit(s);
     json_int_t company = create_company(s);
-    json_int_t acme_user = key_user_id(s, key);
+    json_int_t acme_user = fix_session_user_id(s, key);
     json_int_t id = comment_on(s, "Unit", unit, "acme only");
-    char *other = mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
+    char *other = fix_new_other_key(s);
 
     /* acme's comment by id */
-    mt_resp *r = mt_getf(s, other, COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"text\":\"hijacked\"}", COMMENTS_PATH "/%lld",
-                    (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, COMMENTS_PATH "/%lld", (long long)id);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", other, NULL, 404, COMMENTS_PATH "/%lld", (long long)id);
+    fix_expect_error(s, "PUT", other, "{\"text\":\"hijacked\"}", 404, COMMENTS_PATH "/%lld",
+                     (long long)id);
+    fix_expect_error(s, "DELETE", other, NULL, 404, COMMENTS_PATH "/%lld", (long long)id);
 
     /* lists */
-    r = mt_get(s, COMMENTS_PATH, other);
+    mt_resp *r = mt_get(s, COMMENTS_PATH, other);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 0);
     MT_ASSERT_HEADER(r, "X-Total", "0");
@@ -1275,16 +1094,14 @@ static void test_comment_tenant_isolation(void **state)
                             json_pack("{s:I, s:s, s:s}", "commentable_id", targets[i].id,
                                       "commentable_type", targets[i].type, "text", "intruder"),
                             NULL);
-        assert_422(r, "commentable_id");
+        fix_assert_422(r, "commentable_id");
         mt_resp_free(r);
     }
     char body[256];
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Unit\",\"commentable_ids\":[%lld],\"text\":\"intruder\"}",
              (long long)unit);
-    r = mt_post(s, BULK_PATH, other, body);
-    assert_422(r, "commentable_id");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", other, body, "commentable_id", BULK_PATH);
 
     /* the other account comments on its own unit; acme does not see it */
     json_int_t own_unit = create_unit_as(s, other);
@@ -1296,9 +1113,7 @@ static void test_comment_tenant_isolation(void **state)
     assert_comment_shape(r->json, false);
     json_int_t theirs = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    r = mt_getf(s, key, COMMENTS_PATH "/%lld", (long long)theirs);
-    assert_error(r, 404);
-    mt_resp_free(r);
+    fix_expect_error(s, "GET", key, NULL, 404, COMMENTS_PATH "/%lld", (long long)theirs);
     r = mt_getf(s, key, COMMENTS_PATH "?ids=%lld", (long long)theirs);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 0);
@@ -1308,7 +1123,7 @@ static void test_comment_tenant_isolation(void **state)
                         json_pack("{s:I, s:s, s:s}", "commentable_id", own_unit, "commentable_type",
                                   "Unit", "text", "acme intruder"),
                         NULL);
-    assert_422(r, "commentable_id");
+    fix_assert_422(r, "commentable_id");
     mt_resp_free(r);
 
     /* acme is untouched */

@@ -3,6 +3,7 @@
  * types, error statuses and bodies, pagination, sorting, global filters, timestamps and rate
  * limiting. /users and /units serve as the example resources.
  */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
@@ -30,26 +31,12 @@ struct fixture {
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-/* Fail unless the response has this status, the JSON content type and a non-empty "message". */
-#define ASSERT_ERROR(r, status) assert_error_((r), (status), __FILE__, __LINE__)
-static void assert_error_(const mt_resp *r, long status, const char *file, int line)
-{
-    mt_assert_status_(r, status, file, line);
-    mt_assert_header_(r, "Content-Type", JSON_CT, file, line);
-    const json_t *msg = json_is_object(r->json) ? json_object_get(r->json, "message") : NULL;
-    if (!json_is_string(msg) || json_string_length(msg) == 0) {
-        print_error("%s %s: expected a JSON body with a non-empty \"message\", got: %s\n",
-                    r->method, r->path, r->body);
-        _fail(file, line);
-    }
-}
-
 /* Fail unless a 422 body is {message, errors} and errors[field] is a non-empty list of
  * non-empty strings. */
 #define ASSERT_FIELD_ERROR(r, field) assert_field_error_((r), (field), __FILE__, __LINE__)
 static void assert_field_error_(const mt_resp *r, const char *field, const char *file, int line)
 {
-    assert_error_(r, 422, file, line);
+    fix_assert_json_error_(r, 422, file, line);
     const json_t *errors = json_object_get(r->json, "errors");
     const json_t *list = json_is_object(errors) ? json_object_get(errors, field) : NULL;
     bool ok = json_is_array(list) && json_array_size(list) > 0;
@@ -156,15 +143,8 @@ static int group_setup(void **state)
     f->s = mt_start(NULL);
     const char *key = mt_admin_key(f->s);
 
-    mt_resp *r = mt_get(f->s, "/api/v1/units", key);
-    MT_ASSERT_STATUS(r, 200);
-    f->unit_id = mt_json_int(r->json, "[0].id");
-    mt_resp_free(r);
-
-    r = mt_get(f->s, "/api/v1/session", key);
-    MT_ASSERT_STATUS(r, 200);
-    f->admin_id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
+    f->unit_id = fix_first_unit_id(f->s);
+    f->admin_id = fix_session_user_id(f->s, key);
 
     for (int i = 0; i < N_USERS; i++) {
         char body[256];
@@ -270,12 +250,12 @@ static void test_content_type_of_responses(void **state)
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
     r = mt_getf(f->s, key, "/api/v1/units/%lld", (long long)id);
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
 
     /* errors are JSON too */
     r = mt_get(f->s, "/api/v1/users", NULL);
-    ASSERT_ERROR(r, 401);
+    fix_assert_json_error(r, 401);
     mt_resp_free(r);
 }
 
@@ -286,24 +266,24 @@ static void test_415_wrong_content_type(void **state)
 
     const char *const text[] = {"Content-Type: text/plain", NULL};
     mt_resp *r = mt_request(f->s, "POST", "/api/v1/units", key, "{\"name\":\"Plain\"}", text);
-    ASSERT_ERROR(r, 415);
+    fix_assert_json_error(r, 415);
     mt_resp_free(r);
 
     const char *const form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
     r = mt_request(f->s, "POST", "/api/v1/units", key, "name=Form", form);
-    ASSERT_ERROR(r, 415);
+    fix_assert_json_error(r, 415);
     mt_resp_free(r);
 
     const char *const none[] = {"Content-Type:", NULL};
     r = mt_request(f->s, "POST", "/api/v1/units", key, "{\"name\":\"None\"}", none);
-    ASSERT_ERROR(r, 415);
+    fix_assert_json_error(r, 415);
     mt_resp_free(r);
 
     const char *const text_put[] = {"Content-Type: text/plain; charset=utf-8", NULL};
     char path[64];
     snprintf(path, sizeof path, "/api/v1/units/%lld", (long long)f->unit_id);
     r = mt_request(f->s, "PUT", path, key, "{\"name\":\"Plain\"}", text_put);
-    ASSERT_ERROR(r, 415);
+    fix_assert_json_error(r, 415);
     mt_resp_free(r);
 
     /* nothing was created or changed */
@@ -326,7 +306,7 @@ static void test_400_malformed_json(void **state)
                                       "not json at all", "{\"name\":\"x\"} trailing"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mt_resp *r = mt_post(f->s, "/api/v1/units", key, bad[i]);
-        ASSERT_ERROR(r, 400);
+        fix_assert_json_error(r, 400);
         mt_resp_free(r);
     }
     /* well-formed JSON that is not an object is no valid body either (400 or 422; the
@@ -339,15 +319,15 @@ static void test_400_malformed_json(void **state)
                         not_objects[i], r->status, r->body);
             fail();
         }
-        ASSERT_ERROR(r, r->status);
+        fix_assert_json_error(r, r->status);
         mt_resp_free(r);
     }
     mt_resp *r =
         mt_requestf(f->s, "PATCH", key, "{\"name\":", "/api/v1/units/%lld", (long long)f->unit_id);
-    ASSERT_ERROR(r, 400);
+    fix_assert_json_error(r, 400);
     mt_resp_free(r);
     r = mt_post(f->s, "/api/v1/session", NULL, "{\"email\":");
-    ASSERT_ERROR(r, 400);
+    fix_assert_json_error(r, 400);
     mt_resp_free(r);
 }
 
@@ -365,7 +345,7 @@ static void test_413_body_too_large(void **state)
     memcpy(body + len - 2, "\"}", 2);
     body[len] = '\0';
     mt_resp *r = mt_request_len(f->s, "POST", "/api/v1/units", key, body, len, NULL);
-    ASSERT_ERROR(r, 413);
+    fix_assert_json_error(r, 413);
     mt_resp_free(r);
 
     /* exactly 10 MiB is not too large: the name is just too long (422) */
@@ -380,9 +360,7 @@ static void test_413_body_too_large(void **state)
     free(body);
 
     /* the connection and the server are fine afterwards */
-    r = mt_get(f->s, "/api/v1/session", key);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(f->s, "GET", key, NULL, 200, "/api/v1/session");
 }
 
 static void test_404_unknown_path_and_id(void **state)
@@ -394,24 +372,24 @@ static void test_404_unknown_path_and_id(void **state)
                                         "/api/v2/users", "/nothing", "/api/v1/units/abc"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         mt_resp *r = mt_get(f->s, paths[i], key);
-        ASSERT_ERROR(r, 404);
+        fix_assert_json_error(r, 404);
         mt_resp_free(r);
     }
 
     mt_resp *r = mt_get(f->s, "/api/v1/users/999999", key);
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
     r = mt_get(f->s, "/api/v1/users/999999.json", key);
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
     r = mt_put(f->s, "/api/v1/users/999999", key, "{\"lastname\":\"Nobody\"}");
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
     r = mt_patch(f->s, "/api/v1/units/999999", key, "{\"name\":\"Nobody\"}");
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
     r = mt_delete(f->s, "/api/v1/units/999999", key);
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
 }
 
@@ -444,32 +422,32 @@ static void test_405_method_not_allowed(void **state)
     const char *key = mt_admin_key(f->s);
 
     mt_resp *r = mt_patch(f->s, "/api/v1/session", key, "{}");
-    ASSERT_ERROR(r, 405);
+    fix_assert_json_error(r, 405);
     static const char *const session_methods[] = {"GET", "POST"};
     assert_allow_lists(r, session_methods, 2);
     mt_resp_free(r);
 
     r = mt_delete(f->s, "/api/v1/users/roles", key);
-    ASSERT_ERROR(r, 405);
+    fix_assert_json_error(r, 405);
     static const char *const roles_methods[] = {"GET"};
     assert_allow_lists(r, roles_methods, 1);
     mt_resp_free(r);
 
     r = mt_delete(f->s, "/api/v1/users/roles.json", key);
-    ASSERT_ERROR(r, 405);
+    fix_assert_json_error(r, 405);
     assert_allow_lists(r, roles_methods, 1);
     mt_resp_free(r);
 
     /* a collection: GET and POST */
     r = mt_delete(f->s, "/api/v1/units", key);
-    ASSERT_ERROR(r, 405);
+    fix_assert_json_error(r, 405);
     static const char *const coll_methods[] = {"GET", "POST"};
     assert_allow_lists(r, coll_methods, 2);
     mt_resp_free(r);
 
     /* a member: GET, PUT, PATCH, DELETE */
     r = mt_requestf(f->s, "POST", key, "{}", "/api/v1/units/%lld", (long long)f->unit_id);
-    ASSERT_ERROR(r, 405);
+    fix_assert_json_error(r, 405);
     static const char *const member_methods[] = {"GET", "PUT", "PATCH", "DELETE"};
     assert_allow_lists(r, member_methods, 4);
     mt_resp_free(r);
@@ -752,9 +730,7 @@ static void test_sorting(void **state)
         assert_true(strcmp(mt_json_str(json_array_get(r->json, i - 1), "created_at"),
                            mt_json_str(json_array_get(r->json, i), "created_at")) >= 0);
     mt_resp_free(r);
-    r = mt_get(f->s, "/api/v1/users?sort_by=updated_at", key);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(f->s, "GET", key, NULL, 200, "/api/v1/users?sort_by=updated_at");
 
     /* an unknown field: 422 naming the sortable fields */
     r = mt_get(f->s, "/api/v1/users?sort_by=mobile_phone", key);
@@ -928,9 +904,7 @@ static void test_timestamps(void **state)
     mt_resp_free(r);
     free(created);
 
-    r = mt_deletef(f->s, key, "/api/v1/units/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(f->s, "DELETE", key, NULL, 204, "/api/v1/units/%lld", (long long)id);
 }
 
 static void test_body_coercion_and_partial_update(void **state)
@@ -989,7 +963,7 @@ static void test_body_coercion_and_partial_update(void **state)
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
     r = mt_getf(f->s, key, "/api/v1/users/%lld", (long long)id);
-    ASSERT_ERROR(r, 404);
+    fix_assert_json_error(r, 404);
     mt_resp_free(r);
 }
 
@@ -997,7 +971,7 @@ static void test_body_coercion_and_partial_update(void **state)
 
 static long assert_429(const mt_resp *r, long max_wait)
 {
-    ASSERT_ERROR(r, 429);
+    fix_assert_json_error(r, 429);
     long wait = header_long(r, "Retry-After");
     if (wait < 1 || wait > max_wait) {
         print_error("Retry-After %ld is not within 1..%ld\n", wait, max_wait);
@@ -1029,9 +1003,7 @@ static void test_rate_limit_custom(void **state)
 
     /* another key has its own window */
     for (int i = 0; i < 3; i++) {
-        r = mt_get(s, "/api/v1/users", other);
-        MT_ASSERT_STATUS(r, 200);
-        mt_resp_free(r);
+        fix_expect_status(s, "GET", other, NULL, 200, "/api/v1/users");
     }
     r = mt_get(s, "/api/v1/users", other);
     assert_429(r, 2);
@@ -1040,9 +1012,7 @@ static void test_rate_limit_custom(void **state)
     /* after Retry-After seconds the key works again, with its full quota */
     usleep((useconds_t)(wait * 1000000L + 250000L));
     for (int i = 0; i < 3; i++) {
-        r = mt_get(s, "/api/v1/session", key);
-        MT_ASSERT_STATUS(r, 200);
-        mt_resp_free(r);
+        fix_expect_status(s, "GET", key, NULL, 200, "/api/v1/session");
     }
     r = mt_get(s, "/api/v1/session", key);
     assert_429(r, 2);
@@ -1079,9 +1049,7 @@ static void test_rate_limit_default(void **state)
 
     /* another key is not affected */
     char *other = mt_account_key(s, MT_ACCOUNT, "read");
-    r = mt_get(s, "/api/v1/users", other);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", other, NULL, 200, "/api/v1/users");
     free(other);
 }
 
@@ -1106,17 +1074,13 @@ static void test_rate_limit_account_setting(void **state)
     /* another account keeps the server's default */
     char *other = mt_init_account(s, "other", "admin@other.test", "secret-pass-2");
     for (int i = 0; i < 5; i++) {
-        r = mt_get(s, "/api/v1/users", other);
-        MT_ASSERT_STATUS(r, 200);
-        mt_resp_free(r);
+        fix_expect_status(s, "GET", other, NULL, 200, "/api/v1/users");
     }
 
     /* back to the default: three requests in a few seconds are fine again */
     out = mt_cli(s, "account --account %s --rate-limit default", MT_ACCOUNT);
     free(out);
-    r = mt_get(s, "/api/v1/users", key);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 200, "/api/v1/users");
 
     free(other);
     free(key);

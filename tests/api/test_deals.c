@@ -7,6 +7,7 @@
  *
  * One server for the whole file (group fixture); every test uses names of its own.
  */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
@@ -29,130 +30,7 @@
 #define DEAL_CATEGORY_KEYS "id,name,probability"
 #define CATEGORY_KEYS      "id,name,probability,created_at,updated_at"
 
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-/* 422 with a message and errors[field] a non-empty array of strings. */
-#define assert_422(r, field) assert_422_((r), (field), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *field, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *msg = json_object_get(r->json, "message");
-    json_t *errors = json_object_get(r->json, "errors");
-    json_t *list = errors ? json_object_get(errors, field) : NULL;
-    if (!json_is_string(msg) || !json_is_object(errors) || !json_is_array(list) ||
-        json_array_size(list) == 0 || !json_is_string(json_array_get(list, 0))) {
-        print_error("%s:%d: %s %s: expected a 422 body with \"message\" and errors[\"%s\"], got "
-                    "%s\n",
-                    file, line, r->method, r->path, field, r->body);
-        _fail(file, line);
-    }
-}
-
-/* The JSON value equals the JSON text `expected`. */
-#define assert_json_eq(v, expected, r) assert_json_eq_((v), (expected), (r), __FILE__, __LINE__)
-static void assert_json_eq_(const json_t *v, const char *expected, const mt_resp *r,
-                            const char *file, int line)
-{
-    json_t *want = json_loads(expected, JSON_DECODE_ANY, NULL);
-    assert_non_null(want);
-    if (!v || !json_equal((json_t *)v, want)) {
-        char *got = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        print_error("%s:%d: %s %s: expected %s, got %s\n", file, line, r ? r->method : "",
-                    r ? r->path : "", expected, got ? got : "(nothing)");
-        free(got);
-        json_decref(want);
-        _fail(file, line);
-    }
-    json_decref(want);
-}
-
-static void assert_real_eq(const json_t *root, const char *path, double want)
-{
-    MT_ASSERT_JSON_TYPE(root, path, JSON_REAL);
-    double got = mt_json_real(root, path);
-    if (got < want - 1e-9 || got > want + 1e-9) {
-        print_error("%s: expected %g, got %g\n", path, want, got);
-        fail();
-    }
-}
-
-static json_t *find_by_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *v;
-    if (!json_is_array(arr))
-        return NULL;
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jid = json_object_get(v, "id");
-        if (json_is_integer(jid) && json_integer_value(jid) == id)
-            return v;
-    }
-    return NULL;
-}
-
-/* true if the list at path (admin key) contains the entity with this id. */
-static bool list_has(mt_server *s, const char *path, json_int_t id)
-{
-    mt_resp *r = mt_get(s, path, mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    bool found = find_by_id(r->json, id) != NULL;
-    mt_resp_free(r);
-    return found;
-}
-
-/* The ids of the list reply are exactly `want` (n ids, in this order), and X-Total says n. */
-#define assert_list_ids(s, path, want, n)                                                          \
-    assert_list_ids_((s), (path), (want), (n), __FILE__, __LINE__)
-static void assert_list_ids_(mt_server *s, const char *path, const json_int_t *want, size_t n,
-                             const char *file, int line)
-{
-    mt_resp *r = mt_get(s, path, mt_admin_key(s));
-    mt_assert_status_(r, 200, file, line);
-    bool ok = json_is_array(r->json) && json_array_size(r->json) == n;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = json_integer_value(json_object_get(json_array_get(r->json, i), "id")) == want[i];
-    if (!ok) {
-        print_error("%s:%d: GET %s: expected %zu entities (ids", file, line, path, n);
-        for (size_t i = 0; i < n; i++)
-            print_error(" %lld", (long long)want[i]);
-        print_error("), got %s\n", r->body);
-        _fail(file, line);
-    }
-    char total[32];
-    snprintf(total, sizeof total, "%zu", n);
-    mt_assert_header_(r, "X-Total", total, file, line);
-    mt_resp_free(r);
-}
-
-static json_int_t key_user_id(mt_server *s, const char *key)
-{
-    mt_resp *r = mt_get(s, "/api/v1/session", key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static char *g_other_key;
-static const char *other_key(mt_server *s)
-{
-    if (!g_other_key)
-        g_other_key = mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
-    return g_other_key;
-}
-
-static char *g_read_key;
-static const char *read_key(mt_server *s)
-{
-    if (!g_read_key)
-        g_read_key = mt_account_key(s, MT_ACCOUNT, "read");
-    return g_read_key;
-}
 
 static void assert_category_shape(const json_t *c)
 {
@@ -217,9 +95,7 @@ static json_int_t create_category_as(mt_server *s, const char *key, const char *
     assert_category_shape(r->json);
     MT_ASSERT_JSON_STR(r->json, "name", name);
     MT_ASSERT_JSON_INT(r->json, "probability", prob);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 static json_int_t create_category(mt_server *s, const char *name, int prob)
@@ -240,7 +116,7 @@ static json_t *deal_body(mt_server *s, const char *name)
 {
     return json_pack("{s:s, s:s, s:i, s:s, s:I, s:I}", "name", name, "currency", "EUR", "money",
                      25000, "reminder_date", "2018-12-01", "user_id",
-                     key_user_id(s, mt_admin_key(s)), "deal_category_id", a_category(s));
+                     fix_session_user_id(s, mt_admin_key(s)), "deal_category_id", a_category(s));
 }
 
 /* POST a deal (body consumed), assert 200 and the shape; returns the reply. */
@@ -255,9 +131,7 @@ static mt_resp *create_deal_resp(mt_server *s, json_t *body)
 static json_int_t create_deal_body(mt_server *s, json_t *body)
 {
     mt_resp *r = create_deal_resp(s, body);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* A deal with the mandatory fields plus the fields of the JSON text `extra` (may be NULL). */
@@ -281,19 +155,6 @@ static mt_resp *get_deal(mt_server *s, json_int_t id)
     return r;
 }
 
-static json_int_t create_company_as(mt_server *s, const char *key, const char *type,
-                                    const char *name)
-{
-    json_t *b = json_pack("{s:s, s:s}", "type", type, "name", name);
-    if (!strcmp(type, "customer"))
-        json_object_set_new(b, "currency", json_string("EUR"));
-    mt_resp *r = mt_request_json(s, "POST", COMPANIES_PATH, key, b, NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
 static json_int_t create_contact_as(mt_server *s, const char *key, const char *first,
                                     const char *last)
 {
@@ -301,9 +162,7 @@ static json_int_t create_contact_as(mt_server *s, const char *key, const char *f
         s, "POST", CONTACTS_PATH, key,
         json_pack("{s:s, s:s, s:s}", "firstname", first, "lastname", last, "gender", "M"), NULL);
     MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* ---- deal categories --------------------------------------------------------------------- */
@@ -329,7 +188,7 @@ static void test_categories_of_new_account(void **state)
     mt_resp_free(r);
 
     /* another new account has its own five */
-    r = mt_get(s, CATEGORIES_PATH, other_key(s));
+    r = mt_get(s, CATEGORIES_PATH, fix_other_key(s));
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 5);
     json_array_foreach(r->json, i, c) assert_category_shape(c);
@@ -349,14 +208,12 @@ static void test_category_crud(void **state)
     MT_ASSERT_JSON_STR(r->json, "name", "New Category");
     MT_ASSERT_JSON_INT(r->json, "probability", 15);
     mt_resp_free(r);
-    r = mt_getf(s, key, CATEGORIES_PATH "/%lld.json", (long long)id);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 200, CATEGORIES_PATH "/%lld.json", (long long)id);
 
     /* in the list */
     r = mt_get(s, CATEGORIES_PATH, key);
     MT_ASSERT_STATUS(r, 200);
-    json_t *c = find_by_id(r->json, id);
+    json_t *c = fix_find_by_id(r->json, id);
     assert_non_null(c);
     assert_category_shape(c);
     mt_resp_free(r);
@@ -381,15 +238,9 @@ static void test_category_crud(void **state)
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
-    r = mt_getf(s, key, CATEGORIES_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CATEGORIES_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_put(s, CATEGORIES_PATH "/987654321", key, "{\"name\":\"x\"}");
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, CATEGORIES_PATH "/%lld", (long long)id);
+    fix_expect_status(s, "DELETE", key, NULL, 404, CATEGORIES_PATH "/%lld", (long long)id);
+    fix_expect_status(s, "PUT", key, "{\"name\":\"x\"}", 404, CATEGORIES_PATH "/987654321");
 }
 
 static void test_category_validation(void **state)
@@ -397,36 +248,24 @@ static void test_category_validation(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     mt_resp *r = mt_post(s, CATEGORIES_PATH, key, "{}");
-    assert_422(r, "name");
-    assert_422(r, "probability");
+    fix_assert_422(r, "name");
+    fix_assert_422(r, "probability");
     mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, key, "{\"name\":\"No Probability\"}");
-    assert_422(r, "probability");
-    mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, key, "{\"probability\":10}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, key, "{\"name\":\"\",\"probability\":10}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, key, "{\"name\":\"Bad P\",\"probability\":\"high\"}");
-    assert_422(r, "probability");
-    mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, key, "{\"name\":\"Bad P\",\"probability\":101}");
-    assert_422(r, "probability");
-    mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, key, "{\"name\":\"Bad P\",\"probability\":-1}");
-    assert_422(r, "probability");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"name\":\"No Probability\"}", "probability", CATEGORIES_PATH);
+    fix_expect_422(s, "POST", key, "{\"probability\":10}", "name", CATEGORIES_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"\",\"probability\":10}", "name", CATEGORIES_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Bad P\",\"probability\":\"high\"}", "probability",
+                   CATEGORIES_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Bad P\",\"probability\":101}", "probability",
+                   CATEGORIES_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Bad P\",\"probability\":-1}", "probability",
+                   CATEGORIES_PATH);
 
     json_int_t id = create_category(s, "Validated Stage", 0);
-    r = mt_requestf(s, "PUT", key, "{\"name\":\"\"}", CATEGORIES_PATH "/%lld", (long long)id);
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"probability\":null}", CATEGORIES_PATH "/%lld",
-                    (long long)id);
-    assert_422(r, "probability");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"name\":\"\"}", "name", CATEGORIES_PATH "/%lld",
+                   (long long)id);
+    fix_expect_422(s, "PUT", key, "{\"probability\":null}", "probability", CATEGORIES_PATH "/%lld",
+                   (long long)id);
     create_category(s, "Certain Stage", 100);
 }
 
@@ -452,9 +291,7 @@ static void test_category_sort_and_pagination(void **state)
                            mt_json_str(json_array_get(r->json, i), "name")) <= 0);
     mt_resp_free(r);
 
-    r = mt_get(s, CATEGORIES_PATH "?sort_by=color", key);
-    assert_422(r, "sort_by");
-    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "sort_by", CATEGORIES_PATH "?sort_by=color");
 
     r = mt_get(s, CATEGORIES_PATH "?per_page=2", key);
     MT_ASSERT_STATUS(r, 200);
@@ -482,9 +319,7 @@ static void test_category_in_use_cannot_be_deleted(void **state)
     MT_ASSERT_STATUS(r, 403);
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
-    r = mt_getf(s, key, CATEGORIES_PATH "/%lld", (long long)used);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 200, CATEGORIES_PATH "/%lld", (long long)used);
     r = get_deal(s, deal);
     MT_ASSERT_JSON_INT(r->json, "category.id", used);
     mt_resp_free(r);
@@ -496,56 +331,37 @@ static void test_category_in_use_cannot_be_deleted(void **state)
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "category.id", spare);
     mt_resp_free(r);
-    r = mt_deletef(s, key, CATEGORIES_PATH "/%lld", (long long)used);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, CATEGORIES_PATH "/%lld", (long long)used);
 
     /* deleting the deal frees its category too */
-    r = mt_deletef(s, key, DEALS_PATH "/%lld", (long long)deal);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, CATEGORIES_PATH "/%lld", (long long)spare);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, DEALS_PATH "/%lld", (long long)deal);
+    fix_expect_status(s, "DELETE", key, NULL, 204, CATEGORIES_PATH "/%lld", (long long)spare);
 }
 
 static void test_category_permissions_and_tenants(void **state)
 {
     mt_server *s = *state;
     json_int_t id = create_category(s, "Guarded Stage", 50);
-    const char *ro = read_key(s);
-    mt_resp *r = mt_getf(s, ro, CATEGORIES_PATH "/%lld", (long long)id);
+    const char *ro = fix_read_key(s);
+    fix_expect_status(s, "GET", ro, NULL, 200, CATEGORIES_PATH "/%lld", (long long)id);
+    mt_resp *r = mt_get(s, CATEGORIES_PATH, ro);
     MT_ASSERT_STATUS(r, 200);
+    assert_non_null(fix_find_by_id(r->json, id));
     mt_resp_free(r);
-    r = mt_get(s, CATEGORIES_PATH, ro);
-    MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, id));
-    mt_resp_free(r);
-    r = mt_post(s, CATEGORIES_PATH, ro, "{\"name\":\"RO Stage\",\"probability\":5}");
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", ro, "{\"name\":\"RO Renamed\"}", CATEGORIES_PATH "/%lld",
-                    (long long)id);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, ro, CATEGORIES_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "POST", ro, "{\"name\":\"RO Stage\",\"probability\":5}", 403,
+                      CATEGORIES_PATH);
+    fix_expect_status(s, "PUT", ro, "{\"name\":\"RO Renamed\"}", 403, CATEGORIES_PATH "/%lld",
+                      (long long)id);
+    fix_expect_status(s, "DELETE", ro, NULL, 403, CATEGORIES_PATH "/%lld", (long long)id);
 
-    const char *other = other_key(s);
-    r = mt_getf(s, other, CATEGORIES_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"name\":\"Hijacked\"}", CATEGORIES_PATH "/%lld",
-                    (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, CATEGORIES_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    const char *other = fix_other_key(s);
+    fix_expect_status(s, "GET", other, NULL, 404, CATEGORIES_PATH "/%lld", (long long)id);
+    fix_expect_status(s, "PUT", other, "{\"name\":\"Hijacked\"}", 404, CATEGORIES_PATH "/%lld",
+                      (long long)id);
+    fix_expect_status(s, "DELETE", other, NULL, 404, CATEGORIES_PATH "/%lld", (long long)id);
     r = mt_get(s, CATEGORIES_PATH, other);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, id));
+    assert_null(fix_find_by_id(r->json, id));
     mt_resp_free(r);
 
     r = mt_getf(s, mt_admin_key(s), CATEGORIES_PATH "/%lld", (long long)id);
@@ -560,12 +376,10 @@ static void test_deal_create_all_fields(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    mt_resp *r = mt_post(s, "/api/v1/account/custom_properties", key,
-                         "{\"name\":\"Type\",\"entity\":\"Deal\",\"kind\":\"String\"}");
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    json_int_t admin = key_user_id(s, key);
-    json_int_t company = create_company_as(s, key, "customer", "Beispiel Deal AG");
+    fix_expect_status(s, "POST", key, "{\"name\":\"Type\",\"entity\":\"Deal\",\"kind\":\"String\"}",
+                      200, "/api/v1/account/custom_properties");
+    json_int_t admin = fix_session_user_id(s, key);
+    json_int_t company = fix_create_company_as(s, key, "customer", "Beispiel Deal AG");
     json_int_t person = create_contact_as(s, key, "Max", "Muster");
     json_int_t category = create_category(s, "Angebot", 30);
 
@@ -577,7 +391,7 @@ static void test_deal_create_all_fields(void **state)
                           "Interesting Lead!", "status", "won", "closed_on", "2021-12-27",
                           "service_period_from", "2022-09-01", "service_period_to", "2023-01-31",
                           "tags", "Important", "Health", "custom_properties", "Type", "Website");
-    r = create_deal_resp(s, b);
+    mt_resp *r = create_deal_resp(s, b);
     json_int_t id = mt_json_int(r->json, "id");
     mt_resp *u = mt_getf(s, key, "/api/v1/users/%lld", (long long)admin);
     MT_ASSERT_STATUS(u, 200);
@@ -586,7 +400,7 @@ static void test_deal_create_all_fields(void **state)
         MT_ASSERT_JSON_INT(d, "id", id);
         MT_ASSERT_JSON_STR(d, "name", "Website V2");
         MT_ASSERT_JSON_STR(d, "currency", "CHF");
-        assert_real_eq(d, "money", 61000.5);
+        fix_assert_real_eq(d, "money", 61000.5);
         MT_ASSERT_JSON_STR(d, "reminder_date", "2022-09-19");
         MT_ASSERT_JSON_INT(d, "user.id", admin);
         MT_ASSERT_JSON_STR(d, "user.firstname", mt_json_str(u->json, "firstname"));
@@ -604,7 +418,7 @@ static void test_deal_create_all_fields(void **state)
         MT_ASSERT_JSON_STR(d, "closed_on", "2021-12-27");
         MT_ASSERT_JSON_STR(d, "service_period_from", "2022-09-01");
         MT_ASSERT_JSON_STR(d, "service_period_to", "2023-01-31");
-        assert_json_eq(json_object_get(d, "custom_properties"), "{\"Type\":\"Website\"}", r);
+        fix_assert_json_eq(json_object_get(d, "custom_properties"), "{\"Type\":\"Website\"}", r);
         /* tags are accepted but not rendered */
         assert_false(mt_json_has(d, "tags"));
         mt_resp_free(r);
@@ -616,16 +430,15 @@ static void test_deal_create_all_fields(void **state)
     /* the tags were stored: taggings and the tags filter see them */
     r = mt_getf(s, key, "/api/v1/taggings/Deal/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_eq(r->json, "[\"Health\",\"Important\"]", r);
+    fix_assert_json_eq(r->json, "[\"Health\",\"Important\"]", r);
     mt_resp_free(r);
     json_int_t only[] = {id};
-    assert_list_ids(s, DEALS_PATH "?tags=Health", only, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), DEALS_PATH "?tags=Health", only, 1);
     /* custom property filter */
-    assert_list_ids(s, DEALS_PATH "?custom_properties%5BType%5D=Website", only, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), DEALS_PATH "?custom_properties%5BType%5D=Website", only,
+                        1);
 
-    r = mt_getf(s, key, DEALS_PATH "/%lld.json", (long long)id);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 200, DEALS_PATH "/%lld.json", (long long)id);
     r = mt_get(s, DEALS_PATH "/987654321", key);
     MT_ASSERT_STATUS(r, 404);
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
@@ -638,7 +451,7 @@ static void test_deal_defaults(void **state)
     mt_resp *r = create_deal_resp(s, deal_body(s, "Defaults Deal"));
     const json_t *d = r->json;
     MT_ASSERT_JSON_STR(d, "status", "pending");
-    assert_real_eq(d, "money", 25000.0);
+    fix_assert_real_eq(d, "money", 25000.0);
     MT_ASSERT_JSON_STR(d, "currency", "EUR");
     MT_ASSERT_JSON_STR(d, "reminder_date", "2018-12-01");
     MT_ASSERT_JSON_NULL(d, "closed_on");
@@ -647,7 +460,7 @@ static void test_deal_defaults(void **state)
     MT_ASSERT_JSON_NULL(d, "service_period_from");
     MT_ASSERT_JSON_NULL(d, "service_period_to");
     MT_ASSERT_JSON_STR(d, "info", "");
-    assert_json_eq(json_object_get(d, "custom_properties"), "{}", r);
+    fix_assert_json_eq(json_object_get(d, "custom_properties"), "{}", r);
     assert_true(strchr(mt_json_str(d, "inbox_email_address"), '@') != NULL);
     MT_ASSERT_JSON_INT(d, "category.id", a_category(s));
     mt_resp_free(r);
@@ -663,7 +476,7 @@ static void test_deal_required_fields(void **state)
     const char *required[] = {"name",          "currency", "money",
                               "reminder_date", "user_id",  "deal_category_id"};
     for (size_t i = 0; i < 6; i++)
-        assert_422(r, required[i]);
+        fix_assert_422(r, required[i]);
     mt_resp_free(r);
 
     /* each one missing alone */
@@ -671,17 +484,17 @@ static void test_deal_required_fields(void **state)
         json_t *b = deal_body(s, "Missing One");
         json_object_del(b, required[i]);
         r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-        assert_422(r, required[i]);
+        fix_assert_422(r, required[i]);
         mt_resp_free(r);
         b = deal_body(s, "Null One");
         json_object_set_new(b, required[i], json_null());
         r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-        assert_422(r, required[i]);
+        fix_assert_422(r, required[i]);
         mt_resp_free(r);
     }
     json_t *b = deal_body(s, "");
     r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
 
     r = mt_get(s, DEALS_PATH "?sort_by=name", key);
@@ -713,13 +526,13 @@ static void test_deal_status_enum(void **state)
         json_t *b = deal_body(s, "Bad Status Deal");
         json_object_set_new(b, "status", json_string(bad[i]));
         mt_resp *r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-        assert_422(r, "status");
+        fix_assert_422(r, "status");
         mt_resp_free(r);
     }
     json_int_t id = create_deal(s, "Status Update Deal", NULL);
     mt_resp *r =
         mt_requestf(s, "PUT", key, "{\"status\":\"closed\"}", DEALS_PATH "/%lld", (long long)id);
-    assert_422(r, "status");
+    fix_assert_422(r, "status");
     mt_resp_free(r);
     r = get_deal(s, id);
     MT_ASSERT_JSON_STR(r->json, "status", "pending");
@@ -746,7 +559,7 @@ static void test_deal_field_validation(void **state)
         json_t *b = deal_body(s, "Bad Field Deal");
         json_object_set_new(b, bad[i].field, json_string(bad[i].value));
         mt_resp *r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-        assert_422(r, bad[i].field);
+        fix_assert_422(r, bad[i].field);
         mt_resp_free(r);
     }
     /* both service period problems are named at once */
@@ -754,8 +567,8 @@ static void test_deal_field_validation(void **state)
     json_object_set_new(b, "service_period_from", json_string("2022-06-02"));
     json_object_set_new(b, "service_period_to", json_string("2022-06-29"));
     mt_resp *r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-    assert_422(r, "service_period_from");
-    assert_422(r, "service_period_to");
+    fix_assert_422(r, "service_period_from");
+    fix_assert_422(r, "service_period_to");
     mt_resp_free(r);
 
     /* month boundaries are fine, including a leap day */
@@ -768,14 +581,10 @@ static void test_deal_field_validation(void **state)
     mt_resp_free(r);
 
     /* and on update */
-    r = mt_requestf(s, "PUT", key, "{\"service_period_to\":\"2024-03-30\"}", DEALS_PATH "/%lld",
-                    (long long)id);
-    assert_422(r, "service_period_to");
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"service_period_from\":\"2024-03-02\"}", DEALS_PATH "/%lld",
-                    (long long)id);
-    assert_422(r, "service_period_from");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"service_period_to\":\"2024-03-30\"}", "service_period_to",
+                   DEALS_PATH "/%lld", (long long)id);
+    fix_expect_422(s, "PUT", key, "{\"service_period_from\":\"2024-03-02\"}", "service_period_from",
+                   DEALS_PATH "/%lld", (long long)id);
     r = get_deal(s, id);
     MT_ASSERT_JSON_STR(r->json, "service_period_from", "2024-02-01");
     MT_ASSERT_JSON_STR(r->json, "service_period_to", "2024-02-29");
@@ -786,9 +595,9 @@ static void test_deal_foreign_ids(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    const char *other = other_key(s);
-    json_int_t o_user = key_user_id(s, other);
-    json_int_t o_company = create_company_as(s, other, "customer", "Other Deal Co");
+    const char *other = fix_other_key(s);
+    json_int_t o_user = fix_session_user_id(s, other);
+    json_int_t o_company = fix_create_company_as(s, other, "customer", "Other Deal Co");
     json_int_t o_person = create_contact_as(s, other, "Otto", "Otherdeal");
     json_int_t o_category = create_category_as(s, other, "Other Stage", 10);
 
@@ -798,12 +607,12 @@ static void test_deal_foreign_ids(void **state)
         json_t *b = deal_body(s, "Foreign Ref Deal");
         json_object_set_new(b, fields[i], json_integer(987654321));
         mt_resp *r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-        assert_422(r, fields[i]);
+        fix_assert_422(r, fields[i]);
         mt_resp_free(r);
         b = deal_body(s, "Foreign Ref Deal");
         json_object_set_new(b, fields[i], json_integer(foreign[i]));
         r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
-        assert_422(r, fields[i]);
+        fix_assert_422(r, fields[i]);
         mt_resp_free(r);
     }
     /* all four at once: all are named */
@@ -812,7 +621,7 @@ static void test_deal_foreign_ids(void **state)
         json_object_set_new(b, fields[i], json_integer(foreign[i]));
     mt_resp *r = mt_request_json(s, "POST", DEALS_PATH, key, b, NULL);
     for (size_t i = 0; i < 4; i++)
-        assert_422(r, fields[i]);
+        fix_assert_422(r, fields[i]);
     mt_resp_free(r);
 
     /* on update */
@@ -820,13 +629,11 @@ static void test_deal_foreign_ids(void **state)
     for (size_t i = 0; i < 4; i++) {
         char body[96];
         snprintf(body, sizeof body, "{\"%s\":%lld}", fields[i], (long long)foreign[i]);
-        r = mt_requestf(s, "PUT", key, body, DEALS_PATH "/%lld", (long long)id);
-        assert_422(r, fields[i]);
-        mt_resp_free(r);
+        fix_expect_422(s, "PUT", key, body, fields[i], DEALS_PATH "/%lld", (long long)id);
     }
     r = get_deal(s, id);
     MT_ASSERT_JSON_INT(r->json, "category.id", a_category(s));
-    MT_ASSERT_JSON_INT(r->json, "user.id", key_user_id(s, key));
+    MT_ASSERT_JSON_INT(r->json, "user.id", fix_session_user_id(s, key));
     MT_ASSERT_JSON_NULL(r->json, "company");
     MT_ASSERT_JSON_NULL(r->json, "person");
     mt_resp_free(r);
@@ -846,7 +653,7 @@ static void test_deal_update(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company_as(s, key, "organization", "Update Deal Org");
+    json_int_t company = fix_create_company_as(s, key, "organization", "Update Deal Org");
     json_int_t person = create_contact_as(s, key, "Ute", "Updater");
     json_int_t id = create_deal(s, "Update Deal", "{\"info\":\"keep\",\"tags\":[\"Keepdeal\"]}");
 
@@ -862,7 +669,7 @@ static void test_deal_update(void **state)
     r = get_deal(s, id);
     MT_ASSERT_JSON_STR(r->json, "status", "lost");
     MT_ASSERT_JSON_STR(r->json, "closed_on", "2023-05-04");
-    assert_real_eq(r->json, "money", 1234.5);
+    fix_assert_real_eq(r->json, "money", 1234.5);
     MT_ASSERT_JSON_STR(r->json, "name", "Updated Deal");
     MT_ASSERT_JSON_INT(r->json, "company.id", company);
     MT_ASSERT_JSON_STR(r->json, "company.type", "organization");
@@ -888,21 +695,15 @@ static void test_deal_update(void **state)
     mt_resp_free(r);
     r = mt_getf(s, key, "/api/v1/taggings/Deal/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_eq(r->json, "[\"Newdealtag\"]", r);
+    fix_assert_json_eq(r->json, "[\"Newdealtag\"]", r);
     mt_resp_free(r);
 
     /* a required field cannot be blanked */
-    r = mt_requestf(s, "PUT", key, "{\"name\":\"\"}", DEALS_PATH "/%lld", (long long)id);
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"deal_category_id\":null}", DEALS_PATH "/%lld",
-                    (long long)id);
-    assert_422(r, "deal_category_id");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"name\":\"\"}", "name", DEALS_PATH "/%lld", (long long)id);
+    fix_expect_422(s, "PUT", key, "{\"deal_category_id\":null}", "deal_category_id",
+                   DEALS_PATH "/%lld", (long long)id);
 
-    r = mt_put(s, DEALS_PATH "/987654321", key, "{\"name\":\"x\"}");
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", key, "{\"name\":\"x\"}", 404, DEALS_PATH "/987654321");
 }
 
 static void test_deal_delete(void **state)
@@ -914,13 +715,9 @@ static void test_deal_delete(void **state)
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
-    r = mt_getf(s, key, DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    assert_list_ids(s, DEALS_PATH "?tags=Deleteddealtag", NULL, 0);
+    fix_expect_status(s, "GET", key, NULL, 404, DEALS_PATH "/%lld", (long long)id);
+    fix_expect_status(s, "DELETE", key, NULL, 404, DEALS_PATH "/%lld", (long long)id);
+    fix_assert_list_ids(s, mt_admin_key(s), DEALS_PATH "?tags=Deleteddealtag", NULL, 0);
 }
 
 /* ---- deals: lists ------------------------------------------------------------------------ */
@@ -929,8 +726,8 @@ static void test_deal_filters(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t c1 = create_company_as(s, key, "customer", "Filter Deal Kunde Eins");
-    json_int_t c2 = create_company_as(s, key, "customer", "Filter Deal Kunde Zwei");
+    json_int_t c1 = fix_create_company_as(s, key, "customer", "Filter Deal Kunde Eins");
+    json_int_t c2 = fix_create_company_as(s, key, "customer", "Filter Deal Kunde Zwei");
     char extra[256];
     snprintf(extra, sizeof extra,
              "{\"status\":\"won\",\"closed_on\":\"2021-03-15\",\"company_id\":%lld,\"tags\":["
@@ -951,55 +748,51 @@ static void test_deal_filters(void **state)
     /* company_id */
     json_int_t of_c1[] = {won, pot}, of_c2[] = {lost};
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld", (long long)c1);
-    assert_list_ids(s, path, of_c1, 2);
+    fix_assert_list_ids(s, mt_admin_key(s), path, of_c1, 2);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld", (long long)c2);
-    assert_list_ids(s, path, of_c2, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), path, of_c2, 1);
     /* status (within the companies' deals) */
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&status=won", (long long)c1);
     json_int_t w[] = {won}, p[] = {pot};
-    assert_list_ids(s, path, w, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), path, w, 1);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&status=potential", (long long)c1);
-    assert_list_ids(s, path, p, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), path, p, 1);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&status=lost", (long long)c1);
-    assert_list_ids(s, path, NULL, 0);
+    fix_assert_list_ids(s, mt_admin_key(s), path, NULL, 0);
     /* closed_from / closed_to: open and closed ranges, inclusive */
     json_int_t both[] = {won, lost};
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld,%lld&closed_from=2021-01-01",
              (long long)c1, (long long)c2);
-    assert_list_ids(s, path, both, 2);
+    fix_assert_list_ids(s, mt_admin_key(s), path, both, 2);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld,%lld&closed_from=2021-03-16",
              (long long)c1, (long long)c2);
-    assert_list_ids(s, path, of_c2, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), path, of_c2, 1);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld,%lld&closed_to=2021-03-15",
              (long long)c1, (long long)c2);
-    assert_list_ids(s, path, w, 1);
+    fix_assert_list_ids(s, mt_admin_key(s), path, w, 1);
     snprintf(path, sizeof path,
              DEALS_PATH "?company_id=%lld,%lld&closed_from=2021-03-15&closed_to=2021-06-30",
              (long long)c1, (long long)c2);
-    assert_list_ids(s, path, both, 2);
+    fix_assert_list_ids(s, mt_admin_key(s), path, both, 2);
     snprintf(path, sizeof path,
              DEALS_PATH "?company_id=%lld,%lld&closed_from=2021-04-01&closed_to=2021-05-31",
              (long long)c1, (long long)c2);
-    assert_list_ids(s, path, NULL, 0);
-    mt_resp *r = mt_get(s, DEALS_PATH "?closed_from=15.03.2021", key);
-    assert_422(r, "closed_from");
-    mt_resp_free(r);
-    r = mt_get(s, DEALS_PATH "?closed_to=2021-02-30", key);
-    assert_422(r, "closed_to");
-    mt_resp_free(r);
+    fix_assert_list_ids(s, mt_admin_key(s), path, NULL, 0);
+    fix_expect_422(s, "GET", key, NULL, "closed_from", DEALS_PATH "?closed_from=15.03.2021");
+    fix_expect_422(s, "GET", key, NULL, "closed_to", DEALS_PATH "?closed_to=2021-02-30");
     /* tags: a comma separated list */
     json_int_t fd[] = {lost, pot};
-    assert_list_ids(s, DEALS_PATH "?tags=Filterdeal", fd, 2);
+    fix_assert_list_ids(s, mt_admin_key(s), DEALS_PATH "?tags=Filterdeal", fd, 2);
     /* a comma separated list: a deal with both is found, one with neither is not */
-    assert_true(list_has(s, DEALS_PATH "?tags=Importantfd,%20Strategicfd", won));
-    assert_false(list_has(s, DEALS_PATH "?tags=Importantfd,%20Strategicfd", pot));
+    assert_true(fix_list_has(s, DEALS_PATH "?tags=Importantfd,%20Strategicfd", won));
+    assert_false(fix_list_has(s, DEALS_PATH "?tags=Importantfd,%20Strategicfd", pot));
     json_int_t imp[] = {won, lost};
-    assert_list_ids(s, DEALS_PATH "?tags=Importantfd", imp, 2);
+    fix_assert_list_ids(s, mt_admin_key(s), DEALS_PATH "?tags=Importantfd", imp, 2);
     /* status alone covers these deals too */
-    r = mt_get(s, DEALS_PATH "?status=won", key);
+    mt_resp *r = mt_get(s, DEALS_PATH "?status=won", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, won));
-    assert_null(find_by_id(r->json, lost));
+    assert_non_null(fix_find_by_id(r->json, won));
+    assert_null(fix_find_by_id(r->json, lost));
     size_t i;
     json_t *d;
     json_array_foreach(r->json, i, d)
@@ -1011,14 +804,14 @@ static void test_deal_filters(void **state)
     /* ids */
     snprintf(path, sizeof path, DEALS_PATH "?ids=%lld,%lld", (long long)pot, (long long)won);
     json_int_t ids[] = {won, pot};
-    assert_list_ids(s, path, ids, 2);
+    fix_assert_list_ids(s, mt_admin_key(s), path, ids, 2);
 }
 
 static void test_deal_sort_and_pagination(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company_as(s, key, "organization", "Sortpage Deal Org");
+    json_int_t company = fix_create_company_as(s, key, "organization", "Sortpage Deal Org");
     char extra[160];
     snprintf(extra, sizeof extra,
              "{\"money\":300,\"reminder_date\":\"2020-01-01\",\"company_id\":%lld}",
@@ -1037,32 +830,27 @@ static void test_deal_sort_and_pagination(void **state)
     json_int_t by_money[] = {b, c, a}, by_money_desc[] = {a, c, b}, by_name[] = {c, a, b},
                by_reminder[] = {a, c, b};
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&sort_by=money", (long long)company);
-    assert_list_ids(s, path, by_money, 3);
+    fix_assert_list_ids(s, mt_admin_key(s), path, by_money, 3);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&sort_by=money%%20desc",
              (long long)company);
-    assert_list_ids(s, path, by_money_desc, 3);
+    fix_assert_list_ids(s, mt_admin_key(s), path, by_money_desc, 3);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&sort_by=name", (long long)company);
-    assert_list_ids(s, path, by_name, 3);
+    fix_assert_list_ids(s, mt_admin_key(s), path, by_name, 3);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&sort_by=reminder_date",
              (long long)company);
-    assert_list_ids(s, path, by_reminder, 3);
-    mt_resp *r = mt_get(s, DEALS_PATH "?sort_by=info", key);
-    assert_422(r, "sort_by");
-    mt_resp_free(r);
+    fix_assert_list_ids(s, mt_admin_key(s), path, by_reminder, 3);
+    fix_expect_422(s, "GET", key, NULL, "sort_by", DEALS_PATH "?sort_by=info");
 
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&sort_by=money&per_page=2",
              (long long)company);
-    r = mt_get(s, path, key);
+    mt_resp *r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_HEADER(r, "X-Page", "1");
     MT_ASSERT_HEADER(r, "X-Per-Page", "2");
     MT_ASSERT_HEADER(r, "X-Total", "3");
     assert_int_equal(json_array_size(r->json), 2);
-    const char *link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"next\""));
+    const char *link = fix_assert_link(r, true, false);
     assert_non_null(strstr(link, "page=2"));
-    assert_null(strstr(link, "rel=\"prev\""));
     mt_resp_free(r);
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld&sort_by=money&per_page=2&page=2",
              (long long)company);
@@ -1071,10 +859,7 @@ static void test_deal_sort_and_pagination(void **state)
     MT_ASSERT_HEADER(r, "X-Page", "2");
     assert_int_equal(json_array_size(r->json), 1);
     MT_ASSERT_JSON_INT(r->json, "[0].id", a);
-    link = mt_header(r, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"prev\""));
-    assert_null(strstr(link, "rel=\"next\""));
+    link = fix_assert_link(r, false, true);
     mt_resp_free(r);
 }
 
@@ -1084,7 +869,7 @@ static void test_deal_nested_renames(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company_as(s, key, "customer", "Rename Deal AG");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Rename Deal AG");
     json_int_t person = create_contact_as(s, key, "Rita", "Renamee");
     json_int_t category = create_category(s, "Rename Stage", 35);
     json_t *b = deal_body(s, "Rename Watch Deal");
@@ -1093,20 +878,14 @@ static void test_deal_nested_renames(void **state)
     json_object_set_new(b, "deal_category_id", json_integer(category));
     json_int_t id = create_deal_body(s, b);
 
-    mt_resp *r = mt_requestf(s, "PUT", key, "{\"name\":\"Renamed Deal GmbH\"}",
-                             COMPANIES_PATH "/%lld", (long long)company);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"name\":\"Renamed Stage\",\"probability\":45}",
-                    CATEGORIES_PATH "/%lld", (long long)category);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", key, "{\"firstname\":\"Rosa\",\"lastname\":\"Renamed\"}",
-                    CONTACTS_PATH "/%lld", (long long)person);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", key, "{\"name\":\"Renamed Deal GmbH\"}", 200,
+                      COMPANIES_PATH "/%lld", (long long)company);
+    fix_expect_status(s, "PUT", key, "{\"name\":\"Renamed Stage\",\"probability\":45}", 200,
+                      CATEGORIES_PATH "/%lld", (long long)category);
+    fix_expect_status(s, "PUT", key, "{\"firstname\":\"Rosa\",\"lastname\":\"Renamed\"}", 200,
+                      CONTACTS_PATH "/%lld", (long long)person);
 
-    r = get_deal(s, id);
+    mt_resp *r = get_deal(s, id);
     MT_ASSERT_JSON_INT(r->json, "company.id", company);
     MT_ASSERT_JSON_STR(r->json, "company.name", "Renamed Deal GmbH");
     MT_ASSERT_JSON_INT(r->json, "category.id", category);
@@ -1126,9 +905,7 @@ static void test_deal_nested_renames(void **state)
     mt_resp_free(r);
 
     /* a deleted contact leaves the deal without person */
-    r = mt_deletef(s, key, CONTACTS_PATH "/%lld", (long long)person);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, CONTACTS_PATH "/%lld", (long long)person);
     r = get_deal(s, id);
     MT_ASSERT_JSON_NULL(r->json, "person");
     MT_ASSERT_JSON_INT(r->json, "company.id", company);
@@ -1141,14 +918,14 @@ static void test_deal_permissions(void **state)
 {
     mt_server *s = *state;
     json_int_t id = create_deal(s, "Readonly Target Deal", NULL);
-    const char *ro = read_key(s);
+    const char *ro = fix_read_key(s);
     mt_resp *r = mt_getf(s, ro, DEALS_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     assert_deal_shape(r->json);
     mt_resp_free(r);
     r = mt_get(s, DEALS_PATH, ro);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, id));
+    assert_non_null(fix_find_by_id(r->json, id));
     mt_resp_free(r);
 
     json_t *b = deal_body(s, "Readonly Intruder Deal");
@@ -1156,19 +933,13 @@ static void test_deal_permissions(void **state)
     MT_ASSERT_STATUS(r, 403);
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
-    r = mt_requestf(s, "PUT", ro, "{\"status\":\"lost\"}", DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PATCH", ro, "{\"status\":\"lost\"}", DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PATCH", ro, "{\"tags\":[\"ro\"]}", "/api/v1/taggings/Deal/%lld",
-                    (long long)id);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, ro, DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", ro, "{\"status\":\"lost\"}", 403, DEALS_PATH "/%lld",
+                      (long long)id);
+    fix_expect_status(s, "PATCH", ro, "{\"status\":\"lost\"}", 403, DEALS_PATH "/%lld",
+                      (long long)id);
+    fix_expect_status(s, "PATCH", ro, "{\"tags\":[\"ro\"]}", 403, "/api/v1/taggings/Deal/%lld",
+                      (long long)id);
+    fix_expect_status(s, "DELETE", ro, NULL, 403, DEALS_PATH "/%lld", (long long)id);
 
     r = get_deal(s, id);
     MT_ASSERT_JSON_STR(r->json, "status", "pending");
@@ -1181,38 +952,29 @@ static void test_deal_permissions(void **state)
         assert_string_not_equal(mt_json_str(d, "name"), "Readonly Intruder Deal");
     mt_resp_free(r);
 
-    r = mt_get(s, DEALS_PATH, NULL);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", NULL, NULL, 401, DEALS_PATH);
 }
 
 static void test_deal_tenant_isolation(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company_as(s, key, "customer", "Acme Deal Secret AG");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Acme Deal Secret AG");
     char extra[128];
     snprintf(extra, sizeof extra, "{\"company_id\":%lld,\"tags\":[\"acme-deal-secret\"]}",
              (long long)company);
     json_int_t id = create_deal(s, "Acme Secret Deal", extra);
-    const char *other = other_key(s);
+    const char *other = fix_other_key(s);
 
-    mt_resp *r = mt_getf(s, other, DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"name\":\"Hijacked\"}", DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, other, "/api/v1/taggings/Deal/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, DEALS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", other, NULL, 404, DEALS_PATH "/%lld", (long long)id);
+    fix_expect_status(s, "PUT", other, "{\"name\":\"Hijacked\"}", 404, DEALS_PATH "/%lld",
+                      (long long)id);
+    fix_expect_status(s, "GET", other, NULL, 404, "/api/v1/taggings/Deal/%lld", (long long)id);
+    fix_expect_status(s, "DELETE", other, NULL, 404, DEALS_PATH "/%lld", (long long)id);
 
-    r = mt_get(s, DEALS_PATH, other);
+    mt_resp *r = mt_get(s, DEALS_PATH, other);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, id));
+    assert_null(fix_find_by_id(r->json, id));
     mt_resp_free(r);
     char path[128];
     snprintf(path, sizeof path, DEALS_PATH "?company_id=%lld", (long long)company);
@@ -1234,31 +996,22 @@ static void test_deal_tenant_isolation(void **state)
     r = mt_request_json(s, "POST", DEALS_PATH, other,
                         json_pack("{s:s, s:s, s:i, s:s, s:I, s:I}", "name", "Other Own Deal",
                                   "currency", "EUR", "money", 5, "reminder_date", "2020-01-01",
-                                  "user_id", key_user_id(s, other), "deal_category_id", o_category),
+                                  "user_id", fix_session_user_id(s, other), "deal_category_id",
+                                  o_category),
                         NULL);
     MT_ASSERT_STATUS(r, 200);
     assert_deal_shape(r->json);
     json_int_t other_id = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    r = mt_getf(s, key, DEALS_PATH "/%lld", (long long)other_id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, DEALS_PATH "/%lld", (long long)other_id);
     r = mt_get(s, DEALS_PATH, key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, other_id));
+    assert_null(fix_find_by_id(r->json, other_id));
     mt_resp_free(r);
 
     r = get_deal(s, id);
     MT_ASSERT_JSON_STR(r->json, "name", "Acme Secret Deal");
     mt_resp_free(r);
-}
-
-static int teardown(void **state)
-{
-    free(g_other_key);
-    free(g_read_key);
-    g_other_key = g_read_key = NULL;
-    return mt_teardown(state);
 }
 
 int main(void)
@@ -1284,5 +1037,5 @@ int main(void)
         cmocka_unit_test(test_deal_permissions),
         cmocka_unit_test(test_deal_tenant_isolation),
     };
-    return cmocka_run_group_tests(tests, mt_setup, teardown);
+    return cmocka_run_group_tests(tests, mt_setup, fix_teardown);
 }

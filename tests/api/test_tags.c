@@ -4,6 +4,7 @@
  *
  * One server for the whole file (group fixture); every test uses tag names and users of its own.
  */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
@@ -15,11 +16,6 @@
 
 /* The keys of the "Attributes" example of sections/tags/tags.md. */
 #define TAG_KEYS "id,name,color,context,created_at,updated_at"
-
-/* The keys of the "Attributes" example of sections/users.md. */
-#define USER_KEYS                                                                                  \
-    "id,firstname,lastname,active,extern,email,mobile_phone,work_phone,home_address,info,"         \
-    "birthday,iban,avatar_url,tags,custom_properties,unit,role,created_at,updated_at"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -34,69 +30,20 @@ static void assert_tag_shape(const json_t *t)
     MT_ASSERT_TIMESTAMP(t, "updated_at");
 }
 
-static void assert_user_shape(const json_t *u)
-{
-    mt_assert_keys(u, USER_KEYS);
-    MT_ASSERT_JSON_TYPE(u, "id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(u, "tags", JSON_ARRAY);
-    MT_ASSERT_JSON_TYPE(u, "custom_properties", JSON_OBJECT);
-    MT_ASSERT_TIMESTAMP(u, "created_at");
-    MT_ASSERT_TIMESTAMP(u, "updated_at");
-}
-
-/* 422 with a message and errors[field] a non-empty array of strings. */
-#define assert_422(r, field) assert_422_((r), (field), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *field, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *msg = json_object_get(r->json, "message");
-    json_t *errors = json_object_get(r->json, "errors");
-    json_t *list = errors ? json_object_get(errors, field) : NULL;
-    if (!json_is_string(msg) || !json_is_object(errors) || !json_is_array(list) ||
-        json_array_size(list) == 0 || !json_is_string(json_array_get(list, 0))) {
-        print_error("%s:%d: %s %s: expected a 422 body with \"message\" and errors[\"%s\"], got "
-                    "%s\n",
-                    file, line, r->method, r->path, field, r->body);
-        _fail(file, line);
-    }
-}
-
-/* The JSON value equals the JSON text `expected` (e.g. a sorted array of tag names). */
-#define assert_json_eq(v, expected, r) assert_json_eq_((v), (expected), (r), __FILE__, __LINE__)
-static void assert_json_eq_(const json_t *v, const char *expected, const mt_resp *r,
-                            const char *file, int line)
-{
-    json_t *want = json_loads(expected, JSON_DECODE_ANY, NULL);
-    assert_non_null(want);
-    if (!v || !json_equal((json_t *)v, want)) {
-        char *got = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        print_error("%s:%d: %s %s: expected %s, got %s\n", file, line, r ? r->method : "",
-                    r ? r->path : "", expected, got ? got : "(nothing)");
-        free(got);
-        json_decref(want);
-        _fail(file, line);
-    }
-    json_decref(want);
-}
-
 /* Assert status 200 and a body equal to the JSON array text `expected`. */
 #define assert_names(r, expected) assert_names_((r), (expected), __FILE__, __LINE__)
 static void assert_names_(const mt_resp *r, const char *expected, const char *file, int line)
 {
     mt_assert_status_(r, 200, file, line);
-    assert_json_eq_(r->json, expected, r, file, line);
+    fix_assert_json_eq_(r->json, expected, r, file, line);
 }
 
 static json_int_t g_unit_id;
 
 static json_int_t unit_id(mt_server *s)
 {
-    if (!g_unit_id) {
-        mt_resp *r = mt_get(s, "/api/v1/units", mt_admin_key(s));
-        MT_ASSERT_STATUS(r, 200);
-        g_unit_id = mt_json_int(r->json, "[0].id");
-        mt_resp_free(r);
-    }
+    if (!g_unit_id)
+        g_unit_id = fix_first_unit_id(s);
     return g_unit_id;
 }
 
@@ -106,22 +53,18 @@ static mt_resp *create_user_resp(mt_server *s, const char *firstname, const char
     static int counter;
     char email[128];
     snprintf(email, sizeof email, "tag-user-%d@acme.test", ++counter);
-    json_t *b = json_pack("{s:s, s:s, s:s, s:I}", "firstname", firstname, "lastname", "Tagger",
-                          "email", email, "unit_id", (json_int_t)unit_id(s));
-    if (tags)
-        json_object_set_new(b, "tags", json_loads(tags, 0, NULL));
+    json_t *b = fix_user_body(firstname, "Tagger", email, unit_id(s),
+                              tags ? json_pack("{s:o}", "tags", json_loads(tags, 0, NULL)) : NULL);
     mt_resp *r = mt_request_json(s, "POST", USERS_PATH, mt_admin_key(s), b, NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_user_shape(r->json);
+    fix_assert_user_basics(r->json);
     return r;
 }
 
 static json_int_t create_user(mt_server *s, const char *firstname, const char *tags)
 {
     mt_resp *r = create_user_resp(s, firstname, tags);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* Create a tag; color may be NULL. Returns its id. */
@@ -135,9 +78,7 @@ static json_int_t create_tag(mt_server *s, const char *name, const char *context
     assert_tag_shape(r->json);
     MT_ASSERT_JSON_STR(r->json, "name", name);
     MT_ASSERT_JSON_STR(r->json, "context", context);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* A taggings request on /api/v1/taggings/User/{id}; body may be NULL. */
@@ -160,7 +101,7 @@ static void assert_user_tags_(mt_server *s, json_int_t uid, const char *expected
     mt_resp_free(r);
     r = mt_getf(s, mt_admin_key(s), USERS_PATH "/%lld", (long long)uid);
     mt_assert_status_(r, 200, file, line);
-    assert_json_eq_(json_object_get(r->json, "tags"), expected, r, file, line);
+    fix_assert_json_eq_(json_object_get(r->json, "tags"), expected, r, file, line);
     mt_resp_free(r);
 }
 
@@ -178,39 +119,6 @@ static bool has_tag(const json_t *arr, const char *name, const char *context)
             return true;
     }
     return false;
-}
-
-/* The ids of a list reply are exactly `want` (n ids, any order), and X-Total says n. */
-#define assert_list_ids(s, path, want, n)                                                          \
-    assert_list_ids_((s), (path), (want), (n), __FILE__, __LINE__)
-static void assert_list_ids_(mt_server *s, const char *path, const json_int_t *want, size_t n,
-                             const char *file, int line)
-{
-    mt_resp *r = mt_get(s, path, mt_admin_key(s));
-    mt_assert_status_(r, 200, file, line);
-    bool ok = json_is_array(r->json) && json_array_size(r->json) == n;
-    for (size_t i = 0; ok && i < n; i++) {
-        bool found = false;
-        size_t j;
-        json_t *e;
-        json_array_foreach(r->json, j, e)
-        {
-            if (json_integer_value(json_object_get(e, "id")) == want[i])
-                found = true;
-        }
-        ok = found;
-    }
-    if (!ok) {
-        print_error("%s:%d: GET %s: expected %zu entities (ids", file, line, path, n);
-        for (size_t i = 0; i < n; i++)
-            print_error(" %lld", (long long)want[i]);
-        print_error("), got %s\n", r->body);
-        _fail(file, line);
-    }
-    char total[32];
-    snprintf(total, sizeof total, "%zu", n);
-    mt_assert_header_(r, "X-Total", total, file, line);
-    mt_resp_free(r);
 }
 
 /* ---- tags ------------------------------------------------------------------------------- */
@@ -269,21 +177,14 @@ static void test_tag_validation(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    mt_resp *r = mt_post(s, TAGS_PATH, key, "{\"context\":\"User\"}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, TAGS_PATH, key, "{\"name\":\"\",\"context\":\"User\"}");
-    assert_422(r, "name");
-    mt_resp_free(r);
-    r = mt_post(s, TAGS_PATH, key, "{\"name\":\"No Context\"}");
-    assert_422(r, "context");
-    mt_resp_free(r);
-    r = mt_post(s, TAGS_PATH, key, "{\"name\":\"Bad Context\",\"context\":\"Spaceship\"}");
-    assert_422(r, "context");
-    mt_resp_free(r);
-    r = mt_post(s, TAGS_PATH, key, "{}");
-    assert_422(r, "name");
-    assert_422(r, "context");
+    fix_expect_422(s, "POST", key, "{\"context\":\"User\"}", "name", TAGS_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"\",\"context\":\"User\"}", "name", TAGS_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"No Context\"}", "context", TAGS_PATH);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Bad Context\",\"context\":\"Spaceship\"}",
+                   "context", TAGS_PATH);
+    mt_resp *r = mt_post(s, TAGS_PATH, key, "{}");
+    fix_assert_422(r, "name");
+    fix_assert_422(r, "context");
     mt_resp_free(r);
 
     const char *bad_colors[] = {"red", "#FFF", "FF0000", "#GGGGGG", "#FF00001", "#FF 000"};
@@ -292,7 +193,7 @@ static void test_tag_validation(void **state)
                             json_pack("{s:s, s:s, s:s}", "name", "Bad Color", "context", "User",
                                       "color", bad_colors[i]),
                             NULL);
-        assert_422(r, "color");
+        fix_assert_422(r, "color");
         mt_resp_free(r);
     }
 
@@ -305,9 +206,7 @@ static void test_tag_validation(void **state)
 
     /* names are unique per context */
     create_tag(s, "Unique", "User", "#ABC123");
-    r = mt_post(s, TAGS_PATH, key, "{\"name\":\"Unique\",\"context\":\"User\"}");
-    assert_422(r, "name");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"name\":\"Unique\",\"context\":\"User\"}", "name", TAGS_PATH);
     create_tag(s, "Unique", "Project", NULL);
 }
 
@@ -317,19 +216,16 @@ static void test_tag_empty_color(void **state)
 {
     mt_server *s = *state;
     json_int_t id = create_tag(s, "Empty Color Target", "User", "#ABCDEF");
-    mt_resp *r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"color\":\"\"}", TAGS_PATH "/%lld",
-                             (long long)id);
-    assert_422(r, "color");
-    mt_resp_free(r);
-    r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)id);
+    fix_expect_422(s, "PUT", mt_admin_key(s), "{\"color\":\"\"}", "color", TAGS_PATH "/%lld",
+                   (long long)id);
+    mt_resp *r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "color", "#ABCDEF");
     mt_resp_free(r);
 
-    r = mt_post(s, TAGS_PATH, mt_admin_key(s),
-                "{\"name\":\"Empty Color\",\"context\":\"User\",\"color\":\"\"}");
-    assert_422(r, "color");
-    mt_resp_free(r);
+    fix_expect_422(s, "POST", mt_admin_key(s),
+                   "{\"name\":\"Empty Color\",\"context\":\"User\",\"color\":\"\"}", "color",
+                   TAGS_PATH);
 }
 
 static void test_tag_list_and_context_filter(void **state)
@@ -378,7 +274,7 @@ static void test_tag_list_and_context_filter(void **state)
     snprintf(path, sizeof path, TAGS_PATH "?ids=%lld,%lld", (long long)user_tag,
              (long long)project_tag);
     json_int_t both[] = {user_tag, project_tag};
-    assert_list_ids(s, path, both, 2);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), path, both, 2);
 }
 
 static void test_tag_update(void **state)
@@ -421,18 +317,13 @@ static void test_tag_update(void **state)
     mt_resp_free(r);
 
     /* a bad color, an empty name, a name taken in the same context: 422, nothing changes */
-    r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"color\":\"blue\"}", TAGS_PATH "/%lld",
-                    (long long)id);
-    assert_422(r, "color");
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"name\":\"\"}", TAGS_PATH "/%lld", (long long)id);
-    assert_422(r, "name");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", mt_admin_key(s), "{\"color\":\"blue\"}", "color", TAGS_PATH "/%lld",
+                   (long long)id);
+    fix_expect_422(s, "PUT", mt_admin_key(s), "{\"name\":\"\"}", "name", TAGS_PATH "/%lld",
+                   (long long)id);
     create_tag(s, "Occupied", "User", NULL);
-    r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"name\":\"Occupied\"}", TAGS_PATH "/%lld",
-                    (long long)id);
-    assert_422(r, "name");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", mt_admin_key(s), "{\"name\":\"Occupied\"}", "name", TAGS_PATH "/%lld",
+                   (long long)id);
     r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "name", "After");
@@ -451,15 +342,11 @@ static void test_tag_update(void **state)
 
     /* a renamed tag shows with its new name on the tagged user */
     json_int_t uid = create_user(s, "Renamee", "[\"Renamed Across\"]");
-    r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"name\":\"renamed final\"}", TAGS_PATH "/%lld",
-                    (long long)id);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", mt_admin_key(s), "{\"name\":\"renamed final\"}", 200,
+                      TAGS_PATH "/%lld", (long long)id);
     assert_user_tags(s, uid, "[\"renamed final\"]");
 
-    r = mt_put(s, TAGS_PATH "/987654", mt_admin_key(s), "{\"name\":\"x\"}");
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", mt_admin_key(s), "{\"name\":\"x\"}", 404, TAGS_PATH "/987654");
 }
 
 static void test_tag_delete(void **state)
@@ -484,18 +371,14 @@ static void test_tag_delete(void **state)
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
 
-    r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", mt_admin_key(s), NULL, 404, TAGS_PATH "/%lld", (long long)id);
     r = mt_get(s, TAGS_PATH, mt_admin_key(s));
     MT_ASSERT_STATUS(r, 200);
     assert_false(has_tag(r->json, "del gone", NULL));
     mt_resp_free(r);
     assert_user_tags(s, uid, "[\"del kept\"]");
 
-    r = mt_deletef(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", mt_admin_key(s), NULL, 404, TAGS_PATH "/%lld", (long long)id);
 }
 
 static void test_tag_delete_with_merge(void **state)
@@ -507,19 +390,15 @@ static void test_tag_delete_with_merge(void **state)
     json_int_t u2 = create_user(s, "MergeTwo", "[\"merge from\",\"merge into\"]");
     json_int_t u3 = create_user(s, "MergeThree", "[\"merge bystander\"]");
 
-    mt_resp *r = mt_deletef(s, mt_admin_key(s), TAGS_PATH "/%lld?merge_tag_id=%lld",
-                            (long long)from, (long long)into);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", mt_admin_key(s), NULL, 204, TAGS_PATH "/%lld?merge_tag_id=%lld",
+                      (long long)from, (long long)into);
 
     assert_user_tags(s, u1, "[\"merge into\"]");
     assert_user_tags(s, u2, "[\"merge into\"]");
     assert_user_tags(s, u3, "[\"merge bystander\"]");
 
-    r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)from);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)into);
+    fix_expect_status(s, "GET", mt_admin_key(s), NULL, 404, TAGS_PATH "/%lld", (long long)from);
+    mt_resp *r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)into);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "name", "merge into");
     MT_ASSERT_JSON_STR(r->json, "color", "#123456");
@@ -532,14 +411,12 @@ static void test_tag_delete_with_merge(void **state)
     assert_true(r->status == 404 || r->status == 422);
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
-    r = mt_getf(s, mt_admin_key(s), TAGS_PATH "/%lld", (long long)keep);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", mt_admin_key(s), NULL, 200, TAGS_PATH "/%lld", (long long)keep);
     assert_user_tags(s, u4, "[\"merge keep\"]");
 
     /* the users list filter finds both under the surviving tag */
     json_int_t both[] = {u1, u2};
-    assert_list_ids(s, USERS_PATH "?tags=merge%20into", both, 2);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=merge%20into", both, 2);
 }
 
 /* ---- taggings --------------------------------------------------------------------------- */
@@ -664,9 +541,7 @@ static void test_taggings_errors(void **state)
     MT_ASSERT_STATUS(r, 422);
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
-    r = mt_patch(s, path, key, "{\"tags\":[\"x\"]}");
-    MT_ASSERT_STATUS(r, 422);
-    mt_resp_free(r);
+    fix_expect_status(s, "PATCH", key, "{\"tags\":[\"x\"]}", 422, "%s", path);
 
     /* a user that does not exist */
     const char *methods[] = {"GET", "PATCH", "PUT", "DELETE"};
@@ -692,7 +567,7 @@ static void test_user_tags_field(void **state)
     mt_server *s = *state;
     mt_resp *r = create_user_resp(s, "Fielded", "[\"remote\",\"dev\"]");
     json_int_t uid = mt_json_int(r->json, "id");
-    assert_json_eq(json_object_get(r->json, "tags"), "[\"dev\",\"remote\"]", r);
+    fix_assert_json_eq(json_object_get(r->json, "tags"), "[\"dev\",\"remote\"]", r);
     mt_resp_free(r);
     assert_user_tags(s, uid, "[\"dev\",\"remote\"]");
 
@@ -706,8 +581,8 @@ static void test_user_tags_field(void **state)
     r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"tags\":[\"ops\",\"dev\"]}", USERS_PATH "/%lld",
                     (long long)uid);
     MT_ASSERT_STATUS(r, 200);
-    assert_user_shape(r->json);
-    assert_json_eq(json_object_get(r->json, "tags"), "[\"dev\",\"ops\"]", r);
+    fix_assert_user_basics(r->json);
+    fix_assert_json_eq(json_object_get(r->json, "tags"), "[\"dev\",\"ops\"]", r);
     mt_resp_free(r);
     assert_user_tags(s, uid, "[\"dev\",\"ops\"]");
 
@@ -715,14 +590,14 @@ static void test_user_tags_field(void **state)
     r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"info\":\"no tags sent\"}", USERS_PATH "/%lld",
                     (long long)uid);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_eq(json_object_get(r->json, "tags"), "[\"dev\",\"ops\"]", r);
+    fix_assert_json_eq(json_object_get(r->json, "tags"), "[\"dev\",\"ops\"]", r);
     mt_resp_free(r);
 
     /* [] clears */
     r = mt_requestf(s, "PATCH", mt_admin_key(s), "{\"tags\":[]}", USERS_PATH "/%lld",
                     (long long)uid);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_eq(json_object_get(r->json, "tags"), "[]", r);
+    fix_assert_json_eq(json_object_get(r->json, "tags"), "[]", r);
     mt_resp_free(r);
     assert_user_tags(s, uid, "[]");
 
@@ -730,25 +605,23 @@ static void test_user_tags_field(void **state)
     r = mt_requestf(s, "PUT", mt_admin_key(s), "{\"tags\":[\"twice\",\"twice\"]}",
                     USERS_PATH "/%lld", (long long)uid);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_eq(json_object_get(r->json, "tags"), "[\"twice\"]", r);
+    fix_assert_json_eq(json_object_get(r->json, "tags"), "[\"twice\"]", r);
     mt_resp_free(r);
 
     /* a deleted user has no taggings any more */
-    r = mt_deletef(s, mt_admin_key(s), USERS_PATH "/%lld", (long long)uid);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", mt_admin_key(s), NULL, 204, USERS_PATH "/%lld", (long long)uid);
     r = taggings(s, mt_admin_key(s), "GET", uid, NULL);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    assert_list_ids(s, USERS_PATH "?tags=twice", NULL, 0);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=twice", NULL, 0);
 
     /* the list shows tags as well */
     json_int_t u2 = create_user(s, "Listed", "[\"listed tag\"]");
     r = mt_getf(s, mt_admin_key(s), USERS_PATH "?ids=%lld", (long long)u2);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);
-    assert_user_shape(json_array_get(r->json, 0));
-    assert_json_eq(mt_json_get(r->json, "[0].tags"), "[\"listed tag\"]", r);
+    fix_assert_user_basics(json_array_get(r->json, 0));
+    fix_assert_json_eq(mt_json_get(r->json, "[0].tags"), "[\"listed tag\"]", r);
     mt_resp_free(r);
 }
 
@@ -762,12 +635,13 @@ static void test_users_tags_filter(void **state)
     create_user(s, "FilterE", NULL);
 
     json_int_t designers[] = {a, b};
-    assert_list_ids(s, USERS_PATH "?tags=designer", designers, 2);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=designer", designers, 2);
     json_int_t developers[] = {b, c};
-    assert_list_ids(s, USERS_PATH "?tags=developer", developers, 2);
-    assert_list_ids(s, USERS_PATH "?tags=nobody%20has%20this", NULL, 0);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=developer", developers, 2);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=nobody%20has%20this", NULL,
+                                  0);
     /* no partial matches */
-    assert_list_ids(s, USERS_PATH "?tags=design", NULL, 0);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=design", NULL, 0);
 
     /* a comma separated list ("Designer, Developer"): a user with both is found, a user with
      * neither is not */
@@ -796,14 +670,10 @@ static void test_permissions(void **state)
     json_int_t uid = create_user(s, "Readonly Target", "[\"ro tag\"]");
     char *ro = mt_account_key(s, MT_ACCOUNT, "read");
 
-    mt_resp *r = mt_get(s, TAGS_PATH, ro);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    r = mt_post(s, TAGS_PATH, ro, "{\"name\":\"ro new\",\"context\":\"User\"}");
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", ro, NULL, 200, TAGS_PATH);
+    fix_expect_status(s, "POST", ro, "{\"name\":\"ro new\",\"context\":\"User\"}", 403, TAGS_PATH);
 
-    r = taggings(s, ro, "GET", uid, NULL);
+    mt_resp *r = taggings(s, ro, "GET", uid, NULL);
     assert_names(r, "[\"ro tag\"]");
     mt_resp_free(r);
     r = taggings(s, ro, "PATCH", uid, "{\"tags\":[\"ro added\"]}");
@@ -814,9 +684,7 @@ static void test_permissions(void **state)
     mt_resp_free(r);
     assert_user_tags(s, uid, "[\"ro tag\"]");
 
-    r = mt_get(s, TAGS_PATH, NULL);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", NULL, NULL, 401, TAGS_PATH);
     free(ro);
 }
 
@@ -827,17 +695,12 @@ static void test_tenant_isolation(void **state)
     json_int_t uid = create_user(s, "AcmeTagged", "[\"acme secret tag\"]");
     char *other = mt_init_account(s, "other", "admin@other.test", "secret-pass-3");
 
-    mt_resp *r = mt_getf(s, other, TAGS_PATH "/%lld", (long long)tag);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_requestf(s, "PUT", other, "{\"name\":\"hijacked\"}", TAGS_PATH "/%lld", (long long)tag);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, other, TAGS_PATH "/%lld", (long long)tag);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", other, NULL, 404, TAGS_PATH "/%lld", (long long)tag);
+    fix_expect_status(s, "PUT", other, "{\"name\":\"hijacked\"}", 404, TAGS_PATH "/%lld",
+                      (long long)tag);
+    fix_expect_status(s, "DELETE", other, NULL, 404, TAGS_PATH "/%lld", (long long)tag);
 
-    r = mt_get(s, TAGS_PATH, other);
+    mt_resp *r = mt_get(s, TAGS_PATH, other);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_TYPE(r->json, "", JSON_ARRAY);
     assert_false(has_tag(r->json, "acme secret tag", NULL));
@@ -898,7 +761,8 @@ static void test_tenant_isolation(void **state)
     mt_resp_free(r);
     /* acme's users filter does not see the other account's user, nor the other way round */
     json_int_t acme_only[] = {uid};
-    assert_list_ids(s, USERS_PATH "?tags=acme%20secret%20tag", acme_only, 1);
+    fix_assert_list_ids_any_order(s, mt_admin_key(s), USERS_PATH "?tags=acme%20secret%20tag",
+                                  acme_only, 1);
     r = mt_get(s, USERS_PATH "?tags=acme%20secret%20tag", other);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);

@@ -1,4 +1,5 @@
 /* API tests of units / teams (sections/units.md). One server for the whole file (group fixture). */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
@@ -8,67 +9,7 @@
 #define UNIT_KEYS      "id,name,users,created_at,updated_at"
 #define UNIT_USER_KEYS "id,firstname,lastname,email"
 
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-static json_t *find_by_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *v;
-    assert_true(json_is_array(arr));
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jid = json_object_get(v, "id");
-        if (json_is_integer(jid) && json_integer_value(jid) == id)
-            return v;
-    }
-    return NULL;
-}
-
-static json_t *find_by_str(const json_t *arr, const char *key, const char *value)
-{
-    size_t i;
-    json_t *v;
-    assert_true(json_is_array(arr));
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jv = json_object_get(v, key);
-        if (json_is_string(jv) && strcmp(json_string_value(jv), value) == 0)
-            return v;
-    }
-    return NULL;
-}
-
-static const char *uniq_email(char *buf, size_t size, const char *prefix)
-{
-    static int counter;
-    snprintf(buf, size, "%s-%d@acme.test", prefix, ++counter);
-    return buf;
-}
-
-static json_int_t key_user_id(mt_server *s, const char *key)
-{
-    mt_resp *r = mt_get(s, "/api/v1/session", key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t team_id(mt_server *s)
-{
-    mt_resp *r = mt_get(s, "/api/v1/units", mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    json_t *unit = find_by_str(r->json, "name", "Team");
-    if (!unit)
-        fail_msg("no unit named Team in %s", r->body);
-    json_int_t id = mt_json_int(unit, "id");
-    mt_resp_free(r);
-    return id;
-}
 
 static json_int_t create_unit(mt_server *s, const char *key, const char *name)
 {
@@ -76,25 +17,13 @@ static json_int_t create_unit(mt_server *s, const char *key, const char *name)
         mt_request_json(s, "POST", "/api/v1/units", key, json_pack("{s:s}", "name", name), NULL);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "name", name);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 static json_int_t create_user(mt_server *s, const char *first, const char *last, const char *email,
                               json_int_t unit, json_t *extra)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "firstname", first, "lastname", last, "email",
-                             email, "unit_id", unit);
-    if (extra) {
-        json_object_update(body, extra);
-        json_decref(extra);
-    }
-    mt_resp *r = mt_request_json(s, "POST", "/api/v1/users", mt_admin_key(s), body, NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_create_user(s, fix_user_body(first, last, email, unit, extra));
 }
 
 static mt_resp *put_json(mt_server *s, const char *key, json_t *body, const char *what,
@@ -103,11 +32,6 @@ static mt_resp *put_json(mt_server *s, const char *key, json_t *body, const char
     char path[128];
     snprintf(path, sizeof path, "/api/v1/%s/%lld", what, (long long)id);
     return mt_request_json(s, "PUT", path, key, body, NULL);
-}
-
-static char *other_key(mt_server *s)
-{
-    return mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
 }
 
 static void assert_unit_shape(const json_t *u)
@@ -138,21 +62,7 @@ static json_t *unit_member(mt_server *s, json_int_t unit, json_int_t user, mt_re
     MT_ASSERT_STATUS(r, 200);
     assert_unit_shape(r->json);
     *out = r;
-    return find_by_id(mt_json_get(r->json, "users"), user);
-}
-
-#define assert_422(r, field) assert_422_((r), (field), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *field, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    mt_assert_json_type_(r->json, "message", JSON_STRING, file, line);
-    json_t *problems = json_object_get(json_object_get(r->json, "errors"), field);
-    if (!json_is_array(problems) || json_array_size(problems) == 0 ||
-        !json_is_string(json_array_get(problems, 0))) {
-        print_error("%s:%d: %s %s: errors do not name \"%s\": %s\n", file, line, r->method, r->path,
-                    field, r->body);
-        _fail(file, line);
-    }
+    return fix_find_by_id_strict(mt_json_get(r->json, "users"), user);
 }
 
 /* ---- list and get ------------------------------------------------------------------------ */
@@ -161,7 +71,7 @@ static void test_units_list(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
 
     mt_resp *r = mt_get(s, "/api/v1/units", key);
     MT_ASSERT_STATUS(r, 200);
@@ -171,9 +81,9 @@ static void test_units_list(void **state)
     size_t i;
     json_t *u;
     json_array_foreach(r->json, i, u) assert_unit_shape(u);
-    json_t *team = find_by_str(r->json, "name", "Team");
+    json_t *team = fix_find_by_str(r->json, "name", "Team");
     assert_non_null(team);
-    json_t *ada = find_by_id(mt_json_get(team, "users"), admin);
+    json_t *ada = fix_find_by_id_strict(mt_json_get(team, "users"), admin);
     assert_non_null(ada);
     MT_ASSERT_JSON_STR(ada, "firstname", "Ada");
     MT_ASSERT_JSON_STR(ada, "lastname", "Admin");
@@ -182,12 +92,10 @@ static void test_units_list(void **state)
 
     r = mt_get(s, "/api/v1/units.json", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_str(r->json, "name", "Team"));
+    assert_non_null(fix_find_by_str(r->json, "name", "Team"));
     mt_resp_free(r);
 
-    r = mt_get(s, "/api/v1/units", NULL);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", NULL, NULL, 401, "/api/v1/units");
 }
 
 static void test_units_list_filters_and_pagination(void **state)
@@ -232,30 +140,27 @@ static void test_units_list_filters_and_pagination(void **state)
     r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
-    assert_non_null(find_by_id(r->json, a));
-    assert_non_null(find_by_id(r->json, b));
+    assert_non_null(fix_find_by_id_strict(r->json, a));
+    assert_non_null(fix_find_by_id_strict(r->json, b));
     mt_resp_free(r);
 
-    r = mt_get(s, "/api/v1/units?page=0", key);
-    MT_ASSERT_STATUS(r, 422);
-    mt_resp_free(r);
-    r = mt_get(s, "/api/v1/units?sort_by=users", key);
-    MT_ASSERT_STATUS(r, 422);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 422, "/api/v1/units?page=0");
+    fix_expect_status(s, "GET", key, NULL, 422, "/api/v1/units?sort_by=users");
 }
 
 static void test_units_get(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t team = team_id(s);
+    json_int_t team = fix_team_id(s);
 
     mt_resp *r = mt_getf(s, key, "/api/v1/units/%lld", (long long)team);
     MT_ASSERT_STATUS(r, 200);
     assert_unit_shape(r->json);
     MT_ASSERT_JSON_INT(r->json, "id", team);
     MT_ASSERT_JSON_STR(r->json, "name", "Team");
-    assert_non_null(find_by_id(mt_json_get(r->json, "users"), key_user_id(s, key)));
+    assert_non_null(
+        fix_find_by_id_strict(mt_json_get(r->json, "users"), fix_session_user_id(s, key)));
     mt_resp_free(r);
 
     r = mt_get(s, "/api/v1/units/999999", key);
@@ -288,21 +193,17 @@ static void test_units_create(void **state)
 
     r = mt_get(s, "/api/v1/units", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, id));
+    assert_non_null(fix_find_by_id_strict(r->json, id));
     mt_resp_free(r);
 
     /* name is required; "users" is not an input */
     const char *bad[] = {"{}", "{\"name\": \"\"}", "{\"name\": null}", "{\"users\": [{\"id\": 1}]}",
                          NULL};
     for (int i = 0; bad[i]; i++) {
-        r = mt_post(s, "/api/v1/units", key, bad[i]);
-        assert_422(r, "name");
-        mt_resp_free(r);
+        fix_expect_422(s, "POST", key, bad[i], "name", "/api/v1/units");
     }
 
-    r = mt_post(s, "/api/v1/units", key, "{\"name\": ");
-    MT_ASSERT_STATUS(r, 400);
-    mt_resp_free(r);
+    fix_expect_status(s, "POST", key, "{\"name\": ", 400, "/api/v1/units");
 }
 
 static void test_units_update(void **state)
@@ -338,16 +239,12 @@ static void test_units_update(void **state)
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "name", "Patched");
     mt_resp_free(r);
-    r = mt_put(s, path, key, "{\"name\": \"\"}");
-    assert_422(r, "name");
-    mt_resp_free(r);
+    fix_expect_422(s, "PUT", key, "{\"name\": \"\"}", "name", "%s", path);
     r = mt_getf(s, key, "/api/v1/units/%lld", (long long)id);
     MT_ASSERT_JSON_STR(r->json, "name", "Patched");
     mt_resp_free(r);
 
-    r = mt_put(s, "/api/v1/units/999999", key, "{\"name\": \"Ghost\"}");
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", key, "{\"name\": \"Ghost\"}", 404, "/api/v1/units/999999");
 }
 
 /* ---- embedded users ---------------------------------------------------------------------- */
@@ -360,7 +257,7 @@ static void test_units_users_kept_current(void **state)
     json_int_t u2 = create_unit(s, key, "Unit Two");
     char email[64], email2[64];
     json_int_t id =
-        create_user(s, "Tobias", "Miesel", uniq_email(email, sizeof email, "tobias"), u1, NULL);
+        create_user(s, "Tobias", "Miesel", fix_uniq_email(email, sizeof email, "tobias"), u1, NULL);
 
     mt_resp *r;
     json_t *m = unit_member(s, u1, id, &r);
@@ -372,7 +269,7 @@ static void test_units_users_kept_current(void **state)
     mt_resp_free(r);
 
     /* renamed */
-    uniq_email(email2, sizeof email2, "sabine");
+    fix_uniq_email(email2, sizeof email2, "sabine");
     mt_resp *p = put_json(s, key,
                           json_pack("{s:s, s:s, s:s}", "firstname", "Sabine", "lastname",
                                     "Schäuble", "email", email2),
@@ -403,14 +300,16 @@ static void test_units_users_kept_current(void **state)
     /* the list says the same */
     r = mt_get(s, "/api/v1/units", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(mt_json_get(find_by_id(r->json, u1), "users"), id));
-    assert_non_null(find_by_id(mt_json_get(find_by_id(r->json, u2), "users"), id));
+    assert_null(
+        fix_find_by_id_strict(mt_json_get(fix_find_by_id_strict(r->json, u1), "users"), id));
+    assert_non_null(
+        fix_find_by_id_strict(mt_json_get(fix_find_by_id_strict(r->json, u2), "users"), id));
     mt_resp_free(r);
 
     /* a renamed unit shows up in its users */
     p = put_json(s, key, json_pack("{s:s}", "name", "Unit Two renamed"), "units", u2);
     MT_ASSERT_STATUS(p, 200);
-    assert_non_null(find_by_id(mt_json_get(p->json, "users"), id));
+    assert_non_null(fix_find_by_id_strict(mt_json_get(p->json, "users"), id));
     mt_resp_free(p);
     r = mt_getf(s, key, "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
@@ -418,9 +317,7 @@ static void test_units_users_kept_current(void **state)
     mt_resp_free(r);
 
     /* a deleted user leaves the unit */
-    r = mt_deletef(s, key, "/api/v1/users/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, "/api/v1/users/%lld", (long long)id);
     assert_null(unit_member(s, u2, id, &r));
     mt_resp_free(r);
 }
@@ -435,7 +332,7 @@ static void test_units_delete(void **state)
     json_int_t spare = create_unit(s, key, "Spare");
     char email[64];
     json_int_t id =
-        create_user(s, "Stay", "Put", uniq_email(email, sizeof email, "stay"), full, NULL);
+        create_user(s, "Stay", "Put", fix_uniq_email(email, sizeof email, "stay"), full, NULL);
 
     /* a unit with staff cannot be deleted */
     mt_resp *r = mt_deletef(s, key, "/api/v1/units/%lld", (long long)full);
@@ -445,16 +342,14 @@ static void test_units_delete(void **state)
     mt_resp_free(r);
     r = mt_getf(s, key, "/api/v1/units/%lld", (long long)full);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(mt_json_get(r->json, "users"), id));
+    assert_non_null(fix_find_by_id_strict(mt_json_get(r->json, "users"), id));
     mt_resp_free(r);
 
     /* deactivated staff still count */
     r = put_json(s, key, json_pack("{s:b}", "active", 0), "users", id);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
-    r = mt_deletef(s, key, "/api/v1/units/%lld", (long long)full);
-    MT_ASSERT_STATUS(r, 422);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 422, "/api/v1/units/%lld", (long long)full);
     r = mt_getf(s, key, "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "unit.id", full);
@@ -465,31 +360,23 @@ static void test_units_delete(void **state)
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
-    r = mt_getf(s, key, "/api/v1/units/%lld", (long long)spare);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, "/api/v1/units/%lld", (long long)spare);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/units/%lld", (long long)spare);
+    fix_expect_status(s, "DELETE", key, NULL, 404, "/api/v1/units/%lld", (long long)spare);
     r = mt_get(s, "/api/v1/units", key);
-    assert_null(find_by_id(r->json, spare));
+    assert_null(fix_find_by_id_strict(r->json, spare));
     mt_resp_free(r);
 
     /* users cannot be moved into a deleted unit */
     r = put_json(s, key, json_pack("{s:I}", "unit_id", spare), "users", id);
-    assert_422(r, "unit_id");
+    fix_assert_422(r, "unit_id");
     mt_resp_free(r);
 
     /* once its staff moved away, the unit can be deleted */
-    r = put_json(s, key, json_pack("{s:I}", "unit_id", team_id(s)), "users", id);
+    r = put_json(s, key, json_pack("{s:I}", "unit_id", fix_team_id(s)), "users", id);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
-    r = mt_deletef(s, key, "/api/v1/units/%lld", (long long)full);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
-    r = mt_getf(s, key, "/api/v1/units/%lld", (long long)full);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, "/api/v1/units/%lld", (long long)full);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/units/%lld", (long long)full);
 }
 
 /* A deleted unit's id stays unknown: a later unit gets a new id (MOCO never reuses ids). */
@@ -506,9 +393,7 @@ static void test_units_deleted_id_not_reused(void **state)
     if (next == old)
         fail_msg("the new unit got id %lld, the id of the unit deleted just before",
                  (long long)next);
-    r = mt_getf(s, key, "/api/v1/units/%lld", (long long)old);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/units/%lld", (long long)old);
 }
 
 /* ---- permissions ------------------------------------------------------------------------- */
@@ -522,10 +407,10 @@ static void test_units_permissions(void **state)
     /* an Employee user */
     mt_resp *r = mt_get(s, "/api/v1/users/roles", key);
     MT_ASSERT_STATUS(r, 200);
-    json_int_t employee = mt_json_int(find_by_str(r->json, "name", "Employee"), "id");
+    json_int_t employee = mt_json_int(fix_find_by_str(r->json, "name", "Employee"), "id");
     mt_resp_free(r);
     char email[64];
-    uniq_email(email, sizeof email, "unitemp");
+    fix_uniq_email(email, sizeof email, "unitemp");
     create_user(s, "Unit", "Employee", email, unit,
                 json_pack("{s:I, s:s}", "role_id", employee, "password", "emp-pass-456"));
     r = mt_request_json(s, "POST", "/api/v1/session", NULL,
@@ -542,37 +427,27 @@ static void test_units_permissions(void **state)
     MT_ASSERT_STATUS(r, 403);
     mt_resp_free(r);
     json_int_t empty = create_unit(s, key, "Empty guarded");
-    r = mt_deletef(s, ekey, "/api/v1/units/%lld", (long long)empty);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", ekey, NULL, 403, "/api/v1/units/%lld", (long long)empty);
 
     /* a read-only account key reads but cannot write */
     char *rkey = mt_account_key(s, MT_ACCOUNT, "read");
-    r = mt_getf(s, rkey, "/api/v1/units/%lld", (long long)unit);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    r = mt_post(s, "/api/v1/units", rkey, "{\"name\": \"Read-only\"}");
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_deletef(s, rkey, "/api/v1/units/%lld", (long long)empty);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", rkey, NULL, 200, "/api/v1/units/%lld", (long long)unit);
+    fix_expect_status(s, "POST", rkey, "{\"name\": \"Read-only\"}", 403, "/api/v1/units");
+    fix_expect_status(s, "DELETE", rkey, NULL, 403, "/api/v1/units/%lld", (long long)empty);
 
     /* nothing changed */
     r = mt_get(s, "/api/v1/units", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_str(r->json, "name", "Not allowed"));
-    assert_null(find_by_str(r->json, "name", "Read-only"));
-    assert_null(find_by_str(r->json, "name", "Hacked"));
-    assert_non_null(find_by_id(r->json, empty));
-    MT_ASSERT_JSON_STR(find_by_id(r->json, unit), "name", "Guarded");
+    assert_null(fix_find_by_str(r->json, "name", "Not allowed"));
+    assert_null(fix_find_by_str(r->json, "name", "Read-only"));
+    assert_null(fix_find_by_str(r->json, "name", "Hacked"));
+    assert_non_null(fix_find_by_id_strict(r->json, empty));
+    MT_ASSERT_JSON_STR(fix_find_by_id_strict(r->json, unit), "name", "Guarded");
     mt_resp_free(r);
 
     /* a full account key can write */
     char *fkey = mt_account_key(s, MT_ACCOUNT, "full");
-    r = mt_deletef(s, fkey, "/api/v1/units/%lld", (long long)empty);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", fkey, NULL, 204, "/api/v1/units/%lld", (long long)empty);
     free(fkey);
     free(rkey);
     free(ekey);
@@ -584,22 +459,22 @@ static void test_units_tenant_isolation(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    char *okey = other_key(s);
+    char *okey = fix_new_other_key(s);
     json_int_t mine = create_unit(s, key, "Acme secret unit");
-    json_int_t team = team_id(s);
+    json_int_t team = fix_team_id(s);
     json_int_t theirs = create_unit(s, okey, "Other's unit");
 
     /* other's list has none of acme's units, and its own units none of acme's users */
     mt_resp *r = mt_get(s, "/api/v1/units", okey);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, mine));
-    assert_null(find_by_id(r->json, team));
-    assert_null(find_by_str(r->json, "name", "Acme secret unit"));
-    assert_non_null(find_by_id(r->json, theirs));
+    assert_null(fix_find_by_id_strict(r->json, mine));
+    assert_null(fix_find_by_id_strict(r->json, team));
+    assert_null(fix_find_by_str(r->json, "name", "Acme secret unit"));
+    assert_non_null(fix_find_by_id_strict(r->json, theirs));
     size_t i;
     json_t *u;
     json_array_foreach(r->json, i, u)
-        assert_null(find_by_str(mt_json_get(u, "users"), "email", MT_ADMIN_EMAIL));
+        assert_null(fix_find_by_str(mt_json_get(u, "users"), "email", MT_ADMIN_EMAIL));
     mt_resp_free(r);
     char path[128];
     snprintf(path, sizeof path, "/api/v1/units?ids=%lld,%lld", (long long)mine, (long long)team);
@@ -609,18 +484,12 @@ static void test_units_tenant_isolation(void **state)
     mt_resp_free(r);
 
     /* nor get, change or delete them */
-    r = mt_getf(s, okey, "/api/v1/units/%lld", (long long)mine);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", okey, NULL, 404, "/api/v1/units/%lld", (long long)mine);
     r = put_json(s, okey, json_pack("{s:s}", "name", "Stolen"), "units", mine);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    r = mt_deletef(s, okey, "/api/v1/units/%lld", (long long)mine);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, okey, "/api/v1/units/%lld", (long long)team);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", okey, NULL, 404, "/api/v1/units/%lld", (long long)mine);
+    fix_expect_status(s, "DELETE", okey, NULL, 404, "/api/v1/units/%lld", (long long)team);
 
     /* acme's unit is untouched */
     r = mt_getf(s, key, "/api/v1/units/%lld", (long long)mine);
@@ -631,17 +500,13 @@ static void test_units_tenant_isolation(void **state)
     /* and the other way round */
     r = mt_get(s, "/api/v1/units", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, theirs));
+    assert_null(fix_find_by_id_strict(r->json, theirs));
     mt_resp_free(r);
-    r = mt_getf(s, key, "/api/v1/units/%lld", (long long)theirs);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/units/%lld", (long long)theirs);
     r = put_json(s, key, json_pack("{s:s}", "name", "Stolen"), "units", theirs);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    r = mt_deletef(s, key, "/api/v1/units/%lld", (long long)theirs);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 404, "/api/v1/units/%lld", (long long)theirs);
     r = mt_getf(s, okey, "/api/v1/units/%lld", (long long)theirs);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "name", "Other's unit");

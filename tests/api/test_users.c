@@ -1,14 +1,12 @@
 /* API tests of staff (sections/users.md), permission roles (sections/user_roles.md) and the
  * profile (sections/profile.md). One server for the whole file (group fixture). */
+#include "fixtures.h"
 #include "mt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_KEYS                                                                                  \
-    "id,firstname,lastname,active,extern,email,mobile_phone,work_phone,home_address,info,"         \
-    "birthday,iban,avatar_url,tags,custom_properties,unit,role,created_at,updated_at"
 #define ROLE_KEYS "id,name,is_default,is_admin,permission,created_at,updated_at"
 #define PERMISSION_KEYS                                                                            \
     "report,companies,contacts,people,purchases,settings,sales,projects,calendar,time_tracking,"   \
@@ -17,62 +15,7 @@
     "id,email,full_name,first_name,last_name,active,external,avatar_url,unit,created_at,"          \
     "updated_at"
 
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-/* A JSON request with a printf-formatted path; the body is consumed. */
-static mt_resp *req_json(mt_server *s, const char *method, const char *key, json_t *body,
-                         const char *path_fmt, ...) CMOCKA_PRINTF_ATTRIBUTE(5, 6);
-static mt_resp *req_json(mt_server *s, const char *method, const char *key, json_t *body,
-                         const char *path_fmt, ...)
-{
-    char path[512];
-    va_list ap;
-    va_start(ap, path_fmt);
-    vsnprintf(path, sizeof path, path_fmt, ap);
-    va_end(ap);
-    assert_non_null(body);
-    return mt_request_json(s, method, path, key, body, NULL);
-}
-
-/* A unique e-mail address "<prefix>-<n>@acme.test" in buf. */
-static const char *uniq_email(char *buf, size_t size, const char *prefix)
-{
-    static int counter;
-    snprintf(buf, size, "%s-%d@acme.test", prefix, ++counter);
-    return buf;
-}
-
-static json_t *find_by_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *v;
-    assert_true(json_is_array(arr));
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jid = json_object_get(v, "id");
-        if (json_is_integer(jid) && json_integer_value(jid) == id)
-            return v;
-    }
-    return NULL;
-}
-
-static json_t *find_by_str(const json_t *arr, const char *key, const char *value)
-{
-    size_t i;
-    json_t *v;
-    assert_true(json_is_array(arr));
-    json_array_foreach(arr, i, v)
-    {
-        json_t *jv = json_object_get(v, key);
-        if (json_is_string(jv) && strcmp(json_string_value(jv), value) == 0)
-            return v;
-    }
-    return NULL;
-}
 
 static bool str_array_has(const json_t *arr, const char *value)
 {
@@ -91,33 +34,10 @@ static json_int_t role_id(mt_server *s, const char *name)
 {
     mt_resp *r = mt_get(s, "/api/v1/users/roles", mt_admin_key(s));
     MT_ASSERT_STATUS(r, 200);
-    json_t *role = find_by_str(r->json, "name", name);
+    json_t *role = fix_find_by_str(r->json, "name", name);
     if (!role)
         fail_msg("no role named %s in %s", name, r->body);
     json_int_t id = mt_json_int(role, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-/* The id of acme's unit "Team". */
-static json_int_t team_id(mt_server *s)
-{
-    mt_resp *r = mt_get(s, "/api/v1/units", mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    json_t *unit = find_by_str(r->json, "name", "Team");
-    if (!unit)
-        fail_msg("no unit named Team in %s", r->body);
-    json_int_t id = mt_json_int(unit, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-/* The user id of a user key (GET /session). */
-static json_int_t key_user_id(mt_server *s, const char *key)
-{
-    mt_resp *r = mt_get(s, "/api/v1/session", key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
     mt_resp_free(r);
     return id;
 }
@@ -143,29 +63,14 @@ static char *login(mt_server *s, const char *email, const char *password, json_i
 static json_int_t create_user(mt_server *s, const char *first, const char *last, const char *email,
                               json_int_t unit, json_t *extra)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "firstname", first, "lastname", last, "email",
-                             email, "unit_id", (json_int_t)(unit > 0 ? unit : team_id(s)));
-    if (extra) {
-        json_object_update(body, extra);
-        json_decref(extra);
-    }
-    mt_resp *r = mt_request_json(s, "POST", "/api/v1/users", mt_admin_key(s), body, NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-/* The "other" account's admin key (mocod init is idempotent). */
-static char *other_key(mt_server *s)
-{
-    return mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
+    return fix_create_user(
+        s, fix_user_body(first, last, email, unit > 0 ? unit : fix_team_id(s), extra));
 }
 
 /* Exactly the documented keys with the documented JSON types. */
 static void assert_user_shape(const json_t *u)
 {
-    mt_assert_keys(u, USER_KEYS);
+    mt_assert_keys(u, FIX_USER_KEYS);
     MT_ASSERT_JSON_TYPE(u, "id", JSON_INTEGER);
     const char *strings[] = {"firstname",    "lastname",   "email",
                              "mobile_phone", "work_phone", "home_address",
@@ -259,7 +164,7 @@ static void test_users_list_and_get_admin(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
 
     mt_resp *r = mt_get(s, "/api/v1/users", key);
     MT_ASSERT_STATUS(r, 200);
@@ -269,14 +174,14 @@ static void test_users_list_and_get_admin(void **state)
     size_t i;
     json_t *u;
     json_array_foreach(r->json, i, u) assert_user_shape(u);
-    json_t *ada = find_by_id(r->json, admin);
+    json_t *ada = fix_find_by_id_strict(r->json, admin);
     assert_non_null(ada);
     MT_ASSERT_JSON_STR(ada, "firstname", "Ada");
     MT_ASSERT_JSON_STR(ada, "lastname", "Admin");
     MT_ASSERT_JSON_STR(ada, "email", MT_ADMIN_EMAIL);
     assert_true(mt_json_bool(ada, "active"));
     MT_ASSERT_JSON_STR(ada, "unit.name", "Team");
-    MT_ASSERT_JSON_INT(ada, "unit.id", team_id(s));
+    MT_ASSERT_JSON_INT(ada, "unit.id", fix_team_id(s));
     MT_ASSERT_JSON_STR(ada, "role.name", "Administrator");
     mt_resp_free(r);
 
@@ -300,9 +205,7 @@ static void test_users_list_and_get_admin(void **state)
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
 
-    r = mt_get(s, "/api/v1/users", NULL);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", NULL, NULL, 401, "/api/v1/users");
 }
 
 static void test_users_list_sort_and_pagination(void **state)
@@ -310,8 +213,8 @@ static void test_users_list_sort_and_pagination(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    create_user(s, "Page", "One", uniq_email(email, sizeof email, "page"), 0, NULL);
-    create_user(s, "Page", "Two", uniq_email(email, sizeof email, "page"), 0, NULL);
+    create_user(s, "Page", "One", fix_uniq_email(email, sizeof email, "page"), 0, NULL);
+    create_user(s, "Page", "Two", fix_uniq_email(email, sizeof email, "page"), 0, NULL);
 
     mt_resp *all = mt_get(s, "/api/v1/users?sort_by=id", key);
     MT_ASSERT_STATUS(all, 200);
@@ -336,16 +239,11 @@ static void test_users_list_sort_and_pagination(void **state)
     MT_ASSERT_HEADER(p, "X-Total", total);
     MT_ASSERT_HEADER(p, "X-Page", "2");
     MT_ASSERT_HEADER(p, "X-Per-Page", "1");
-    const char *link = mt_header(p, "Link");
-    assert_non_null(link);
-    assert_non_null(strstr(link, "rel=\"next\""));
-    assert_non_null(strstr(link, "rel=\"prev\""));
+    fix_assert_link(p, true, true);
     mt_resp_free(p);
     mt_resp_free(all);
 
-    p = mt_get(s, "/api/v1/users?sort_by=no_such_field", key);
-    MT_ASSERT_STATUS(p, 422);
-    mt_resp_free(p);
+    fix_expect_status(s, "GET", key, NULL, 422, "/api/v1/users?sort_by=no_such_field");
 }
 
 /* ---- users: create ----------------------------------------------------------------------- */
@@ -361,7 +259,7 @@ static void test_users_create_all_fields(void **state)
     json_int_t staff = role_id(s, "Staff");
 
     char email[64];
-    uniq_email(email, sizeof email, "carmen");
+    fix_uniq_email(email, sizeof email, "carmen");
     json_t *body = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s], "
         "s:{s:s}, s:s, s:b}",
@@ -418,7 +316,7 @@ static void test_users_create_all_fields(void **state)
     json_int_t uid = 0;
     char *ukey = login(s, email, "dAfsdf88fw8fKjtD28f293!", &uid);
     assert_int_equal(uid, id);
-    assert_int_equal(key_user_id(s, ukey), id);
+    assert_int_equal(fix_session_user_id(s, ukey), id);
     free(ukey);
 
     r = mt_request_json(s, "POST", "/api/v1/session", NULL,
@@ -432,7 +330,7 @@ static void test_users_create_defaults(void **state)
 {
     mt_server *s = *state;
     char email[64];
-    uniq_email(email, sizeof email, "plain");
+    fix_uniq_email(email, sizeof email, "plain");
     json_int_t id = create_user(s, "Plain", "Person", email, 0, NULL);
 
     mt_resp *r = mt_getf(s, mt_admin_key(s), "/api/v1/users/%lld", (long long)id);
@@ -441,7 +339,7 @@ static void test_users_create_defaults(void **state)
     /* no role_id: the account's default role (Employee) */
     MT_ASSERT_JSON_STR(r->json, "role.name", "Employee");
     MT_ASSERT_JSON_INT(r->json, "role.id", role_id(s, "Employee"));
-    MT_ASSERT_JSON_INT(r->json, "unit.id", team_id(s));
+    MT_ASSERT_JSON_INT(r->json, "unit.id", fix_team_id(s));
     assert_true(mt_json_bool(r->json, "active"));
     assert_false(mt_json_bool(r->json, "extern"));
     assert_int_equal(mt_json_len(r->json, "tags"), 0);
@@ -454,7 +352,7 @@ static void test_users_create_validation(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t team = team_id(s);
+    json_int_t team = fix_team_id(s);
     char email[64];
 
     /* every required field missing: each is named */
@@ -466,7 +364,7 @@ static void test_users_create_validation(void **state)
     mt_resp_free(r);
 
     /* only email missing: only email is named */
-    r = req_json(
+    r = fix_request_jsonf(
         s, "POST", key,
         json_pack("{s:s, s:s, s:I}", "firstname", "No", "lastname", "Mail", "unit_id", team),
         "/api/v1/users");
@@ -477,85 +375,88 @@ static void test_users_create_validation(void **state)
     mt_resp_free(r);
 
     /* blank strings count as missing */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "", "lastname", "Blank", "email",
-                           uniq_email(email, sizeof email, "blank"), "unit_id", team),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I}", "firstname", "", "lastname", "Blank",
+                                    "email", fix_uniq_email(email, sizeof email, "blank"),
+                                    "unit_id", team),
+                          "/api/v1/users");
     assert_422(r, "firstname", NULL);
     mt_resp_free(r);
 
     /* invalid email */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Bad", "lastname", "Mail", "email",
-                           "not-an-email", "unit_id", team),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Bad", "lastname", "Mail",
+                                    "email", "not-an-email", "unit_id", team),
+                          "/api/v1/users");
     assert_422(r, "email", NULL);
     mt_resp_free(r);
 
     /* duplicate email, case-insensitively */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Ada", "lastname", "Again", "email",
-                           "ADMIN@Acme.Test", "unit_id", team),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Ada", "lastname", "Again",
+                                    "email", "ADMIN@Acme.Test", "unit_id", team),
+                          "/api/v1/users");
     assert_422(r, "email", "has already been taken");
     mt_resp_free(r);
 
     /* a unit that does not exist */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:i}", "firstname", "No", "lastname", "Unit", "email",
-                           uniq_email(email, sizeof email, "nounit"), "unit_id", 999999),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:i}", "firstname", "No", "lastname", "Unit",
+                                    "email", fix_uniq_email(email, sizeof email, "nounit"),
+                                    "unit_id", 999999),
+                          "/api/v1/users");
     assert_422(r, "unit_id", NULL);
     mt_resp_free(r);
 
     /* a role that does not exist */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I, s:i}", "firstname", "No", "lastname", "Role",
-                           "email", uniq_email(email, sizeof email, "norole"), "unit_id", team,
-                           "role_id", 999999),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I, s:i}", "firstname", "No", "lastname",
+                                    "Role", "email", fix_uniq_email(email, sizeof email, "norole"),
+                                    "unit_id", team, "role_id", 999999),
+                          "/api/v1/users");
     assert_422(r, "role_id", NULL);
     mt_resp_free(r);
 
     /* invalid birthdays */
     const char *bad_dates[] = {"1975-02-30", "17.01.1975", "not a date", NULL};
     for (int i = 0; bad_dates[i]; i++) {
-        r = req_json(s, "POST", key,
-                     json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Bad", "lastname", "Bday",
-                               "email", uniq_email(email, sizeof email, "bday"), "unit_id", team,
-                               "bday", bad_dates[i]),
-                     "/api/v1/users");
+        r = fix_request_jsonf(s, "POST", key,
+                              json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Bad", "lastname",
+                                        "Bday", "email",
+                                        fix_uniq_email(email, sizeof email, "bday"), "unit_id",
+                                        team, "bday", bad_dates[i]),
+                              "/api/v1/users");
         assert_422(r, "bday", NULL);
         mt_resp_free(r);
     }
 
     /* a language not in the list */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Bad", "lastname", "Lang",
-                           "email", uniq_email(email, sizeof email, "lang"), "unit_id", team,
-                           "language", "xx"),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Bad", "lastname",
+                                    "Lang", "email", fix_uniq_email(email, sizeof email, "lang"),
+                                    "unit_id", team, "language", "xx"),
+                          "/api/v1/users");
     assert_422(r, "language", NULL);
     mt_resp_free(r);
 
     /* a custom property that is not defined for users */
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I, s:{s:s}}", "firstname", "Bad", "lastname", "Prop",
-                           "email", uniq_email(email, sizeof email, "prop"), "unit_id", team,
-                           "custom_properties", "No Such Field", "x"),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I, s:{s:s}}", "firstname", "Bad", "lastname",
+                                    "Prop", "email", fix_uniq_email(email, sizeof email, "prop"),
+                                    "unit_id", team, "custom_properties", "No Such Field", "x"),
+                          "/api/v1/users");
     assert_422(r, "custom_properties.No Such Field", NULL);
     mt_resp_free(r);
 
     /* none of the rejected users was created */
     r = mt_get(s, "/api/v1/users?include_archived=true", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_str(r->json, "lastname", "Mail"));
-    assert_null(find_by_str(r->json, "lastname", "Unit"));
-    assert_null(find_by_str(r->json, "lastname", "Role"));
-    assert_null(find_by_str(r->json, "lastname", "Bday"));
-    assert_null(find_by_str(r->json, "lastname", "Lang"));
-    assert_null(find_by_str(r->json, "lastname", "Again"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Mail"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Unit"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Role"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Bday"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Lang"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Again"));
     mt_resp_free(r);
 }
 
@@ -583,11 +484,11 @@ static void test_users_422_names_bad_value_and_custom_property(void **state)
     char email[64];
 
     /* a malformed value and an unknown custom property */
-    mt_resp *r = req_json(
+    mt_resp *r = fix_request_jsonf(
         s, "POST", key,
         json_pack("{s:s, s:s, s:s, s:I, s:s, s:{s:s}}", "firstname", "Many", "lastname", "Errors",
-                  "email", uniq_email(email, sizeof email, "many"), "unit_id", team_id(s), "bday",
-                  "1975-02-30", "custom_properties", "No Such Field", "x"),
+                  "email", fix_uniq_email(email, sizeof email, "many"), "unit_id", fix_team_id(s),
+                  "bday", "1975-02-30", "custom_properties", "No Such Field", "x"),
         "/api/v1/users");
     assert_422(r, "bday", NULL);
     assert_422(r, "custom_properties.No Such Field", NULL);
@@ -603,7 +504,7 @@ static void test_users_422_names_every_field_on_update(void **state)
 
     /* the same on update */
     json_int_t id =
-        create_user(s, "Many", "Update", uniq_email(email, sizeof email, "manyu"), 0, NULL);
+        create_user(s, "Many", "Update", fix_uniq_email(email, sizeof email, "manyu"), 0, NULL);
     r = mt_requestf(s, "PUT", key,
                     "{\"firstname\": \"\", \"email\": \"admin@ACME.test\", \"unit_id\": 999999}",
                     "/api/v1/users/%lld", (long long)id);
@@ -617,45 +518,45 @@ static void test_users_refs_of_other_account(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    char *okey = other_key(s);
+    char *okey = fix_new_other_key(s);
     json_int_t foreign = mt_create(s, "/api/v1/units", okey, "{\"name\": \"Other's unit\"}");
     char email[64];
 
-    mt_resp *r =
-        req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Foreign", "lastname", "Unit",
-                           "email", uniq_email(email, sizeof email, "foreign"), "unit_id", foreign),
-                 "/api/v1/users");
+    mt_resp *r = fix_request_jsonf(
+        s, "POST", key,
+        json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Foreign", "lastname", "Unit", "email",
+                  fix_uniq_email(email, sizeof email, "foreign"), "unit_id", foreign),
+        "/api/v1/users");
     assert_422(r, "unit_id", NULL);
     mt_resp_free(r);
 
     /* nor a role of the other account */
     r = mt_get(s, "/api/v1/users/roles", okey);
     MT_ASSERT_STATUS(r, 200);
-    json_int_t foreign_role = mt_json_int(find_by_str(r->json, "name", "Employee"), "id");
+    json_int_t foreign_role = mt_json_int(fix_find_by_str(r->json, "name", "Employee"), "id");
     mt_resp_free(r);
-    r = req_json(s, "POST", key,
-                 json_pack("{s:s, s:s, s:s, s:I, s:I}", "firstname", "Foreign", "lastname", "Role",
-                           "email", uniq_email(email, sizeof email, "forrole"), "unit_id",
-                           team_id(s), "role_id", foreign_role),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", key,
+                          json_pack("{s:s, s:s, s:s, s:I, s:I}", "firstname", "Foreign", "lastname",
+                                    "Role", "email", fix_uniq_email(email, sizeof email, "forrole"),
+                                    "unit_id", fix_team_id(s), "role_id", foreign_role),
+                          "/api/v1/users");
     assert_422(r, "role_id", NULL);
     mt_resp_free(r);
 
     /* nor by update */
     json_int_t id =
-        create_user(s, "Moving", "Target", uniq_email(email, sizeof email, "mv"), 0, NULL);
-    r = req_json(s, "PUT", key, json_pack("{s:I}", "unit_id", foreign), "/api/v1/users/%lld",
-                 (long long)id);
+        create_user(s, "Moving", "Target", fix_uniq_email(email, sizeof email, "mv"), 0, NULL);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:I}", "unit_id", foreign),
+                          "/api/v1/users/%lld", (long long)id);
     assert_422(r, "unit_id", NULL);
     mt_resp_free(r);
     r = mt_getf(s, key, "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
-    MT_ASSERT_JSON_INT(r->json, "unit.id", team_id(s));
+    MT_ASSERT_JSON_INT(r->json, "unit.id", fix_team_id(s));
     mt_resp_free(r);
 
-    r = req_json(s, "PUT", key, json_pack("{s:I}", "role_id", foreign_role), "/api/v1/users/%lld",
-                 (long long)id);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:I}", "role_id", foreign_role),
+                          "/api/v1/users/%lld", (long long)id);
     assert_422(r, "role_id", NULL);
     mt_resp_free(r);
 
@@ -674,10 +575,10 @@ static void test_users_filter_include_archived(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    json_int_t gone = create_user(s, "Archie", "Ved", uniq_email(email, sizeof email, "arch"), 0,
-                                  json_pack("{s:b}", "active", 0));
+    json_int_t gone = create_user(s, "Archie", "Ved", fix_uniq_email(email, sizeof email, "arch"),
+                                  0, json_pack("{s:b}", "active", 0));
     json_int_t here =
-        create_user(s, "Actie", "Ve", uniq_email(email, sizeof email, "act"), 0, NULL);
+        create_user(s, "Actie", "Ve", fix_uniq_email(email, sizeof email, "act"), 0, NULL);
 
     mt_resp *r = mt_getf(s, key, "/api/v1/users/%lld", (long long)gone);
     MT_ASSERT_STATUS(r, 200);
@@ -688,28 +589,28 @@ static void test_users_filter_include_archived(void **state)
     for (int i = 0; hidden[i]; i++) {
         r = mt_get(s, hidden[i], key);
         MT_ASSERT_STATUS(r, 200);
-        assert_null(find_by_id(r->json, gone));
-        assert_non_null(find_by_id(r->json, here));
+        assert_null(fix_find_by_id_strict(r->json, gone));
+        assert_non_null(fix_find_by_id_strict(r->json, here));
         mt_resp_free(r);
     }
 
     r = mt_get(s, "/api/v1/users?include_archived=true", key);
     MT_ASSERT_STATUS(r, 200);
-    json_t *u = find_by_id(r->json, gone);
+    json_t *u = fix_find_by_id_strict(r->json, gone);
     assert_non_null(u);
     assert_false(mt_json_bool(u, "active"));
-    assert_non_null(find_by_id(r->json, here));
+    assert_non_null(fix_find_by_id_strict(r->json, here));
     mt_resp_free(r);
 
     /* reactivated: listed again */
-    r = req_json(s, "PUT", key, json_pack("{s:b}", "active", 1), "/api/v1/users/%lld",
-                 (long long)gone);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:b}", "active", 1), "/api/v1/users/%lld",
+                          (long long)gone);
     MT_ASSERT_STATUS(r, 200);
     assert_true(mt_json_bool(r->json, "active"));
     mt_resp_free(r);
     r = mt_get(s, "/api/v1/users", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, gone));
+    assert_non_null(fix_find_by_id_strict(r->json, gone));
     mt_resp_free(r);
 }
 
@@ -718,22 +619,22 @@ static void test_users_filter_tags(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    json_int_t a = create_user(s, "Tag", "A", uniq_email(email, sizeof email, "ta"), 0,
+    json_int_t a = create_user(s, "Tag", "A", fix_uniq_email(email, sizeof email, "ta"), 0,
                                json_pack("{s:[s]}", "tags", "Designer"));
-    json_int_t b = create_user(s, "Tag", "B", uniq_email(email, sizeof email, "tb"), 0,
+    json_int_t b = create_user(s, "Tag", "B", fix_uniq_email(email, sizeof email, "tb"), 0,
                                json_pack("{s:[s,s]}", "tags", "Developer", "Remote"));
-    json_int_t c = create_user(s, "Tag", "C", uniq_email(email, sizeof email, "tc"), 0,
+    json_int_t c = create_user(s, "Tag", "C", fix_uniq_email(email, sizeof email, "tc"), 0,
                                json_pack("{s:[s]}", "tags", "Tester"));
-    json_int_t d = create_user(s, "Tag", "D", uniq_email(email, sizeof email, "td"), 0, NULL);
+    json_int_t d = create_user(s, "Tag", "D", fix_uniq_email(email, sizeof email, "td"), 0, NULL);
 
     /* any of a comma separated list, blanks around the names ignored */
     mt_resp *r = mt_get(s, "/api/v1/users?tags=Designer%2C%20Developer", key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
-    assert_non_null(find_by_id(r->json, a));
-    assert_non_null(find_by_id(r->json, b));
-    assert_null(find_by_id(r->json, c));
-    assert_null(find_by_id(r->json, d));
+    assert_non_null(fix_find_by_id_strict(r->json, a));
+    assert_non_null(fix_find_by_id_strict(r->json, b));
+    assert_null(fix_find_by_id_strict(r->json, c));
+    assert_null(fix_find_by_id_strict(r->json, d));
     mt_resp_free(r);
 
     r = mt_get(s, "/api/v1/users?tags=Tester", key);
@@ -784,7 +685,7 @@ static void test_users_update_partial(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    uniq_email(email, sizeof email, "upd");
+    fix_uniq_email(email, sizeof email, "upd");
     json_int_t id =
         create_user(s, "Up", "Date", email, 0,
                     json_pack("{s:s, s:s, s:s, s:[s], s:s}", "mobile_phone", "+49 177 1", "info",
@@ -793,8 +694,8 @@ static void test_users_update_partial(void **state)
     mt_resp *before = mt_getf(s, key, "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(before, 200);
 
-    mt_resp *r = req_json(s, "PUT", key, json_pack("{s:s}", "lastname", "Changed"),
-                          "/api/v1/users/%lld", (long long)id);
+    mt_resp *r = fix_request_jsonf(s, "PUT", key, json_pack("{s:s}", "lastname", "Changed"),
+                                   "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     assert_user_shape(r->json);
     MT_ASSERT_JSON_STR(r->json, "lastname", "Changed");
@@ -838,11 +739,11 @@ static void test_users_update_partial(void **state)
     /* PATCH does the same; several fields incl. the renamed inputs */
     json_int_t staff = role_id(s, "Staff");
     json_int_t unit = mt_create(s, "/api/v1/units", key, "{\"name\": \"Update unit\"}");
-    r = req_json(s, "PATCH", key,
-                 json_pack("{s:b, s:s, s:I, s:I, s:[s,s], s:s}", "external", 1, "bday",
-                           "1990-12-31", "role_id", staff, "unit_id", unit, "tags", "New1", "New2",
-                           "work_phone", "+49 40 1"),
-                 "/api/v1/users/%lld", (long long)id);
+    r = fix_request_jsonf(s, "PATCH", key,
+                          json_pack("{s:b, s:s, s:I, s:I, s:[s,s], s:s}", "external", 1, "bday",
+                                    "1990-12-31", "role_id", staff, "unit_id", unit, "tags", "New1",
+                                    "New2", "work_phone", "+49 40 1"),
+                          "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     assert_true(mt_json_bool(r->json, "extern"));
     MT_ASSERT_JSON_STR(r->json, "birthday", "1990-12-31");
@@ -859,16 +760,17 @@ static void test_users_update_partial(void **state)
     mt_resp_free(r);
 
     /* bad input is rejected and changes nothing */
-    r = req_json(s, "PUT", key, json_pack("{s:s, s:s}", "email", "Admin@ACME.test", "info", "x"),
-                 "/api/v1/users/%lld", (long long)id);
+    r = fix_request_jsonf(s, "PUT", key,
+                          json_pack("{s:s, s:s}", "email", "Admin@ACME.test", "info", "x"),
+                          "/api/v1/users/%lld", (long long)id);
     assert_422(r, "email", "has already been taken");
     mt_resp_free(r);
-    r = req_json(s, "PUT", key, json_pack("{s:s}", "bday", "2001-13-01"), "/api/v1/users/%lld",
-                 (long long)id);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:s}", "bday", "2001-13-01"),
+                          "/api/v1/users/%lld", (long long)id);
     assert_422(r, "bday", NULL);
     mt_resp_free(r);
-    r = req_json(s, "PUT", key, json_pack("{s:s}", "firstname", ""), "/api/v1/users/%lld",
-                 (long long)id);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:s}", "firstname", ""), "/api/v1/users/%lld",
+                          (long long)id);
     assert_422(r, "firstname", NULL);
     mt_resp_free(r);
     r = mt_getf(s, key, "/api/v1/users/%lld", (long long)id);
@@ -885,13 +787,14 @@ static void test_users_update_partial(void **state)
     for (char *c = upper; *c; c++)
         if (*c >= 'a' && *c <= 'z')
             *c = (char)(*c - 'a' + 'A');
-    r = req_json(s, "PUT", key, json_pack("{s:s}", "email", upper), "/api/v1/users/%lld",
-                 (long long)id);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:s}", "email", upper), "/api/v1/users/%lld",
+                          (long long)id);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "email", upper);
     mt_resp_free(r);
 
-    r = req_json(s, "PUT", key, json_pack("{s:s}", "lastname", "Nobody"), "/api/v1/users/999999");
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:s}", "lastname", "Nobody"),
+                          "/api/v1/users/999999");
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
     mt_resp_free(before);
@@ -908,12 +811,12 @@ static void test_users_input_coercion_and_bad_bodies(void **state)
              "{\"firstname\": \"Co\", \"lastname\": \"Erced\", \"email\": \"%s\", "
              "\"unit_id\": \"%lld\", \"role_id\": \"%lld\", \"active\": \"false\", "
              "\"external\": \"1\", \"no_such_key\": 42}",
-             uniq_email(email, sizeof email, "coerce"), (long long)team_id(s),
+             fix_uniq_email(email, sizeof email, "coerce"), (long long)fix_team_id(s),
              (long long)role_id(s, "Staff"));
     mt_resp *r = mt_post(s, "/api/v1/users", key, body);
     MT_ASSERT_STATUS(r, 200);
     assert_user_shape(r->json);
-    MT_ASSERT_JSON_INT(r->json, "unit.id", team_id(s));
+    MT_ASSERT_JSON_INT(r->json, "unit.id", fix_team_id(s));
     MT_ASSERT_JSON_STR(r->json, "role.name", "Staff");
     assert_false(mt_json_bool(r->json, "active"));
     assert_true(mt_json_bool(r->json, "extern"));
@@ -953,7 +856,7 @@ static void test_users_tags_and_custom_properties_update(void **state)
               "{\"name\": \"Shoe size\", \"kind\": \"String\", \"entity\": \"User\"}");
     mt_create(s, "/api/v1/account/custom_properties", key,
               "{\"name\": \"Desk\", \"kind\": \"String\", \"entity\": \"User\"}");
-    json_int_t id = create_user(s, "Cus", "Tom", uniq_email(email, sizeof email, "custom"), 0,
+    json_int_t id = create_user(s, "Cus", "Tom", fix_uniq_email(email, sizeof email, "custom"), 0,
                                 json_pack("{s:[s,s], s:{s:s, s:s}}", "tags", "One", "Two",
                                           "custom_properties", "Shoe size", "42", "Desk", "A1"));
 
@@ -1003,22 +906,19 @@ static void test_users_delete(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    json_int_t id = create_user(s, "Del", "Ete", uniq_email(email, sizeof email, "del"), 0, NULL);
+    json_int_t id =
+        create_user(s, "Del", "Ete", fix_uniq_email(email, sizeof email, "del"), 0, NULL);
 
     mt_resp *r = mt_deletef(s, key, "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
 
-    r = mt_getf(s, key, "/api/v1/users/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, key, "/api/v1/users/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/users/%lld", (long long)id);
+    fix_expect_status(s, "DELETE", key, NULL, 404, "/api/v1/users/%lld", (long long)id);
     r = mt_get(s, "/api/v1/users?include_archived=true", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, id));
+    assert_null(fix_find_by_id_strict(r->json, id));
     mt_resp_free(r);
 
     /* the email is free again */
@@ -1033,26 +933,24 @@ static void test_users_deleted_id_not_reused(void **state)
     const char *key = mt_admin_key(s);
     char email[64];
     json_int_t old =
-        create_user(s, "Short", "Lived", uniq_email(email, sizeof email, "short"), 0, NULL);
+        create_user(s, "Short", "Lived", fix_uniq_email(email, sizeof email, "short"), 0, NULL);
     mt_resp *r = mt_deletef(s, key, "/api/v1/users/%lld", (long long)old);
     MT_ASSERT_STATUS(r, 204);
     mt_resp_free(r);
 
     json_int_t next =
-        create_user(s, "Next", "One", uniq_email(email, sizeof email, "next"), 0, NULL);
+        create_user(s, "Next", "One", fix_uniq_email(email, sizeof email, "next"), 0, NULL);
     if (next == old)
         fail_msg("the new user got id %lld, the id of the user deleted just before",
                  (long long)next);
-    r = mt_getf(s, key, "/api/v1/users/%lld", (long long)old);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/users/%lld", (long long)old);
 }
 
 static void test_users_delete_self(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
 
     mt_resp *r = mt_deletef(s, key, "/api/v1/users/%lld", (long long)admin);
     MT_ASSERT_STATUS(r, 422);
@@ -1060,10 +958,8 @@ static void test_users_delete_self(void **state)
     assert_true(strlen(mt_json_str(r->json, "message")) > 0);
     mt_resp_free(r);
 
-    r = mt_getf(s, key, "/api/v1/users/%lld", (long long)admin);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    assert_int_equal(key_user_id(s, key), admin);
+    fix_expect_status(s, "GET", key, NULL, 200, "/api/v1/users/%lld", (long long)admin);
+    assert_int_equal(fix_session_user_id(s, key), admin);
 }
 
 static void test_users_deleted_key_revoked(void **state)
@@ -1071,31 +967,22 @@ static void test_users_deleted_key_revoked(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    uniq_email(email, sizeof email, "revoked");
+    fix_uniq_email(email, sizeof email, "revoked");
     json_int_t id =
         create_user(s, "Soon", "Gone", email, 0, json_pack("{s:s}", "password", "gone-pass-123"));
     char *ukey = login(s, email, "gone-pass-123", NULL);
-    assert_int_equal(key_user_id(s, ukey), id);
-    mt_resp *r = mt_get(s, "/api/v1/users", ukey);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    assert_int_equal(fix_session_user_id(s, ukey), id);
+    fix_expect_status(s, "GET", ukey, NULL, 200, "/api/v1/users");
 
-    r = mt_deletef(s, key, "/api/v1/users/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, "/api/v1/users/%lld", (long long)id);
 
-    r = mt_get(s, "/api/v1/session", ukey);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
-    r = mt_get(s, "/api/v1/users", ukey);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
-    r = mt_get(s, "/api/v1/profile", ukey);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", ukey, NULL, 401, "/api/v1/session");
+    fix_expect_status(s, "GET", ukey, NULL, 401, "/api/v1/users");
+    fix_expect_status(s, "GET", ukey, NULL, 401, "/api/v1/profile");
 
     /* nor can the deleted user log in */
-    r = mt_request_json(s, "POST", "/api/v1/session", NULL,
+    mt_resp *r =
+        mt_request_json(s, "POST", "/api/v1/session", NULL,
                         json_pack("{s:s, s:s}", "email", email, "password", "gone-pass-123"), NULL);
     MT_ASSERT_STATUS(r, 401);
     mt_resp_free(r);
@@ -1116,7 +1003,7 @@ static void test_roles(void **state)
     const char *names[] = {"Administrator", "Staff",     "Project leader",
                            "Employee",      "Read-only", NULL};
     for (int i = 0; names[i]; i++)
-        if (!find_by_str(r->json, "name", names[i]))
+        if (!fix_find_by_str(r->json, "name", names[i]))
             fail_msg("role %s missing: %s", names[i], r->body);
     size_t i;
     json_t *role;
@@ -1144,9 +1031,9 @@ static void test_roles(void **state)
     }
     assert_int_equal(admins, 1);
     assert_int_equal(defaults, 1);
-    assert_true(mt_json_bool(find_by_str(r->json, "name", "Administrator"), "is_admin"));
-    assert_true(mt_json_bool(find_by_str(r->json, "name", "Employee"), "is_default"));
-    assert_false(mt_json_bool(find_by_str(r->json, "name", "Employee"), "is_admin"));
+    assert_true(mt_json_bool(fix_find_by_str(r->json, "name", "Administrator"), "is_admin"));
+    assert_true(mt_json_bool(fix_find_by_str(r->json, "name", "Employee"), "is_default"));
+    assert_false(mt_json_bool(fix_find_by_str(r->json, "name", "Employee"), "is_admin"));
     mt_resp_free(r);
 
     r = mt_get(s, "/api/v1/users/roles.json", key);
@@ -1162,15 +1049,15 @@ static void test_roles(void **state)
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
     r = mt_get(s, "/api/v1/users/roles", key);
-    assert_null(find_by_str(r->json, "name", "Hacker"));
+    assert_null(fix_find_by_str(r->json, "name", "Hacker"));
     mt_resp_free(r);
 
     /* the roles are the account's own */
-    char *okey = other_key(s);
+    char *okey = fix_new_other_key(s);
     r = mt_get(s, "/api/v1/users/roles", okey);
     MT_ASSERT_STATUS(r, 200);
     json_int_t acme_admin_role = role_id(s, "Administrator");
-    assert_null(find_by_id(r->json, acme_admin_role));
+    assert_null(fix_find_by_id_strict(r->json, acme_admin_role));
     mt_resp_free(r);
     free(okey);
 }
@@ -1181,7 +1068,7 @@ static void test_profile(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    json_int_t admin = key_user_id(s, key);
+    json_int_t admin = fix_session_user_id(s, key);
 
     mt_resp *r = mt_get(s, "/api/v1/profile", key);
     MT_ASSERT_STATUS(r, 200);
@@ -1193,13 +1080,13 @@ static void test_profile(void **state)
     MT_ASSERT_JSON_STR(r->json, "last_name", "Admin");
     assert_true(mt_json_bool(r->json, "active"));
     assert_false(mt_json_bool(r->json, "external"));
-    MT_ASSERT_JSON_INT(r->json, "unit.id", team_id(s));
+    MT_ASSERT_JSON_INT(r->json, "unit.id", fix_team_id(s));
     MT_ASSERT_JSON_STR(r->json, "unit.name", "Team");
     mt_resp_free(r);
 
     /* impersonation: the impersonated user's profile */
     char email[64];
-    uniq_email(email, sizeof email, "imp");
+    fix_uniq_email(email, sizeof email, "imp");
     json_int_t unit = mt_create(s, "/api/v1/units", key, "{\"name\": \"Imp unit\"}");
     json_int_t id =
         create_user(s, "Janine", "Küsters", email, unit, json_pack("{s:b}", "external", 1));
@@ -1221,8 +1108,8 @@ static void test_profile(void **state)
     mt_resp_free(r);
 
     /* the profile follows changes of the user */
-    r = req_json(s, "PUT", key, json_pack("{s:s}", "firstname", "Jana"), "/api/v1/users/%lld",
-                 (long long)id);
+    r = fix_request_jsonf(s, "PUT", key, json_pack("{s:s}", "firstname", "Jana"),
+                          "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
     r = mt_request(s, "GET", "/api/v1/profile", key, NULL, imp);
@@ -1250,13 +1137,9 @@ static void test_profile(void **state)
     mt_resp_free(r);
 
     /* the profile is read-only */
-    r = mt_put(s, "/api/v1/profile", key, "{\"first_name\": \"Eve\"}");
-    MT_ASSERT_STATUS(r, 405);
-    mt_resp_free(r);
+    fix_expect_status(s, "PUT", key, "{\"first_name\": \"Eve\"}", 405, "/api/v1/profile");
 
-    r = mt_get(s, "/api/v1/profile", NULL);
-    MT_ASSERT_STATUS(r, 401);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", NULL, NULL, 401, "/api/v1/profile");
 }
 
 /* ---- permissions ------------------------------------------------------------------------- */
@@ -1266,24 +1149,22 @@ static void test_permissions_employee(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     char email[64];
-    uniq_email(email, sizeof email, "employee");
+    fix_uniq_email(email, sizeof email, "employee");
     json_int_t emp = create_user(
         s, "Emma", "Ployee", email, 0,
         json_pack("{s:I, s:s}", "role_id", role_id(s, "Employee"), "password", "emp-pass-123"));
     char email2[64];
     json_int_t victim =
-        create_user(s, "Vic", "Tim", uniq_email(email2, sizeof email2, "victim"), 0, NULL);
+        create_user(s, "Vic", "Tim", fix_uniq_email(email2, sizeof email2, "victim"), 0, NULL);
     char *ekey = login(s, email, "emp-pass-123", NULL);
 
     /* reading is fine */
     mt_resp *r = mt_get(s, "/api/v1/users", ekey);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, emp));
-    assert_non_null(find_by_id(r->json, victim));
+    assert_non_null(fix_find_by_id_strict(r->json, emp));
+    assert_non_null(fix_find_by_id_strict(r->json, victim));
     mt_resp_free(r);
-    r = mt_getf(s, ekey, "/api/v1/users/%lld", (long long)victim);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", ekey, NULL, 200, "/api/v1/users/%lld", (long long)victim);
     r = mt_get(s, "/api/v1/profile", ekey);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "id", emp);
@@ -1291,28 +1172,25 @@ static void test_permissions_employee(void **state)
     mt_resp_free(r);
 
     /* writing staff and units is not */
-    r = req_json(s, "POST", ekey,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Not", "lastname", "Allowed",
-                           "email", uniq_email(email2, sizeof email2, "notallowed"), "unit_id",
-                           team_id(s)),
-                 "/api/v1/users");
+    r = fix_request_jsonf(
+        s, "POST", ekey,
+        json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Not", "lastname", "Allowed", "email",
+                  fix_uniq_email(email2, sizeof email2, "notallowed"), "unit_id", fix_team_id(s)),
+        "/api/v1/users");
     MT_ASSERT_STATUS(r, 403);
     MT_ASSERT_JSON_TYPE(r->json, "message", JSON_STRING);
     mt_resp_free(r);
-    r = req_json(s, "PUT", ekey, json_pack("{s:s}", "lastname", "Hacked"), "/api/v1/users/%lld",
-                 (long long)victim);
+    r = fix_request_jsonf(s, "PUT", ekey, json_pack("{s:s}", "lastname", "Hacked"),
+                          "/api/v1/users/%lld", (long long)victim);
     MT_ASSERT_STATUS(r, 403);
     mt_resp_free(r);
-    r = req_json(s, "PUT", ekey, json_pack("{s:I}", "role_id", role_id(s, "Administrator")),
-                 "/api/v1/users/%lld", (long long)emp);
+    r = fix_request_jsonf(s, "PUT", ekey,
+                          json_pack("{s:I}", "role_id", role_id(s, "Administrator")),
+                          "/api/v1/users/%lld", (long long)emp);
     MT_ASSERT_STATUS(r, 403);
     mt_resp_free(r);
-    r = mt_deletef(s, ekey, "/api/v1/users/%lld", (long long)victim);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
-    r = mt_post(s, "/api/v1/units", ekey, "{\"name\": \"Employee's unit\"}");
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", ekey, NULL, 403, "/api/v1/users/%lld", (long long)victim);
+    fix_expect_status(s, "POST", ekey, "{\"name\": \"Employee's unit\"}", 403, "/api/v1/units");
 
     /* impersonation needs the Staff permission */
     char hdr[64];
@@ -1332,24 +1210,20 @@ static void test_permissions_employee(void **state)
     MT_ASSERT_JSON_STR(r->json, "role.name", "Employee");
     mt_resp_free(r);
     r = mt_get(s, "/api/v1/users?include_archived=true", key);
-    assert_null(find_by_str(r->json, "lastname", "Allowed"));
+    assert_null(fix_find_by_str(r->json, "lastname", "Allowed"));
     mt_resp_free(r);
     r = mt_get(s, "/api/v1/units", key);
-    assert_null(find_by_str(r->json, "name", "Employee's unit"));
+    assert_null(fix_find_by_str(r->json, "name", "Employee's unit"));
     mt_resp_free(r);
 
     /* a read-only account key reads but cannot write */
     char *rkey = mt_account_key(s, MT_ACCOUNT, "read");
-    r = mt_get(s, "/api/v1/users", rkey);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-    r = req_json(s, "PUT", rkey, json_pack("{s:s}", "lastname", "Hacked"), "/api/v1/users/%lld",
-                 (long long)victim);
+    fix_expect_status(s, "GET", rkey, NULL, 200, "/api/v1/users");
+    r = fix_request_jsonf(s, "PUT", rkey, json_pack("{s:s}", "lastname", "Hacked"),
+                          "/api/v1/users/%lld", (long long)victim);
     MT_ASSERT_STATUS(r, 403);
     mt_resp_free(r);
-    r = mt_deletef(s, rkey, "/api/v1/users/%lld", (long long)victim);
-    MT_ASSERT_STATUS(r, 403);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", rkey, NULL, 403, "/api/v1/users/%lld", (long long)victim);
     free(rkey);
     free(ekey);
 }
@@ -1359,22 +1233,22 @@ static void test_permissions_staff(void **state)
 {
     mt_server *s = *state;
     char email[64], email2[64];
-    uniq_email(email, sizeof email, "staff");
+    fix_uniq_email(email, sizeof email, "staff");
     json_int_t staff = create_user(
         s, "Stef", "Staff", email, 0,
         json_pack("{s:I, s:s}", "role_id", role_id(s, "Staff"), "password", "staff-pass-123"));
     char *skey = login(s, email, "staff-pass-123", NULL);
 
-    mt_resp *r =
-        req_json(s, "POST", skey,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "By", "lastname", "Staff", "email",
-                           uniq_email(email2, sizeof email2, "bystaff"), "unit_id", team_id(s)),
-                 "/api/v1/users");
+    mt_resp *r = fix_request_jsonf(
+        s, "POST", skey,
+        json_pack("{s:s, s:s, s:s, s:I}", "firstname", "By", "lastname", "Staff", "email",
+                  fix_uniq_email(email2, sizeof email2, "bystaff"), "unit_id", fix_team_id(s)),
+        "/api/v1/users");
     MT_ASSERT_STATUS(r, 200);
     json_int_t id = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    r = req_json(s, "PUT", skey, json_pack("{s:s}", "info", "edited by staff"),
-                 "/api/v1/users/%lld", (long long)id);
+    r = fix_request_jsonf(s, "PUT", skey, json_pack("{s:s}", "info", "edited by staff"),
+                          "/api/v1/users/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "info", "edited by staff");
     mt_resp_free(r);
@@ -1387,9 +1261,7 @@ static void test_permissions_staff(void **state)
     MT_ASSERT_JSON_INT(r->json, "id", id);
     mt_resp_free(r);
 
-    r = mt_deletef(s, skey, "/api/v1/users/%lld", (long long)id);
-    MT_ASSERT_STATUS(r, 204);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", skey, NULL, 204, "/api/v1/users/%lld", (long long)id);
     r = mt_get(s, "/api/v1/profile", skey);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "id", staff);
@@ -1403,20 +1275,20 @@ static void test_users_tenant_isolation(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
-    char *okey = other_key(s);
+    char *okey = fix_new_other_key(s);
     char email[64];
-    uniq_email(email, sizeof email, "mine");
+    fix_uniq_email(email, sizeof email, "mine");
     json_int_t mine = create_user(s, "Acme", "Only", email, 0, NULL);
-    json_int_t admin = key_user_id(s, key);
-    json_int_t other_admin = key_user_id(s, okey);
+    json_int_t admin = fix_session_user_id(s, key);
+    json_int_t other_admin = fix_session_user_id(s, okey);
 
     /* other's list has its own admin, none of acme's users */
     mt_resp *r = mt_get(s, "/api/v1/users?include_archived=true", okey);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_by_id(r->json, other_admin));
-    assert_null(find_by_id(r->json, mine));
-    assert_null(find_by_id(r->json, admin));
-    assert_null(find_by_str(r->json, "email", MT_ADMIN_EMAIL));
+    assert_non_null(fix_find_by_id_strict(r->json, other_admin));
+    assert_null(fix_find_by_id_strict(r->json, mine));
+    assert_null(fix_find_by_id_strict(r->json, admin));
+    assert_null(fix_find_by_str(r->json, "email", MT_ADMIN_EMAIL));
     mt_resp_free(r);
     char path[128];
     snprintf(path, sizeof path, "/api/v1/users?ids=%lld,%lld", (long long)mine, (long long)admin);
@@ -1430,19 +1302,13 @@ static void test_users_tenant_isolation(void **state)
     mt_resp_free(r);
 
     /* nor get, change or delete them */
-    r = mt_getf(s, okey, "/api/v1/users/%lld", (long long)mine);
+    fix_expect_status(s, "GET", okey, NULL, 404, "/api/v1/users/%lld", (long long)mine);
+    r = fix_request_jsonf(s, "PUT", okey, json_pack("{s:s}", "lastname", "Stolen"),
+                          "/api/v1/users/%lld", (long long)mine);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    r = req_json(s, "PUT", okey, json_pack("{s:s}", "lastname", "Stolen"), "/api/v1/users/%lld",
-                 (long long)mine);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, okey, "/api/v1/users/%lld", (long long)mine);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
-    r = mt_deletef(s, okey, "/api/v1/users/%lld", (long long)admin);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", okey, NULL, 404, "/api/v1/users/%lld", (long long)mine);
+    fix_expect_status(s, "DELETE", okey, NULL, 404, "/api/v1/users/%lld", (long long)admin);
 
     /* nor impersonate them */
     char hdr[64];
@@ -1459,11 +1325,11 @@ static void test_users_tenant_isolation(void **state)
     mt_resp_free(r);
 
     /* the same email may exist in another account */
-    r = req_json(s, "POST", okey,
-                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Twin", "lastname", "Other",
-                           "email", email, "unit_id",
-                           mt_create(s, "/api/v1/units", okey, "{\"name\": \"Twins\"}")),
-                 "/api/v1/users");
+    r = fix_request_jsonf(s, "POST", okey,
+                          json_pack("{s:s, s:s, s:s, s:I}", "firstname", "Twin", "lastname",
+                                    "Other", "email", email, "unit_id",
+                                    mt_create(s, "/api/v1/units", okey, "{\"name\": \"Twins\"}")),
+                          "/api/v1/users");
     MT_ASSERT_STATUS(r, 200);
     json_int_t twin = mt_json_int(r->json, "id");
     mt_resp_free(r);
@@ -1471,15 +1337,13 @@ static void test_users_tenant_isolation(void **state)
     /* and the other way round: acme does not see other's users */
     r = mt_get(s, "/api/v1/users?include_archived=true", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_by_id(r->json, twin));
-    assert_null(find_by_id(r->json, other_admin));
+    assert_null(fix_find_by_id_strict(r->json, twin));
+    assert_null(fix_find_by_id_strict(r->json, other_admin));
     mt_resp_free(r);
-    r = mt_getf(s, key, "/api/v1/users/%lld", (long long)twin);
-    MT_ASSERT_STATUS(r, 404);
-    mt_resp_free(r);
+    fix_expect_status(s, "GET", key, NULL, 404, "/api/v1/users/%lld", (long long)twin);
 
     /* acme's key at other's Host */
-    const char *const host[] = {"Host: " OTHER_ACCOUNT "." MT_BASE_DOMAIN, NULL};
+    const char *const host[] = {"Host: " FIX_OTHER_ACCOUNT "." MT_BASE_DOMAIN, NULL};
     r = mt_request(s, "GET", "/api/v1/users", key, NULL, host);
     MT_ASSERT_STATUS(r, 401);
     mt_resp_free(r);

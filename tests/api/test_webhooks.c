@@ -7,6 +7,7 @@
  * receiver (tests/support/receiver.h) standing in for the subscriber. Signatures are checked with
  * the openssl command line tool, independently of mocod's own HMAC code.
  */
+#include "fixtures.h"
 #include "mt.h"
 #include "receiver.h"
 
@@ -40,10 +41,6 @@
 /* The signing key of the docs' example, and another one. */
 #define KEY_A "1d608b9d72219b90ff2393a1d3ee0ac0"
 #define KEY_B "0123456789abcdef0123456789abcdef"
-
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
 
 /* Server flags of the fixtures. Short back-off so that retries happen within the test. */
 #define FAST      "--webhook-retry-base 0.1 --webhook-retry-max 0.2"
@@ -177,23 +174,6 @@ static mt_resp *call(mt_server *s, const char *method, const char *key, const ch
     return mt_request(s, method, path, key, body, NULL);
 }
 
-/* 422 with a message and errors[field] a non-empty array of strings. */
-#define assert_422(r, field) assert_422_((r), (field), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *field, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *msg = json_object_get(r->json, "message");
-    json_t *errors = json_object_get(r->json, "errors");
-    json_t *list = errors ? json_object_get(errors, field) : NULL;
-    if (!json_is_string(msg) || !json_is_object(errors) || !json_is_array(list) ||
-        json_array_size(list) == 0 || !json_is_string(json_array_get(list, 0))) {
-        print_error("%s:%d: %s %s: expected a 422 body with \"message\" and errors[\"%s\"], got "
-                    "%s\n",
-                    file, line, r->method, r->path, field, r->body);
-        _fail(file, line);
-    }
-}
-
 static bool is_lower_hex(const char *s, size_t len)
 {
     return s && strlen(s) == len && strspn(s, "0123456789abcdef") == len;
@@ -204,9 +184,7 @@ static json_int_t session_user_id(mt_server *s, const char *key)
 {
     mt_resp *r = call(s, "GET", key, NULL, "/api/v1/session");
     MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 /* The first unit of the key's account. */
@@ -227,20 +205,13 @@ static json_int_t make_user(mt_server *s, const char *key, const char *name, jso
     static int counter;
     char email[128];
     snprintf(email, sizeof email, "%s-%d@example.test", name, ++counter);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "firstname", name, "lastname", "Tester",
-                             "email", email, "unit_id", first_unit(s, key));
-    if (extra) {
-        json_object_update(body, extra);
-        json_decref(extra);
-    }
+    json_t *body = fix_user_body(name, "Tester", email, first_unit(s, key), extra);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     mt_resp *r = call(s, "POST", key, text, "/api/v1/users");
     free(text);
     MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_take_id(r);
 }
 
 static mt_resp *get_user(mt_server *s, const char *key, json_int_t id)
@@ -667,7 +638,7 @@ static void test_crud(void **state)
     /* an invalid new hook is refused and changes nothing */
     r = call(s, "PUT", key, "{\"hook\": \"ftp://example.org/hook\"}", HOOKS "/%lld",
              (long long)id1);
-    assert_422(r, "hook");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
     r = call(s, "GET", key, NULL, HOOKS "/%lld", (long long)id1);
     MT_ASSERT_STATUS(r, 200);
@@ -803,18 +774,18 @@ static void test_validation(void **state)
 
     /* the three mandatory fields, each named */
     r = post_raw(s, "{}");
-    assert_422(r, "target");
-    assert_422(r, "event");
-    assert_422(r, "hook");
+    fix_assert_422(r, "target");
+    fix_assert_422(r, "event");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
     r = post_raw(s, "{\"target\": \"User\", \"event\": \"create\"}");
-    assert_422(r, "hook");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
     r = post_raw(s, "{\"target\": \"User\", \"hook\": \"https://example.org/x\"}");
-    assert_422(r, "event");
+    fix_assert_422(r, "event");
     mt_resp_free(r);
     r = post_raw(s, "{\"event\": \"create\", \"hook\": \"https://example.org/x\"}");
-    assert_422(r, "target");
+    fix_assert_422(r, "target");
     mt_resp_free(r);
 
     /* events */
@@ -825,7 +796,7 @@ static void test_validation(void **state)
                  "{\"target\": \"User\", \"event\": \"%s\", \"hook\": \"https://example.org/x\"}",
                  bad_events[i]);
         r = post_raw(s, body);
-        assert_422(r, "event");
+        fix_assert_422(r, "event");
         mt_resp_free(r);
     }
 
@@ -837,7 +808,7 @@ static void test_validation(void **state)
                  "{\"target\": \"%s\", \"event\": \"create\", \"hook\": \"https://example.org/x\"}",
                  bad_targets[i]);
         r = post_raw(s, body);
-        assert_422(r, "target");
+        fix_assert_422(r, "target");
         mt_resp_free(r);
     }
 
@@ -859,7 +830,7 @@ static void test_validation(void **state)
             MT_ASSERT_STATUS(del, 204);
             mt_resp_free(del);
         } else {
-            assert_422(r, "target");
+            fix_assert_422(r, "target");
             const char *msg = mt_json_str(r->json, "errors.target[0]");
             const char *list = strstr(msg, "it has: ");
             if (list && !has)
@@ -894,7 +865,7 @@ static void test_validation(void **state)
         json_decref(b);
         r = post_raw(s, text);
         free(text);
-        assert_422(r, "hook");
+        fix_assert_422(r, "hook");
         mt_resp_free(r);
     }
 
@@ -912,7 +883,7 @@ static void test_validation(void **state)
         json_decref(b);
         r = post_raw(s, text);
         free(text);
-        assert_422(r, "signature_key");
+        fix_assert_422(r, "signature_key");
         mt_resp_free(r);
     }
 
@@ -940,10 +911,10 @@ static void test_validation_names_every_field(void **state)
     mt_server *s = f->s;
     mt_resp *r = post_raw(s, "{\"target\": \"Nope\", \"event\": \"explode\", \"hook\": "
                              "\"ftp://example.org/x\", \"signature_key\": \"XYZ\"}");
-    assert_422(r, "target");
-    assert_422(r, "event");
-    assert_422(r, "signature_key");
-    assert_422(r, "hook");
+    fix_assert_422(r, "target");
+    fix_assert_422(r, "event");
+    fix_assert_422(r, "signature_key");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
     /* a MOCO target mocod lacks, and a bad URL */
     const char *lacking = NULL;
@@ -963,8 +934,8 @@ static void test_validation_names_every_field(void **state)
                  "{\"target\": \"%s\", \"event\": \"create\", \"hook\": \"ftp://example.org/x\"}",
                  lacking);
         r = post_raw(s, body);
-        assert_422(r, "target");
-        assert_422(r, "hook");
+        fix_assert_422(r, "target");
+        fix_assert_422(r, "hook");
         mt_resp_free(r);
     }
 }
@@ -1009,7 +980,7 @@ static void test_private_urls_refused(void **state)
         free(text);
         if (r->status != 422)
             print_error("hook %s was not refused\n", refused[i]);
-        assert_422(r, "hook");
+        fix_assert_422(r, "hook");
         mt_resp_free(r);
     }
 
@@ -1027,10 +998,10 @@ static void test_private_urls_refused(void **state)
     char body[512];
     snprintf(body, sizeof body, "{\"hook\": \"%s\"}", own);
     mt_resp *r = call(s, "PUT", key, body, HOOKS "/%lld", (long long)id);
-    assert_422(r, "hook");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
     r = call(s, "PUT", key, "{\"hook\": \"http://192.168.0.10/x\"}", HOOKS "/%lld", (long long)id);
-    assert_422(r, "hook");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
     free(own);
 }
@@ -1041,7 +1012,7 @@ static void test_private_url_fqdn_localhost(void **state)
     struct fx *f = *state;
     mt_resp *r = post_raw(f->s, "{\"target\": \"User\", \"event\": \"create\", \"hook\": "
                                 "\"http://localhost./hook\"}");
-    assert_422(r, "hook");
+    fix_assert_422(r, "hook");
     mt_resp_free(r);
 }
 
@@ -1101,7 +1072,7 @@ static void test_private_resolved_refused_at_delivery(void **state)
     if (r->status == 200)
         hooks[1] = mt_json_int(r->json, "id");
     else
-        assert_422(r, "hook");
+        fix_assert_422(r, "hook");
     mt_resp_free(r);
     if (!hooks[0] && !hooks[1])
         skip();
@@ -2014,7 +1985,7 @@ static void test_isolation(void **state)
     struct fx *f = *state;
     mt_server *s = f->s;
     const char *acme = mt_admin_key(s);
-    char *other = mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
+    char *other = fix_new_other_key(s);
     json_int_t other_admin = session_user_id(s, other);
 
     const char *events[] = {"create", "update", "delete"};
@@ -2097,7 +2068,7 @@ static void test_isolation(void **state)
     make_user(s, other, "Other", NULL);
     expect_requests(f, "/other-create", 1, 5000);
     const rcv_request *q = rcv_nth_path(f->rc, "/other-create", 0);
-    assert_header(q, "X-Moco-Account-Url", "http://" OTHER_ACCOUNT "." MT_BASE_DOMAIN);
+    assert_header(q, "X-Moco-Account-Url", "http://" FIX_OTHER_ACCOUNT "." MT_BASE_DOMAIN);
     assert_int_equal(header_int(q, "X-Moco-User-Id"), other_admin);
     sleep_ms(400);
     assert_int_equal(rcv_count_path(f->rc, "/acme-create"), 1);
