@@ -44,6 +44,11 @@ struct record {
 };
 
 struct value *record_value(struct record *rec, const char *field);
+/* A row's stored column as text (NULL when null or no row), and the value a field will have after
+ * a write: the one sent, else the stored one. Rules that depend on other fields use these. */
+const char *engine_stored_text(struct req *r, const struct resource *res, int64_t id,
+                               const char *column);
+const char *engine_effective_text(struct req *r, struct record *rec, int64_t id, const char *field);
 
 /* Builds SELECT heads and checks declarations; call once at start-up. */
 int engine_init(void);

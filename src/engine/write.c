@@ -322,6 +322,47 @@ int engine_bump_version(struct req *r)
                : req_fail(r, 500, NULL, "database error");
 }
 
+const char *engine_stored_text(struct req *r, const struct resource *res, int64_t id,
+                               const char *column)
+{
+    if (!id)
+        return NULL;
+    char *sql = arena_printf(r->arena, "SELECT %s FROM %s WHERE id = ? AND account_id = ?", column,
+                             res->table);
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    db_stmt *s = db_query(r->db, sql, p, 2);
+    const char *v = NULL;
+    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
+        v = arena_strdup(r->arena, db_col_text(s, 0));
+    db_done(s);
+    return v;
+}
+
+const char *engine_effective_text(struct req *r, struct record *rec, int64_t id, const char *field)
+{
+    const struct field *f = resource_field(rec->res, field);
+    if (!f)
+        return NULL;
+    struct value *v = &rec->v[f - rec->res->fields];
+    if (v->set)
+        return v->null ? NULL : v->s;
+    return engine_stored_text(r, rec->res, id, field_column(f));
+}
+
+/* Opens the write transaction of a change to one row that must exist (404 otherwise). */
+static int begin_row_change(struct req *r, const struct resource *res, int64_t id)
+{
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res))
+        return -1;
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    if (!engine_exists(r, res, id)) {
+        db_rollback(r->db);
+        return req_fail(r, 404, NULL, "%s not found", res->target);
+    }
+    return 0;
+}
+
 /* Commits the write and answers with the entity as it now is. */
 static int commit_and_answer(struct req *r, const struct resource *res, int64_t id)
 {
@@ -531,14 +572,8 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
 
 int engine_delete(struct req *r, const struct resource *res, int64_t id)
 {
-    if (req_require_write(r, res->write_area) || engine_check_parent(r, res))
+    if (begin_row_change(r, res, id))
         return -1;
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    if (!engine_exists(r, res, id)) {
-        req_fail(r, 404, NULL, "%s not found", res->target);
-        goto fail;
-    }
     if ((res->before_delete && res->before_delete(r, id)) || handle_references(r, res, id))
         goto fail;
     if (webhooks_wanted(r, res, "delete")) { /* the payload is the entity as it was */
@@ -580,14 +615,8 @@ fail:
 
 int engine_archive(struct req *r, const struct resource *res, int64_t id, bool archive)
 {
-    if (req_require_write(r, res->write_area) || engine_check_parent(r, res))
+    if (begin_row_change(r, res, id))
         return -1;
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    if (!engine_exists(r, res, id)) {
-        req_fail(r, 404, NULL, "%s not found", res->target);
-        goto fail;
-    }
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
     char today[11];

@@ -80,31 +80,12 @@ static const struct field company_fields[] = {
     {0},
 };
 
-/* The value a column will have: the one sent, else the stored one (NULL when none). */
-static const char *company_text(struct req *r, struct record *rec, int64_t id, const char *field)
-{
-    struct value *v = record_value(rec, field);
-    if (v->set)
-        return v->null ? NULL : v->s;
-    if (!id)
-        return NULL;
-    char *sql =
-        arena_printf(r->arena, "SELECT %s FROM companies WHERE id = ? AND account_id = ?", field);
-    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
-    db_stmt *s = db_query(r->db, sql, p, 2);
-    const char *out = NULL;
-    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
-        out = arena_strdup(r->arena, db_col_text(s, 0));
-    db_done(s);
-    return out;
-}
-
 static int company_before_save(struct req *r, struct record *rec, int64_t id)
 {
-    const char *type = company_text(r, rec, id, "type");
+    const char *type = engine_effective_text(r, rec, id, "type");
     bool customer = type && !strcmp(type, "customer");
     /* customers need a currency, also after an update or a change of type */
-    const char *currency = company_text(r, rec, id, "currency");
+    const char *currency = engine_effective_text(r, rec, id, "currency");
     if (customer && (!currency || !*currency))
         req_field_error(r, "currency", "can't be blank for a customer");
     /* invoice_due_days sets the company's default_invoice_due_days */
@@ -117,7 +98,7 @@ static int company_before_save(struct req *r, struct record *rec, int64_t id)
     }
     /* customers get the next number when they have none (number ranges on automatic) */
     struct value *ident = record_value(rec, "identifier");
-    const char *current = company_text(r, rec, id, "identifier");
+    const char *current = engine_effective_text(r, rec, id, "identifier");
     if (customer && (!current || !*current)) {
         db_param p[1] = {dbp_int(r->account_id)};
         int64_t next = 0;

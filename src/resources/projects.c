@@ -90,43 +90,21 @@ static const struct field project_fields[] = {
     {0},
 };
 
-/* The stored value of a column when an update does not send it. */
-static const char *stored_text(struct req *r, int64_t id, const char *column)
-{
-    if (!id)
-        return NULL;
-    char *sql =
-        arena_printf(r->arena, "SELECT %s FROM projects WHERE id = ? AND account_id = ?", column);
-    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
-    db_stmt *s = db_query(r->db, sql, p, 2);
-    const char *v = NULL;
-    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
-        v = arena_strdup(r->arena, db_col_text(s, 0));
-    db_done(s);
-    return v;
-}
-
-static const char *effective(struct req *r, struct record *rec, int64_t id, const char *field)
-{
-    struct value *v = record_value(rec, field);
-    if (v->set)
-        return v->null ? NULL : v->s;
-    return stored_text(r, id, field);
-}
-
 static int project_before_save(struct req *r, struct record *rec, int64_t id)
 {
     /* retainers need their period, on month boundaries, and a monthly budget */
     struct value *retainer = record_value(rec, "retainer");
-    bool is_retainer = retainer->set ? (!retainer->null && retainer->i)
-                                     : (stored_text(r, id, "retainer") &&
-                                        !strcmp(stored_text(r, id, "retainer"), "1"));
+    bool is_retainer = retainer->set
+                           ? (!retainer->null && retainer->i)
+                           : (engine_stored_text(r, &res_projects, id, "retainer") &&
+                              !strcmp(engine_stored_text(r, &res_projects, id, "retainer"), "1"));
     if (is_retainer) {
-        const char *start = effective(r, rec, id, "start_date");
-        const char *finish = effective(r, rec, id, "finish_date");
+        const char *start = engine_effective_text(r, rec, id, "start_date");
+        const char *finish = engine_effective_text(r, rec, id, "finish_date");
         struct value *monthly = record_value(rec, "budget_monthly");
-        bool has_monthly =
-            monthly->set ? !monthly->null : stored_text(r, id, "budget_monthly") != NULL;
+        bool has_monthly = monthly->set
+                               ? !monthly->null
+                               : engine_stored_text(r, &res_projects, id, "budget_monthly") != NULL;
         if (!start)
             req_field_error(r, "start_date", "can't be blank for a retainer");
         else if (strcmp(start + 8, "01") != 0)
@@ -138,8 +116,8 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
         if (!has_monthly)
             req_field_error(r, "budget_monthly", "can't be blank for a retainer");
     }
-    const char *start = effective(r, rec, id, "start_date");
-    const char *finish = effective(r, rec, id, "finish_date");
+    const char *start = engine_effective_text(r, rec, id, "start_date");
+    const char *finish = engine_effective_text(r, rec, id, "finish_date");
     if (start && finish && strcmp(start, finish) > 0)
         req_field_error(r, "finish_date", "must not be before start_date");
     if (r->err_fields)
@@ -287,7 +265,7 @@ static int project_set(struct req *r, const struct resource *res, int64_t id, co
 
 static int share_answer(struct req *r, int64_t id)
 {
-    const char *url = stored_text(r, id, "share_url");
+    const char *url = engine_stored_text(r, &res_projects, id, "share_url");
     sb_adds(&r->out, "{\"id\":");
     sb_add_i64(&r->out, id);
     sb_adds(&r->out, url ? ",\"active\":true,\"url\":" : ",\"active\":false,\"url\":null}");
@@ -302,7 +280,7 @@ static int share_answer(struct req *r, int64_t id)
 /* The report's address is made once, from the host the sharing request came to. */
 static int project_share(struct req *r, const struct resource *res, int64_t id)
 {
-    if (!stored_text(r, id, "share_url")) {
+    if (!engine_stored_text(r, &res_projects, id, "share_url")) {
         char token[21];
         auth_random_hex(token, 10);
         const char *proto = r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http";
