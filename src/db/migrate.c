@@ -47,6 +47,9 @@ static const char *const migrations[] = {
     " DELETE CASCADE, entity {TEXT} NOT NULL, entity_id {INT} NOT NULL, filename {TEXT} NOT NULL,"
     " size {INT} NOT NULL, data {BLOB} NOT NULL, created_at {TEXT} NOT NULL);"
     "CREATE INDEX attachments_by_entity ON attachments (account_id, entity, entity_id);",
+    /* 6: files served by their own link (avatars): the token is the secret in the URL */
+    "ALTER TABLE attachments ADD COLUMN token {TEXT};"
+    "CREATE UNIQUE INDEX attachments_by_token ON attachments (token);",
     NULL,
 };
 

@@ -34,8 +34,14 @@ struct value {
     int64_t i;
     double d;
     const char *s;
-    json_t *j; /* FT_STRLIST, FT_TAGS, FT_CUSTOM: the JSON given */
+    json_t *j;                 /* FT_STRLIST, FT_TAGS, FT_CUSTOM: the JSON given */
+    const unsigned char *blob; /* FT_FILE: the decoded bytes (s is then the file's URL) */
+    size_t blob_len;
+    const char *filename;
+    const char *token;
 };
+
+#define FILE_MAX (5 * 1024 * 1024) /* decoded bytes of a file sent with an entity */
 
 struct record {
     const struct resource *res;
@@ -93,6 +99,10 @@ int engine_refresh_entities(struct req *r, const struct entity_list *list);
 int engine_bump_version(struct req *r);
 /* Touches updated_at of a row (after changes to its tags or custom fields). */
 int engine_touch(struct req *r, const struct resource *res, int64_t id);
+
+/* GET /files/{token}/{name}: a file kept with an entity (an avatar); no key needed, the token
+ * is the secret. */
+int engine_serve_file(struct req *r, const char *token);
 
 /* Tags (engine/tags.c). */
 int tags_replace(struct req *r, const char *context, int64_t entity_id, json_t *names,

@@ -39,6 +39,7 @@ enum field_type {
     FT_EXPR,      /* out only: SQL expression over the row alias `t` */
     FT_PASSWORD,  /* in only: hashed with Argon2id into .column */
     FT_UUID,      /* generated on create, never written by clients */
+    FT_FILE,      /* in: {"filename", "base64"}; kept in the database; out: its URL on mocod */
 };
 
 enum field_flags {

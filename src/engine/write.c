@@ -1,5 +1,7 @@
 /* Writing side of the engine: input validation, create, update, delete. */
 #include "auth/auth.h"
+
+#include <sodium.h>
 #include "engine/internal.h"
 #include "webhooks/webhooks.h"
 #include "util/timeutil.h"
@@ -190,6 +192,36 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
             return "must be an object";
         v->j = j;
         return NULL;
+    case FT_FILE: {
+        json_t *name = json_is_object(j) ? json_object_get(j, "filename") : NULL;
+        json_t *data = json_is_object(j) ? json_object_get(j, "base64") : NULL;
+        if (!json_is_string(name) || !json_string_length(name) || !json_is_string(data))
+            return "must be an object with filename and base64";
+        if (json_string_length(name) > 255 || strpbrk(json_string_value(name), "/\\"))
+            return "has a filename that is too long or contains a slash";
+        size_t len = json_string_length(data);
+        unsigned char *bin = arena_alloc(r->arena, len + 1);
+        size_t n = 0;
+        if (sodium_base642bin(bin, len, json_string_value(data), len, "\n\r ", &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0)
+            return "has a base64 content that does not decode";
+        if (n > FILE_MAX)
+            return "is larger than 5 MiB";
+        char *token = arena_alloc(r->arena, 33);
+        auth_random_hex(token, 16);
+        strbuf url;
+        sb_init(&url, r->arena, 128);
+        sb_addf(&url, "%s://%s/files/%s/",
+                r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
+                r->host ? r->host : "localhost", token);
+        sb_add_urlenc(&url, json_string_value(name));
+        v->blob = bin;
+        v->blob_len = n;
+        v->filename = json_string_value(name);
+        v->token = token;
+        v->s = url.buf;
+        return NULL;
+    }
     default:
         return "cannot be written";
     }
@@ -288,6 +320,42 @@ static db_param value_param(const struct field *f, const struct value *v)
 }
 
 /* Writes tags and custom fields given in the record. */
+/* The entity a file belongs to, as attachments name it: "User.avatar_url". */
+static char *file_owner(struct req *r, const struct resource *res, const struct field *f)
+{
+    return arena_printf(r->arena, "%s.%s", res->target, f->name);
+}
+
+/* A new file replaces the entity's previous one (null removes it). */
+static int write_file(struct req *r, const struct resource *res, const struct field *f,
+                      const struct value *v, int64_t id)
+{
+    char *owner = file_owner(r, res, f);
+    db_param d[3] = {dbp_int(r->account_id), dbp_text(owner), dbp_int(id)};
+    if (db_exec(r->db,
+                "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?", d,
+                3) != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    if (v->null || !v->blob)
+        return 0;
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    db_param p[8] = {dbp_int(r->account_id),
+                     dbp_text(owner),
+                     dbp_int(id),
+                     dbp_text(v->filename),
+                     dbp_int((int64_t)v->blob_len),
+                     dbp_blob(v->blob, v->blob_len),
+                     dbp_text(now),
+                     dbp_text(v->token)};
+    if (db_exec(r->db,
+                "INSERT INTO attachments (account_id, entity, entity_id, filename, size, data, "
+                "created_at, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                p, 8) != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    return 0;
+}
+
 static int write_attachments(struct req *r, struct record *rec, int64_t id)
 {
     int i = 0;
@@ -308,6 +376,8 @@ static int write_attachments(struct req *r, struct record *rec, int64_t id)
             json_decref(empty);
             if (rc)
                 return -1;
+        } else if (f->type == FT_FILE && write_file(r, rec->res, f, v, id)) {
+            return -1;
         }
     }
     return engine_refresh_cache(r, rec->res, id);
@@ -588,6 +658,15 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
         db_exec(r->db, "DELETE FROM taggings WHERE account_id = ? AND entity = ? AND entity_id = ?",
                 p, 3) != DB_DONE)
         goto dberr;
+    for (const struct field *f = res->fields; f->name; f++) {
+        if (f->type != FT_FILE)
+            continue;
+        db_param fp[3] = {dbp_int(r->account_id), dbp_text(file_owner(r, res, f)), dbp_int(id)};
+        if (db_exec(r->db,
+                    "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?",
+                    fp, 3) != DB_DONE)
+            goto dberr;
+    }
     if (resource_field_of_type(res, FT_CUSTOM) &&
         db_exec(r->db,
                 "DELETE FROM custom_values WHERE account_id = ? AND entity = ? AND entity_id = ?",
@@ -645,4 +724,41 @@ int engine_archive(struct req *r, const struct resource *res, int64_t id, bool a
 fail:
     db_rollback(r->db);
     return -1;
+}
+
+static const char *content_type_of(const char *name)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {{".jpg", "image/jpeg"},      {".jpeg", "image/jpeg"},
+                 {".png", "image/png"},       {".gif", "image/gif"},
+                 {".webp", "image/webp"},     {".svg", "image/svg+xml"},
+                 {".pdf", "application/pdf"}, {".txt", "text/plain; charset=utf-8"}};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+        if (!strcasecmp(dot, types[i].ext))
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+int engine_serve_file(struct req *r, const char *token)
+{
+    db_param p[1] = {dbp_text(token)};
+    db_stmt *s = db_query(r->db, "SELECT filename, data FROM attachments WHERE token = ?", p, 1);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_done(s);
+        return req_fail(r, 404, NULL, "no such file");
+    }
+    req_add_header(r, "Content-Type", arena_strdup(r->arena, content_type_of(db_col_text(s, 0))));
+    /* svg can carry script: served as a download, never rendered in the API's origin */
+    req_add_header(r, "Content-Disposition", "attachment");
+    req_add_header(r, "X-Content-Type-Options", "nosniff");
+    sb_reset(&r->out);
+    sb_add(&r->out, db_col_text(s, 1), db_col_len(s, 1));
+    db_done(s);
+    r->status = 200;
+    return 0;
 }

@@ -18,7 +18,7 @@ static const struct field user_fields[] = {
     {"info", FT_TEXT, 0, .def = "\"\""},
     {"birthday", FT_DATE, 0, .input = "bday"},
     {"iban", FT_TEXT, 0, .def = "\"\"", .maxlen = 64},
-    {"avatar_url", FT_TEXT, F_READONLY},
+    {"avatar_url", FT_FILE, 0, .input = "avatar"},
     {"tags", FT_TAGS},
     {"custom_properties", FT_CUSTOM},
     {"unit", FT_REF, F_REQUIRED | F_RESTRICT | F_FILTER, .ref = &res_units},

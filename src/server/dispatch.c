@@ -265,6 +265,17 @@ static int dispatch_inner(struct req *r, db *d)
 {
     static const char prefix[] = "/api/v1";
     const char *path = r->raw_path;
+    static const char files[] = "/files/";
+    if (!strncmp(path, files, sizeof(files) - 1) &&
+        (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))) {
+        /* /files/{token}/{name}: files kept with entities (avatars), by their secret token */
+        const char *token = path + sizeof(files) - 1;
+        size_t n = strcspn(token, "/");
+        r->db = db_acquire(d);
+        if (!r->db)
+            return req_fail(r, 503, NULL, "database unavailable");
+        return engine_serve_file(r, arena_strndup(r->arena, token, n));
+    }
     if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
         (path[sizeof(prefix) - 1] != '/' && path[sizeof(prefix) - 1] != '\0'))
         return req_fail(r, 404, NULL, "not found: the API lives under /api/v1");

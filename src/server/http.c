@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -111,7 +112,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         r->out.len, r->out.buf ? r->out.buf : (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    if (r->status != 204)
+    bool typed = false; /* a handler that serves a file names its own type */
+    for (int i = 0; i < r->nheaders; i++)
+        typed = typed || !strcasecmp(r->headers[i].key, "Content-Type");
+    if (r->status != 204 && !typed)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 "application/json; charset=utf-8");
     for (int i = 0; i < r->nheaders; i++)
