@@ -1350,6 +1350,63 @@ static void test_users_tenant_isolation(void **state)
     free(okey);
 }
 
+/* avatar {filename, base64}: kept by mocod, served at avatar_url, removed with null. */
+static void test_users_avatar(void **state)
+{
+    mt_server *s = *state;
+    const char *key = mt_admin_key(s);
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"firstname\":\"Ava\",\"lastname\":\"Tar\",\"email\":\"ava.tar@acme.test\","
+             "\"unit_id\":%lld,\"avatar\":{\"filename\":\"profil.png\","
+             "\"base64\":\"UE5HREFUQTEyMw==\"}}",
+             (long long)fix_first_unit_id(s));
+    mt_resp *r = mt_post(s, "/api/v1/users", key, body);
+    MT_ASSERT_STATUS(r, 200);
+    const char *url = mt_json_str(r->json, "avatar_url");
+    const char *base = mt_base_url(s);
+    assert_non_null(url);
+    assert_int_equal(strncmp(url, base, strlen(base)), 0);
+    assert_non_null(strstr(url, "/files/"));
+    assert_non_null(strstr(url, "/profil.png"));
+    char *path = strdup(url + strlen(base));
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+
+    /* the file itself, without a key */
+    r = mt_get(s, path, NULL);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_HEADER(r, "Content-Type", "image/png");
+    assert_int_equal(r->body_len, 10);
+    assert_memory_equal(r->body, "PNGDATA123", 10);
+    mt_resp_free(r);
+
+    /* a guessed token finds nothing */
+    r = mt_get(s, "/files/00000000000000000000000000000000/profil.png", NULL);
+    MT_ASSERT_STATUS(r, 404);
+    mt_resp_free(r);
+
+    /* not an object with filename and base64: 422 naming avatar */
+    char upath[64];
+    snprintf(upath, sizeof(upath), "/api/v1/users/%lld", (long long)id);
+    r = mt_put(s, upath, key, "{\"avatar\":{\"filename\":\"x.png\"}}");
+    fix_assert_422(r, "avatar");
+    mt_resp_free(r);
+    r = mt_put(s, upath, key, "{\"avatar\":{\"filename\":\"x.png\",\"base64\":\"***\"}}");
+    fix_assert_422(r, "avatar");
+    mt_resp_free(r);
+
+    /* null removes it, and its link stops working */
+    r = mt_put(s, upath, key, "{\"avatar\":null}");
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_NULL(r->json, "avatar_url");
+    mt_resp_free(r);
+    r = mt_get(s, path, NULL);
+    MT_ASSERT_STATUS(r, 404);
+    mt_resp_free(r);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1377,6 +1434,7 @@ int main(void)
         cmocka_unit_test(test_permissions_employee),
         cmocka_unit_test(test_permissions_staff),
         cmocka_unit_test(test_users_tenant_isolation),
+        cmocka_unit_test(test_users_avatar),
     };
     return cmocka_run_group_tests(tests, mt_setup, mt_teardown);
 }
