@@ -6,225 +6,32 @@
  * One server for the whole file (group fixture). Shared set-up data (a customer, a leader, the
  * account "other") is made on first use; every test makes its own projects, tasks and contracts.
  */
-#include "mt.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PROJECTS  "/api/v1/projects"
-#define COMPANIES "/api/v1/companies"
-#define USERS     "/api/v1/users"
-
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
+#define PROJECTS "/api/v1/projects"
+#define USERS    "/api/v1/users"
 
 #define NO_ID ((json_int_t)987654321)
-
-/* The keys of the "Attributes" example of sections/project_tasks.md. */
-#define TASK_KEYS                                                                                  \
-    "id,name,billable,active,budget,hourly_rate,revenue_category,description,created_at,"          \
-    "updated_at"
-#define REVENUE_CATEGORY_KEYS "id,name,revenue_account,cost_category"
-/* The keys of the "Attributes" example of sections/project_contracts.md. */
-#define CONTRACT_KEYS                                                                              \
-    "id,user_id,firstname,lastname,billable,active,budget,hourly_rate,created_at,updated_at"
-/* How they are embedded in a project (sections/projects.md). */
-#define EMBEDDED_TASK_KEYS     "id,name,billable,active,budget,hourly_rate,description"
-#define EMBEDDED_CONTRACT_KEYS "id,user_id,firstname,lastname,billable,active,budget,hourly_rate"
-
-/* ---- generic helpers ------------------------------------------------------------------- */
-
-#define fail_at(file, line, ...)                                                                   \
-    do {                                                                                           \
-        print_error("%s:%d: ", (file), (line));                                                    \
-        print_error(__VA_ARGS__);                                                                  \
-        print_error("\n");                                                                         \
-        _fail((file), (line));                                                                     \
-    } while (0)
-
-#define assert_type_or_null(root, path, type)                                                      \
-    assert_type_or_null_((root), (path), (type), __FILE__, __LINE__)
-static void assert_type_or_null_(const json_t *root, const char *path, json_type type,
-                                 const char *file, int line)
-{
-    json_t *v = mt_json_get(root, path);
-    if (v && json_is_null(v))
-        return;
-    mt_assert_json_type_(root, path, type, file, line);
-}
-
-/* 422 with a message and errors[f] a non-empty list of strings for every f of the comma list. */
-#define assert_422(r, fields) assert_422_((r), (fields), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *fields, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *errors = json_object_get(r->json, "errors");
-    if (!json_is_string(json_object_get(r->json, "message")) || !json_is_object(errors))
-        fail_at(file, line, "%s %s: expected a 422 body with message and errors, got %s", r->method,
-                r->path, r->body);
-    char *copy = strdup(fields);
-    char *save = NULL;
-    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-        json_t *list = json_object_get(errors, f);
-        if (!json_is_array(list) || json_array_size(list) == 0 ||
-            !json_is_string(json_array_get(list, 0))) {
-            print_error("%s:%d: %s %s: expected errors[\"%s\"], got %s\n", file, line, r->method,
-                        r->path, f, r->body);
-            free(copy);
-            _fail(file, line);
-        }
-    }
-    free(copy);
-}
-
-#define assert_json_equal(a, b) assert_json_equal_((a), (b), __FILE__, __LINE__)
-static void assert_json_equal_(const json_t *a, const json_t *b, const char *file, int line)
-{
-    if (!a || !b || !json_equal((json_t *)a, (json_t *)b)) {
-        char *x = a ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        char *y = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        print_error("%s:%d: JSON differs:\n  %s\n  %s\n", file, line, x ? x : "(nothing)",
-                    y ? y : "(nothing)");
-        free(x);
-        free(y);
-        _fail(file, line);
-    }
-}
-
-#define assert_real(root, path, expected)                                                          \
-    do {                                                                                           \
-        double got_ = mt_json_real((root), (path));                                                \
-        if (got_ != (double)(expected))                                                            \
-            fail_at(__FILE__, __LINE__, "%s: expected %g, got %g", (path), (double)(expected),     \
-                    got_);                                                                         \
-    } while (0)
-
-/* A list reply holds exactly these ids (any order) and X-Total says how many. */
-#define assert_list_ids(s, key, path, ...)                                                         \
-    do {                                                                                           \
-        json_int_t want_[] = {0, __VA_ARGS__};                                                     \
-        assert_list_ids_((s), (key), (path), want_ + 1, sizeof want_ / sizeof want_[0] - 1,        \
-                         __FILE__, __LINE__);                                                      \
-    } while (0)
-#define assert_list_empty(s, key, path)                                                            \
-    assert_list_ids_((s), (key), (path), NULL, 0, __FILE__, __LINE__)
-static void assert_list_ids_(mt_server *s, const char *key, const char *path,
-                             const json_int_t *want, size_t n, const char *file, int line)
-{
-    mt_resp *r = mt_get(s, path, key);
-    mt_assert_status_(r, 200, file, line);
-    bool ok = json_is_array(r->json) && json_array_size(r->json) == n;
-    for (size_t i = 0; ok && i < n; i++) {
-        bool found = false;
-        size_t j;
-        json_t *e;
-        json_array_foreach(r->json, j, e) if (json_integer_value(json_object_get(e, "id")) ==
-                                              want[i]) found = true;
-        ok = found;
-    }
-    if (!ok) {
-        print_error("%s:%d: GET %s: expected %zu entities (ids", file, line, path, n);
-        for (size_t i = 0; i < n; i++)
-            print_error(" %lld", (long long)want[i]);
-        print_error("), got %s\n", r->body);
-        _fail(file, line);
-    }
-    char total[32];
-    snprintf(total, sizeof total, "%zu", n);
-    mt_assert_header_(r, "X-Total", total, file, line);
-    mt_resp_free(r);
-}
-
-static json_t *find_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) if (json_integer_value(json_object_get(e, "id")) == id) return e;
-    return NULL;
-}
-
-/* printf into a string that lives until the end of the file's tests (freed at teardown). */
-static char **g_strings;
-static size_t g_nstrings, g_capstrings;
-
-/* Hands a malloc'd string to the pool. */
-static char *keep(char *p)
-{
-    assert_non_null(p);
-    if (g_nstrings == g_capstrings) {
-        g_capstrings = g_capstrings ? 2 * g_capstrings : 64;
-        g_strings = realloc(g_strings, g_capstrings * sizeof *g_strings);
-        assert_non_null(g_strings);
-    }
-    g_strings[g_nstrings++] = p;
-    return p;
-}
-
-static char *fmt(const char *f, ...) CMOCKA_PRINTF_ATTRIBUTE(1, 2);
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    assert_true(n >= 0);
-    char *out = malloc((size_t)n + 1);
-    assert_non_null(out);
-    va_start(ap, f);
-    vsnprintf(out, (size_t)n + 1, f, ap);
-    va_end(ap);
-    return keep(out);
-}
-
-static void free_strings(void)
-{
-    for (size_t i = 0; i < g_nstrings; i++)
-        free(g_strings[i]);
-    free(g_strings);
-    g_strings = NULL;
-    g_nstrings = g_capstrings = 0;
-}
 
 /* ---- set-up data ------------------------------------------------------------------------ */
 
 static int g_counter;
 
-static json_int_t create_company(mt_server *s, const char *key, const char *name)
-{
-    mt_resp *r = mt_request_json(
-        s, "POST", COMPANIES, key,
-        json_pack("{s:s, s:s, s:s}", "name", name, "type", "customer", "currency", "EUR"), NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
 static json_int_t create_user(mt_server *s, const char *key, const char *firstname,
                               const char *lastname)
 {
-    mt_resp *u = mt_get(s, "/api/v1/units", key);
-    MT_ASSERT_STATUS(u, 200);
-    json_int_t unit = mt_json_int(u->json, "[0].id");
-    mt_resp_free(u);
     char email[96];
     snprintf(email, sizeof email, "task-user-%d@example.test", ++g_counter);
-    mt_resp *r = mt_request_json(s, "POST", USERS, key,
-                                 json_pack("{s:s, s:s, s:s, s:I}", "firstname", firstname,
-                                           "lastname", lastname, "email", email, "unit_id", unit),
-                                 NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_create_user_as(s, key, firstname, lastname, email, NULL);
 }
 
 static struct {
     bool ready;
     json_int_t customer, leader;
-    char *other_key;
     json_int_t other_user, other_project, other_task, other_contract;
 } fx;
 
@@ -232,7 +39,7 @@ static void fixture(mt_server *s)
 {
     if (fx.ready)
         return;
-    fx.customer = create_company(s, mt_admin_key(s), "Task Customer AG");
+    fx.customer = fix_create_company_as(s, mt_admin_key(s), "customer", "Task Customer AG");
     fx.leader = create_user(s, mt_admin_key(s), "Lea", "Leader");
     fx.ready = true;
 }
@@ -242,57 +49,13 @@ static json_int_t create_project_as(mt_server *s, const char *key, json_int_t le
 {
     char ident[32];
     snprintf(ident, sizeof ident, "TT-%03d", ++g_counter);
-    mt_resp *r =
-        mt_request_json(s, "POST", PROJECTS, key,
-                        json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:b}", "name", name, "identifier",
-                                  ident, "currency", "EUR", "leader_id", leader, "customer_id",
-                                  customer, "fixed_price", 0, "retainer", 0),
-                        NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_create_project_as(s, key, name, ident, leader, customer);
 }
 
 static json_int_t create_project(mt_server *s, const char *name)
 {
     fixture(s);
     return create_project_as(s, mt_admin_key(s), fx.leader, fx.customer, name);
-}
-
-static void assert_task_shape(const json_t *t)
-{
-    mt_assert_keys(t, TASK_KEYS);
-    MT_ASSERT_JSON_TYPE(t, "id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(t, "name", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(t, "billable", MT_JSON_BOOL);
-    MT_ASSERT_JSON_TYPE(t, "active", MT_JSON_BOOL);
-    assert_type_or_null(t, "budget", MT_JSON_NUMBER);
-    MT_ASSERT_JSON_TYPE(t, "hourly_rate", MT_JSON_NUMBER);
-    json_t *rc = json_object_get(t, "revenue_category");
-    if (!json_is_null(rc)) {
-        mt_assert_keys(rc, REVENUE_CATEGORY_KEYS);
-        MT_ASSERT_JSON_TYPE(rc, "id", JSON_INTEGER);
-        MT_ASSERT_JSON_TYPE(rc, "name", JSON_STRING);
-    }
-    MT_ASSERT_JSON_TYPE(t, "description", JSON_STRING);
-    MT_ASSERT_TIMESTAMP(t, "created_at");
-    MT_ASSERT_TIMESTAMP(t, "updated_at");
-}
-
-static void assert_contract_shape(const json_t *c)
-{
-    mt_assert_keys(c, CONTRACT_KEYS);
-    MT_ASSERT_JSON_TYPE(c, "id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(c, "user_id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(c, "firstname", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(c, "lastname", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(c, "billable", MT_JSON_BOOL);
-    MT_ASSERT_JSON_TYPE(c, "active", MT_JSON_BOOL);
-    assert_type_or_null(c, "budget", MT_JSON_NUMBER);
-    MT_ASSERT_JSON_TYPE(c, "hourly_rate", MT_JSON_NUMBER);
-    MT_ASSERT_TIMESTAMP(c, "created_at");
-    MT_ASSERT_TIMESTAMP(c, "updated_at");
 }
 
 /* GET /projects/{id}: 200; the embedded tasks and contracts have the documented shape. */
@@ -305,9 +68,9 @@ static mt_resp *get_project(mt_server *s, json_int_t id)
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(r->json, "tasks"), i, e)
-        mt_assert_keys(e, EMBEDDED_TASK_KEYS);
+        mt_assert_keys(e, FIX_EMBEDDED_TASK_KEYS);
     json_array_foreach(json_object_get(r->json, "contracts"), i, e)
-        mt_assert_keys(e, EMBEDDED_CONTRACT_KEYS);
+        mt_assert_keys(e, FIX_EMBEDDED_CONTRACT_KEYS);
     return r;
 }
 
@@ -327,45 +90,27 @@ static mt_resp *nested(mt_server *s, const char *key, const char *method, json_i
 
 static json_int_t create_task(mt_server *s, json_int_t pid, json_t *body)
 {
-    mt_resp *r = nested(s, mt_admin_key(s), "POST", pid, "tasks", 0, body);
-    MT_ASSERT_STATUS(r, 200);
-    assert_task_shape(r->json);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_create_task_checked(s, mt_admin_key(s), pid, body);
 }
 
 static json_int_t create_contract(mt_server *s, json_int_t pid, json_int_t user)
 {
-    mt_resp *r = nested(s, mt_admin_key(s), "POST", pid, "contracts", 0,
-                        json_pack("{s:I}", "user_id", user));
-    MT_ASSERT_STATUS(r, 200);
-    assert_contract_shape(r->json);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_create_contract_checked(s, mt_admin_key(s), pid, user);
 }
 
 /* The account "other" with a user, a project, a task and a contract of its own. */
 static const char *other(mt_server *s)
 {
-    if (fx.other_key)
-        return fx.other_key;
-    fx.other_key = mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
-    const char *k = fx.other_key;
+    bool made = fx.other_user != 0;
+    const char *k = fix_other_key(s);
+    if (made)
+        return k;
     fx.other_user = create_user(s, k, "Otto", "Other");
-    json_int_t company = create_company(s, k, "Other Customer");
+    json_int_t company = fix_create_company_as(s, k, "customer", "Other Customer");
     fx.other_project = create_project_as(s, k, fx.other_user, company, "Other Project");
-    mt_resp *r = nested(s, k, "POST", fx.other_project, "tasks", 0,
-                        json_pack("{s:s}", "name", "Other Task"));
-    MT_ASSERT_STATUS(r, 200);
-    fx.other_task = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    r = nested(s, k, "POST", fx.other_project, "contracts", 0,
-               json_pack("{s:I}", "user_id", fx.other_user));
-    MT_ASSERT_STATUS(r, 200);
-    fx.other_contract = mt_json_int(r->json, "id");
-    mt_resp_free(r);
+    fx.other_task =
+        fix_create_task(s, k, fx.other_project, json_pack("{s:s}", "name", "Other Task"));
+    fx.other_contract = fix_create_contract(s, k, fx.other_project, fx.other_user);
     return k;
 }
 
@@ -380,17 +125,17 @@ static void test_task_create_and_get(void **state)
     /* only the name: the defaults */
     mt_resp *r = nested(s, key, "POST", pid, "tasks", 0, json_pack("{s:s}", "name", "Development"));
     MT_ASSERT_STATUS(r, 200);
-    assert_task_shape(r->json);
+    fix_assert_task_shape(r->json);
     json_int_t dev = mt_json_int(r->json, "id");
     MT_ASSERT_JSON_STR(r->json, "name", "Development");
     MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_TRUE);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_TRUE);
     MT_ASSERT_JSON_NULL(r->json, "budget");
-    assert_real(r->json, "hourly_rate", 0);
+    fix_assert_number(r->json, "hourly_rate", 0);
     MT_ASSERT_JSON_STR(r->json, "description", "");
     mt_resp *g = nested(s, key, "GET", pid, "tasks", dev, NULL);
     MT_ASSERT_STATUS(g, 200);
-    assert_json_equal(g->json, r->json);
+    fix_assert_json_equal(g->json, r->json);
     mt_resp_free(g);
     mt_resp_free(r);
 
@@ -400,21 +145,21 @@ static void test_task_create_and_get(void **state)
                          "active", 0, "budget", 5000.0, "hourly_rate", 120.0, "description",
                          "A task description"));
     MT_ASSERT_STATUS(r, 200);
-    assert_task_shape(r->json);
+    fix_assert_task_shape(r->json);
     json_int_t ux = mt_json_int(r->json, "id");
     MT_ASSERT_JSON_STR(r->json, "name", "Design / UX");
     MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
-    assert_real(r->json, "budget", 5000);
-    assert_real(r->json, "hourly_rate", 120);
+    fix_assert_number(r->json, "budget", 5000);
+    fix_assert_number(r->json, "hourly_rate", 120);
     MT_ASSERT_JSON_STR(r->json, "description", "A task description");
     g = nested(s, key, "GET", pid, "tasks", ux, NULL);
     MT_ASSERT_STATUS(g, 200);
-    assert_json_equal(g->json, r->json);
+    fix_assert_json_equal(g->json, r->json);
     mt_resp_free(g);
     g = mt_getf(s, key, PROJECTS "/%lld/tasks/%lld.json", (long long)pid, (long long)ux);
     MT_ASSERT_STATUS(g, 200);
-    assert_json_equal(g->json, r->json);
+    fix_assert_json_equal(g->json, r->json);
     mt_resp_free(g);
     mt_resp_free(r);
 
@@ -431,19 +176,19 @@ static void test_task_create_and_get(void **state)
     /* the project shows its tasks */
     r = get_project(s, pid);
     assert_int_equal(mt_json_len(r->json, "tasks"), 3);
-    json_t *e = find_id(json_object_get(r->json, "tasks"), ux);
+    json_t *e = fix_find_by_id(json_object_get(r->json, "tasks"), ux);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "name", "Design / UX");
     MT_ASSERT_JSON_TYPE(e, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(e, "active", JSON_FALSE);
-    assert_real(e, "budget", 5000);
-    assert_real(e, "hourly_rate", 120);
+    fix_assert_number(e, "budget", 5000);
+    fix_assert_number(e, "hourly_rate", 120);
     MT_ASSERT_JSON_STR(e, "description", "A task description");
-    e = find_id(json_object_get(r->json, "tasks"), dev);
+    e = fix_find_by_id(json_object_get(r->json, "tasks"), dev);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "name", "Development");
     MT_ASSERT_JSON_NULL(e, "budget");
-    assert_non_null(find_id(json_object_get(r->json, "tasks"), str));
+    assert_non_null(fix_find_by_id(json_object_get(r->json, "tasks"), str));
     mt_resp_free(r);
 
     r = nested(s, key, "GET", pid, "tasks", NO_ID, NULL);
@@ -469,13 +214,13 @@ static void test_task_validation(void **state)
     json_int_t pid = create_project(s, "Task Validation");
 
     mt_resp *r = nested(s, key, "POST", pid, "tasks", 0, json_object());
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "tasks", 0, json_pack("{s:s}", "name", ""));
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "tasks", 0, json_pack("{s:n}", "name"));
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
     struct {
         const char *field;
@@ -489,20 +234,20 @@ static void test_task_validation(void **state)
         json_t *b = json_pack("{s:s}", "name", "Bad Task");
         json_object_set_new(b, bad[i].field, bad[i].value);
         r = nested(s, key, "POST", pid, "tasks", 0, b);
-        assert_422(r, bad[i].field);
+        fix_assert_422(r, bad[i].field);
         mt_resp_free(r);
     }
     /* all problems at once */
     r = nested(s, key, "POST", pid, "tasks", 0,
                json_pack("{s:s, s:s}", "budget", "lots", "hourly_rate", "high"));
-    assert_422(r, "name,budget,hourly_rate");
+    fix_assert_422_fields(r, "name,budget,hourly_rate");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "tasks", 0, NULL);
     assert_true(r->status == 400 || r->status == 422);
     mt_resp_free(r);
 
-    char *p = fmt(PROJECTS "/%lld/tasks", (long long)pid);
-    assert_list_empty(s, key, p);
+    char *p = fix_fmt(PROJECTS "/%lld/tasks", (long long)pid);
+    fix_assert_list_empty(s, key, p);
 }
 
 static void test_task_list(void **state)
@@ -516,35 +261,35 @@ static void test_task_list(void **state)
     json_int_t tb = create_task(s, pid, json_pack("{s:s}", "name", "B Build"));
     json_int_t tq = create_task(s, qid, json_pack("{s:s}", "name", "Neighbour Task"));
 
-    char *path = fmt(PROJECTS "/%lld/tasks", (long long)pid);
-    assert_list_ids(s, key, path, tc, ta, tb);
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/tasks", (long long)qid), tq);
+    char *path = fix_fmt(PROJECTS "/%lld/tasks", (long long)pid);
+    fix_assert_list_of(s, key, path, tc, ta, tb);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)qid), tq);
     mt_resp *r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     size_t i;
     json_t *e;
-    json_array_foreach(r->json, i, e) assert_task_shape(e);
+    json_array_foreach(r->json, i, e) fix_assert_task_shape(e);
     MT_ASSERT_JSON_INT(r->json, "[0].id", tc); /* by id by default */
     MT_ASSERT_HEADER(r, "X-Page", "1");
     MT_ASSERT_HEADER(r, "X-Per-Page", "100");
     mt_resp_free(r);
 
-    r = mt_get(s, fmt("%s?sort_by=name", path), key);
+    r = mt_get(s, fix_fmt("%s?sort_by=name", path), key);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "[0].id", ta);
     MT_ASSERT_JSON_INT(r->json, "[1].id", tb);
     MT_ASSERT_JSON_INT(r->json, "[2].id", tc);
     mt_resp_free(r);
-    r = mt_get(s, fmt("%s?sort_by=name%%20desc", path), key);
+    r = mt_get(s, fix_fmt("%s?sort_by=name%%20desc", path), key);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "[0].id", tc);
     MT_ASSERT_JSON_INT(r->json, "[2].id", ta);
     mt_resp_free(r);
-    r = mt_get(s, fmt("%s?sort_by=nonsense", path), key);
-    assert_422(r, "sort_by");
+    r = mt_get(s, fix_fmt("%s?sort_by=nonsense", path), key);
+    fix_assert_422(r, "sort_by");
     mt_resp_free(r);
 
-    r = mt_get(s, fmt("%s?per_page=2", path), key);
+    r = mt_get(s, fix_fmt("%s?per_page=2", path), key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
     MT_ASSERT_HEADER(r, "X-Total", "3");
@@ -552,14 +297,14 @@ static void test_task_list(void **state)
     assert_non_null(mt_header(r, "Link"));
     assert_non_null(strstr(mt_header(r, "Link"), "rel=\"next\""));
     mt_resp_free(r);
-    r = mt_get(s, fmt("%s?per_page=2&page=2", path), key);
+    r = mt_get(s, fix_fmt("%s?per_page=2&page=2", path), key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);
     MT_ASSERT_HEADER(r, "X-Page", "2");
     assert_non_null(mt_header(r, "Link"));
     assert_non_null(strstr(mt_header(r, "Link"), "rel=\"prev\""));
     mt_resp_free(r);
-    assert_list_ids(s, key, fmt("%s?ids=%lld,%lld", path, (long long)ta, (long long)tq), ta);
+    fix_assert_list_of(s, key, fix_fmt("%s?ids=%lld,%lld", path, (long long)ta, (long long)tq), ta);
 }
 
 static void test_task_update(void **state)
@@ -576,16 +321,16 @@ static void test_task_update(void **state)
     mt_resp *r = nested(s, key, "PUT", pid, "tasks", tid,
                         json_pack("{s:f, s:f}", "budget", 5000.0, "hourly_rate", 130.0));
     MT_ASSERT_STATUS(r, 200);
-    assert_task_shape(r->json);
-    assert_real(r->json, "budget", 5000);
-    assert_real(r->json, "hourly_rate", 130);
+    fix_assert_task_shape(r->json);
+    fix_assert_number(r->json, "budget", 5000);
+    fix_assert_number(r->json, "hourly_rate", 130);
     const char *k;
     json_t *v;
     json_object_foreach(before->json, k, v)
     {
         if (!strcmp(k, "budget") || !strcmp(k, "hourly_rate") || !strcmp(k, "updated_at"))
             continue;
-        assert_json_equal(json_object_get(r->json, k), v);
+        fix_assert_json_equal(json_object_get(r->json, k), v);
     }
     mt_resp_free(r);
     mt_resp_free(before);
@@ -594,33 +339,33 @@ static void test_task_update(void **state)
                json_pack("{s:s, s:b, s:b, s:s, s:n}", "name", "Project Management", "billable", 0,
                          "active", 0, "description", "new description", "budget"));
     MT_ASSERT_STATUS(r, 200);
-    assert_task_shape(r->json);
+    fix_assert_task_shape(r->json);
     MT_ASSERT_JSON_STR(r->json, "name", "Project Management");
     MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
     MT_ASSERT_JSON_STR(r->json, "description", "new description");
     MT_ASSERT_JSON_NULL(r->json, "budget");
-    assert_real(r->json, "hourly_rate", 130);
+    fix_assert_number(r->json, "hourly_rate", 130);
     mt_resp *g = nested(s, key, "GET", pid, "tasks", tid, NULL);
     MT_ASSERT_STATUS(g, 200);
-    assert_json_equal(g->json, r->json);
+    fix_assert_json_equal(g->json, r->json);
     mt_resp_free(g);
     mt_resp_free(r);
 
     /* the project shows the new values */
     r = get_project(s, pid);
-    json_t *e = find_id(json_object_get(r->json, "tasks"), tid);
+    json_t *e = fix_find_by_id(json_object_get(r->json, "tasks"), tid);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "name", "Project Management");
     MT_ASSERT_JSON_TYPE(e, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(e, "active", JSON_FALSE);
     MT_ASSERT_JSON_STR(e, "description", "new description");
-    assert_real(e, "hourly_rate", 130);
+    fix_assert_number(e, "hourly_rate", 130);
     mt_resp_free(r);
 
     r = nested(s, key, "PUT", pid, "tasks", tid,
                json_pack("{s:s, s:s}", "name", "", "budget", "x"));
-    assert_422(r, "name,budget");
+    fix_assert_422_fields(r, "name,budget");
     mt_resp_free(r);
     r = nested(s, key, "PUT", pid, "tasks", NO_ID, json_pack("{s:s}", "name", "Ghost"));
     MT_ASSERT_STATUS(r, 404);
@@ -651,7 +396,7 @@ static void test_task_delete(void **state)
     r = nested(s, key, "DELETE", pid, "tasks", gone, NULL);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/tasks", (long long)pid), keep);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)pid), keep);
     r = get_project(s, pid);
     assert_int_equal(mt_json_len(r->json, "tasks"), 1);
     MT_ASSERT_JSON_INT(r->json, "tasks[0].id", keep);
@@ -675,12 +420,12 @@ static void test_task_destroy_all(void **state)
     MT_ASSERT_STATUS(r, 204);
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
-    assert_list_empty(s, key, fmt(PROJECTS "/%lld/tasks", (long long)pid));
+    fix_assert_list_empty(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)pid));
     r = get_project(s, pid);
     assert_int_equal(mt_json_len(r->json, "tasks"), 0);
     mt_resp_free(r);
     /* another project's tasks stay */
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/tasks", (long long)qid), survivor);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)qid), survivor);
     /* nothing left: still fine */
     r = mt_deletef(s, key, PROJECTS "/%lld/tasks/destroy_all", (long long)pid);
     MT_ASSERT_STATUS(r, 204);
@@ -688,7 +433,7 @@ static void test_task_destroy_all(void **state)
     r = mt_deletef(s, key, PROJECTS "/%lld/tasks/destroy_all.json", (long long)qid);
     MT_ASSERT_STATUS(r, 204);
     mt_resp_free(r);
-    assert_list_empty(s, key, fmt(PROJECTS "/%lld/tasks", (long long)qid));
+    fix_assert_list_empty(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)qid));
     r = mt_deletef(s, key, PROJECTS "/%lld/tasks/destroy_all", (long long)NO_ID);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
@@ -733,8 +478,8 @@ static void test_wrong_parent(void **state)
         MT_ASSERT_STATUS(r, 404);
         mt_resp_free(r);
     }
-    assert_list_empty(s, key, fmt(PROJECTS "/%lld/tasks", (long long)pb));
-    assert_list_empty(s, key, fmt(PROJECTS "/%lld/contracts", (long long)pb));
+    fix_assert_list_empty(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)pb));
+    fix_assert_list_empty(s, key, fix_fmt(PROJECTS "/%lld/contracts", (long long)pb));
     /* destroy_all of B leaves A's tasks */
     mt_resp *r = mt_deletef(s, key, PROJECTS "/%lld/tasks/destroy_all", (long long)pb);
     MT_ASSERT_STATUS(r, 204);
@@ -742,11 +487,11 @@ static void test_wrong_parent(void **state)
 
     r = nested(s, key, "GET", pa, "tasks", task, NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_equal(r->json, task_before->json);
+    fix_assert_json_equal(r->json, task_before->json);
     mt_resp_free(r);
     r = nested(s, key, "GET", pa, "contracts", contract, NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_equal(r->json, contract_before->json);
+    fix_assert_json_equal(r->json, contract_before->json);
     mt_resp_free(r);
     r = get_project(s, pb);
     assert_int_equal(mt_json_len(r->json, "tasks"), 0);
@@ -771,42 +516,42 @@ static void test_contract_create(void **state)
     json_int_t str = create_user(s, key, "Stri", "Ng");
 
     mt_resp *r = nested(s, key, "POST", pid, "contracts", 0, json_object());
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "contracts", 0, json_pack("{s:n}", "user_id"));
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "contracts", 0, json_pack("{s:I}", "user_id", NO_ID));
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "contracts", 0, json_pack("{s:I}", "user_id", fx.other_user));
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "contracts", 0, json_pack("{s:s}", "user_id", "somebody"));
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
     r = nested(s, key, "POST", pid, "contracts", 0,
                json_pack("{s:I, s:s, s:s}", "user_id", nicola, "budget", "x", "billable", "x"));
-    assert_422(r, "budget,billable");
+    fix_assert_422_fields(r, "budget,billable");
     mt_resp_free(r);
-    assert_list_empty(s, key, fmt(PROJECTS "/%lld/contracts", (long long)pid));
+    fix_assert_list_empty(s, key, fix_fmt(PROJECTS "/%lld/contracts", (long long)pid));
 
     /* the docs' example: user and budget; the rest takes its defaults */
     r = nested(s, key, "POST", pid, "contracts", 0,
                json_pack("{s:I, s:f}", "user_id", nicola, "budget", 9900.0));
     MT_ASSERT_STATUS(r, 200);
-    assert_contract_shape(r->json);
+    fix_assert_contract_shape(r->json);
     json_int_t c1 = mt_json_int(r->json, "id");
     MT_ASSERT_JSON_INT(r->json, "user_id", nicola);
     MT_ASSERT_JSON_STR(r->json, "firstname", "Nicola");
     MT_ASSERT_JSON_STR(r->json, "lastname", "Piccinini");
     MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_TRUE);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_TRUE);
-    assert_real(r->json, "budget", 9900);
-    assert_real(r->json, "hourly_rate", 0);
+    fix_assert_number(r->json, "budget", 9900);
+    fix_assert_number(r->json, "hourly_rate", 0);
     mt_resp *g = nested(s, key, "GET", pid, "contracts", c1, NULL);
     MT_ASSERT_STATUS(g, 200);
-    assert_json_equal(g->json, r->json);
+    fix_assert_json_equal(g->json, r->json);
     mt_resp_free(g);
     mt_resp_free(r);
 
@@ -815,20 +560,20 @@ static void test_contract_create(void **state)
                json_pack("{s:I, s:b, s:b, s:f, s:f}", "user_id", max, "billable", 0, "active", 0,
                          "budget", 1234.5, "hourly_rate", 110.0));
     MT_ASSERT_STATUS(r, 200);
-    assert_contract_shape(r->json);
+    fix_assert_contract_shape(r->json);
     json_int_t c2 = mt_json_int(r->json, "id");
     MT_ASSERT_JSON_INT(r->json, "user_id", max);
     MT_ASSERT_JSON_STR(r->json, "firstname", "Max");
     MT_ASSERT_JSON_STR(r->json, "lastname", "Muster");
     MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
-    assert_real(r->json, "budget", 1234.5);
-    assert_real(r->json, "hourly_rate", 110);
+    fix_assert_number(r->json, "budget", 1234.5);
+    fix_assert_number(r->json, "hourly_rate", 110);
     mt_resp_free(r);
 
     /* a user id as a string */
     r = nested(s, key, "POST", pid, "contracts", 0,
-               json_pack("{s:s}", "user_id", fmt("%lld", (long long)str)));
+               json_pack("{s:s}", "user_id", fix_fmt("%lld", (long long)str)));
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "user_id", str);
     json_int_t c3 = mt_json_int(r->json, "id");
@@ -836,30 +581,30 @@ static void test_contract_create(void **state)
 
     /* a person is assigned to a project once; on another project again */
     r = nested(s, key, "POST", pid, "contracts", 0, json_pack("{s:I}", "user_id", nicola));
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
     json_int_t cq = create_contract(s, qid, nicola);
     assert_true(cq != c1);
 
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/contracts", (long long)pid), c1, c2, c3);
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/contracts", (long long)qid), cq);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/contracts", (long long)pid), c1, c2, c3);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/contracts", (long long)qid), cq);
 
     /* the project shows its contracts */
     r = get_project(s, pid);
     assert_int_equal(mt_json_len(r->json, "contracts"), 3);
-    json_t *e = find_id(json_object_get(r->json, "contracts"), c2);
+    json_t *e = fix_find_by_id(json_object_get(r->json, "contracts"), c2);
     assert_non_null(e);
     MT_ASSERT_JSON_INT(e, "user_id", max);
     MT_ASSERT_JSON_STR(e, "firstname", "Max");
     MT_ASSERT_JSON_STR(e, "lastname", "Muster");
     MT_ASSERT_JSON_TYPE(e, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(e, "active", JSON_FALSE);
-    assert_real(e, "budget", 1234.5);
-    assert_real(e, "hourly_rate", 110);
-    e = find_id(json_object_get(r->json, "contracts"), c1);
+    fix_assert_number(e, "budget", 1234.5);
+    fix_assert_number(e, "hourly_rate", 110);
+    e = fix_find_by_id(json_object_get(r->json, "contracts"), c1);
     assert_non_null(e);
     MT_ASSERT_JSON_INT(e, "user_id", nicola);
-    assert_real(e, "budget", 9900);
+    fix_assert_number(e, "budget", 9900);
     mt_resp_free(r);
 
     r = nested(s, key, "POST", NO_ID, "contracts", 0, json_pack("{s:I}", "user_id", max));
@@ -881,16 +626,16 @@ static void test_contract_list_update_delete(void **state)
     json_int_t c1 = create_contract(s, pid, u1);
     json_int_t c2 = create_contract(s, pid, u2);
 
-    char *path = fmt(PROJECTS "/%lld/contracts", (long long)pid);
+    char *path = fix_fmt(PROJECTS "/%lld/contracts", (long long)pid);
     mt_resp *r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
     size_t i;
     json_t *e;
-    json_array_foreach(r->json, i, e) assert_contract_shape(e);
+    json_array_foreach(r->json, i, e) fix_assert_contract_shape(e);
     MT_ASSERT_HEADER(r, "X-Total", "2");
     mt_resp_free(r);
-    r = mt_get(s, fmt("%s?per_page=1&page=2", path), key);
+    r = mt_get(s, fix_fmt("%s?per_page=1&page=2", path), key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);
     MT_ASSERT_HEADER(r, "X-Total", "2");
@@ -902,15 +647,15 @@ static void test_contract_list_update_delete(void **state)
     MT_ASSERT_STATUS(before, 200);
     r = nested(s, key, "PUT", pid, "contracts", c1, json_pack("{s:f}", "budget", 8800.0));
     MT_ASSERT_STATUS(r, 200);
-    assert_contract_shape(r->json);
-    assert_real(r->json, "budget", 8800);
+    fix_assert_contract_shape(r->json);
+    fix_assert_number(r->json, "budget", 8800);
     const char *k;
     json_t *v;
     json_object_foreach(before->json, k, v)
     {
         if (!strcmp(k, "budget") || !strcmp(k, "updated_at"))
             continue;
-        assert_json_equal(json_object_get(r->json, k), v);
+        fix_assert_json_equal(json_object_get(r->json, k), v);
     }
     mt_resp_free(r);
     mt_resp_free(before);
@@ -918,19 +663,19 @@ static void test_contract_list_update_delete(void **state)
                json_pack("{s:b, s:b, s:f, s:n}", "billable", 0, "active", 0, "hourly_rate", 95.0,
                          "budget"));
     MT_ASSERT_STATUS(r, 200);
-    assert_contract_shape(r->json);
+    fix_assert_contract_shape(r->json);
     MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
-    assert_real(r->json, "hourly_rate", 95);
+    fix_assert_number(r->json, "hourly_rate", 95);
     MT_ASSERT_JSON_NULL(r->json, "budget");
     MT_ASSERT_JSON_INT(r->json, "user_id", u1);
     mt_resp_free(r);
     r = get_project(s, pid);
-    e = find_id(json_object_get(r->json, "contracts"), c1);
+    e = fix_find_by_id(json_object_get(r->json, "contracts"), c1);
     assert_non_null(e);
     MT_ASSERT_JSON_TYPE(e, "billable", JSON_FALSE);
     MT_ASSERT_JSON_TYPE(e, "active", JSON_FALSE);
-    assert_real(e, "hourly_rate", 95);
+    fix_assert_number(e, "hourly_rate", 95);
     mt_resp_free(r);
 
     /* the user of a contract does not change (the docs: all fields except user_id) */
@@ -945,7 +690,7 @@ static void test_contract_list_update_delete(void **state)
     mt_resp_free(r);
 
     r = nested(s, key, "PUT", pid, "contracts", c2, json_pack("{s:s}", "hourly_rate", "x"));
-    assert_422(r, "hourly_rate");
+    fix_assert_422(r, "hourly_rate");
     mt_resp_free(r);
     r = nested(s, key, "PUT", pid, "contracts", NO_ID, json_pack("{s:f}", "budget", 1.0));
     MT_ASSERT_STATUS(r, 404);
@@ -962,14 +707,14 @@ static void test_contract_list_update_delete(void **state)
     r = nested(s, key, "DELETE", pid, "contracts", c2, NULL);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    assert_list_ids(s, key, path, c1);
+    fix_assert_list_of(s, key, path, c1);
     r = get_project(s, pid);
     assert_int_equal(mt_json_len(r->json, "contracts"), 1);
     MT_ASSERT_JSON_INT(r->json, "contracts[0].id", c1);
     mt_resp_free(r);
     /* the person can be assigned again */
     json_int_t again = create_contract(s, pid, u2);
-    assert_list_ids(s, key, path, c1, again);
+    fix_assert_list_of(s, key, path, c1, again);
 }
 
 /* ---- names of users and tasks stay current ---------------------------------------------- */
@@ -981,7 +726,7 @@ static void test_renames(void **state)
     const char *key = mt_admin_key(s);
     json_int_t leader = create_user(s, key, "Old", "Leader");
     json_int_t member = create_user(s, key, "Old", "Member");
-    json_int_t company = create_company(s, key, "Rename Customer");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Rename Customer");
     json_int_t pid = create_project_as(s, key, leader, company, "Renames");
     json_int_t tid = create_task(s, pid, json_pack("{s:s}", "name", "Old Task Name"));
     json_int_t cl = create_contract(s, pid, leader);
@@ -1003,14 +748,14 @@ static void test_renames(void **state)
     r = get_project(s, pid);
     MT_ASSERT_JSON_STR(r->json, "leader.firstname", "New");
     MT_ASSERT_JSON_STR(r->json, "leader.lastname", "Leadername");
-    json_t *e = find_id(json_object_get(r->json, "tasks"), tid);
+    json_t *e = fix_find_by_id(json_object_get(r->json, "tasks"), tid);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "name", "New Task Name");
-    e = find_id(json_object_get(r->json, "contracts"), cl);
+    e = fix_find_by_id(json_object_get(r->json, "contracts"), cl);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "firstname", "New");
     MT_ASSERT_JSON_STR(e, "lastname", "Leadername");
-    e = find_id(json_object_get(r->json, "contracts"), cm);
+    e = fix_find_by_id(json_object_get(r->json, "contracts"), cm);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "firstname", "Old");
     MT_ASSERT_JSON_STR(e, "lastname", "Membername");
@@ -1019,10 +764,10 @@ static void test_renames(void **state)
     r = mt_getf(s, key, PROJECTS "?ids=%lld", (long long)pid);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "[0].leader.firstname", "New");
-    e = find_id(mt_json_get(r->json, "[0].contracts"), cl);
+    e = fix_find_by_id(mt_json_get(r->json, "[0].contracts"), cl);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "firstname", "New");
-    e = find_id(mt_json_get(r->json, "[0].tasks"), tid);
+    e = fix_find_by_id(mt_json_get(r->json, "[0].tasks"), tid);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "name", "New Task Name");
     mt_resp_free(r);
@@ -1034,7 +779,7 @@ static void test_renames(void **state)
     mt_resp_free(r);
     r = nested(s, key, "GET", pid, "contracts", 0, NULL);
     MT_ASSERT_STATUS(r, 200);
-    e = find_id(r->json, cm);
+    e = fix_find_by_id(r->json, cm);
     assert_non_null(e);
     MT_ASSERT_JSON_STR(e, "lastname", "Membername");
     mt_resp_free(r);
@@ -1087,8 +832,9 @@ static void test_project_delete_takes_tasks_and_contracts(void **state)
     MT_ASSERT_STATUS(r, 204);
     mt_resp_free(r);
     /* the sibling keeps its own */
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/tasks", (long long)qid), sibling_task);
-    assert_list_ids(s, key, fmt(PROJECTS "/%lld/contracts", (long long)qid), sibling_contract);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/tasks", (long long)qid), sibling_task);
+    fix_assert_list_of(s, key, fix_fmt(PROJECTS "/%lld/contracts", (long long)qid),
+                       sibling_contract);
 }
 
 static void test_user_with_contract_cannot_be_deleted(void **state)
@@ -1132,7 +878,7 @@ static void test_permissions(void **state)
     json_int_t member = create_user(s, key, "Read", "Only");
     json_int_t other_member = create_user(s, key, "Read", "Other");
     json_int_t cid = create_contract(s, pid, member);
-    char *ro = keep(mt_account_key(s, MT_ACCOUNT, "read"));
+    char *ro = fix_keep(mt_account_key(s, MT_ACCOUNT, "read"));
 
     mt_resp *r = nested(s, ro, "GET", pid, "tasks", 0, NULL);
     MT_ASSERT_STATUS(r, 200);
@@ -1235,13 +981,14 @@ static void test_tenant_isolation(void **state)
     /* acme's user cannot be put on the other account's project */
     r = nested(s, ok, "POST", fx.other_project, "contracts", 0,
                json_pack("{s:I}", "user_id", member));
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
 
     /* the other account's lists show only its own */
-    assert_list_ids(s, ok, fmt(PROJECTS "/%lld/tasks", (long long)fx.other_project), fx.other_task);
-    assert_list_ids(s, ok, fmt(PROJECTS "/%lld/contracts", (long long)fx.other_project),
-                    fx.other_contract);
+    fix_assert_list_of(s, ok, fix_fmt(PROJECTS "/%lld/tasks", (long long)fx.other_project),
+                       fx.other_task);
+    fix_assert_list_of(s, ok, fix_fmt(PROJECTS "/%lld/contracts", (long long)fx.other_project),
+                       fx.other_contract);
     /* and acme cannot reach the other account's */
     r = nested(s, key, "GET", fx.other_project, "tasks", 0, NULL);
     MT_ASSERT_STATUS(r, 404);
@@ -1254,17 +1001,15 @@ static void test_tenant_isolation(void **state)
     mt_resp_free(r);
 
     r = get_project(s, pid);
-    assert_json_equal(r->json, orig->json);
+    fix_assert_json_equal(r->json, orig->json);
     mt_resp_free(r);
     mt_resp_free(orig);
 }
 
 static int teardown(void **state)
 {
-    free_strings();
-    free(fx.other_key);
-    fx.other_key = NULL;
-    return mt_teardown(state);
+    fix_free_strings();
+    return fix_teardown(state);
 }
 
 int main(void)

@@ -7,7 +7,7 @@
  * projects it looks at. Projects get explicit identifiers ("T-001", ...) unless a test is about
  * the automatic numbering.
  */
-#include "mt.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,25 +20,8 @@
 #define USERS     "/api/v1/users"
 #define DEALS     "/api/v1/deals"
 #define CONTACTS  "/api/v1/contacts/people"
-#define CP_PATH   "/api/v1/account/custom_properties"
-
-#define OTHER_ACCOUNT  "other"
-#define OTHER_EMAIL    "admin@other.test"
-#define OTHER_PASSWORD "other-pass-1"
 
 #define NO_ID ((json_int_t)987654321)
-
-/* The keys of the "Attributes" example of sections/projects.md. */
-#define PROJECT_KEYS                                                                               \
-    "id,identifier,name,active,billable,fixed_price,retainer,start_date,finish_date,color,"        \
-    "currency,billing_variant,billing_address,billing_email_to,billing_email_cc,billing_notes,"    \
-    "setting_include_time_report,budget,budget_monthly,budget_expenses,hourly_rate,info,tags,"     \
-    "customer_report_url,custom_properties,leader,co_leader,customer,deal,tasks,contracts,"        \
-    "project_group,billing_contact,contact,secondary_contact,created_at,updated_at"
-#define EMBEDDED_TASK_KEYS     "id,name,billable,active,budget,hourly_rate,description"
-#define EMBEDDED_CONTRACT_KEYS "id,user_id,firstname,lastname,billable,active,budget,hourly_rate"
-#define PERSON_KEYS            "id,firstname,lastname"
-#define ID_NAME_KEYS           "id,name"
 
 /* GET /projects/assigned (sections/projects.md). */
 #define ASSIGNED_KEYS      "id,identifier,name,active,billable,customer,tasks,contract"
@@ -62,42 +45,6 @@
         print_error("\n");                                                                         \
         _fail((file), (line));                                                                     \
     } while (0)
-
-/* The value at path is null or of this type. */
-#define assert_type_or_null(root, path, type)                                                      \
-    assert_type_or_null_((root), (path), (type), __FILE__, __LINE__)
-static void assert_type_or_null_(const json_t *root, const char *path, json_type type,
-                                 const char *file, int line)
-{
-    json_t *v = mt_json_get(root, path);
-    if (v && json_is_null(v))
-        return;
-    mt_assert_json_type_(root, path, type, file, line);
-}
-
-/* 422 with a message and errors[f] a non-empty list of strings for every f of the comma list. */
-#define assert_422(r, fields) assert_422_((r), (fields), __FILE__, __LINE__)
-static void assert_422_(const mt_resp *r, const char *fields, const char *file, int line)
-{
-    mt_assert_status_(r, 422, file, line);
-    json_t *errors = json_object_get(r->json, "errors");
-    if (!json_is_string(json_object_get(r->json, "message")) || !json_is_object(errors))
-        fail_at(file, line, "%s %s: expected a 422 body with message and errors, got %s", r->method,
-                r->path, r->body);
-    char *copy = strdup(fields);
-    char *save = NULL;
-    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-        json_t *list = json_object_get(errors, f);
-        if (!json_is_array(list) || json_array_size(list) == 0 ||
-            !json_is_string(json_array_get(list, 0))) {
-            print_error("%s:%d: %s %s: expected errors[\"%s\"], got %s\n", file, line, r->method,
-                        r->path, f, r->body);
-            free(copy);
-            _fail(file, line);
-        }
-    }
-    free(copy);
-}
 
 /* A 422 whose errors do not name `field`. */
 #define assert_not_named(r, field) assert_not_named_((r), (field), __FILE__, __LINE__)
@@ -134,65 +81,6 @@ static void assert_str_set_(const json_t *arr, const char *csv, const char *file
         free(got);
         _fail(file, line);
     }
-}
-
-/* Two JSON values are equal. */
-#define assert_json_equal(a, b) assert_json_equal_((a), (b), __FILE__, __LINE__)
-static void assert_json_equal_(const json_t *a, const json_t *b, const char *file, int line)
-{
-    if (!a || !b || !json_equal((json_t *)a, (json_t *)b)) {
-        char *x = a ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        char *y = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        print_error("%s:%d: JSON differs:\n  %s\n  %s\n", file, line, x ? x : "(nothing)",
-                    y ? y : "(nothing)");
-        free(x);
-        free(y);
-        _fail(file, line);
-    }
-}
-
-#define assert_real(root, path, expected)                                                          \
-    do {                                                                                           \
-        double got_ = mt_json_real((root), (path));                                                \
-        if (got_ != (double)(expected))                                                            \
-            fail_at(__FILE__, __LINE__, "%s: expected %g, got %g", (path), (double)(expected),     \
-                    got_);                                                                         \
-    } while (0)
-
-/* A list reply holds exactly the ids want[0..n) (any order) and X-Total says n. */
-#define assert_list_ids(s, key, path, ...)                                                         \
-    do {                                                                                           \
-        json_int_t want_[] = {0, __VA_ARGS__};                                                     \
-        assert_list_ids_((s), (key), (path), want_ + 1, sizeof want_ / sizeof want_[0] - 1,        \
-                         __FILE__, __LINE__);                                                      \
-    } while (0)
-#define assert_list_empty(s, key, path)                                                            \
-    assert_list_ids_((s), (key), (path), NULL, 0, __FILE__, __LINE__)
-static void assert_list_ids_(mt_server *s, const char *key, const char *path,
-                             const json_int_t *want, size_t n, const char *file, int line)
-{
-    mt_resp *r = mt_get(s, path, key);
-    mt_assert_status_(r, 200, file, line);
-    bool ok = json_is_array(r->json) && json_array_size(r->json) == n;
-    for (size_t i = 0; ok && i < n; i++) {
-        bool found = false;
-        size_t j;
-        json_t *e;
-        json_array_foreach(r->json, j, e) if (json_integer_value(json_object_get(e, "id")) ==
-                                              want[i]) found = true;
-        ok = found;
-    }
-    if (!ok) {
-        print_error("%s:%d: GET %s: expected %zu entities (ids", file, line, path, n);
-        for (size_t i = 0; i < n; i++)
-            print_error(" %lld", (long long)want[i]);
-        print_error("), got %s\n", r->body);
-        _fail(file, line);
-    }
-    char total[32];
-    snprintf(total, sizeof total, "%zu", n);
-    mt_assert_header_(r, "X-Total", total, file, line);
-    mt_resp_free(r);
 }
 
 /* The ids of a list reply in order, as "1,2,3" (malloc'd). */
@@ -235,116 +123,17 @@ static void date_shift(const char *ymd, int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* printf into a string that lives until the end of the file's tests (freed at teardown). */
-static char **g_strings;
-static size_t g_nstrings, g_capstrings;
-
-/* Hands a malloc'd string to the pool. */
-static char *keep(char *p)
-{
-    assert_non_null(p);
-    if (g_nstrings == g_capstrings) {
-        g_capstrings = g_capstrings ? 2 * g_capstrings : 64;
-        g_strings = realloc(g_strings, g_capstrings * sizeof *g_strings);
-        assert_non_null(g_strings);
-    }
-    g_strings[g_nstrings++] = p;
-    return p;
-}
-
-static char *fmt(const char *f, ...) CMOCKA_PRINTF_ATTRIBUTE(1, 2);
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    assert_true(n >= 0);
-    char *out = malloc((size_t)n + 1);
-    assert_non_null(out);
-    va_start(ap, f);
-    vsnprintf(out, (size_t)n + 1, f, ap);
-    va_end(ap);
-    return keep(out);
-}
-
-static void free_strings(void)
-{
-    for (size_t i = 0; i < g_nstrings; i++)
-        free(g_strings[i]);
-    free(g_strings);
-    g_strings = NULL;
-    g_nstrings = g_capstrings = 0;
-}
-
 /* ---- set-up data ------------------------------------------------------------------------ */
 
 static int g_counter;
-
-static json_int_t first_id(mt_server *s, const char *key, const char *path)
-{
-    mt_resp *r = mt_get(s, path, key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "[0].id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t create_company(mt_server *s, const char *key, const char *name)
-{
-    mt_resp *r = mt_request_json(
-        s, "POST", COMPANIES, key,
-        json_pack("{s:s, s:s, s:s}", "name", name, "type", "customer", "currency", "EUR"), NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
 
 /* A user of the key's account; password may be NULL. */
 static json_int_t create_user(mt_server *s, const char *key, const char *firstname,
                               const char *lastname, const char *password)
 {
-    json_int_t unit = first_id(s, key, "/api/v1/units");
     char email[96];
     snprintf(email, sizeof email, "project-user-%d@example.test", ++g_counter);
-    json_t *b = json_pack("{s:s, s:s, s:s, s:I}", "firstname", firstname, "lastname", lastname,
-                          "email", email, "unit_id", unit);
-    if (password)
-        json_object_set_new(b, "password", json_string(password));
-    mt_resp *r = mt_request_json(s, "POST", USERS, key, b, NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t create_deal(mt_server *s, const char *key, const char *name, json_int_t user)
-{
-    json_int_t category = first_id(s, key, "/api/v1/deal_categories");
-    mt_resp *r =
-        mt_request_json(s, "POST", DEALS, key,
-                        json_pack("{s:s, s:s, s:f, s:s, s:I, s:I}", "name", name, "currency", "EUR",
-                                  "money", 1000.0, "reminder_date", "2030-01-01", "user_id", user,
-                                  "deal_category_id", category),
-                        NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t create_contact(mt_server *s, const char *key, const char *firstname,
-                                 const char *lastname)
-{
-    mt_resp *r = mt_request_json(
-        s, "POST", CONTACTS, key,
-        json_pack("{s:s, s:s, s:s}", "firstname", firstname, "lastname", lastname, "gender", "F"),
-        NULL);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(r->json, "id");
-    mt_resp_free(r);
-    return id;
+    return fix_create_user_as(s, key, firstname, lastname, email, password);
 }
 
 static json_int_t create_group(mt_server *s, const char *key, const char *name)
@@ -356,21 +145,9 @@ static json_int_t create_group(mt_server *s, const char *key, const char *name)
     return id;
 }
 
-static void define_custom_property(mt_server *s, const char *name, const char *kind,
-                                   json_t *defaults)
-{
-    json_t *b = json_pack("{s:s, s:s, s:s}", "name", name, "kind", kind, "entity", "Project");
-    if (defaults)
-        json_object_set_new(b, "defaults", defaults);
-    mt_resp *r = mt_request_json(s, "POST", CP_PATH, mt_admin_key(s), b, NULL);
-    MT_ASSERT_STATUS(r, 200);
-    mt_resp_free(r);
-}
-
 static struct {
     bool ready;
     json_int_t customer, leader, co_leader;
-    char *other_key;
     json_int_t other_user, other_company, other_deal, other_contact, other_group, other_project;
 } fx;
 
@@ -379,11 +156,12 @@ static void fixture(mt_server *s)
     if (fx.ready)
         return;
     const char *key = mt_admin_key(s);
-    fx.customer = create_company(s, key, "Beispiel AG");
+    fx.customer = fix_create_company_as(s, key, "customer", "Beispiel AG");
     fx.leader = create_user(s, key, "Michael", "Mustermann", NULL);
     fx.co_leader = create_user(s, key, "Nicola", "Piccinini", NULL);
-    define_custom_property(s, "PO Number", "String", NULL);
-    define_custom_property(s, "Phase", "Select", json_pack("[s, s]", "Design", "Build"));
+    mt_resp_free(fix_create_custom_property(s, "Project", "PO Number", "String", NULL));
+    mt_resp_free(
+        fix_create_custom_property(s, "Project", "Phase", "Select", "[\"Design\", \"Build\"]"));
     fx.ready = true;
 }
 
@@ -399,117 +177,18 @@ static json_t *project_body(mt_server *s, const char *name)
                      "fixed_price", 0, "retainer", 0);
 }
 
-static void assert_person(const json_t *p, const char *path)
-{
-    json_t *v = mt_json_get(p, path);
-    mt_assert_keys(v, PERSON_KEYS);
-    MT_ASSERT_JSON_TYPE(v, "id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(v, "firstname", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(v, "lastname", JSON_STRING);
-}
-
-static void assert_person_or_null(const json_t *p, const char *path)
-{
-    if (!json_is_null(mt_json_get(p, path)))
-        assert_person(p, path);
-    else
-        MT_ASSERT_JSON_NULL(p, path);
-}
-
-static void assert_id_name_or_null(const json_t *p, const char *path)
-{
-    json_t *v = mt_json_get(p, path);
-    if (v && json_is_null(v))
-        return;
-    mt_assert_keys(v, ID_NAME_KEYS);
-    MT_ASSERT_JSON_TYPE(v, "id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(v, "name", JSON_STRING);
-}
-
-/* Keys and JSON types of the Attributes example of sections/projects.md. */
-static void assert_project_shape(const json_t *p)
-{
-    mt_assert_keys(p, PROJECT_KEYS);
-    MT_ASSERT_JSON_TYPE(p, "id", JSON_INTEGER);
-    MT_ASSERT_JSON_TYPE(p, "identifier", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "name", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "active", MT_JSON_BOOL);
-    MT_ASSERT_JSON_TYPE(p, "billable", MT_JSON_BOOL);
-    MT_ASSERT_JSON_TYPE(p, "fixed_price", MT_JSON_BOOL);
-    MT_ASSERT_JSON_TYPE(p, "retainer", MT_JSON_BOOL);
-    const char *dates[] = {"start_date", "finish_date"};
-    for (int i = 0; i < 2; i++)
-        if (!json_is_null(mt_json_get(p, dates[i])))
-            MT_ASSERT_DATE(p, dates[i]);
-    MT_ASSERT_JSON_TYPE(p, "color", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "currency", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "billing_variant", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "billing_address", JSON_STRING);
-    assert_type_or_null(p, "billing_email_to", JSON_STRING);
-    assert_type_or_null(p, "billing_email_cc", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "billing_notes", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "setting_include_time_report", MT_JSON_BOOL);
-    assert_type_or_null(p, "budget", MT_JSON_NUMBER);
-    assert_type_or_null(p, "budget_monthly", MT_JSON_NUMBER);
-    assert_type_or_null(p, "budget_expenses", MT_JSON_NUMBER);
-    MT_ASSERT_JSON_TYPE(p, "hourly_rate", MT_JSON_NUMBER);
-    MT_ASSERT_JSON_TYPE(p, "info", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "tags", JSON_ARRAY);
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(p, "tags"), i, e) assert_true(json_is_string(e));
-    assert_type_or_null(p, "customer_report_url", JSON_STRING);
-    MT_ASSERT_JSON_TYPE(p, "custom_properties", JSON_OBJECT);
-    assert_person(p, "leader");
-    assert_person_or_null(p, "co_leader");
-    MT_ASSERT_JSON_TYPE(p, "customer", JSON_OBJECT);
-    assert_id_name_or_null(p, "customer");
-    assert_id_name_or_null(p, "deal");
-    MT_ASSERT_JSON_TYPE(p, "tasks", JSON_ARRAY);
-    json_array_foreach(json_object_get(p, "tasks"), i, e)
-    {
-        mt_assert_keys(e, EMBEDDED_TASK_KEYS);
-        MT_ASSERT_JSON_TYPE(e, "id", JSON_INTEGER);
-        MT_ASSERT_JSON_TYPE(e, "name", JSON_STRING);
-        MT_ASSERT_JSON_TYPE(e, "billable", MT_JSON_BOOL);
-        MT_ASSERT_JSON_TYPE(e, "active", MT_JSON_BOOL);
-        assert_type_or_null(e, "budget", MT_JSON_NUMBER);
-        MT_ASSERT_JSON_TYPE(e, "hourly_rate", MT_JSON_NUMBER);
-        MT_ASSERT_JSON_TYPE(e, "description", JSON_STRING);
-    }
-    MT_ASSERT_JSON_TYPE(p, "contracts", JSON_ARRAY);
-    json_array_foreach(json_object_get(p, "contracts"), i, e)
-    {
-        mt_assert_keys(e, EMBEDDED_CONTRACT_KEYS);
-        MT_ASSERT_JSON_TYPE(e, "id", JSON_INTEGER);
-        MT_ASSERT_JSON_TYPE(e, "user_id", JSON_INTEGER);
-        MT_ASSERT_JSON_TYPE(e, "firstname", JSON_STRING);
-        MT_ASSERT_JSON_TYPE(e, "lastname", JSON_STRING);
-        MT_ASSERT_JSON_TYPE(e, "billable", MT_JSON_BOOL);
-        MT_ASSERT_JSON_TYPE(e, "active", MT_JSON_BOOL);
-        assert_type_or_null(e, "budget", MT_JSON_NUMBER);
-        MT_ASSERT_JSON_TYPE(e, "hourly_rate", MT_JSON_NUMBER);
-    }
-    assert_id_name_or_null(p, "project_group");
-    assert_person_or_null(p, "billing_contact");
-    assert_person_or_null(p, "contact");
-    assert_person_or_null(p, "secondary_contact");
-    MT_ASSERT_TIMESTAMP(p, "created_at");
-    MT_ASSERT_TIMESTAMP(p, "updated_at");
-}
-
 static void assert_group_shape(const json_t *g)
 {
     mt_assert_keys(g, GROUP_KEYS);
     MT_ASSERT_JSON_TYPE(g, "id", JSON_INTEGER);
     MT_ASSERT_JSON_TYPE(g, "name", JSON_STRING);
-    assert_person_or_null(g, "user");
-    assert_id_name_or_null(g, "company");
-    assert_type_or_null(g, "budget", MT_JSON_NUMBER);
-    assert_type_or_null(g, "currency", JSON_STRING);
+    fix_assert_person_or_null(g, "user");
+    fix_assert_id_name_or_null(g, "company");
+    fix_assert_type_or_null(g, "budget", MT_JSON_NUMBER);
+    fix_assert_type_or_null(g, "currency", JSON_STRING);
     MT_ASSERT_JSON_TYPE(g, "info", JSON_STRING);
     MT_ASSERT_JSON_TYPE(g, "custom_properties", JSON_OBJECT);
-    assert_type_or_null(g, "customer_report_url", JSON_STRING);
+    fix_assert_type_or_null(g, "customer_report_url", JSON_STRING);
     MT_ASSERT_JSON_TYPE(g, "projects", JSON_ARRAY);
     size_t i;
     json_t *e;
@@ -520,7 +199,7 @@ static void assert_group_shape(const json_t *g)
         MT_ASSERT_JSON_TYPE(e, "identifier", JSON_STRING);
         MT_ASSERT_JSON_TYPE(e, "name", JSON_STRING);
         MT_ASSERT_JSON_TYPE(e, "active", MT_JSON_BOOL);
-        assert_type_or_null(e, "budget", MT_JSON_NUMBER);
+        fix_assert_type_or_null(e, "budget", MT_JSON_NUMBER);
     }
     MT_ASSERT_TIMESTAMP(g, "created_at");
     MT_ASSERT_TIMESTAMP(g, "updated_at");
@@ -531,7 +210,7 @@ static mt_resp *post_project_ok(mt_server *s, json_t *body)
 {
     mt_resp *r = mt_request_json(s, "POST", PROJECTS, mt_admin_key(s), body, NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     return r;
 }
 
@@ -548,7 +227,7 @@ static mt_resp *get_project(mt_server *s, json_int_t id)
 {
     mt_resp *r = mt_getf(s, mt_admin_key(s), PROJECTS "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     return r;
 }
 
@@ -579,24 +258,17 @@ static long long project_count(mt_server *s)
 /* The account "other", with a user, a customer, a deal, a contact, a group and a project. */
 static const char *other(mt_server *s)
 {
-    if (fx.other_key)
-        return fx.other_key;
-    fx.other_key = mt_init_account(s, OTHER_ACCOUNT, OTHER_EMAIL, OTHER_PASSWORD);
-    const char *k = fx.other_key;
+    bool made = fx.other_user != 0;
+    const char *k = fix_other_key(s);
+    if (made)
+        return k;
     fx.other_user = create_user(s, k, "Otto", "Other", NULL);
-    fx.other_company = create_company(s, k, "Other Customer GmbH");
-    fx.other_deal = create_deal(s, k, "Other Deal", fx.other_user);
-    fx.other_contact = create_contact(s, k, "Olga", "Other");
+    fx.other_company = fix_create_company_as(s, k, "customer", "Other Customer GmbH");
+    fx.other_deal = fix_create_deal(s, k, "Other Deal", fx.other_user);
+    fx.other_contact = fix_create_contact(s, k, "Olga", "Other");
     fx.other_group = create_group(s, k, "Other Group");
-    mt_resp *r =
-        mt_request_json(s, "POST", PROJECTS, k,
-                        json_pack("{s:s, s:s, s:I, s:I, s:b, s:b}", "name", "Other Project",
-                                  "currency", "EUR", "leader_id", fx.other_user, "customer_id",
-                                  fx.other_company, "fixed_price", 0, "retainer", 0),
-                        NULL);
-    MT_ASSERT_STATUS(r, 200);
-    fx.other_project = mt_json_int(r->json, "id");
-    mt_resp_free(r);
+    fx.other_project =
+        fix_create_project_as(s, k, "Other Project", NULL, fx.other_user, fx.other_company);
     return k;
 }
 
@@ -631,7 +303,7 @@ static void test_create_minimal_and_get(void **state)
     MT_ASSERT_JSON_NULL(p, "budget");
     MT_ASSERT_JSON_NULL(p, "budget_monthly");
     MT_ASSERT_JSON_NULL(p, "budget_expenses");
-    assert_real(p, "hourly_rate", 0);
+    fix_assert_number(p, "hourly_rate", 0);
     assert_int_equal(mt_json_len(p, "tags"), 0);
     MT_ASSERT_JSON_NULL(p, "customer_report_url");
     assert_int_equal(mt_json_len(p, "custom_properties"), 0);
@@ -651,18 +323,18 @@ static void test_create_minimal_and_get(void **state)
 
     /* GET answers the same representation, also with the .json suffix */
     mt_resp *g = get_project(s, id);
-    assert_json_equal(g->json, p);
+    fix_assert_json_equal(g->json, p);
     mt_resp_free(g);
     g = mt_getf(s, key, PROJECTS "/%lld.json", (long long)id);
     MT_ASSERT_STATUS(g, 200);
-    assert_json_equal(g->json, p);
+    fix_assert_json_equal(g->json, p);
     mt_resp_free(g);
 
     /* the list shows it in the same form */
     g = mt_getf(s, key, PROJECTS "?ids=%lld", (long long)id);
     MT_ASSERT_STATUS(g, 200);
     assert_int_equal(json_array_size(g->json), 1);
-    assert_json_equal(json_array_get(g->json, 0), p);
+    fix_assert_json_equal(json_array_get(g->json, 0), p);
     mt_resp_free(g);
 
     /* a second automatic identifier is another one */
@@ -703,7 +375,7 @@ static void test_auto_identifier_skips_taken(void **state)
                                            "retainer", 0),
                                  NULL);
     long status = r->status;
-    char *body = fmt("%s", r->body);
+    char *body = fix_fmt("%s", r->body);
     json_int_t auto_id = status == 200 ? mt_json_int(r->json, "id") : 0;
     char ident[64] = "";
     if (status == 200)
@@ -754,7 +426,7 @@ static void test_auto_identifier_after_delete(void **state)
             ids[i] = mt_json_int(r->json, "id");
             snprintf(idents[i], sizeof idents[i], "%s", mt_json_str(r->json, "identifier"));
         }
-        last_body = fmt("%s", r->body);
+        last_body = fix_fmt("%s", r->body);
         mt_resp_free(r);
         if (i < 2)
             assert_int_equal(status[i], 200);
@@ -778,11 +450,11 @@ static void test_create_every_field(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t deal = create_deal(s, key, "Website Relaunch", fx.leader);
+    json_int_t deal = fix_create_deal(s, key, "Website Relaunch", fx.leader);
     json_int_t group = create_group(s, key, "Webpages");
-    json_int_t billing = create_contact(s, key, "Maxine", "Muster");
-    json_int_t contact = create_contact(s, key, "Max", "Muster");
-    json_int_t secondary = create_contact(s, key, "Meike", "Muster");
+    json_int_t billing = fix_create_contact(s, key, "Maxine", "Muster");
+    json_int_t contact = fix_create_contact(s, key, "Max", "Muster");
+    json_int_t secondary = fix_create_contact(s, key, "Meike", "Muster");
 
     json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                           "name", "Website Relaunch", "currency", "CHF", "start_date", "2018-01-01",
@@ -823,10 +495,10 @@ static void test_create_every_field(void **state)
     MT_ASSERT_JSON_STR(p, "billing_email_cc", "project-cc@beispiel.co");
     MT_ASSERT_JSON_STR(p, "billing_notes", "Billing notes text");
     MT_ASSERT_JSON_TYPE(p, "setting_include_time_report", JSON_TRUE);
-    assert_real(p, "budget", 20000);
-    assert_real(p, "budget_monthly", 2000);
-    assert_real(p, "budget_expenses", 5000);
-    assert_real(p, "hourly_rate", 150);
+    fix_assert_number(p, "budget", 20000);
+    fix_assert_number(p, "budget_monthly", 2000);
+    fix_assert_number(p, "budget_expenses", 5000);
+    fix_assert_number(p, "hourly_rate", 150);
     MT_ASSERT_JSON_STR(p, "info", "Info for this project");
     assert_str_set(json_object_get(p, "tags"), "Print,Digital");
     json_t *cp = json_object_get(p, "custom_properties");
@@ -852,7 +524,7 @@ static void test_create_every_field(void **state)
     MT_ASSERT_JSON_STR(p, "secondary_contact.firstname", "Meike");
     /* write-only inputs are not part of the representation (checked by the shape) */
     mt_resp *g = get_project(s, id);
-    assert_json_equal(g->json, p);
+    fix_assert_json_equal(g->json, p);
     mt_resp_free(g);
     mt_resp_free(r);
 
@@ -865,7 +537,7 @@ static void test_create_every_field(void **state)
     MT_ASSERT_JSON_TYPE(r->json, "retainer", JSON_TRUE);
     MT_ASSERT_JSON_STR(r->json, "start_date", "2024-01-01");
     MT_ASSERT_JSON_STR(r->json, "finish_date", "2024-12-31");
-    assert_real(r->json, "budget_monthly", 2000);
+    fix_assert_number(r->json, "budget_monthly", 2000);
     mt_resp_free(r);
 
     /* ids, booleans and numbers as strings, as in the docs' example ("leader_id": "1234") */
@@ -902,7 +574,7 @@ static void test_create_required_fields(void **state)
     long long before = project_count(s);
 
     mt_resp *r = mt_post(s, PROJECTS, key, "{}");
-    assert_422(r, "name,currency,fixed_price,retainer,leader_id,customer_id");
+    fix_assert_422_fields(r, "name,currency,fixed_price,retainer,leader_id,customer_id");
     mt_resp_free(r);
 
     const char *required[] = {"name",     "currency",  "fixed_price",
@@ -912,13 +584,13 @@ static void test_create_required_fields(void **state)
         json_t *b = project_body(s, "Missing");
         json_object_del(b, required[i]);
         r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-        assert_422(r, required[i]);
+        fix_assert_422(r, required[i]);
         mt_resp_free(r);
         /* sent as null */
         b = project_body(s, "Null");
         json_object_set_new(b, required[i], json_null());
         r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-        assert_422(r, required[i]);
+        fix_assert_422(r, required[i]);
         mt_resp_free(r);
     }
     const char *blank[] = {"name", "currency"};
@@ -926,7 +598,7 @@ static void test_create_required_fields(void **state)
         json_t *b = project_body(s, "Blank");
         json_object_set_new(b, blank[i], json_string(""));
         r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-        assert_422(r, blank[i]);
+        fix_assert_422(r, blank[i]);
         mt_resp_free(r);
     }
     assert_int_equal(project_count(s), before);
@@ -964,7 +636,7 @@ static void test_create_invalid_values(void **state)
         json_t *b = project_body(s, "Invalid");
         json_object_set_new(b, bad[i].field, bad[i].value);
         mt_resp *r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-        assert_422(r, bad[i].field);
+        fix_assert_422(r, bad[i].field);
         mt_resp_free(r);
     }
 
@@ -974,7 +646,7 @@ static void test_create_invalid_values(void **state)
                                         "red", "start_date", "never"));
     json_object_del(b, "name");
     mt_resp *r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "billing_variant,color,start_date,name");
+    fix_assert_422_fields(r, "billing_variant,color,start_date,name");
     mt_resp_free(r);
 
     /* finish before start */
@@ -982,19 +654,19 @@ static void test_create_invalid_values(void **state)
     json_object_update_new(
         b, json_pack("{s:s, s:s}", "start_date", "2018-06-01", "finish_date", "2018-05-31"));
     r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "finish_date");
+    fix_assert_422(r, "finish_date");
     mt_resp_free(r);
 
     /* custom fields: unknown names and options not offered */
     b = project_body(s, "Custom");
     json_object_set_new(b, "custom_properties", json_pack("{s:s}", "No Such Field", "x"));
     r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "custom_properties.No Such Field");
+    fix_assert_422(r, "custom_properties.No Such Field");
     mt_resp_free(r);
     b = project_body(s, "Custom");
     json_object_set_new(b, "custom_properties", json_pack("{s:s}", "Phase", "Demolition"));
     r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "custom_properties.Phase");
+    fix_assert_422(r, "custom_properties.Phase");
     mt_resp_free(r);
 
     /* too long */
@@ -1003,7 +675,7 @@ static void test_create_invalid_values(void **state)
     longname[sizeof longname - 1] = '\0';
     b = project_body(s, longname);
     r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
 
     /* a taken identifier */
@@ -1013,7 +685,7 @@ static void test_create_invalid_values(void **state)
     b = project_body(s, "Unique Two");
     json_object_set_new(b, "identifier", json_string("UNIQ-1"));
     r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "identifier");
+    fix_assert_422(r, "identifier");
     mt_resp_free(r);
 
     /* malformed JSON and another content type */
@@ -1046,13 +718,13 @@ static void test_foreign_ids(void **state)
         json_t *b = project_body(s, "Unknown Ref");
         json_object_set_new(b, ref_fields[i], json_integer(NO_ID));
         mt_resp *r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-        assert_422(r, ref_fields[i]);
+        fix_assert_422(r, ref_fields[i]);
         mt_resp_free(r);
 
         b = project_body(s, "Other Account Ref");
         json_object_set_new(b, ref_fields[i], json_integer(other_ids[i]));
         r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-        assert_422(r, ref_fields[i]);
+        fix_assert_422(r, ref_fields[i]);
         mt_resp_free(r);
     }
     /* all at once: every field named */
@@ -1060,8 +732,9 @@ static void test_foreign_ids(void **state)
     for (size_t i = 0; i < sizeof ref_fields / sizeof ref_fields[0]; i++)
         json_object_set_new(b, ref_fields[i], json_integer(other_ids[i]));
     mt_resp *r = mt_request_json(s, "POST", PROJECTS, key, b, NULL);
-    assert_422(r, "leader_id,co_leader_id,customer_id,deal_id,project_group_id,contact_id,"
-                  "secondary_contact_id,billing_contact_id");
+    fix_assert_422_fields(r,
+                          "leader_id,co_leader_id,customer_id,deal_id,project_group_id,contact_id,"
+                          "secondary_contact_id,billing_contact_id");
     mt_resp_free(r);
     assert_int_equal(project_count(s), before);
 
@@ -1070,24 +743,24 @@ static void test_foreign_ids(void **state)
     mt_resp *orig = get_project(s, id);
     for (size_t i = 0; i < sizeof ref_fields / sizeof ref_fields[0]; i++) {
         r = put_project(s, key, id, json_pack("{s:I}", ref_fields[i], other_ids[i]));
-        assert_422(r, ref_fields[i]);
+        fix_assert_422(r, ref_fields[i]);
         mt_resp_free(r);
         r = put_project(s, key, id, json_pack("{s:I}", ref_fields[i], NO_ID));
-        assert_422(r, ref_fields[i]);
+        fix_assert_422(r, ref_fields[i]);
         mt_resp_free(r);
     }
     mt_resp *now = get_project(s, id);
-    assert_json_equal(now->json, orig->json);
+    fix_assert_json_equal(now->json, orig->json);
     mt_resp_free(now);
     mt_resp_free(orig);
 
     /* and the other account cannot use acme's entities either */
-    r = mt_request_json(s, "POST", PROJECTS, fx.other_key,
+    r = mt_request_json(s, "POST", PROJECTS, fix_other_key(s),
                         json_pack("{s:s, s:s, s:I, s:I, s:b, s:b}", "name", "Stolen Refs",
                                   "currency", "EUR", "leader_id", fx.leader, "customer_id",
                                   fx.customer, "fixed_price", 0, "retainer", 0),
                         NULL);
-    assert_422(r, "leader_id,customer_id");
+    fix_assert_422_fields(r, "leader_id,customer_id");
     mt_resp_free(r);
 }
 
@@ -1115,37 +788,37 @@ static void test_retainer_rules(void **state)
     const double monthly = 1000;
 
     mt_resp *r = post_retainer(s, NULL, NULL, NULL);
-    assert_422(r, "start_date,finish_date,budget_monthly");
+    fix_assert_422_fields(r, "start_date,finish_date,budget_monthly");
     mt_resp_free(r);
     r = post_retainer(s, "2024-01-01", "2024-06-30", NULL);
-    assert_422(r, "budget_monthly");
+    fix_assert_422(r, "budget_monthly");
     assert_not_named(r, "start_date");
     assert_not_named(r, "finish_date");
     mt_resp_free(r);
     r = post_retainer(s, NULL, "2024-06-30", &monthly);
-    assert_422(r, "start_date");
+    fix_assert_422(r, "start_date");
     mt_resp_free(r);
     r = post_retainer(s, "2024-01-01", NULL, &monthly);
-    assert_422(r, "finish_date");
+    fix_assert_422(r, "finish_date");
     mt_resp_free(r);
     /* the start on the first, the finish on the last of a month */
     r = post_retainer(s, "2024-01-15", "2024-06-30", &monthly);
-    assert_422(r, "start_date");
+    fix_assert_422(r, "start_date");
     assert_not_named(r, "finish_date");
     mt_resp_free(r);
     r = post_retainer(s, "2024-01-01", "2024-06-29", &monthly);
-    assert_422(r, "finish_date");
+    fix_assert_422(r, "finish_date");
     assert_not_named(r, "start_date");
     mt_resp_free(r);
     r = post_retainer(s, "2024-01-01", "2024-02-28", &monthly); /* 2024 is a leap year */
-    assert_422(r, "finish_date");
+    fix_assert_422(r, "finish_date");
     mt_resp_free(r);
     r = post_retainer(s, "2024-01-02", "2024-04-01", &monthly);
-    assert_422(r, "start_date,finish_date");
+    fix_assert_422_fields(r, "start_date,finish_date");
     mt_resp_free(r);
     r = post_retainer(s, "2024-01-01", "2024-02-29", &monthly);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     MT_ASSERT_JSON_TYPE(r->json, "retainer", JSON_TRUE);
     json_int_t retainer = mt_json_int(r->json, "id");
     mt_resp_free(r);
@@ -1165,19 +838,19 @@ static void test_retainer_rules(void **state)
     /* updates of a retainer keep to the rules, with the stored values */
     mt_resp *orig = get_project(s, retainer);
     r = put_project(s, key, retainer, json_pack("{s:s}", "start_date", "2024-01-02"));
-    assert_422(r, "start_date");
+    fix_assert_422(r, "start_date");
     mt_resp_free(r);
     r = put_project(s, key, retainer, json_pack("{s:s}", "finish_date", "2024-03-30"));
-    assert_422(r, "finish_date");
+    fix_assert_422(r, "finish_date");
     mt_resp_free(r);
     r = put_project(s, key, retainer, json_pack("{s:n}", "budget_monthly"));
-    assert_422(r, "budget_monthly");
+    fix_assert_422(r, "budget_monthly");
     mt_resp_free(r);
     r = put_project(s, key, retainer, json_pack("{s:n}", "start_date"));
-    assert_422(r, "start_date");
+    fix_assert_422(r, "start_date");
     mt_resp_free(r);
     mt_resp *now = get_project(s, retainer);
-    assert_json_equal(now->json, orig->json);
+    fix_assert_json_equal(now->json, orig->json);
     mt_resp_free(now);
     mt_resp_free(orig);
     r = put_project(s, key, retainer, json_pack("{s:s}", "finish_date", "2024-12-31"));
@@ -1187,15 +860,15 @@ static void test_retainer_rules(void **state)
 
     /* turning a project into a retainer needs the period and the monthly budget */
     r = put_project(s, key, plain, json_pack("{s:b}", "retainer", 1));
-    assert_422(r, "start_date,finish_date,budget_monthly");
+    fix_assert_422_fields(r, "start_date,finish_date,budget_monthly");
     mt_resp_free(r);
     r = put_project(s, key, plain,
                     json_pack("{s:b, s:s, s:s, s:f}", "retainer", 1, "start_date", "2024-02-01",
                               "finish_date", "2024-07-31", "budget_monthly", 500.0));
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     MT_ASSERT_JSON_TYPE(r->json, "retainer", JSON_TRUE);
-    assert_real(r->json, "budget_monthly", 500);
+    fix_assert_number(r->json, "budget_monthly", 500);
     mt_resp_free(r);
     /* and back: no rules any more */
     r = put_project(
@@ -1223,15 +896,15 @@ static void test_update(void **state)
     /* only the fields sent change */
     mt_resp *r = put_project(s, key, id, json_pack("{s:f}", "budget", 25000.0));
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
-    assert_real(r->json, "budget", 25000);
+    fix_assert_project_shape(r->json);
+    fix_assert_number(r->json, "budget", 25000);
     const char *k;
     json_t *v;
     json_object_foreach(before->json, k, v)
     {
         if (!strcmp(k, "budget") || !strcmp(k, "updated_at"))
             continue;
-        assert_json_equal(json_object_get(r->json, k), v);
+        fix_assert_json_equal(json_object_get(r->json, k), v);
     }
     assert_true(
         strcmp(mt_json_str(r->json, "updated_at"), mt_json_str(before->json, "created_at")) >= 0);
@@ -1239,11 +912,11 @@ static void test_update(void **state)
     mt_resp_free(before);
 
     /* PATCH works the same */
-    r = mt_request_json(s, "PATCH", fmt(PROJECTS "/%lld", (long long)id), key,
+    r = mt_request_json(s, "PATCH", fix_fmt(PROJECTS "/%lld", (long long)id), key,
                         json_pack("{s:s}", "name", "Patched"), NULL);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "name", "Patched");
-    assert_real(r->json, "budget", 25000);
+    fix_assert_number(r->json, "budget", 25000);
     mt_resp_free(r);
 
     /* the currency cannot change after creation: ignored */
@@ -1257,12 +930,12 @@ static void test_update(void **state)
     mt_resp_free(r);
 
     /* every field the POST takes can be changed */
-    json_int_t customer = create_company(s, key, "Update Customer");
-    json_int_t deal = create_deal(s, key, "Update Deal", fx.leader);
+    json_int_t customer = fix_create_company_as(s, key, "customer", "Update Customer");
+    json_int_t deal = fix_create_deal(s, key, "Update Deal", fx.leader);
     json_int_t group = create_group(s, key, "Update Group");
-    json_int_t c1 = create_contact(s, key, "Una", "Update");
-    json_int_t c2 = create_contact(s, key, "Dos", "Update");
-    json_int_t c3 = create_contact(s, key, "Tres", "Update");
+    json_int_t c1 = fix_create_contact(s, key, "Una", "Update");
+    json_int_t c2 = fix_create_contact(s, key, "Dos", "Update");
+    json_int_t c3 = fix_create_contact(s, key, "Tres", "Update");
     b = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
                   "All Changed", "start_date", "2019-03-01", "finish_date", "2019-09-30",
                   "fixed_price", 1, "leader_id", fx.co_leader, "co_leader_id", fx.leader,
@@ -1282,7 +955,7 @@ static void test_update(void **state)
                                         "retainer_billing_description", "D"));
     r = put_project(s, key, id, b);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     json_t *p = r->json;
     MT_ASSERT_JSON_STR(p, "name", "All Changed");
     MT_ASSERT_JSON_STR(p, "identifier", "UPD-1");
@@ -1306,10 +979,10 @@ static void test_update(void **state)
     MT_ASSERT_JSON_STR(p, "billing_notes", "new notes");
     MT_ASSERT_JSON_TYPE(p, "setting_include_time_report", JSON_TRUE);
     MT_ASSERT_JSON_STR(p, "billing_variant", "user");
-    assert_real(p, "hourly_rate", 99.5);
-    assert_real(p, "budget", 1.5);
-    assert_real(p, "budget_monthly", 300);
-    assert_real(p, "budget_expenses", 42);
+    fix_assert_number(p, "hourly_rate", 99.5);
+    fix_assert_number(p, "budget", 1.5);
+    fix_assert_number(p, "budget_monthly", 300);
+    fix_assert_number(p, "budget_expenses", 42);
     assert_str_set(json_object_get(p, "tags"), "New,Tags");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(p, "custom_properties"), "PO Number")),
@@ -1317,7 +990,7 @@ static void test_update(void **state)
     MT_ASSERT_JSON_STR(p, "info", "changed");
     MT_ASSERT_JSON_STR(p, "color", "#00FF00");
     mt_resp *g = get_project(s, id);
-    assert_json_equal(g->json, p);
+    fix_assert_json_equal(g->json, p);
     mt_resp_free(g);
     mt_resp_free(r);
 
@@ -1327,7 +1000,7 @@ static void test_update(void **state)
                               "deal_id", "project_group_id", "contact_id", "secondary_contact_id",
                               "billing_contact_id", "budget", "start_date", "finish_date"));
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     const char *cleared[] = {
         "co_leader",       "deal",   "project_group", "contact",    "secondary_contact",
         "billing_contact", "budget", "start_date",    "finish_date"};
@@ -1338,20 +1011,20 @@ static void test_update(void **state)
     /* required references cannot be cleared; a taken identifier is refused */
     r = put_project(s, key, id,
                     json_pack("{s:n, s:n, s:s}", "leader_id", "customer_id", "name", ""));
-    assert_422(r, "leader_id,customer_id,name");
+    fix_assert_422_fields(r, "leader_id,customer_id,name");
     mt_resp_free(r);
     b = project_body(s, "Identifier Owner");
     json_object_set_new(b, "identifier", json_string("UPD-TAKEN"));
     create_project(s, b);
     r = put_project(s, key, id, json_pack("{s:s}", "identifier", "UPD-TAKEN"));
-    assert_422(r, "identifier");
+    fix_assert_422(r, "identifier");
     mt_resp_free(r);
     /* its own identifier again is fine */
     r = put_project(s, key, id, json_pack("{s:s}", "identifier", "UPD-1"));
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
     r = put_project(s, key, id, json_pack("{s:s, s:s}", "billing_variant", "weekly", "color", "x"));
-    assert_422(r, "billing_variant,color");
+    fix_assert_422_fields(r, "billing_variant,color");
     mt_resp_free(r);
 
     r = put_project(s, key, NO_ID, json_pack("{s:s}", "name", "ghost"));
@@ -1369,12 +1042,12 @@ static void test_list_filters(void **state)
     json_int_t l1 = create_user(s, key, "Filter", "LeaderOne", NULL);
     json_int_t l2 = create_user(s, key, "Filter", "LeaderTwo", NULL);
     json_int_t l3 = create_user(s, key, "Filter", "LeaderThree", NULL);
-    json_int_t c1 = create_company(s, key, "Filterco One");
-    json_int_t c2 = create_company(s, key, "Quokkafilter Industries");
+    json_int_t c1 = fix_create_company_as(s, key, "customer", "Filterco One");
+    json_int_t c2 = fix_create_company_as(s, key, "customer", "Quokkafilter Industries");
     json_int_t g1 = create_group(s, key, "Filter Group One");
     json_int_t g2 = create_group(s, key, "Filter Group Two");
-    json_int_t d1 = create_deal(s, key, "Filter Deal One", l1);
-    json_int_t d2 = create_deal(s, key, "Filter Deal Two", l2);
+    json_int_t d1 = fix_create_deal(s, key, "Filter Deal One", l1);
+    json_int_t d2 = fix_create_deal(s, key, "Filter Deal Two", l2);
 
     json_t *b = project_body(s, "Alpha Zebrafilter");
     json_object_update_new(b, json_pack("{s:s, s:I, s:I, s:[s], s:I, s:I}", "identifier", "FLT-A",
@@ -1399,27 +1072,27 @@ static void test_list_filters(void **state)
         b, json_pack("{s:s, s:I, s:I}", "identifier", "FLT-D", "leader_id", l3, "customer_id", c2));
     json_int_t pd = create_project(s, b);
 
-    char *both = fmt("company_id=%lld,%lld", (long long)c1, (long long)c2);
-#define Q(...) fmt(PROJECTS "?" __VA_ARGS__)
+    char *both = fix_fmt("company_id=%lld,%lld", (long long)c1, (long long)c2);
+#define Q(...) fix_fmt(PROJECTS "?" __VA_ARGS__)
     /* leader_id: leader or co-leader, one or several */
-    assert_list_ids(s, key, Q("leader_id=%lld", (long long)l1), pa, pb);
-    assert_list_ids(s, key, Q("leader_id=%lld", (long long)l2), pb, pc);
-    assert_list_ids(s, key, Q("leader_id=%lld,%lld", (long long)l1, (long long)l3), pa, pb, pd);
-    assert_list_empty(s, key, Q("leader_id=%lld", (long long)NO_ID));
+    fix_assert_list_of(s, key, Q("leader_id=%lld", (long long)l1), pa, pb);
+    fix_assert_list_of(s, key, Q("leader_id=%lld", (long long)l2), pb, pc);
+    fix_assert_list_of(s, key, Q("leader_id=%lld,%lld", (long long)l1, (long long)l3), pa, pb, pd);
+    fix_assert_list_empty(s, key, Q("leader_id=%lld", (long long)NO_ID));
     mt_resp *r = mt_get(s, PROJECTS "?leader_id=boss", key);
-    assert_422(r, "leader_id");
+    fix_assert_422(r, "leader_id");
     mt_resp_free(r);
     /* company_id */
-    assert_list_ids(s, key, Q("company_id=%lld", (long long)c1), pa, pb);
-    assert_list_ids(s, key, Q("company_id=%lld", (long long)c2), pc, pd);
-    assert_list_ids(s, key, Q("%s", both), pa, pb, pc, pd);
+    fix_assert_list_of(s, key, Q("company_id=%lld", (long long)c1), pa, pb);
+    fix_assert_list_of(s, key, Q("company_id=%lld", (long long)c2), pc, pd);
+    fix_assert_list_of(s, key, Q("%s", both), pa, pb, pc, pd);
     r = mt_get(s, PROJECTS "?company_id=acme", key);
-    assert_422(r, "company_id");
+    fix_assert_422(r, "company_id");
     mt_resp_free(r);
     /* tags */
-    assert_list_ids(s, key, Q("%s&tags=Important", both), pa, pc);
-    assert_list_ids(s, key, Q("%s&tags=Strategic", both), pb, pc);
-    assert_list_empty(s, key, Q("%s&tags=Nobody%%20has%%20this", both));
+    fix_assert_list_of(s, key, Q("%s&tags=Important", both), pa, pc);
+    fix_assert_list_of(s, key, Q("%s&tags=Strategic", both), pb, pc);
+    fix_assert_list_empty(s, key, Q("%s&tags=Nobody%%20has%%20this", both));
     r = mt_get(s, Q("%s&tags=Important,%%20Strategic", both), key);
     MT_ASSERT_STATUS(r, 200);
     bool found_c = false;
@@ -1434,35 +1107,36 @@ static void test_list_filters(void **state)
     assert_true(found_c);
     mt_resp_free(r);
     /* identifier: one or several */
-    assert_list_ids(s, key, Q("identifier=FLT-A"), pa);
-    assert_list_ids(s, key, Q("identifier=FLT-A,FLT-C"), pa, pc);
-    assert_list_ids(s, key, Q("identifier=FLT-A,%%20FLT-D"), pa, pd);
-    assert_list_empty(s, key, Q("identifier=FLT"));
+    fix_assert_list_of(s, key, Q("identifier=FLT-A"), pa);
+    fix_assert_list_of(s, key, Q("identifier=FLT-A,FLT-C"), pa, pc);
+    fix_assert_list_of(s, key, Q("identifier=FLT-A,%%20FLT-D"), pa, pd);
+    fix_assert_list_empty(s, key, Q("identifier=FLT"));
     /* retainer */
-    assert_list_ids(s, key, Q("%s&retainer=true", both), pb);
-    assert_list_ids(s, key, Q("%s&retainer=false", both), pa, pc, pd);
+    fix_assert_list_of(s, key, Q("%s&retainer=true", both), pb);
+    fix_assert_list_of(s, key, Q("%s&retainer=false", both), pa, pc, pd);
     r = mt_get(s, PROJECTS "?retainer=perhaps", key);
-    assert_422(r, "retainer");
+    fix_assert_422(r, "retainer");
     mt_resp_free(r);
     /* project_group_id and deal_id: one or several */
-    assert_list_ids(s, key, Q("project_group_id=%lld", (long long)g1), pa);
-    assert_list_ids(s, key, Q("project_group_id=%lld,%lld", (long long)g1, (long long)g2), pa, pb);
-    assert_list_ids(s, key, Q("deal_id=%lld", (long long)d2), pb);
-    assert_list_ids(s, key, Q("deal_id=%lld,%lld", (long long)d1, (long long)d2), pa, pb);
+    fix_assert_list_of(s, key, Q("project_group_id=%lld", (long long)g1), pa);
+    fix_assert_list_of(s, key, Q("project_group_id=%lld,%lld", (long long)g1, (long long)g2), pa,
+                       pb);
+    fix_assert_list_of(s, key, Q("deal_id=%lld", (long long)d2), pb);
+    fix_assert_list_of(s, key, Q("deal_id=%lld,%lld", (long long)d1, (long long)d2), pa, pb);
     /* term: name, identifier and customer name, any case */
-    assert_list_ids(s, key, Q("term=zebrafilter"), pa);
-    assert_list_ids(s, key, Q("term=ZEBRA"), pa);
-    assert_list_ids(s, key, Q("term=FLT-C"), pc);
-    assert_list_ids(s, key, Q("term=quokkafilter"), pc, pd);
-    assert_list_ids(s, key, Q("%s&term=filtering", both), pb, pc);
-    assert_list_empty(s, key, Q("term=no%%20such%%20thing%%20anywhere"));
+    fix_assert_list_of(s, key, Q("term=zebrafilter"), pa);
+    fix_assert_list_of(s, key, Q("term=ZEBRA"), pa);
+    fix_assert_list_of(s, key, Q("term=FLT-C"), pc);
+    fix_assert_list_of(s, key, Q("term=quokkafilter"), pc, pd);
+    fix_assert_list_of(s, key, Q("%s&term=filtering", both), pb, pc);
+    fix_assert_list_empty(s, key, Q("term=no%%20such%%20thing%%20anywhere"));
     /* wildcards are no wildcards */
-    assert_list_empty(s, key, Q("term=%%25"));
-    assert_list_empty(s, key, Q("term=_"));
+    fix_assert_list_empty(s, key, Q("term=%%25"));
+    fix_assert_list_empty(s, key, Q("term=_"));
     /* the global ids and updated_after filters */
-    assert_list_ids(s, key, Q("%s&updated_after=2000-01-01T00:00:00Z", both), pa, pb, pc, pd);
-    assert_list_empty(s, key, Q("%s&updated_after=2999-01-01T00:00:00Z", both));
-    assert_list_ids(s, key, Q("ids=%lld,%lld", (long long)pa, (long long)pd), pa, pd);
+    fix_assert_list_of(s, key, Q("%s&updated_after=2000-01-01T00:00:00Z", both), pa, pb, pc, pd);
+    fix_assert_list_empty(s, key, Q("%s&updated_after=2999-01-01T00:00:00Z", both));
+    fix_assert_list_of(s, key, Q("ids=%lld,%lld", (long long)pa, (long long)pd), pa, pd);
 
     /* created and updated ranges, by day */
     mt_resp *pr = get_project(s, pa);
@@ -1471,20 +1145,20 @@ static void test_list_filters(void **state)
     mt_resp_free(pr);
     date_shift(today, -1, yesterday);
     date_shift(today, 1, tomorrow);
-    assert_list_ids(s, key, Q("%s&created_from=%s", both, today), pa, pb, pc, pd);
-    assert_list_empty(s, key, Q("%s&created_from=%s", both, tomorrow));
-    assert_list_ids(s, key, Q("%s&created_to=%s", both, today), pa, pb, pc, pd);
-    assert_list_empty(s, key, Q("%s&created_to=%s", both, yesterday));
-    assert_list_ids(s, key, Q("%s&created_from=%s&created_to=%s", both, yesterday, today), pa, pb,
-                    pc, pd);
-    assert_list_ids(s, key, Q("%s&updated_from=%s", both, today), pa, pb, pc, pd);
-    assert_list_empty(s, key, Q("%s&updated_from=%s", both, tomorrow));
-    assert_list_ids(s, key, Q("%s&updated_to=%s", both, today), pa, pb, pc, pd);
-    assert_list_empty(s, key, Q("%s&updated_to=%s", both, yesterday));
+    fix_assert_list_of(s, key, Q("%s&created_from=%s", both, today), pa, pb, pc, pd);
+    fix_assert_list_empty(s, key, Q("%s&created_from=%s", both, tomorrow));
+    fix_assert_list_of(s, key, Q("%s&created_to=%s", both, today), pa, pb, pc, pd);
+    fix_assert_list_empty(s, key, Q("%s&created_to=%s", both, yesterday));
+    fix_assert_list_of(s, key, Q("%s&created_from=%s&created_to=%s", both, yesterday, today), pa,
+                       pb, pc, pd);
+    fix_assert_list_of(s, key, Q("%s&updated_from=%s", both, today), pa, pb, pc, pd);
+    fix_assert_list_empty(s, key, Q("%s&updated_from=%s", both, tomorrow));
+    fix_assert_list_of(s, key, Q("%s&updated_to=%s", both, today), pa, pb, pc, pd);
+    fix_assert_list_empty(s, key, Q("%s&updated_to=%s", both, yesterday));
     const char *bad_dates[] = {"created_from", "created_to", "updated_from", "updated_to"};
     for (int k = 0; k < 4; k++) {
         r = mt_get(s, Q("%s=2018-13-45", bad_dates[k]), key);
-        assert_422(r, bad_dates[k]);
+        fix_assert_422(r, bad_dates[k]);
         mt_resp_free(r);
     }
 
@@ -1492,17 +1166,17 @@ static void test_list_filters(void **state)
     r = project_action(s, key, pd, "archive", NULL);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
-    assert_list_ids(s, key, Q("company_id=%lld", (long long)c2), pc);
-    assert_list_ids(s, key, Q("company_id=%lld&include_archived=false", (long long)c2), pc);
-    assert_list_ids(s, key, Q("company_id=%lld&include_archived=true", (long long)c2), pc, pd);
-    assert_list_empty(s, key, Q("identifier=FLT-D"));
-    assert_list_ids(s, key, Q("identifier=FLT-D&include_archived=true"), pd);
+    fix_assert_list_of(s, key, Q("company_id=%lld", (long long)c2), pc);
+    fix_assert_list_of(s, key, Q("company_id=%lld&include_archived=false", (long long)c2), pc);
+    fix_assert_list_of(s, key, Q("company_id=%lld&include_archived=true", (long long)c2), pc, pd);
+    fix_assert_list_empty(s, key, Q("identifier=FLT-D"));
+    fix_assert_list_of(s, key, Q("identifier=FLT-D&include_archived=true"), pd);
     r = mt_get(s, PROJECTS "?include_archived=perhaps", key);
-    assert_422(r, "include_archived");
+    fix_assert_422(r, "include_archived");
     mt_resp_free(r);
 
     /* filters combine */
-    assert_list_ids(
+    fix_assert_list_of(
         s, key, Q("leader_id=%lld&company_id=%lld&tags=Important", (long long)l2, (long long)c2),
         pc);
 #undef Q
@@ -1514,7 +1188,7 @@ static void test_list_include_company(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company(s, key, "Complete Company");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Complete Company");
     json_t *b = project_body(s, "With Company");
     json_object_set_new(b, "customer_id", json_integer(company));
     json_int_t id = create_project(s, b);
@@ -1523,12 +1197,12 @@ static void test_list_include_company(void **state)
     MT_ASSERT_STATUS(c, 200);
     mt_resp *r = mt_getf(s, key, PROJECTS "?ids=%lld&include_company=false", (long long)id);
     MT_ASSERT_STATUS(r, 200);
-    mt_assert_keys(mt_json_get(r->json, "[0].customer"), ID_NAME_KEYS);
+    mt_assert_keys(mt_json_get(r->json, "[0].customer"), FIX_ID_NAME_KEYS);
     mt_resp_free(r);
     r = mt_getf(s, key, PROJECTS "?ids=%lld&include_company=true", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);
-    assert_json_equal(mt_json_get(r->json, "[0].customer"), c->json);
+    fix_assert_json_equal(mt_json_get(r->json, "[0].customer"), c->json);
     mt_resp_free(r);
     mt_resp_free(c);
 }
@@ -1538,7 +1212,7 @@ static void test_sort_and_pagination(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company(s, key, "Sorting Customer");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Sorting Customer");
     const char *names[] = {"Sort C", "Sort A", "Sort B"};
     const char *idents[] = {"SRT-2", "SRT-3", "SRT-1"};
     const char *starts[] = {"2020-03-01", "2020-01-01", "2020-02-01"};
@@ -1556,8 +1230,8 @@ static void test_sort_and_pagination(void **state)
     char *want;
 #define ORDER(query, ...)                                                                          \
     do {                                                                                           \
-        char *path_ = fmt(PROJECTS "?company_id=%lld&" query, c);                                  \
-        want = fmt(__VA_ARGS__);                                                                   \
+        char *path_ = fix_fmt(PROJECTS "?company_id=%lld&" query, c);                              \
+        want = fix_fmt(__VA_ARGS__);                                                               \
         assert_order(s, key, path_, want);                                                         \
     } while (0)
     ORDER("", "%lld,%lld,%lld", pc, pa, pb); /* by id by default */
@@ -1571,20 +1245,20 @@ static void test_sort_and_pagination(void **state)
     ORDER("sort_by=created_at", "%lld,%lld,%lld", pc, pa, pb);
 #undef ORDER
     mt_resp *r = mt_get(s, PROJECTS "?sort_by=no_such_field", key);
-    assert_422(r, "sort_by");
+    fix_assert_422(r, "sort_by");
     mt_resp_free(r);
     r = mt_get(s, PROJECTS "?sort_by=name%20sideways", key);
-    assert_422(r, "sort_by");
+    fix_assert_422(r, "sort_by");
     mt_resp_free(r);
 
     /* pages */
-    char *path = fmt(PROJECTS "?company_id=%lld&sort_by=name&per_page=2", c);
+    char *path = fix_fmt(PROJECTS "?company_id=%lld&sort_by=name&per_page=2", c);
     r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
     MT_ASSERT_JSON_INT(r->json, "[0].id", pa);
     MT_ASSERT_JSON_INT(r->json, "[1].id", pb);
-    assert_project_shape(json_array_get(r->json, 0));
+    fix_assert_project_shape(json_array_get(r->json, 0));
     MT_ASSERT_HEADER(r, "X-Total", "3");
     MT_ASSERT_HEADER(r, "X-Page", "1");
     MT_ASSERT_HEADER(r, "X-Per-Page", "2");
@@ -1594,11 +1268,11 @@ static void test_sort_and_pagination(void **state)
     assert_null(strstr(link, "rel=\"prev\""));
     assert_non_null(strstr(link, "<http"));
     assert_non_null(strstr(link, "page=2"));
-    char *cq = fmt("company_id=%lld", c);
+    char *cq = fix_fmt("company_id=%lld", c);
     assert_non_null(strstr(link, cq));
     mt_resp_free(r);
 
-    path = fmt(PROJECTS "?company_id=%lld&sort_by=name&per_page=2&page=2", c);
+    path = fix_fmt(PROJECTS "?company_id=%lld&sort_by=name&per_page=2&page=2", c);
     r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);
@@ -1613,7 +1287,7 @@ static void test_sort_and_pagination(void **state)
     assert_non_null(strstr(link, cq));
     mt_resp_free(r);
 
-    path = fmt(PROJECTS "?company_id=%lld&per_page=2&page=3", c);
+    path = fix_fmt(PROJECTS "?company_id=%lld&per_page=2&page=3", c);
     r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 0);
@@ -1621,10 +1295,10 @@ static void test_sort_and_pagination(void **state)
     mt_resp_free(r);
 
     r = mt_get(s, PROJECTS "?page=0", key);
-    assert_422(r, "page");
+    fix_assert_422(r, "page");
     mt_resp_free(r);
     r = mt_get(s, PROJECTS "?per_page=many", key);
-    assert_422(r, "per_page");
+    fix_assert_422(r, "per_page");
     mt_resp_free(r);
 }
 
@@ -1675,21 +1349,21 @@ static void test_tags_and_custom_properties(void **state)
     r = get_project(s, id);
     assert_str_set(json_object_get(r->json, "tags"), "Added,Print,Web");
     mt_resp_free(r);
-    char *path = fmt(PROJECTS "?ids=%lld,%lld&tags=Web", (long long)id, (long long)plain);
-    assert_list_ids(s, key, path, id);
+    char *path = fix_fmt(PROJECTS "?ids=%lld,%lld&tags=Web", (long long)id, (long long)plain);
+    fix_assert_list_of(s, key, path, id);
     r = put_project(s, key, id, json_pack("{s:[]}", "tags"));
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(mt_json_len(r->json, "tags"), 0);
     mt_resp_free(r);
-    path = fmt(PROJECTS "?ids=%lld,%lld&tags=Web", (long long)id, (long long)plain);
-    assert_list_empty(s, key, path);
+    path = fix_fmt(PROJECTS "?ids=%lld,%lld&tags=Web", (long long)id, (long long)plain);
+    fix_assert_list_empty(s, key, path);
 
     /* custom fields: filter, replace on update (the seed's rule), keep without them */
-    assert_list_ids(s, key, PROJECTS "?custom_properties[PO%20Number]=PO-TAGGED", id);
-    path = fmt(PROJECTS "?ids=%lld,%lld&custom_properties[Phase]=Build", (long long)id,
-               (long long)plain);
-    assert_list_ids(s, key, path, id);
-    assert_list_empty(s, key, PROJECTS "?custom_properties[Unknown%20Field]=x");
+    fix_assert_list_of(s, key, PROJECTS "?custom_properties[PO%20Number]=PO-TAGGED", id);
+    path = fix_fmt(PROJECTS "?ids=%lld,%lld&custom_properties[Phase]=Build", (long long)id,
+                   (long long)plain);
+    fix_assert_list_of(s, key, path, id);
+    fix_assert_list_empty(s, key, PROJECTS "?custom_properties[Unknown%20Field]=x");
     r = put_project(s, key, id, json_pack("{s:{s:s}}", "custom_properties", "Phase", "Design"));
     MT_ASSERT_STATUS(r, 200);
     json_t *cp = json_object_get(r->json, "custom_properties");
@@ -1703,11 +1377,11 @@ static void test_tags_and_custom_properties(void **state)
     assert_string_equal(json_string_value(json_object_get(cp, "Phase")), "Design");
     mt_resp_free(r);
     r = put_project(s, key, id, json_pack("{s:{s:s}}", "custom_properties", "Phase", "Nope"));
-    assert_422(r, "custom_properties.Phase");
+    fix_assert_422(r, "custom_properties.Phase");
     mt_resp_free(r);
     r = put_project(s, key, id,
                     json_pack("{s:{s:s}}", "custom_properties", "Not A Project Field", "x"));
-    assert_422(r, "custom_properties.Not A Project Field");
+    fix_assert_422(r, "custom_properties.Not A Project Field");
     mt_resp_free(r);
     r = put_project(s, key, id, json_pack("{s:{s:n}}", "custom_properties", "Phase"));
     MT_ASSERT_STATUS(r, 200);
@@ -1722,12 +1396,12 @@ static void test_renames_show_in_projects(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company(s, key, "Old Customer Name");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Old Customer Name");
     json_int_t leader = create_user(s, key, "Old", "Leadername", NULL);
     json_int_t co = create_user(s, key, "Old", "Coleadername", NULL);
-    json_int_t deal = create_deal(s, key, "Old Deal Name", leader);
+    json_int_t deal = fix_create_deal(s, key, "Old Deal Name", leader);
     json_int_t group = create_group(s, key, "Old Group Name");
-    json_int_t contact = create_contact(s, key, "Old", "Contactname");
+    json_int_t contact = fix_create_contact(s, key, "Old", "Contactname");
     json_t *b = project_body(s, "Renames");
     json_object_update_new(b, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "customer_id",
                                         company, "leader_id", leader, "co_leader_id", co, "deal_id",
@@ -1778,8 +1452,8 @@ static void test_renames_show_in_projects(void **state)
     mt_resp_free(l);
     mt_resp_free(g);
     /* the term search finds the customer's new name, not the old one */
-    assert_list_ids(s, key, PROJECTS "?term=New%20Customer%20Name", id);
-    assert_list_empty(s, key, PROJECTS "?term=Old%20Customer%20Name");
+    fix_assert_list_of(s, key, PROJECTS "?term=New%20Customer%20Name", id);
+    fix_assert_list_empty(s, key, PROJECTS "?term=Old%20Customer%20Name");
 }
 
 /* ---- actions ---------------------------------------------------------------------------- */
@@ -1790,20 +1464,20 @@ static void test_archive_unarchive(void **state)
     fixture(s);
     const char *key = mt_admin_key(s);
     json_int_t id = create_project(s, project_body(s, "Archived One"));
-    char *in_list = fmt(PROJECTS "?ids=%lld", (long long)id);
-    char *in_all = fmt(PROJECTS "?ids=%lld&include_archived=true", (long long)id);
+    char *in_list = fix_fmt(PROJECTS "?ids=%lld", (long long)id);
+    char *in_all = fix_fmt(PROJECTS "?ids=%lld&include_archived=true", (long long)id);
 
     mt_resp *r = project_action(s, key, id, "archive", NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     MT_ASSERT_JSON_INT(r->json, "id", id);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
     mt_resp_free(r);
     r = get_project(s, id);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
     mt_resp_free(r);
-    assert_list_empty(s, key, in_list);
-    assert_list_ids(s, key, in_all, id);
+    fix_assert_list_empty(s, key, in_list);
+    fix_assert_list_of(s, key, in_all, id);
     /* an archived project can still be changed and read */
     r = put_project(s, key, id, json_pack("{s:s}", "info", "archived but edited"));
     MT_ASSERT_STATUS(r, 200);
@@ -1812,12 +1486,12 @@ static void test_archive_unarchive(void **state)
 
     r = project_action(s, key, id, "unarchive", NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     MT_ASSERT_JSON_TYPE(r->json, "active", JSON_TRUE);
     MT_ASSERT_JSON_STR(r->json, "info", "archived but edited");
     mt_resp_free(r);
-    assert_list_ids(s, key, in_list, id);
-    assert_list_ids(s, key, in_all, id);
+    fix_assert_list_of(s, key, in_list, id);
+    fix_assert_list_of(s, key, in_all, id);
 
     /* with a body and Content-Type, as in the docs' curl example */
     r = project_action(s, key, id, "archive", "{}");
@@ -1867,7 +1541,7 @@ static void test_share(void **state)
     r = project_action(s, key, id, "share", NULL);
     assert_share_answer(r, id, true);
     /* the docs' report address: .../projects/{id}/customer_report/{token} */
-    const char *report_path = fmt("/projects/%lld/customer_report/", (long long)id);
+    const char *report_path = fix_fmt("/projects/%lld/customer_report/", (long long)id);
     assert_non_null(strstr(mt_json_str(r->json, "url"), report_path));
     mt_resp_free(r);
 
@@ -1908,7 +1582,7 @@ static void test_customer_report_url_is_share_url(void **state)
     json_int_t id = create_project(s, project_body(s, "Shared Report URL"));
     mt_resp *r = project_action(s, mt_admin_key(s), id, "share", NULL);
     assert_share_answer(r, id, true);
-    char *url = fmt("%s", mt_json_str(r->json, "url"));
+    char *url = fix_fmt("%s", mt_json_str(r->json, "url"));
     mt_resp_free(r);
     r = get_project(s, id);
     MT_ASSERT_JSON_STR(r->json, "customer_report_url", url);
@@ -1930,13 +1604,13 @@ static void test_project_groups(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company(s, key, "Group Customer");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Group Customer");
 
     mt_resp *r = mt_post(s, GROUPS, key, "{}");
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
     r = mt_post(s, GROUPS, key, "{\"name\":\"\"}");
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
 
     r = mt_request_json(s, "POST", GROUPS, key,
@@ -1953,12 +1627,12 @@ static void test_project_groups(void **state)
     MT_ASSERT_JSON_STR(r->json, "user.lastname", "Mustermann");
     MT_ASSERT_JSON_INT(r->json, "company.id", company);
     MT_ASSERT_JSON_STR(r->json, "company.name", "Group Customer");
-    assert_real(r->json, "budget", 42000);
+    fix_assert_number(r->json, "budget", 42000);
     MT_ASSERT_JSON_STR(r->json, "currency", "EUR");
     MT_ASSERT_JSON_STR(r->json, "info", "An info text");
     assert_int_equal(mt_json_len(r->json, "projects"), 0);
     mt_resp *g = get_group(s, gid);
-    assert_json_equal(g->json, r->json);
+    fix_assert_json_equal(g->json, r->json);
     mt_resp_free(g);
     mt_resp_free(r);
 
@@ -1979,7 +1653,7 @@ static void test_project_groups(void **state)
     MT_ASSERT_JSON_STR(r->json, "projects[0].identifier", "GRP-1");
     MT_ASSERT_JSON_STR(r->json, "projects[0].name", "Grouped Project");
     MT_ASSERT_JSON_TYPE(r->json, "projects[0].active", JSON_TRUE);
-    assert_real(r->json, "projects[0].budget", 10000);
+    fix_assert_number(r->json, "projects[0].budget", 10000);
     mt_resp_free(r);
 
     /* list, filters, sorting */
@@ -1991,16 +1665,16 @@ static void test_project_groups(void **state)
     json_array_foreach(r->json, i, e) assert_group_shape(e);
     assert_non_null(mt_header(r, "X-Total"));
     mt_resp_free(r);
-    char *path = fmt(GROUPS "?user_id=%lld", (long long)fx.leader);
-    assert_list_ids(s, key, path, gid);
-    path = fmt(GROUPS "?company_id=%lld", (long long)company);
-    assert_list_ids(s, key, path, gid);
-    path = fmt(GROUPS "?ids=%lld,%lld", (long long)gid, (long long)plain);
-    assert_list_ids(s, key, path, gid, plain);
-    path = fmt(GROUPS "?ids=%lld,%lld&sort_by=name", (long long)gid, (long long)plain);
-    char *want = fmt("%lld,%lld", (long long)plain, (long long)gid);
+    char *path = fix_fmt(GROUPS "?user_id=%lld", (long long)fx.leader);
+    fix_assert_list_of(s, key, path, gid);
+    path = fix_fmt(GROUPS "?company_id=%lld", (long long)company);
+    fix_assert_list_of(s, key, path, gid);
+    path = fix_fmt(GROUPS "?ids=%lld,%lld", (long long)gid, (long long)plain);
+    fix_assert_list_of(s, key, path, gid, plain);
+    path = fix_fmt(GROUPS "?ids=%lld,%lld&sort_by=name", (long long)gid, (long long)plain);
+    char *want = fix_fmt("%lld,%lld", (long long)plain, (long long)gid);
     assert_order(s, key, path, want);
-    path = fmt(GROUPS "?ids=%lld,%lld&per_page=1", (long long)gid, (long long)plain);
+    path = fix_fmt(GROUPS "?ids=%lld,%lld&per_page=1", (long long)gid, (long long)plain);
     r = mt_get(s, path, key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 1);
@@ -2016,11 +1690,11 @@ static void test_project_groups(void **state)
                         json_pack("{s:s, s:I, s:I}", "name", "Foreign", "user_id", fx.other_user,
                                   "company_id", fx.other_company),
                         NULL);
-    assert_422(r, "user_id,company_id");
+    fix_assert_422_fields(r, "user_id,company_id");
     mt_resp_free(r);
     r = mt_request_json(s, "POST", GROUPS, key,
                         json_pack("{s:s, s:I}", "name", "Unknown", "user_id", NO_ID), NULL);
-    assert_422(r, "user_id");
+    fix_assert_422(r, "user_id");
     mt_resp_free(r);
 
     /* update */
@@ -2029,7 +1703,7 @@ static void test_project_groups(void **state)
     MT_ASSERT_STATUS(r, 200);
     assert_group_shape(r->json);
     MT_ASSERT_JSON_STR(r->json, "name", "Renamed Group");
-    assert_real(r->json, "budget", 5);
+    fix_assert_number(r->json, "budget", 5);
     MT_ASSERT_JSON_INT(r->json, "user.id", fx.leader);
     MT_ASSERT_JSON_STR(r->json, "info", "An info text");
     mt_resp_free(r);
@@ -2037,7 +1711,7 @@ static void test_project_groups(void **state)
     MT_ASSERT_JSON_STR(r->json, "project_group.name", "Renamed Group");
     mt_resp_free(r);
     r = mt_requestf(s, "PUT", key, "{\"name\":\"\"}", GROUPS "/%lld", (long long)gid);
-    assert_422(r, "name");
+    fix_assert_422(r, "name");
     mt_resp_free(r);
 
     /* delete: the project stays, without group */
@@ -2054,8 +1728,8 @@ static void test_project_groups(void **state)
     r = get_project(s, pid);
     MT_ASSERT_JSON_NULL(r->json, "project_group");
     mt_resp_free(r);
-    path = fmt(PROJECTS "?project_group_id=%lld", (long long)gid);
-    assert_list_empty(s, key, path);
+    path = fix_fmt(PROJECTS "?project_group_id=%lld", (long long)gid);
+    fix_assert_list_empty(s, key, path);
 }
 
 static void test_assign_project_group(void **state)
@@ -2067,10 +1741,10 @@ static void test_assign_project_group(void **state)
     json_int_t g2 = create_group(s, key, "Second Assignable");
     json_int_t pid = create_project(s, project_body(s, "To Be Grouped"));
 
-    char *body = fmt("{\"project_group_id\":%lld}", (long long)gid);
+    char *body = fix_fmt("{\"project_group_id\":%lld}", (long long)gid);
     mt_resp *r = project_action(s, key, pid, "assign_project_group", body);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     MT_ASSERT_JSON_INT(r->json, "project_group.id", gid);
     MT_ASSERT_JSON_STR(r->json, "project_group.name", "Assignable");
     mt_resp_free(r);
@@ -2078,11 +1752,11 @@ static void test_assign_project_group(void **state)
     assert_int_equal(mt_json_len(r->json, "projects"), 1);
     MT_ASSERT_JSON_INT(r->json, "projects[0].id", pid);
     mt_resp_free(r);
-    char *path = fmt(PROJECTS "?project_group_id=%lld", (long long)gid);
-    assert_list_ids(s, key, path, pid);
+    char *path = fix_fmt(PROJECTS "?project_group_id=%lld", (long long)gid);
+    fix_assert_list_of(s, key, path, pid);
 
     /* another group replaces it */
-    body = fmt("{\"project_group_id\":%lld}", (long long)g2);
+    body = fix_fmt("{\"project_group_id\":%lld}", (long long)g2);
     r = project_action(s, key, pid, "assign_project_group", body);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "project_group.id", g2);
@@ -2097,15 +1771,15 @@ static void test_assign_project_group(void **state)
                          "{\"project_group_id\":\"abc\"}", NULL};
     for (int i = 0; bad[i]; i++) {
         r = project_action(s, key, pid, "assign_project_group", bad[i]);
-        assert_422(r, "project_group_id");
+        fix_assert_422(r, "project_group_id");
         mt_resp_free(r);
     }
     r = project_action(s, key, pid, "assign_project_group", NULL);
-    assert_422(r, "project_group_id");
+    fix_assert_422(r, "project_group_id");
     mt_resp_free(r);
-    body = fmt("{\"project_group_id\":%lld}", (long long)fx.other_group);
+    body = fix_fmt("{\"project_group_id\":%lld}", (long long)fx.other_group);
     r = project_action(s, key, pid, "assign_project_group", body);
-    assert_422(r, "project_group_id");
+    fix_assert_422(r, "project_group_id");
     mt_resp_free(r);
     r = get_project(s, pid);
     MT_ASSERT_JSON_INT(r->json, "project_group.id", g2);
@@ -2114,19 +1788,19 @@ static void test_assign_project_group(void **state)
     /* unassign */
     r = project_action(s, key, pid, "unassign_project_group", NULL);
     MT_ASSERT_STATUS(r, 200);
-    assert_project_shape(r->json);
+    fix_assert_project_shape(r->json);
     MT_ASSERT_JSON_NULL(r->json, "project_group");
     mt_resp_free(r);
     r = get_group(s, g2);
     assert_int_equal(mt_json_len(r->json, "projects"), 0);
     mt_resp_free(r);
-    assert_list_empty(s, key, path);
+    fix_assert_list_empty(s, key, path);
     r = project_action(s, key, pid, "unassign_project_group", "{}");
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_NULL(r->json, "project_group");
     mt_resp_free(r);
 
-    body = fmt("{\"project_group_id\":%lld}", (long long)gid);
+    body = fix_fmt("{\"project_group_id\":%lld}", (long long)gid);
     r = project_action(s, key, NO_ID, "assign_project_group", body);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
@@ -2144,7 +1818,7 @@ static void test_assign_project_group_id_as_string(void **state)
     json_int_t gid = create_group(s, key, "Assignable By String");
     json_int_t pid = create_project(s, project_body(s, "Grouped By String"));
     mt_resp *r = project_action(s, key, pid, "assign_project_group",
-                                fmt("{\"project_group_id\":\"%lld\"}", (long long)gid));
+                                fix_fmt("{\"project_group_id\":\"%lld\"}", (long long)gid));
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_INT(r->json, "project_group.id", gid);
     mt_resp_free(r);
@@ -2158,7 +1832,7 @@ static char *login(mt_server *s, const char *email, const char *password)
         mt_request_json(s, "POST", "/api/v1/session", NULL,
                         json_pack("{s:s, s:s}", "email", email, "password", password), NULL);
     MT_ASSERT_STATUS(r, 200);
-    char *k = fmt("%s", mt_json_str(r->json, "api_key"));
+    char *k = fix_fmt("%s", mt_json_str(r->json, "api_key"));
     mt_resp_free(r);
     return k;
 }
@@ -2171,7 +1845,7 @@ static void assert_assigned_shape(const json_t *a)
     MT_ASSERT_JSON_TYPE(a, "name", JSON_STRING);
     MT_ASSERT_JSON_TYPE(a, "active", MT_JSON_BOOL);
     MT_ASSERT_JSON_TYPE(a, "billable", MT_JSON_BOOL);
-    mt_assert_keys(mt_json_get(a, "customer"), ID_NAME_KEYS);
+    mt_assert_keys(mt_json_get(a, "customer"), FIX_ID_NAME_KEYS);
     MT_ASSERT_JSON_TYPE(a, "customer.id", JSON_INTEGER);
     MT_ASSERT_JSON_TYPE(a, "customer.name", JSON_STRING);
     MT_ASSERT_JSON_TYPE(a, "tasks", JSON_ARRAY);
@@ -2190,14 +1864,6 @@ static void assert_assigned_shape(const json_t *a)
     MT_ASSERT_JSON_TYPE(a, "contract.active", MT_JSON_BOOL);
 }
 
-static json_t *find_id(const json_t *arr, json_int_t id)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) if (json_integer_value(json_object_get(e, "id")) == id) return e;
-    return NULL;
-}
-
 static void test_assigned(void **state)
 {
     mt_server *s = *state;
@@ -2206,11 +1872,11 @@ static void test_assigned(void **state)
     json_int_t emp = create_user(s, key, "Erika", "Employee", "employee-pass-1");
     mt_resp *r = mt_getf(s, key, USERS "/%lld", (long long)emp);
     MT_ASSERT_STATUS(r, 200);
-    char *email = fmt("%s", mt_json_str(r->json, "email"));
+    char *email = fix_fmt("%s", mt_json_str(r->json, "email"));
     mt_resp_free(r);
     char *emp_key = login(s, email, "employee-pass-1");
 
-    json_int_t company = create_company(s, key, "Assigned Customer");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Assigned Customer");
     json_t *b = project_body(s, "Assigned One");
     json_object_update_new(b, json_pack("{s:I, s:s, s:b}", "customer_id", company, "identifier",
                                         "ASG-1", "billable", 0));
@@ -2227,16 +1893,16 @@ static void test_assigned(void **state)
     MT_ASSERT_STATUS(r, 200);
     json_int_t t2 = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    char *cbody = fmt("{\"user_id\":%lld}", (long long)emp);
+    char *cbody = fix_fmt("{\"user_id\":%lld}", (long long)emp);
     r = mt_requestf(s, "POST", key, cbody, PROJECTS "/%lld/contracts", (long long)p1);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
-    cbody = fmt("{\"user_id\":%lld,\"active\":false}", (long long)emp);
+    cbody = fix_fmt("{\"user_id\":%lld,\"active\":false}", (long long)emp);
     r = mt_requestf(s, "POST", key, cbody, PROJECTS "/%lld/contracts", (long long)p2);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
     /* somebody else on p3 */
-    cbody = fmt("{\"user_id\":%lld}", (long long)fx.co_leader);
+    cbody = fix_fmt("{\"user_id\":%lld}", (long long)fx.co_leader);
     r = mt_requestf(s, "POST", key, cbody, PROJECTS "/%lld/contracts", (long long)p3);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
@@ -2247,10 +1913,10 @@ static void test_assigned(void **state)
     size_t i;
     json_t *e;
     json_array_foreach(r->json, i, e) assert_assigned_shape(e);
-    json_t *a1 = find_id(r->json, p1), *a2 = find_id(r->json, p2);
+    json_t *a1 = fix_find_by_id(r->json, p1), *a2 = fix_find_by_id(r->json, p2);
     assert_non_null(a1);
     assert_non_null(a2);
-    assert_null(find_id(r->json, p3));
+    assert_null(fix_find_by_id(r->json, p3));
     MT_ASSERT_JSON_STR(a1, "identifier", "ASG-1");
     MT_ASSERT_JSON_STR(a1, "name", "Assigned One");
     MT_ASSERT_JSON_TYPE(a1, "active", JSON_TRUE);
@@ -2258,8 +1924,8 @@ static void test_assigned(void **state)
     MT_ASSERT_JSON_INT(a1, "customer.id", company);
     MT_ASSERT_JSON_STR(a1, "customer.name", "Assigned Customer");
     assert_int_equal(mt_json_len(a1, "tasks"), 2);
-    json_t *at1 = find_id(json_object_get(a1, "tasks"), t1);
-    json_t *at2 = find_id(json_object_get(a1, "tasks"), t2);
+    json_t *at1 = fix_find_by_id(json_object_get(a1, "tasks"), t1);
+    json_t *at2 = fix_find_by_id(json_object_get(a1, "tasks"), t2);
     assert_non_null(at1);
     assert_non_null(at2);
     MT_ASSERT_JSON_STR(at1, "name", "Integrations");
@@ -2296,13 +1962,13 @@ static void test_assigned(void **state)
     mt_resp_free(r);
 
     /* a full account key impersonating the employee sees the same */
-    char *full = keep(mt_account_key(s, MT_ACCOUNT, "full"));
-    char *imp = fmt("X-IMPERSONATE-USER-ID: %lld", (long long)emp);
+    char *full = fix_keep(mt_account_key(s, MT_ACCOUNT, "full"));
+    char *imp = fix_fmt("X-IMPERSONATE-USER-ID: %lld", (long long)emp);
     const char *hdrs[] = {imp, NULL};
     r = mt_request(s, "GET", PROJECTS "/assigned", full, NULL, hdrs);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
-    assert_non_null(find_id(r->json, p1));
+    assert_non_null(fix_find_by_id(r->json, p1));
     mt_resp_free(r);
     /* an account key acts for no user: nothing is assigned to it (mocod: 422) */
     r = mt_get(s, PROJECTS "/assigned", full);
@@ -2310,13 +1976,13 @@ static void test_assigned(void **state)
     mt_resp_free(r);
 
     /* the co-leader sees p3 only among these */
-    imp = fmt("X-IMPERSONATE-USER-ID: %lld", (long long)fx.co_leader);
+    imp = fix_fmt("X-IMPERSONATE-USER-ID: %lld", (long long)fx.co_leader);
     const char *hdrs2[] = {imp, NULL};
     r = mt_request(s, "GET", PROJECTS "/assigned", key, NULL, hdrs2);
     MT_ASSERT_STATUS(r, 200);
-    assert_non_null(find_id(r->json, p3));
-    assert_null(find_id(r->json, p1));
-    assert_null(find_id(r->json, p2));
+    assert_non_null(fix_find_by_id(r->json, p3));
+    assert_null(fix_find_by_id(r->json, p1));
+    assert_null(fix_find_by_id(r->json, p2));
     mt_resp_free(r);
 
     /* the employee's role reads projects but does not change them */
@@ -2348,7 +2014,7 @@ static void test_delete(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company(s, key, "Deleted Project Customer");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Deleted Project Customer");
     json_int_t member = create_user(s, key, "Dora", "Deleted", NULL);
     json_t *b = project_body(s, "To Be Deleted");
     json_object_update_new(b, json_pack("{s:I, s:[s], s:{s:s}}", "customer_id", company, "tags",
@@ -2359,7 +2025,7 @@ static void test_delete(void **state)
     MT_ASSERT_STATUS(r, 200);
     json_int_t task = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    char *cbody = fmt("{\"user_id\":%lld}", (long long)member);
+    char *cbody = fix_fmt("{\"user_id\":%lld}", (long long)member);
     r = mt_requestf(s, "POST", key, cbody, PROJECTS "/%lld/contracts", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     json_int_t contract = mt_json_int(r->json, "id");
@@ -2383,10 +2049,10 @@ static void test_delete(void **state)
     r = mt_deletef(s, key, PROJECTS "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    char *path = fmt(PROJECTS "?ids=%lld&include_archived=true", (long long)id);
-    assert_list_empty(s, key, path);
-    assert_list_empty(s, key, PROJECTS "?custom_properties[PO%20Number]=PO-DEL");
-    assert_list_empty(s, key, PROJECTS "?tags=Doomed");
+    char *path = fix_fmt(PROJECTS "?ids=%lld&include_archived=true", (long long)id);
+    fix_assert_list_empty(s, key, path);
+    fix_assert_list_empty(s, key, PROJECTS "?custom_properties[PO%20Number]=PO-DEL");
+    fix_assert_list_empty(s, key, PROJECTS "?tags=Doomed");
     /* its tasks and contracts went with it */
     r = mt_getf(s, key, PROJECTS "/%lld/tasks/%lld", (long long)id, (long long)task);
     MT_ASSERT_STATUS(r, 404);
@@ -2417,11 +2083,11 @@ static void test_delete_referenced(void **state)
     mt_server *s = *state;
     fixture(s);
     const char *key = mt_admin_key(s);
-    json_int_t company = create_company(s, key, "Referenced Customer");
+    json_int_t company = fix_create_company_as(s, key, "customer", "Referenced Customer");
     json_int_t leader = create_user(s, key, "Referenced", "Leader", NULL);
     json_int_t co = create_user(s, key, "Referenced", "Coleader", NULL);
-    json_int_t deal = create_deal(s, key, "Referenced Deal", fx.leader);
-    json_int_t contact = create_contact(s, key, "Referenced", "Contact");
+    json_int_t deal = fix_create_deal(s, key, "Referenced Deal", fx.leader);
+    json_int_t contact = fix_create_contact(s, key, "Referenced", "Contact");
     json_int_t group = create_group(s, key, "Referenced Group");
     json_t *b = project_body(s, "Referencing");
     json_object_update_new(b, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "customer_id", company,
@@ -2466,7 +2132,7 @@ static void test_delete_referenced(void **state)
         if (status == 204)
             MT_ASSERT_JSON_NULL(r->json, optional[i].field);
         else
-            MT_ASSERT_JSON_INT(r->json, fmt("%s.id", optional[i].field), optional[i].id);
+            MT_ASSERT_JSON_INT(r->json, fix_fmt("%s.id", optional[i].field), optional[i].id);
         mt_resp_free(r);
     }
     /* the group's deletion is allowed (mocod lets groups be deleted) */
@@ -2496,14 +2162,14 @@ static void test_permissions(void **state)
     json_int_t gid = create_group(s, key, "Read Only Group");
     json_int_t id = create_project(s, project_body(s, "Read Only Target"));
     mt_resp *orig = get_project(s, id);
-    char *ro = keep(mt_account_key(s, MT_ACCOUNT, "read"));
+    char *ro = fix_keep(mt_account_key(s, MT_ACCOUNT, "read"));
 
     mt_resp *r = mt_get(s, PROJECTS, ro);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
     r = mt_getf(s, ro, PROJECTS "/%lld", (long long)id);
     MT_ASSERT_STATUS(r, 200);
-    assert_json_equal(r->json, orig->json);
+    fix_assert_json_equal(r->json, orig->json);
     mt_resp_free(r);
     r = mt_getf(s, ro, GROUPS "/%lld", (long long)gid);
     MT_ASSERT_STATUS(r, 200);
@@ -2519,11 +2185,11 @@ static void test_permissions(void **state)
     r = put_project(s, ro, id, json_pack("{s:s}", "name", "Changed by reader"));
     MT_ASSERT_STATUS(r, 403);
     mt_resp_free(r);
-    r = mt_request_json(s, "PATCH", fmt(PROJECTS "/%lld", (long long)id), ro,
+    r = mt_request_json(s, "PATCH", fix_fmt(PROJECTS "/%lld", (long long)id), ro,
                         json_pack("{s:s}", "name", "Changed by reader"), NULL);
     MT_ASSERT_STATUS(r, 403);
     mt_resp_free(r);
-    char *assign = fmt("{\"project_group_id\":%lld}", (long long)gid);
+    char *assign = fix_fmt("{\"project_group_id\":%lld}", (long long)gid);
     const char *actions[] = {"archive",
                              "unarchive",
                              "share",
@@ -2550,7 +2216,7 @@ static void test_permissions(void **state)
 
     /* nothing changed */
     r = get_project(s, id);
-    assert_json_equal(r->json, orig->json);
+    fix_assert_json_equal(r->json, orig->json);
     mt_resp_free(r);
     r = get_group(s, gid);
     MT_ASSERT_JSON_STR(r->json, "name", "Read Only Group");
@@ -2582,7 +2248,7 @@ static void test_tenant_isolation(void **state)
     MT_ASSERT_STATUS(r, 200);
     json_int_t task = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    char *cbody = fmt("{\"user_id\":%lld}", (long long)fx.co_leader);
+    char *cbody = fix_fmt("{\"user_id\":%lld}", (long long)fx.co_leader);
     r = mt_requestf(s, "POST", key, cbody, PROJECTS "/%lld/contracts", (long long)id);
     MT_ASSERT_STATUS(r, 200);
     json_int_t contract = mt_json_int(r->json, "id");
@@ -2617,7 +2283,7 @@ static void test_tenant_isolation(void **state)
     r = put_project(s, ok, id, json_pack("{s:s}", "name", "Hijacked"));
     MT_ASSERT_STATUS(r, 404);
     mt_resp_free(r);
-    char *assign = fmt("{\"project_group_id\":%lld}", (long long)fx.other_group);
+    char *assign = fix_fmt("{\"project_group_id\":%lld}", (long long)fx.other_group);
     const char *actions[] = {"archive",
                              "unarchive",
                              "share",
@@ -2644,15 +2310,15 @@ static void test_tenant_isolation(void **state)
     mt_resp_free(r);
 
     /* absent from the other account's lists, which show only its own */
-    assert_list_ids(s, ok, PROJECTS "?include_archived=true", fx.other_project);
-    assert_list_empty(s, ok, fmt(PROJECTS "?ids=%lld", (long long)id));
-    assert_list_empty(s, ok, PROJECTS "?identifier=SECRET-1");
-    assert_list_empty(s, ok, PROJECTS "?term=Secret");
-    assert_list_empty(s, ok, fmt(PROJECTS "?leader_id=%lld", (long long)fx.leader));
-    assert_list_ids(s, ok, GROUPS, fx.other_group);
+    fix_assert_list_of(s, ok, PROJECTS "?include_archived=true", fx.other_project);
+    fix_assert_list_empty(s, ok, fix_fmt(PROJECTS "?ids=%lld", (long long)id));
+    fix_assert_list_empty(s, ok, PROJECTS "?identifier=SECRET-1");
+    fix_assert_list_empty(s, ok, PROJECTS "?term=Secret");
+    fix_assert_list_empty(s, ok, fix_fmt(PROJECTS "?leader_id=%lld", (long long)fx.leader));
+    fix_assert_list_of(s, ok, GROUPS, fx.other_group);
     r = mt_get(s, PROJECTS "/assigned", ok);
     MT_ASSERT_STATUS(r, 200);
-    assert_null(find_id(r->json, id));
+    assert_null(fix_find_by_id(r->json, id));
     mt_resp_free(r);
     /* and acme does not see the other account's project */
     r = mt_getf(s, key, PROJECTS "/%lld", (long long)fx.other_project);
@@ -2665,17 +2331,15 @@ static void test_tenant_isolation(void **state)
 
     /* acme's project is untouched */
     r = get_project(s, id);
-    assert_json_equal(r->json, orig->json);
+    fix_assert_json_equal(r->json, orig->json);
     mt_resp_free(r);
     mt_resp_free(orig);
 }
 
 static int teardown(void **state)
 {
-    free_strings();
-    free(fx.other_key);
-    fx.other_key = NULL;
-    return mt_teardown(state);
+    fix_free_strings();
+    return fix_teardown(state);
 }
 
 int main(void)

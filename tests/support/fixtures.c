@@ -387,3 +387,309 @@ mt_resp *fix_create_custom_property_(mt_server *s, const char *entity, const cha
     mt_assert_status_(r, 200, file, line);
     return r;
 }
+
+/* ---- generic checks and strings of the project tests ------------------------------------ */
+
+void fix_assert_422_fields_(const mt_resp *r, const char *fields, const char *file, int line)
+{
+    mt_assert_status_(r, 422, file, line);
+    json_t *errors = json_object_get(r->json, "errors");
+    if (!json_is_string(json_object_get(r->json, "message")) || !json_is_object(errors)) {
+        print_error("%s:%d: %s %s: expected a 422 body with message and errors, got %s\n", file,
+                    line, r->method, r->path, r->body);
+        _fail(file, line);
+    }
+    char *copy = strdup(fields);
+    char *save = NULL;
+    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        json_t *list = json_object_get(errors, f);
+        if (!json_is_array(list) || json_array_size(list) == 0 ||
+            !json_is_string(json_array_get(list, 0))) {
+            print_error("%s:%d: %s %s: expected errors[\"%s\"], got %s\n", file, line, r->method,
+                        r->path, f, r->body);
+            free(copy);
+            _fail(file, line);
+        }
+    }
+    free(copy);
+}
+
+void fix_assert_json_equal_(const json_t *a, const json_t *b, const char *file, int line)
+{
+    if (!a || !b || !json_equal((json_t *)a, (json_t *)b)) {
+        char *x = a ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        char *y = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        print_error("%s:%d: JSON differs:\n  %s\n  %s\n", file, line, x ? x : "(nothing)",
+                    y ? y : "(nothing)");
+        free(x);
+        free(y);
+        _fail(file, line);
+    }
+}
+
+void fix_assert_number_(const json_t *root, const char *path, double want, const char *file,
+                        int line)
+{
+    double got = mt_json_real_(root, path, file, line);
+    if (got != want) {
+        print_error("%s:%d: %s: expected %g, got %g\n", file, line, path, want, got);
+        _fail(file, line);
+    }
+}
+
+static char **g_strings;
+static size_t g_nstrings, g_capstrings;
+
+char *fix_keep(char *p)
+{
+    assert_non_null(p);
+    if (g_nstrings == g_capstrings) {
+        g_capstrings = g_capstrings ? 2 * g_capstrings : 64;
+        g_strings = realloc(g_strings, g_capstrings * sizeof *g_strings);
+        assert_non_null(g_strings);
+    }
+    g_strings[g_nstrings++] = p;
+    return p;
+}
+
+char *fix_fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    char *out = malloc((size_t)n + 1);
+    assert_non_null(out);
+    va_start(ap, f);
+    vsnprintf(out, (size_t)n + 1, f, ap);
+    va_end(ap);
+    return fix_keep(out);
+}
+
+void fix_free_strings(void)
+{
+    for (size_t i = 0; i < g_nstrings; i++)
+        free(g_strings[i]);
+    free(g_strings);
+    g_strings = NULL;
+    g_nstrings = g_capstrings = 0;
+}
+
+/* ---- projects, tasks, contracts, deals, contacts ---------------------------------------- */
+
+json_int_t fix_first_id_(mt_server *s, const char *key, const char *path, const char *file,
+                         int line)
+{
+    return get_int(s, path, key, "[0].id", file, line);
+}
+
+json_int_t fix_create_user_as_(mt_server *s, const char *key, const char *first, const char *last,
+                               const char *email, const char *password, const char *file, int line)
+{
+    json_int_t unit = fix_first_id_(s, key, "/api/v1/units", file, line);
+    json_t *b = fix_user_body(first, last, email, unit, NULL);
+    if (password)
+        json_object_set_new(b, "password", json_string(password));
+    mt_resp *r = mt_request_json(s, "POST", "/api/v1/users", key, b, NULL);
+    mt_assert_status_(r, 200, file, line);
+    return fix_take_id_(r, file, line);
+}
+
+json_int_t fix_create_deal_(mt_server *s, const char *key, const char *name, json_int_t user,
+                            const char *file, int line)
+{
+    json_int_t category = fix_first_id_(s, key, "/api/v1/deal_categories", file, line);
+    mt_resp *r =
+        mt_request_json(s, "POST", "/api/v1/deals", key,
+                        json_pack("{s:s, s:s, s:f, s:s, s:I, s:I}", "name", name, "currency", "EUR",
+                                  "money", 1000.0, "reminder_date", "2030-01-01", "user_id", user,
+                                  "deal_category_id", category),
+                        NULL);
+    mt_assert_status_(r, 200, file, line);
+    return fix_take_id_(r, file, line);
+}
+
+json_int_t fix_create_contact_(mt_server *s, const char *key, const char *first, const char *last,
+                               const char *file, int line)
+{
+    mt_resp *r = mt_request_json(
+        s, "POST", "/api/v1/contacts/people", key,
+        json_pack("{s:s, s:s, s:s}", "firstname", first, "lastname", last, "gender", "F"), NULL);
+    mt_assert_status_(r, 200, file, line);
+    return fix_take_id_(r, file, line);
+}
+
+json_t *fix_project_body(const char *name, const char *identifier, json_int_t leader,
+                         json_int_t customer)
+{
+    json_t *b =
+        json_pack("{s:s, s:s, s:I, s:I, s:b, s:b}", "name", name, "currency", "EUR", "leader_id",
+                  leader, "customer_id", customer, "fixed_price", 0, "retainer", 0);
+    assert_non_null(b);
+    if (identifier)
+        json_object_set_new(b, "identifier", json_string(identifier));
+    return b;
+}
+
+json_int_t fix_create_project_as_(mt_server *s, const char *key, const char *name,
+                                  const char *identifier, json_int_t leader, json_int_t customer,
+                                  const char *file, int line)
+{
+    mt_resp *r = mt_request_json(s, "POST", "/api/v1/projects", key,
+                                 fix_project_body(name, identifier, leader, customer), NULL);
+    mt_assert_status_(r, 200, file, line);
+    return fix_take_id_(r, file, line);
+}
+
+json_int_t fix_create_nested_(mt_server *s, const char *key, json_int_t pid, const char *kind,
+                              json_t *body, bool check_shape, const char *file, int line)
+{
+    mt_resp *r =
+        fix_request_jsonf(s, "POST", key, body, "/api/v1/projects/%lld/%s", (long long)pid, kind);
+    mt_assert_status_(r, 200, file, line);
+    if (check_shape && !strcmp(kind, "tasks"))
+        fix_assert_task_shape_(r->json, file, line);
+    else if (check_shape)
+        fix_assert_contract_shape_(r->json, file, line);
+    return fix_take_id_(r, file, line);
+}
+
+void fix_assert_person_(const json_t *root, const char *path, const char *file, int line)
+{
+    json_t *v = mt_json_get(root, path);
+    mt_assert_keys_(v, FIX_PERSON_KEYS, file, line);
+    mt_assert_json_type_(v, "id", JSON_INTEGER, file, line);
+    mt_assert_json_type_(v, "firstname", JSON_STRING, file, line);
+    mt_assert_json_type_(v, "lastname", JSON_STRING, file, line);
+}
+
+void fix_assert_person_or_null_(const json_t *root, const char *path, const char *file, int line)
+{
+    if (!json_is_null(mt_json_get(root, path)))
+        fix_assert_person_(root, path, file, line);
+    else
+        mt_assert_json_type_(root, path, JSON_NULL, file, line);
+}
+
+void fix_assert_id_name_or_null_(const json_t *root, const char *path, const char *file, int line)
+{
+    json_t *v = mt_json_get(root, path);
+    if (v && json_is_null(v))
+        return;
+    mt_assert_keys_(v, FIX_ID_NAME_KEYS, file, line);
+    mt_assert_json_type_(v, "id", JSON_INTEGER, file, line);
+    mt_assert_json_type_(v, "name", JSON_STRING, file, line);
+}
+
+void fix_assert_project_shape_(const json_t *p, const char *file, int line)
+{
+    mt_assert_keys_(p, FIX_PROJECT_KEYS, file, line);
+    mt_assert_json_type_(p, "id", JSON_INTEGER, file, line);
+    mt_assert_json_type_(p, "identifier", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "name", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "active", MT_JSON_BOOL, file, line);
+    mt_assert_json_type_(p, "billable", MT_JSON_BOOL, file, line);
+    mt_assert_json_type_(p, "fixed_price", MT_JSON_BOOL, file, line);
+    mt_assert_json_type_(p, "retainer", MT_JSON_BOOL, file, line);
+    const char *dates[] = {"start_date", "finish_date"};
+    for (int i = 0; i < 2; i++)
+        if (!json_is_null(mt_json_get(p, dates[i])))
+            mt_assert_date_(p, dates[i], file, line);
+    mt_assert_json_type_(p, "color", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "currency", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "billing_variant", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "billing_address", JSON_STRING, file, line);
+    fix_assert_type_or_null_(p, "billing_email_to", JSON_STRING, file, line);
+    fix_assert_type_or_null_(p, "billing_email_cc", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "billing_notes", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "setting_include_time_report", MT_JSON_BOOL, file, line);
+    fix_assert_type_or_null_(p, "budget", MT_JSON_NUMBER, file, line);
+    fix_assert_type_or_null_(p, "budget_monthly", MT_JSON_NUMBER, file, line);
+    fix_assert_type_or_null_(p, "budget_expenses", MT_JSON_NUMBER, file, line);
+    mt_assert_json_type_(p, "hourly_rate", MT_JSON_NUMBER, file, line);
+    mt_assert_json_type_(p, "info", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "tags", JSON_ARRAY, file, line);
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(p, "tags"), i, e)
+    {
+        if (!json_is_string(e)) {
+            print_error("%s:%d: tags[%zu] is not a string\n", file, line, i);
+            _fail(file, line);
+        }
+    }
+    fix_assert_type_or_null_(p, "customer_report_url", JSON_STRING, file, line);
+    mt_assert_json_type_(p, "custom_properties", JSON_OBJECT, file, line);
+    fix_assert_person_(p, "leader", file, line);
+    fix_assert_person_or_null_(p, "co_leader", file, line);
+    mt_assert_json_type_(p, "customer", JSON_OBJECT, file, line);
+    fix_assert_id_name_or_null_(p, "customer", file, line);
+    fix_assert_id_name_or_null_(p, "deal", file, line);
+    mt_assert_json_type_(p, "tasks", JSON_ARRAY, file, line);
+    json_array_foreach(json_object_get(p, "tasks"), i, e)
+    {
+        mt_assert_keys_(e, FIX_EMBEDDED_TASK_KEYS, file, line);
+        mt_assert_json_type_(e, "id", JSON_INTEGER, file, line);
+        mt_assert_json_type_(e, "name", JSON_STRING, file, line);
+        mt_assert_json_type_(e, "billable", MT_JSON_BOOL, file, line);
+        mt_assert_json_type_(e, "active", MT_JSON_BOOL, file, line);
+        fix_assert_type_or_null_(e, "budget", MT_JSON_NUMBER, file, line);
+        mt_assert_json_type_(e, "hourly_rate", MT_JSON_NUMBER, file, line);
+        mt_assert_json_type_(e, "description", JSON_STRING, file, line);
+    }
+    mt_assert_json_type_(p, "contracts", JSON_ARRAY, file, line);
+    json_array_foreach(json_object_get(p, "contracts"), i, e)
+    {
+        mt_assert_keys_(e, FIX_EMBEDDED_CONTRACT_KEYS, file, line);
+        mt_assert_json_type_(e, "id", JSON_INTEGER, file, line);
+        mt_assert_json_type_(e, "user_id", JSON_INTEGER, file, line);
+        mt_assert_json_type_(e, "firstname", JSON_STRING, file, line);
+        mt_assert_json_type_(e, "lastname", JSON_STRING, file, line);
+        mt_assert_json_type_(e, "billable", MT_JSON_BOOL, file, line);
+        mt_assert_json_type_(e, "active", MT_JSON_BOOL, file, line);
+        fix_assert_type_or_null_(e, "budget", MT_JSON_NUMBER, file, line);
+        mt_assert_json_type_(e, "hourly_rate", MT_JSON_NUMBER, file, line);
+    }
+    fix_assert_id_name_or_null_(p, "project_group", file, line);
+    fix_assert_person_or_null_(p, "billing_contact", file, line);
+    fix_assert_person_or_null_(p, "contact", file, line);
+    fix_assert_person_or_null_(p, "secondary_contact", file, line);
+    mt_assert_timestamp_(p, "created_at", file, line);
+    mt_assert_timestamp_(p, "updated_at", file, line);
+}
+
+void fix_assert_task_shape_(const json_t *t, const char *file, int line)
+{
+    mt_assert_keys_(t, FIX_TASK_KEYS, file, line);
+    mt_assert_json_type_(t, "id", JSON_INTEGER, file, line);
+    mt_assert_json_type_(t, "name", JSON_STRING, file, line);
+    mt_assert_json_type_(t, "billable", MT_JSON_BOOL, file, line);
+    mt_assert_json_type_(t, "active", MT_JSON_BOOL, file, line);
+    fix_assert_type_or_null_(t, "budget", MT_JSON_NUMBER, file, line);
+    mt_assert_json_type_(t, "hourly_rate", MT_JSON_NUMBER, file, line);
+    json_t *rc = json_object_get(t, "revenue_category");
+    if (!json_is_null(rc)) {
+        mt_assert_keys_(rc, FIX_REVENUE_CATEGORY_KEYS, file, line);
+        mt_assert_json_type_(rc, "id", JSON_INTEGER, file, line);
+        mt_assert_json_type_(rc, "name", JSON_STRING, file, line);
+    }
+    mt_assert_json_type_(t, "description", JSON_STRING, file, line);
+    mt_assert_timestamp_(t, "created_at", file, line);
+    mt_assert_timestamp_(t, "updated_at", file, line);
+}
+
+void fix_assert_contract_shape_(const json_t *c, const char *file, int line)
+{
+    mt_assert_keys_(c, FIX_CONTRACT_KEYS, file, line);
+    mt_assert_json_type_(c, "id", JSON_INTEGER, file, line);
+    mt_assert_json_type_(c, "user_id", JSON_INTEGER, file, line);
+    mt_assert_json_type_(c, "firstname", JSON_STRING, file, line);
+    mt_assert_json_type_(c, "lastname", JSON_STRING, file, line);
+    mt_assert_json_type_(c, "billable", MT_JSON_BOOL, file, line);
+    mt_assert_json_type_(c, "active", MT_JSON_BOOL, file, line);
+    fix_assert_type_or_null_(c, "budget", MT_JSON_NUMBER, file, line);
+    mt_assert_json_type_(c, "hourly_rate", MT_JSON_NUMBER, file, line);
+    mt_assert_timestamp_(c, "created_at", file, line);
+    mt_assert_timestamp_(c, "updated_at", file, line);
+}

@@ -202,4 +202,148 @@ mt_resp *fix_create_custom_property_(mt_server *s, const char *entity, const cha
                                      const char *kind, const char *defaults, const char *file,
                                      int line);
 
+/* ---- generic checks and strings of the project tests ------------------------------------ */
+
+/* Fail unless r is a 422 whose body has a string "message" and an object "errors" where errors[f]
+ * is a non-empty array whose first element is a string, for every f of the comma list `fields`
+ * (fix_assert_422 for several fields at once). */
+#define fix_assert_422_fields(r, fields) fix_assert_422_fields_((r), (fields), __FILE__, __LINE__)
+void fix_assert_422_fields_(const mt_resp *r, const char *fields, const char *file, int line);
+
+/* Fail unless the JSON values a and b (neither NULL) are equal; prints both. */
+#define fix_assert_json_equal(a, b) fix_assert_json_equal_((a), (b), __FILE__, __LINE__)
+void fix_assert_json_equal_(const json_t *a, const json_t *b, const char *file, int line);
+
+/* Fail unless mt_json_real(root, path) (a JSON number) is exactly `want`. */
+#define fix_assert_number(root, path, want)                                                        \
+    fix_assert_number_((root), (path), (double)(want), __FILE__, __LINE__)
+void fix_assert_number_(const json_t *root, const char *path, double want, const char *file,
+                        int line);
+
+/* fix_assert_list_ids_any_order with the ids as arguments: GET path with key, fail unless the
+ * status is 200, the reply lists exactly these ids (any order) and X-Total says how many.
+ * fix_assert_list_empty: the list is empty and X-Total is 0. */
+#define fix_assert_list_of(s, key, path, ...)                                                      \
+    do {                                                                                           \
+        json_int_t want_[] = {0, __VA_ARGS__};                                                     \
+        fix_assert_list_((s), (key), (path), want_ + 1, sizeof want_ / sizeof want_[0] - 1, false, \
+                         true, __FILE__, __LINE__);                                                \
+    } while (0)
+#define fix_assert_list_empty(s, key, path)                                                        \
+    fix_assert_list_((s), (key), (path), NULL, 0, false, true, __FILE__, __LINE__)
+
+/* A pool of strings that live until fix_free_strings() (call it in the file's teardown):
+ *   fix_keep — hands the malloc'd p (not NULL) to the pool and returns it;
+ *   fix_fmt  — printf into a malloc'd string kept in the pool. */
+char *fix_keep(char *p);
+char *fix_fmt(const char *f, ...) CMOCKA_PRINTF_ATTRIBUTE(1, 2);
+void fix_free_strings(void);
+
+/* ---- projects, tasks, contracts, deals, contacts ---------------------------------------- */
+
+/* The keys of the "Attributes" examples of sections/projects.md, project_tasks.md and
+ * project_contracts.md, and of tasks and contracts as embedded in a project. */
+#define FIX_PROJECT_KEYS                                                                           \
+    "id,identifier,name,active,billable,fixed_price,retainer,start_date,finish_date,color,"        \
+    "currency,billing_variant,billing_address,billing_email_to,billing_email_cc,billing_notes,"    \
+    "setting_include_time_report,budget,budget_monthly,budget_expenses,hourly_rate,info,tags,"     \
+    "customer_report_url,custom_properties,leader,co_leader,customer,deal,tasks,contracts,"        \
+    "project_group,billing_contact,contact,secondary_contact,created_at,updated_at"
+#define FIX_TASK_KEYS                                                                              \
+    "id,name,billable,active,budget,hourly_rate,revenue_category,description,created_at,"          \
+    "updated_at"
+#define FIX_REVENUE_CATEGORY_KEYS "id,name,revenue_account,cost_category"
+#define FIX_CONTRACT_KEYS                                                                          \
+    "id,user_id,firstname,lastname,billable,active,budget,hourly_rate,created_at,updated_at"
+#define FIX_EMBEDDED_TASK_KEYS "id,name,billable,active,budget,hourly_rate,description"
+#define FIX_EMBEDDED_CONTRACT_KEYS                                                                 \
+    "id,user_id,firstname,lastname,billable,active,budget,hourly_rate"
+#define FIX_PERSON_KEYS  "id,firstname,lastname"
+#define FIX_ID_NAME_KEYS "id,name"
+
+/* The "id" of the first element of the list at path (GET with key, status 200 asserted). */
+#define fix_first_id(s, key, path) fix_first_id_((s), (key), (path), __FILE__, __LINE__)
+json_int_t fix_first_id_(mt_server *s, const char *key, const char *path, const char *file,
+                         int line);
+
+/* POST /api/v1/users {firstname, lastname, email, unit_id} (plus password if not NULL) with key,
+ * unit_id the first unit of key's account (GET /api/v1/units); asserts 200, returns the id. */
+#define fix_create_user_as(s, key, first, last, email, password)                                   \
+    fix_create_user_as_((s), (key), (first), (last), (email), (password), __FILE__, __LINE__)
+json_int_t fix_create_user_as_(mt_server *s, const char *key, const char *first, const char *last,
+                               const char *email, const char *password, const char *file, int line);
+
+/* POST /api/v1/deals {name, currency EUR, money 1000.0, reminder_date 2030-01-01, user_id,
+ * deal_category_id (the first of GET /api/v1/deal_categories)} with key; asserts 200, returns the
+ * id. */
+#define fix_create_deal(s, key, name, user)                                                        \
+    fix_create_deal_((s), (key), (name), (user), __FILE__, __LINE__)
+json_int_t fix_create_deal_(mt_server *s, const char *key, const char *name, json_int_t user,
+                            const char *file, int line);
+
+/* POST /api/v1/contacts/people {firstname, lastname, gender "F"} with key; asserts 200, returns
+ * the id. */
+#define fix_create_contact(s, key, first, last)                                                    \
+    fix_create_contact_((s), (key), (first), (last), __FILE__, __LINE__)
+json_int_t fix_create_contact_(mt_server *s, const char *key, const char *first, const char *last,
+                               const char *file, int line);
+
+/* A project body {name, identifier (left out if NULL), currency "EUR", leader_id, customer_id,
+ * fixed_price false, retainer false}: the mandatory fields of a non-retainer project. */
+json_t *fix_project_body(const char *name, const char *identifier, json_int_t leader,
+                         json_int_t customer);
+
+/* POST /api/v1/projects fix_project_body(...) with key; asserts 200 and returns the id. */
+#define fix_create_project_as(s, key, name, identifier, leader, customer)                          \
+    fix_create_project_as_((s), (key), (name), (identifier), (leader), (customer), __FILE__,       \
+                           __LINE__)
+json_int_t fix_create_project_as_(mt_server *s, const char *key, const char *name,
+                                  const char *identifier, json_int_t leader, json_int_t customer,
+                                  const char *file, int line);
+
+/* POST /api/v1/projects/{pid}/tasks with key and body (consumed); asserts 200 and returns the id.
+ * fix_create_task_checked: also fix_assert_task_shape on the reply. */
+#define fix_create_task(s, key, pid, body)                                                         \
+    fix_create_nested_((s), (key), (pid), "tasks", (body), false, __FILE__, __LINE__)
+#define fix_create_task_checked(s, key, pid, body)                                                 \
+    fix_create_nested_((s), (key), (pid), "tasks", (body), true, __FILE__, __LINE__)
+
+/* POST /api/v1/projects/{pid}/contracts {user_id} with key; asserts 200 and returns the id.
+ * fix_create_contract_checked: also fix_assert_contract_shape on the reply. */
+#define fix_create_contract(s, key, pid, user)                                                     \
+    fix_create_nested_((s), (key), (pid), "contracts", json_pack("{s:I}", "user_id", (user)),      \
+                       false, __FILE__, __LINE__)
+#define fix_create_contract_checked(s, key, pid, user)                                             \
+    fix_create_nested_((s), (key), (pid), "contracts", json_pack("{s:I}", "user_id", (user)),      \
+                       true, __FILE__, __LINE__)
+json_int_t fix_create_nested_(mt_server *s, const char *key, json_int_t pid, const char *kind,
+                              json_t *body, bool check_shape, const char *file, int line);
+
+/* Fail unless the value at path is an object with exactly FIX_PERSON_KEYS (integer id, string
+ * firstname and lastname); fix_assert_person_or_null: or JSON null. */
+#define fix_assert_person(root, path) fix_assert_person_((root), (path), __FILE__, __LINE__)
+void fix_assert_person_(const json_t *root, const char *path, const char *file, int line);
+#define fix_assert_person_or_null(root, path)                                                      \
+    fix_assert_person_or_null_((root), (path), __FILE__, __LINE__)
+void fix_assert_person_or_null_(const json_t *root, const char *path, const char *file, int line);
+
+/* Fail unless the value at path is null or an object with exactly FIX_ID_NAME_KEYS (integer id,
+ * string name). A missing value passes. */
+#define fix_assert_id_name_or_null(root, path)                                                     \
+    fix_assert_id_name_or_null_((root), (path), __FILE__, __LINE__)
+void fix_assert_id_name_or_null_(const json_t *root, const char *path, const char *file, int line);
+
+/* Keys and JSON types of the Attributes example of sections/projects.md, embedded tasks and
+ * contracts included. */
+#define fix_assert_project_shape(p) fix_assert_project_shape_((p), __FILE__, __LINE__)
+void fix_assert_project_shape_(const json_t *p, const char *file, int line);
+
+/* Keys and JSON types of the Attributes example of sections/project_tasks.md. */
+#define fix_assert_task_shape(t) fix_assert_task_shape_((t), __FILE__, __LINE__)
+void fix_assert_task_shape_(const json_t *t, const char *file, int line);
+
+/* Keys and JSON types of the Attributes example of sections/project_contracts.md. */
+#define fix_assert_contract_shape(c) fix_assert_contract_shape_((c), __FILE__, __LINE__)
+void fix_assert_contract_shape_(const json_t *c, const char *file, int line);
+
 #endif /* FIXTURES_H */
