@@ -1148,10 +1148,10 @@ static int filter_term(struct req *r, struct list_query *q, const struct resourc
     return 0;
 }
 
-/* Archivable resources list active rows unless include_archived=true. */
+/* Archivable resources (and users) list active rows unless include_archived=true. */
 static int filter_archived(struct req *r, struct list_query *q, const struct resource *res)
 {
-    if (!(res->flags & R_ARCHIVABLE))
+    if (!(res->flags & R_HIDES_INACTIVE))
         return 0;
     const char *v = req_query(r, "include_archived");
     bool all = false;

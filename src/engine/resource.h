@@ -101,11 +101,12 @@ enum resource_flags {
     R_NO_UPDATE = 1u << 3,
     R_NO_DELETE = 1u << 4,
     R_READONLY = R_NO_CREATE | R_NO_UPDATE | R_NO_DELETE,
-    R_SINGLETON = 1u << 5,  /* GET /path answers the acting user's row (profile) */
-    R_VIEW = 1u << 6,       /* another resource owns the table: no DDL from this declaration */
-    R_WEBHOOKS = 1u << 7,   /* writes emit web hook events named by .target */
-    R_ARCHIVABLE = 1u << 8, /* PUT {id}/archive and /unarchive set active (and archived_on);
-                               lists show active rows unless include_archived=true */
+    R_SINGLETON = 1u << 5,      /* GET /path answers the acting user's row (profile) */
+    R_VIEW = 1u << 6,           /* another resource owns the table: no DDL from this declaration */
+    R_WEBHOOKS = 1u << 7,       /* writes emit web hook events named by .target */
+    R_HIDES_INACTIVE = 1u << 9, /* lists show active rows unless include_archived=true */
+    R_ARCHIVABLE = (1u << 8) | R_HIDES_INACTIVE, /* and PUT {id}/archive, /unarchive set active
+                                                    (and archived_on) */
 };
 
 struct list_query; /* engine/query.h */

@@ -29,12 +29,9 @@ static const struct field user_fields[] = {
     {0},
 };
 
-/* include_archived (deactivated users are hidden by default) and tags (any of a comma list). */
+/* tags: any of a comma list (deactivated users are hidden by R_HIDES_INACTIVE). */
 static int users_list_filter(struct req *r, struct list_query *q)
 {
-    const char *archived = req_query(r, "include_archived");
-    if (!archived || strcmp(archived, "true") != 0)
-        lq_where(q, "t.active = 1");
     return filter_by_tag_names(q, "tags");
 }
 
@@ -78,7 +75,7 @@ const struct resource res_users = {
     .table = "users",
     .target = "User",
     .fields = user_fields,
-    .flags = R_WEBHOOKS,
+    .flags = R_WEBHOOKS | R_HIDES_INACTIVE,
     .write_area = AREA_PEOPLE,
     .read_area = AREA_ANY,
     .indexes = "active,id",

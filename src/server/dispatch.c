@@ -94,7 +94,7 @@ void dispatch_init(void)
         }
         if (!(fl & R_NO_DELETE))
             add_route("DELETE", res->path, "{id}", RK_DELETE, res, NULL, NULL);
-        if (fl & R_ARCHIVABLE) {
+        if ((fl & R_ARCHIVABLE) == R_ARCHIVABLE) {
             add_route("PUT", res->path, "{id}/archive", RK_ARCHIVE, res, NULL, NULL);
             add_route("PUT", res->path, "{id}/unarchive", RK_UNARCHIVE, res, NULL, NULL);
         }
