@@ -216,74 +216,128 @@ char *account_key(db_conn *c, arena *a, const char *subdomain, const char *acces
     return key;
 }
 
+/* Inserts one demo entity through the engine (so it is checked like an API write); its id. */
+static int64_t demo_insert(struct req *r, const struct resource *res, int64_t parent, json_t *body)
+{
+    int64_t id = 0;
+    r->parent_id = parent;
+    if (engine_insert(r, res, parent, body, &id) != 0) {
+        fprintf(stderr, "mocod: demo %s: %s\n", res->name,
+                r->err_message ? r->err_message : "failed");
+        id = 0;
+    }
+    json_decref(body);
+    return id;
+}
+
+static int64_t role_id(struct req *r, const char *name)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_text(name)};
+    return lookup_id(r->db, "SELECT id FROM user_roles WHERE account_id = ? AND name = ?", p, 2);
+}
+
 int account_demo_data(db_conn *c, arena *a, const char *subdomain)
 {
-    static const char *const units[] = {"Design", "Development", "Management"};
     static const struct {
-        const char *first, *last, *unit, *role;
+        const char *first, *last, *email, *role;
+        int unit;
     } people[] = {
-        {"Janine", "Küsters", "Design", "Employee"},
-        {"Tobias", "Miesel", "Development", "Project leader"},
-        {"Sabine", "Schäuble", "Management", "Staff"},
-        {"Carmen", "Sandiego", "Development", "Employee"},
-        {"Peter", "Müller", "Design", "Read-only"},
+        {"Janine", "Küsters", "j.kuesters", "Employee", 0},
+        {"Tobias", "Miesel", "t.miesel", "Project leader", 1},
+        {"Sabine", "Schäuble", "s.schaeuble", "Staff", 2},
+        {"Carmen", "Sandiego", "c.sandiego", "Employee", 1},
+        {"Peter", "Müller", "p.mueller", "Read-only", 0},
     };
-    char now[TIMESTAMP_LEN + 1];
-    time_now_iso(now);
+    struct req r = {.arena = a, .db = c, .admin = true, .key_kind = KEY_ACCOUNT_FULL};
+    memset(r.perm, PERM_FULL, sizeof(r.perm));
     db_param sp[1] = {dbp_text(subdomain)};
-    int64_t account = lookup_id(c, "SELECT id FROM accounts WHERE subdomain = ?", sp, 1);
-    if (!account || db_begin(c, true) != DB_OK)
+    r.account_id = lookup_id(c, "SELECT id FROM accounts WHERE subdomain = ?", sp, 1);
+    if (!r.account_id)
         return -1;
-    db_param up[2] = {dbp_int(account), dbp_text(units[0])};
-    if (lookup_id(c, "SELECT id FROM units WHERE account_id = ? AND name = ?", up, 2)) {
-        db_rollback(c); /* already there */
-        return 0;
+    db_param ap[1] = {dbp_int(r.account_id)};
+    if (lookup_id(c, "SELECT COUNT(*) FROM companies WHERE account_id = ?", ap, 1))
+        return 0; /* already there */
+    r.user_id = lookup_id(c, "SELECT MIN(id) FROM users WHERE account_id = ?", ap, 1);
+    if (db_begin(c, true) != DB_OK)
+        return -1;
+    int64_t units[3] = {
+        demo_insert(&r, &res_units, 0, json_pack("{s:s}", "name", "Design")),
+        demo_insert(&r, &res_units, 0, json_pack("{s:s}", "name", "Development")),
+        demo_insert(&r, &res_units, 0, json_pack("{s:s}", "name", "Management")),
+    };
+    bool ok = units[0] && units[1] && units[2];
+    ok = ok && demo_insert(&r, &res_custom_properties, 0,
+                           json_pack("{s:s, s:s, s:s}", "name", "Starting Month", "kind", "String",
+                                     "entity", "User"));
+    int64_t staff[5] = {0};
+    for (size_t i = 0; ok && i < sizeof(people) / sizeof(people[0]); i++) {
+        char email[96];
+        snprintf(email, sizeof(email), "%s@%s.example", people[i].email, subdomain);
+        staff[i] =
+            demo_insert(&r, &res_users, 0,
+                        json_pack("{s:s, s:s, s:s, s:I, s:I, s:[s], s:{s:s}}", "firstname",
+                                  people[i].first, "lastname", people[i].last, "email", email,
+                                  "unit_id", (json_int_t)units[people[i].unit], "role_id",
+                                  (json_int_t)role_id(&r, people[i].role), "tags", "Deutschland",
+                                  "custom_properties", "Starting Month", "January 2024"));
+        ok = staff[i] != 0;
     }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        db_param p[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text(units[i])};
-        if (!insert_returning(c,
-                              "INSERT INTO units (account_id, created_at, updated_at, name) "
-                              "VALUES (?, ?, ?, ?) RETURNING id",
-                              p, 4))
-            goto fail;
+    int64_t customer = 0, contact = 0, deal = 0, group = 0, project = 0;
+    if (ok)
+        customer = demo_insert(&r, &res_companies, 0,
+                               json_pack("{s:s, s:s, s:s, s:s, s:[s]}", "name", "Beispiel AG",
+                                         "type", "customer", "currency", "EUR", "website",
+                                         "www.beispiel-ag.example", "tags", "Netzwerk"));
+    ok = customer &&
+         demo_insert(&r, &res_companies, 0,
+                     json_pack("{s:s, s:s}", "name", "Druckerei Muster GmbH", "type", "supplier"));
+    if (ok)
+        contact = demo_insert(&r, &res_contacts, 0,
+                              json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Max", "lastname",
+                                        "Muster", "gender", "M", "company_id", (json_int_t)customer,
+                                        "work_email", "max.muster@beispiel-ag.example"));
+    int64_t category =
+        lookup_id(c, "SELECT MIN(id) FROM deal_categories WHERE account_id = ?", ap, 1);
+    if (contact)
+        deal = demo_insert(&r, &res_deals, 0,
+                           json_pack("{s:s, s:s, s:f, s:s, s:I, s:I, s:I, s:I}", "name",
+                                     "Website Relaunch", "currency", "EUR", "money", 25000.0,
+                                     "reminder_date", "2026-12-15", "user_id", (json_int_t)staff[1],
+                                     "deal_category_id", (json_int_t)category, "company_id",
+                                     (json_int_t)customer, "person_id", (json_int_t)contact));
+    if (deal)
+        group = demo_insert(
+            &r, &res_project_groups, 0,
+            json_pack("{s:s, s:I}", "name", "Websites", "company_id", (json_int_t)customer));
+    if (group)
+        project = demo_insert(&r, &res_projects, 0,
+                              json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:f, s:[s]}",
+                                        "name", "Website Relaunch", "currency", "EUR",
+                                        "fixed_price", 0, "retainer", 0, "leader_id",
+                                        (json_int_t)staff[1], "customer_id", (json_int_t)customer,
+                                        "deal_id", (json_int_t)deal, "project_group_id",
+                                        (json_int_t)group, "budget", 20000.0, "tags", "Digital"));
+    static const char *const tasks[] = {"Project Management", "Design", "Development"};
+    ok = project != 0;
+    for (size_t i = 0; ok && i < 3; i++)
+        ok = demo_insert(&r, &res_project_tasks, project,
+                         json_pack("{s:s, s:f}", "name", tasks[i], "hourly_rate", 120.0)) != 0;
+    for (size_t i = 0; ok && i < 2; i++)
+        ok = demo_insert(&r, &res_project_contracts, project,
+                         json_pack("{s:I}", "user_id", (json_int_t)staff[i ? 3 : 1])) != 0;
+    ok = ok && demo_insert(&r, &res_comments, 0,
+                           json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
+                                     "commentable_type", "Project", "text",
+                                     "<div>Kick-off on <strong>Monday</strong></div>"));
+    if (!ok || engine_bump_version(&r) || db_commit(c) != DB_OK) {
+        db_rollback(c);
+        if (r.err_fields)
+            json_decref(r.err_fields);
+        if (r.scratch)
+            json_decref(r.scratch);
+        return -1;
     }
-    for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
-        char email[128];
-        snprintf(email, sizeof(email), "%c.%s@%s.example", people[i].first[0] + 32,
-                 i == 0   ? "kuesters"
-                 : i == 2 ? "schaeuble"
-                 : i == 4 ? "mueller"
-                          : people[i].last,
-                 subdomain);
-        for (char *p = email; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p + 32);
-        if (!create_user(c, a, account, email, NULL, people[i].first, people[i].last,
-                         people[i].role, people[i].unit, now))
-            goto fail;
-    }
-    db_param cp[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text("Starting Month")};
-    if (!insert_returning(
-            c,
-            "INSERT INTO custom_properties (account_id, created_at, updated_at, "
-            "name, name_alt, entity, kind, placeholder, placeholder_alt, print_on_invoice, "
-            "print_on_offer, print_on_timesheet, notification_enabled, api_only, "
-            "defaults) VALUES (?, ?, ?, ?, '', 'User', 'String', '', '', 0, 0, 0, 0, 0, "
-            "'[]') RETURNING id",
-            cp, 4))
-        goto fail;
-    db_param tp[4] = {dbp_int(account), dbp_text(now), dbp_text(now), dbp_text("Deutschland")};
-    if (!insert_returning(c,
-                          "INSERT INTO tags (account_id, created_at, updated_at, name, color, "
-                          "context) VALUES (?, ?, ?, ?, '#FF0000', 'User') RETURNING id",
-                          tp, 4))
-        goto fail;
-    db_param vp[1] = {dbp_int(account)};
-    if (db_exec(c, "UPDATE accounts SET data_version = data_version + 1 WHERE id = ?", vp, 1) !=
-        DB_DONE)
-        goto fail;
-    return db_commit(c) == DB_OK ? 0 : -1;
-fail:
-    db_rollback(c);
-    return -1;
+    if (r.scratch)
+        json_decref(r.scratch);
+    return 0;
 }
