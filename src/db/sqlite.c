@@ -43,6 +43,12 @@ static const char *sq_type(enum db_coltype t)
     return "TEXT";
 }
 
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_exec_script(db_conn *c, const char *sql)
 {
     struct sq_conn *sc = (struct sq_conn *)c;
@@ -58,6 +64,10 @@ static int sq_exec_script(db_conn *c, const char *sql)
 
 static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
 {
+    /* Each connection is used by one thread at a time (the pool): no per-call locking, and no
+     * global memory statistics, whose mutex every allocation would take. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_sqlite);
     const char *path = url;
     if (strncmp(path, "sqlite://", 9) == 0)
         path += 9;
@@ -81,7 +91,7 @@ static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
     char pragmas[256];
     snprintf(pragmas, sizeof(pragmas),
              "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
-             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456;",
              d->opts.synchronous_normal ? "NORMAL" : "FULL");
     if (sq_exec_script(&c->base, pragmas) != DB_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(c->h));

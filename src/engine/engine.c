@@ -171,11 +171,12 @@ static void build_prefixes(struct res_rt *rt, const struct resource *res)
         fr->prefix = sb_detach(&p, &fr->prefix_len);
         if (fr->nsub) {
             fr->sub_keys = calloc((size_t)fr->nsub, sizeof(char *));
+            fr->sub_key_lens = calloc((size_t)fr->nsub, sizeof(size_t));
             for (int k = 0; k < fr->nsub; k++) {
                 strbuf kb;
                 sb_init(&kb, NULL, 32);
                 sb_addf(&kb, ",\"%s\":", fr->sub[k]->name);
-                fr->sub_keys[k] = sb_detach(&kb, NULL);
+                fr->sub_keys[k] = sb_detach(&kb, &fr->sub_key_lens[k]);
             }
         }
         last = i;
@@ -433,14 +434,18 @@ static void render_decimal(strbuf *o, double v)
 
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
 {
-    if (db_col_null(s, col)) {
-        if (f->type == FT_STRLIST)
+    enum field_type type = f->type == FT_EXPR ? f->as : f->type;
+    bool textual = type != FT_INT && type != FT_REF && type != FT_BOOL && type != FT_DECIMAL;
+    /* text columns answer NULL for SQL NULL: one call instead of a type check and a read */
+    const char *text = textual ? db_col_text(s, col) : NULL;
+    if (textual ? !text : db_col_null(s, col)) {
+        if (type == FT_STRLIST)
             sb_add(o, "[]", 2);
         else
             sb_add(o, "null", 4);
         return;
     }
-    switch (f->type == FT_EXPR ? f->as : f->type) {
+    switch (type) {
     case FT_INT:
     case FT_REF:
         sb_add_i64(o, db_col_i64(s, col));
@@ -455,10 +460,10 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
         render_decimal(o, db_col_double(s, col));
         break;
     case FT_STRLIST:
-        sb_add(o, db_col_text(s, col), db_col_len(s, col));
+        sb_add(o, text, db_col_len(s, col));
         break;
     default:
-        sb_add_json_str(o, db_col_text(s, col), db_col_len(s, col));
+        sb_add_json_str(o, text, db_col_len(s, col));
         break;
     }
 }
@@ -593,8 +598,7 @@ static void emit_child(strbuf *o, db_stmt *s, const void *ctx, bool first)
     sb_add(o, "{\"id\":", 6);
     sb_add_i64(o, db_col_i64(s, 1));
     for (int k = 0; k < fr->nsub; k++) {
-        sb_addc(o, ',');
-        render_key(o, fr->sub[k]->name);
+        sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
         render_column(o, fr->sub[k], s, 2 + k);
     }
     sb_addc(o, '}');
@@ -728,7 +732,7 @@ static int render_rows(struct req *r, const struct resource *res, const struct r
                 sb_add(o, "{\"id\":", 6);
                 sb_add_i64(o, db_col_i64(s, fr->col));
                 for (int k = 0; k < fr->nsub; k++) {
-                    sb_add(o, fr->sub_keys[k], strlen(fr->sub_keys[k]));
+                    sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
                     render_column(o, fr->sub[k], s, fr->col + 1 + k);
                 }
                 sb_addc(o, '}');

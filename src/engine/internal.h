@@ -13,6 +13,7 @@ struct field_rt {
     char *prefix;     /* written before the value: `,"name":` (and group braces) */
     size_t prefix_len;
     char **sub_keys;        /* `,"name":` of each sub field */
+    size_t *sub_key_lens;   /* their lengths */
     bool group_start;       /* first field of a nested object: its prefix opens it */
     bool group_end;         /* last field of a nested object: closed after the value */
     int when_col;           /* .when: the column the condition reads, -1 for none */
