@@ -195,7 +195,10 @@ static db *open_db(void)
         fprintf(stderr, "mocod: cannot open database: %s\n", err);
         return NULL;
     }
-    engine_init();
+    if (engine_init(&mocod_registry)) {
+        db_close(d);
+        return NULL;
+    }
     if (db_migrate(d, engine_sync_schema) != 0) {
         fprintf(stderr, "mocod: schema migration failed\n");
         db_close(d);

@@ -16,8 +16,8 @@ static unsigned char lookup_key[crypto_auth_hmacsha256_KEYBYTES];
 static unsigned char seal_key[crypto_secretbox_KEYBYTES];
 
 const char *const perm_area_names[AREA_COUNT] = {
-    "report", "companies", "contacts", "people",        "purchases", "settings",
-    "sales",  "projects",  "calendar", "time_tracking", "invoicing",
+    NULL,       "report", "companies", "contacts", "people",        "purchases",
+    "settings", "sales",  "projects",  "calendar", "time_tracking", "invoicing",
 };
 
 static int read_secret_file(const char *path, unsigned char *secret, char *err, size_t errlen)
@@ -221,7 +221,7 @@ static int perm_level_of(const char *v)
 static void user_columns(strbuf *sql)
 {
     sb_adds(sql, "u.id, u.active, ro.is_admin");
-    for (int i = 0; i < AREA_COUNT; i++)
+    for (int i = AREA_FIRST; i < AREA_COUNT; i++)
         sb_addf(sql, ", ro.perm_%s", perm_area_names[i]);
 }
 
@@ -234,9 +234,10 @@ static int take_user(struct req *r, db_stmt *s, int col, bool require_active)
         return 1;
     bool active = db_col_i64(s, col + 1) != 0;
     r->admin = db_col_i64(s, col + 2) != 0;
-    for (int i = 0; i < AREA_COUNT; i++)
+    for (int i = AREA_FIRST; i < AREA_COUNT; i++)
         r->perm[i] =
-            (unsigned char)(r->admin ? PERM_FULL : perm_level_of(db_col_text(s, col + 3 + i)));
+            (unsigned char)(r->admin ? PERM_FULL
+                                     : perm_level_of(db_col_text(s, col + 3 + i - AREA_FIRST)));
     if (require_active && !active)
         return req_fail(r, 401, NULL, "the user of this API key is deactivated");
     r->user_id = db_col_i64(s, col);
@@ -384,7 +385,7 @@ int auth_authenticate(struct req *r)
         if (rc < 0)
             return -1;
         if (read_only_key) /* acting as someone never widens a read-only key */
-            for (int i = 0; i < AREA_COUNT; i++)
+            for (int i = AREA_FIRST; i < AREA_COUNT; i++)
                 if (r->perm[i] > PERM_READ)
                     r->perm[i] = PERM_READ;
     }

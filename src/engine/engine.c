@@ -11,6 +11,7 @@
 
 static struct res_rt *runtimes;
 static int nruntimes;
+static const struct registry *registry; /* handed over by main at start-up */
 
 const struct res_rt *rt_of(const struct resource *res)
 {
@@ -35,8 +36,8 @@ const struct field *resource_field(const struct resource *res, const char *name)
 
 const struct resource *resource_by_target(const char *target)
 {
-    for (int i = 0; all_resources[i]; i++) {
-        const struct resource *res = all_resources[i];
+    for (int i = 0; registry->resources[i]; i++) {
+        const struct resource *res = registry->resources[i];
         if (res->target && !(res->flags & R_VIEW) && strcmp(res->target, target) == 0)
             return res;
     }
@@ -283,16 +284,27 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
     sb_release(&joins);
 }
 
-int engine_init(void)
+const struct registry *engine_registry(void)
+{
+    return registry;
+}
+
+int engine_init(const struct registry *reg)
 {
     if (runtimes)
         return 0;
+    char problems[4096];
+    if (engine_lint(reg, problems, sizeof(problems))) {
+        fprintf(stderr, "mocod: the resource declarations are wrong:\n%s", problems);
+        return -1;
+    }
+    registry = reg;
     int n = 0;
-    while (all_resources[n])
+    while (reg->resources[n])
         n++;
     runtimes = calloc((size_t)n, sizeof(*runtimes));
     for (int i = 0; i < n; i++)
-        build_runtime(&runtimes[i], all_resources[i]);
+        build_runtime(&runtimes[i], reg->resources[i]);
     nruntimes = n;
     return 0;
 }
@@ -331,8 +343,8 @@ static int add_index(db_conn *c, const char *table, const char *cols, bool uniqu
 
 int engine_sync_schema(db *d, db_conn *c)
 {
-    for (int i = 0; all_resources[i]; i++) {
-        const struct resource *res = all_resources[i];
+    for (int i = 0; registry->resources[i]; i++) {
+        const struct resource *res = registry->resources[i];
         if (res->flags & R_VIEW)
             continue;
         char sql[1024];

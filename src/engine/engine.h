@@ -56,8 +56,18 @@ const char *engine_stored_text(struct req *r, const struct resource *res, int64_
                                const char *column);
 const char *engine_effective_text(struct req *r, struct record *rec, int64_t id, const char *field);
 
-/* Builds SELECT heads and checks declarations; call once at start-up. */
-int engine_init(void);
+/* Every resource and custom route of the server; main hands it to the engine at start-up. */
+struct registry {
+    const struct resource *const *resources; /* NULL-terminated */
+    const struct route_decl *const *routes;  /* NULL-terminated lists of {0}-terminated routes */
+};
+
+/* Checks the declarations (engine_lint) and builds SELECT heads; call once at start-up.
+ * -1, with the problems on stderr, when a declaration is wrong: the server must not start. */
+int engine_init(const struct registry *reg);
+const struct registry *engine_registry(void);
+/* The problems of the declarations, one per line into err (empty when none); the count. */
+int engine_lint(const struct registry *reg, char *err, size_t errlen);
 /* Creates tables, columns and indexes that the declarations need and the database lacks. */
 int engine_sync_schema(db *d, db_conn *c);
 
@@ -70,8 +80,22 @@ int engine_insert(struct req *r, const struct resource *res, int64_t parent_id, 
                   int64_t *out_id);
 int engine_update(struct req *r, const struct resource *res, int64_t id);
 int engine_delete(struct req *r, const struct resource *res, int64_t id);
-/* PUT {id}/archive and {id}/unarchive of R_ARCHIVABLE resources. */
-int engine_archive(struct req *r, const struct resource *res, int64_t id, bool archive);
+/* Deletes one row with every rule of a delete (before_delete, references, its event, tags, custom
+ * values, files) inside the caller's write transaction: for actions that delete rows. */
+int engine_delete_row(struct req *r, const struct resource *res, int64_t id);
+/* Runs a declared action (the route's last id is the row): permission, transaction, declared
+ * column changes, the action's own code, event, data version, commit, answer. */
+int engine_action(struct req *r, const struct resource *res, const struct action *act, int64_t id);
+/* The actions the engine declares itself: PUT {id}/archive and {id}/unarchive of R_ARCHIVABLE
+ * resources. */
+const struct action *engine_archive_actions(const struct resource *res);
+/* Custom routes the engine serves itself (taggings of every taggable resource). */
+extern const struct route_decl engine_routes[];
+/* The engine's write path for code that is not a routed request (account set-up, demo data):
+ * one transaction around step, the data-version bump, the commit; rolled back on failure. */
+int engine_write(struct req *r, int (*step)(struct req *r, void *ctx), void *ctx);
+/* Runs a custom route: a ROUTE_WRITE one inside the engine's write path. */
+int engine_custom(struct req *r, const struct route_decl *decl);
 /* Appends the JSON of one entity to out; 404 error when it does not exist in the account. */
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
 /* 404 unless the parent row of the routed nested resource exists in the account. */
@@ -94,9 +118,18 @@ struct entity_list {
 int engine_collect_entities(struct req *r, const char *sql, const db_param *p, int np,
                             struct entity_list *out);
 int engine_refresh_entities(struct req *r, const struct entity_list *list);
-/* Bumps the account's data version: cached counts of the account are then stale. Every write
- * transaction calls it. */
-int engine_bump_version(struct req *r);
+/* The event step of a change (engine/events.c): queues `event` of the entity, rendered now
+ * inside the caller's transaction, for every enabled hook of the account subscribed to the
+ * resource's target and the event. No-op for resources without R_WEBHOOKS. */
+int engine_event(struct req *r, const struct resource *res, const char *event, int64_t id);
+/* The same with a payload the caller rendered (a deleted entity, rendered before it went). */
+int engine_event_payload(struct req *r, const struct resource *res, const char *event, int64_t id,
+                         const char *payload);
+/* Whether any enabled hook listens: skips rendering a payload nobody wants. */
+bool engine_event_wanted(struct req *r, const struct resource *res, const char *event);
+/* After a change to an entity's tags or custom fields from outside its own write: touches
+ * updated_at, refreshes the copies kept in the row and emits its update. */
+int engine_entity_changed(struct req *r, const struct resource *res, int64_t id);
 /* Touches updated_at of a row (after changes to its tags or custom fields). */
 int engine_touch(struct req *r, const struct resource *res, int64_t id);
 

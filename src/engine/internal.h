@@ -36,4 +36,13 @@ bool field_written(const struct field *f);
 bool field_rendered(const struct field *f);
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col);
 
+/* The write path every change shares: opens the write transaction, runs step (which changes
+ * rows and may record field errors), bumps the account's data version and commits; any problem
+ * rolls everything back. */
+int run_write(struct req *r, int (*step)(struct req *r, void *ctx), void *ctx);
+/* Field input helpers of write.c, for declared action inputs. */
+const char *field_input_key(const struct field *f);
+const char *field_convert(struct req *r, const struct field *f, json_t *j, struct value *v);
+db_param field_param(const struct field *f, const struct value *v);
+
 #endif

@@ -73,7 +73,9 @@ void req_field_error(struct req *r, const char *field, const char *fmt, ...)
 
 int req_perm(const struct req *r, enum perm_area area)
 {
-    if (area == AREA_ANY || area >= AREA_COUNT)
+    if (area == AREA_UNSET || area >= AREA_COUNT)
+        return PERM_NONE;  /* undeclared: start-up refuses such declarations */
+    if (area < AREA_UNSET) /* any caller: what the key allows */
         return r->key_kind == KEY_ACCOUNT_READ ? PERM_READ : PERM_FULL;
     return r->perm[area];
 }
@@ -84,15 +86,15 @@ int req_require_write(struct req *r, enum perm_area area)
         return req_fail(r, 403, NULL, "this API key has read-only access");
     if (req_perm(r, area) < PERM_FULL)
         return req_fail(r, 403, NULL, "your role lacks the permission to change %s",
-                        area == AREA_ANY ? "this" : perm_area_names[area]);
+                        area > AREA_UNSET && area < AREA_COUNT ? perm_area_names[area] : "this");
     return 0;
 }
 
 int req_require_read(struct req *r, enum perm_area area)
 {
-    if (area != AREA_ANY && req_perm(r, area) < PERM_READ)
+    if (req_perm(r, area) < PERM_READ)
         return req_fail(r, 403, NULL, "your role lacks the permission to read %s",
-                        perm_area_names[area]);
+                        area > AREA_UNSET && area < AREA_COUNT ? perm_area_names[area] : "this");
     return 0;
 }
 

@@ -21,6 +21,7 @@ struct kv {
 
 /* Permission areas of a user role, as MOCO's role JSON names them. */
 enum perm_area {
+    AREA_UNSET = 0, /* not declared: refused at start-up */
     AREA_REPORT,
     AREA_COMPANIES,
     AREA_CONTACTS,
@@ -33,7 +34,10 @@ enum perm_area {
     AREA_TIME_TRACKING,
     AREA_INVOICING,
     AREA_COUNT,
-    AREA_ANY = -1 /* no particular area: any authenticated caller */
+    AREA_FIRST = AREA_REPORT,
+    AREA_ANY = -1,       /* no particular area: any authenticated caller */
+    AREA_PUBLIC = -2,    /* custom routes without a key (login) */
+    AREA_OF_ENTITY = -3, /* custom routes about another entity: its resource's area */
 };
 enum perm_level { PERM_NONE = 0, PERM_READ = 1, PERM_FULL = 2 };
 extern const char *const perm_area_names[AREA_COUNT];

@@ -85,14 +85,55 @@ struct field {
 };
 
 struct record;
+struct action;
 
+/* What an action's own code sees and leaves for the answer. */
+struct action_call {
+    const struct resource *res;
+    const struct action *act;
+    int64_t id;        /* the routed row; 0 for collection actions */
+    int64_t answer_id; /* the row to answer with (default: id) */
+    int64_t *made;     /* or these rows, answered as a JSON array (bulk creates) */
+    int nmade;
+};
+
+/* One column an action sets, declared: either a constant SQL expression over the row (":now"
+ * and ":today" are bound to the time of the request, ":link" to a new secret link made from
+ * .link), or the value sent in the body for the declared field .field (checked as an update of
+ * that field would be; required). */
+struct col_set {
+    const char *column;
+    const char *sql;
+    const char *field;
+    const char *link; /* ":link": "projects/{id}/customer_report/{token}" below the public URL */
+};
+
+enum action_answer {
+    ANSWER_ENTITY = 0, /* the row (call.answer_id) as GET renders it, 200 */
+    ANSWER_NONE,       /* 204 without a body */
+    ANSWER_EMPTY,      /* 200 with an empty body */
+    ANSWER_OWN,        /* .render writes the body */
+};
+
+/*
+ * An action: a route beside the CRUD ones ("PUT /projects/{id}/archive", "GET
+ * /projects/assigned"). The dispatcher checks the permission (GET: read of the resource's
+ * read_area; other methods: write of its write_area), that the row exists, and for a write opens
+ * the transaction, applies .set, runs .fn, emits .event, bumps the data version, commits and
+ * answers. .fn only changes rows (through the engine's calls) and never opens a transaction.
+ */
 struct action {
     const char *method;
-    const char *name; /* path segment after /{id} (or after the collection) */
-    int (*fn)(struct req *r, const struct resource *res, int64_t id);
+    const char *name;                                   /* path segment after /{id} */
+    int (*fn)(struct req *r, struct action_call *call); /* own row changes (or a GET's work) */
     unsigned flags;
+    const struct col_set *set; /* declared column changes, {0}-terminated */
+    const char *only_if;       /* .set applies only where this SQL condition on the row holds */
+    const char *event;         /* web hook event of the row; default "update"; "" for none */
+    enum action_answer answer;
+    int (*render)(struct req *r, struct action_call *call); /* ANSWER_OWN */
 };
-enum action_flags { A_COLLECTION = 1u << 0, A_WRITE = 1u << 1 };
+enum action_flags { A_COLLECTION = 1u << 0 };
 
 enum resource_flags {
     R_NO_LIST = 1u << 0,
@@ -123,7 +164,9 @@ struct resource {
      * rows carry the parent's id in parent_fk, and the parent must exist in the account. */
     const struct resource *parent;
     const char *parent_fk;
-    enum perm_area write_area; /* AREA_ANY: any caller that may write at all */
+    /* Permission areas (required: a resource without them refuses to start the server).
+     * AREA_ANY: any caller that may read / write at all. */
+    enum perm_area write_area;
     enum perm_area read_area;
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */
@@ -146,12 +189,11 @@ struct route_decl {
     const char *pattern; /* "session", "taggings/{w}/{id}" ({w}: a word, {id}: an integer) */
     int (*fn)(struct req *r);
     unsigned flags;
+    /* Required: AREA_PUBLIC (no key), AREA_ANY, an area, or AREA_OF_ENTITY (the handler checks
+     * the area of the entity it is about). */
+    enum perm_area area;
 };
-enum route_flags { ROUTE_NO_AUTH = 1u << 0, ROUTE_WRITE = 1u << 1 };
-
-/* The registry of every resource and custom route (src/resources/registry.c). */
-extern const struct resource *const all_resources[];
-extern const struct route_decl *const all_routes[];
+enum route_flags { ROUTE_WRITE = 1u << 1 };
 
 const struct resource *resource_by_target(const char *target);
 const struct field *resource_field(const struct resource *res, const char *name);

@@ -3,7 +3,6 @@
 
 #include <sodium.h>
 #include "engine/internal.h"
-#include "webhooks/webhooks.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -383,13 +382,29 @@ static int write_attachments(struct req *r, struct record *rec, int64_t id)
     return engine_refresh_cache(r, rec->res, id);
 }
 
-int engine_bump_version(struct req *r)
+static int bump_version(struct req *r)
 {
     db_param p[1] = {dbp_int(r->account_id)};
     return db_exec(r->db, "UPDATE accounts SET data_version = data_version + 1 WHERE id = ?", p,
                    1) == DB_DONE
                ? 0
                : req_fail(r, 500, NULL, "database error");
+}
+
+int run_write(struct req *r, int (*step)(struct req *r, void *ctx), void *ctx)
+{
+    if (db_begin(r->db, true) != DB_OK)
+        return req_fail(r, 503, NULL, "database busy, try again");
+    if (step(r, ctx) || r->err_message || bump_version(r))
+        goto fail;
+    if (db_commit(r->db) != DB_OK) {
+        req_fail(r, 500, NULL, "could not commit");
+        goto fail;
+    }
+    return 0;
+fail:
+    db_rollback(r->db);
+    return r->err_message ? -1 : req_fail(r, 500, NULL, "database error");
 }
 
 const char *engine_stored_text(struct req *r, const struct resource *res, int64_t id,
@@ -419,27 +434,15 @@ const char *engine_effective_text(struct req *r, struct record *rec, int64_t id,
     return engine_stored_text(r, rec->res, id, field_column(f));
 }
 
-/* Opens the write transaction of a change to one row that must exist (404 otherwise). */
-static int begin_row_change(struct req *r, const struct resource *res, int64_t id)
+/* Inside a write: 404 unless the row exists (it may have gone since the request began). */
+static int require_row(struct req *r, const struct resource *res, int64_t id)
 {
-    if (req_require_write(r, res->write_area) || engine_check_parent(r, res))
-        return -1;
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    if (!engine_exists(r, res, id)) {
-        db_rollback(r->db);
-        return req_fail(r, 404, NULL, "%s not found", res->target);
-    }
-    return 0;
+    return engine_exists(r, res, id) ? 0 : req_fail(r, 404, NULL, "%s not found", res->target);
 }
 
-/* Commits the write and answers with the entity as it now is. */
-static int commit_and_answer(struct req *r, const struct resource *res, int64_t id)
+/* Answers with the entity as it now is. */
+static int answer_entity(struct req *r, const struct resource *res, int64_t id)
 {
-    if (db_commit(r->db) != DB_OK) {
-        db_rollback(r->db);
-        return req_fail(r, 500, NULL, "could not commit");
-    }
     if (engine_render_entity(r, res, id, &r->out))
         return -1;
     r->status = 200;
@@ -502,7 +505,7 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
     if (db_query_i64(r->db, sql, p, np, 0, &id) != DB_OK || id == 0)
         return req_fail(r, 500, NULL, "database error");
     if (write_attachments(r, rec, id) || (res->after_save && res->after_save(r, rec, id)) ||
-        webhooks_emit(r, res, "create", id))
+        engine_event(r, res, "create", id))
         return -1;
     *out_id = id;
     return 0;
@@ -519,22 +522,26 @@ int engine_insert(struct req *r, const struct resource *res, int64_t parent_id, 
     return insert_record(r, res, &rec, parent_id, out_id);
 }
 
+struct row_write {
+    const struct resource *res;
+    struct record rec;
+    int64_t id;
+};
+
+static int create_step(struct req *r, void *ctx)
+{
+    struct row_write *w = ctx;
+    return insert_record(r, w->res, &w->rec, w->res == r->nested ? r->parent_id : 0, &w->id);
+}
+
 int engine_create(struct req *r, const struct resource *res)
 {
-    struct record rec;
+    struct row_write w = {.res = res};
     if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
-        require_object_body(r) || parse_record(r, res, r->body, true, &rec))
+        require_object_body(r) || parse_record(r, res, r->body, true, &w.rec) ||
+        run_write(r, create_step, &w))
         return -1;
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    int64_t id = 0;
-    if (insert_record(r, res, &rec, res == r->nested ? r->parent_id : 0, &id) ||
-        engine_bump_version(r))
-        goto fail;
-    return commit_and_answer(r, res, id);
-fail:
-    db_rollback(r->db);
-    return -1;
+    return answer_entity(r, res, w.id);
 }
 
 int engine_touch(struct req *r, const struct resource *res, int64_t id)
@@ -547,26 +554,21 @@ int engine_touch(struct req *r, const struct resource *res, int64_t id)
     return db_exec(r->db, sql, p, 3) == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
 }
 
-int engine_update(struct req *r, const struct resource *res, int64_t id)
+int engine_entity_changed(struct req *r, const struct resource *res, int64_t id)
 {
-    struct record rec;
-    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
-        require_object_body(r))
+    if (engine_touch(r, res, id) || engine_refresh_cache(r, res, id))
         return -1;
-    if (!engine_exists(r, res, id))
-        return req_fail(r, 404, NULL, "%s not found", res->target);
-    if (parse_record(r, res, r->body, false, &rec))
-        return -1;
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    if (!engine_exists(r, res, id)) { /* deleted meanwhile */
-        req_fail(r, 404, NULL, "%s not found", res->target);
-        goto fail;
-    }
-    if (check_record(r, &rec, id) || (res->before_save && res->before_save(r, &rec, id)) ||
-        r->err_fields)
-        goto fail;
+    return engine_event(r, res, "update", id);
+}
 
+static int update_step(struct req *r, void *ctx)
+{
+    struct row_write *w = ctx;
+    const struct resource *res = w->res;
+    int64_t id = w->id;
+    if (require_row(r, res, id) || check_record(r, &w->rec, id) ||
+        (res->before_save && res->before_save(r, &w->rec, id)) || r->err_fields)
+        return -1;
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
     strbuf set;
@@ -578,33 +580,40 @@ int engine_update(struct req *r, const struct resource *res, int64_t id)
     sb_adds(&set, "updated_at = ?");
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
-        if (!field_written(f) || !rec.v[i].set)
+        if (!field_written(f) || !w->rec.v[i].set)
             continue;
         sb_addf(&set, ", %s = ?", field_column(f));
-        p[np++] = value_param(f, &rec.v[i]);
+        p[np++] = value_param(f, &w->rec.v[i]);
     }
     p[np++] = dbp_int(id);
     p[np++] = dbp_int(r->account_id);
     char *sql = arena_printf(r->arena, "UPDATE %s SET %s WHERE id = ? AND account_id = ?",
                              res->table, set.buf);
-    if (db_exec(r->db, sql, p, np) != DB_DONE) {
-        req_fail(r, 500, NULL, "database error");
-        goto fail;
-    }
-    if (write_attachments(r, &rec, id) || (res->after_save && res->after_save(r, &rec, id)) ||
-        webhooks_emit(r, res, "update", id) || engine_bump_version(r))
-        goto fail;
-    return commit_and_answer(r, res, id);
-fail:
-    db_rollback(r->db);
-    return -1;
+    if (db_exec(r->db, sql, p, np) != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    if (write_attachments(r, &w->rec, id) || (res->after_save && res->after_save(r, &w->rec, id)))
+        return -1;
+    return engine_event(r, res, "update", id);
+}
+
+int engine_update(struct req *r, const struct resource *res, int64_t id)
+{
+    struct row_write w = {.res = res, .id = id};
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
+        require_object_body(r))
+        return -1;
+    if (!engine_exists(r, res, id))
+        return req_fail(r, 404, NULL, "%s not found", res->target);
+    if (parse_record(r, res, r->body, false, &w.rec) || run_write(r, update_step, &w))
+        return -1;
+    return answer_entity(r, res, id);
 }
 
 /* Rows of other resources that point at this one: refused (F_RESTRICT) or set to null. */
 static int handle_references(struct req *r, const struct resource *res, int64_t id)
 {
-    for (int k = 0; all_resources[k]; k++) {
-        const struct resource *other = all_resources[k];
+    for (const struct resource *const *k = engine_registry()->resources; *k; k++) {
+        const struct resource *other = *k;
         if (other->flags & R_VIEW)
             continue;
         if (other->parent == res) { /* nested rows go with their parent */
@@ -640,24 +649,22 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
     return 0;
 }
 
-int engine_delete(struct req *r, const struct resource *res, int64_t id)
+int engine_delete_row(struct req *r, const struct resource *res, int64_t id)
 {
-    if (begin_row_change(r, res, id))
-        return -1;
     if ((res->before_delete && res->before_delete(r, id)) || handle_references(r, res, id))
-        goto fail;
-    if (webhooks_wanted(r, res, "delete")) { /* the payload is the entity as it was */
+        return -1;
+    if (engine_event_wanted(r, res, "delete")) { /* the payload is the entity as it was */
         strbuf gone;
         sb_init(&gone, r->arena, 2048);
         if (engine_render_entity(r, res, id, &gone) ||
-            webhooks_emit_payload(r, res, "delete", id, gone.buf))
-            goto fail;
+            engine_event_payload(r, res, "delete", id, gone.buf))
+            return -1;
     }
     db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_int(id)};
     if (resource_field_of_type(res, FT_TAGS) &&
         db_exec(r->db, "DELETE FROM taggings WHERE account_id = ? AND entity = ? AND entity_id = ?",
                 p, 3) != DB_DONE)
-        goto dberr;
+        return req_fail(r, 500, NULL, "database error");
     for (const struct field *f = res->fields; f->name; f++) {
         if (f->type != FT_FILE)
             continue;
@@ -665,65 +672,37 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
         if (db_exec(r->db,
                     "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?",
                     fp, 3) != DB_DONE)
-            goto dberr;
+            return req_fail(r, 500, NULL, "database error");
     }
     if (resource_field_of_type(res, FT_CUSTOM) &&
         db_exec(r->db,
                 "DELETE FROM custom_values WHERE account_id = ? AND entity = ? AND entity_id = ?",
                 p, 3) != DB_DONE)
-        goto dberr;
+        return req_fail(r, 500, NULL, "database error");
     char *sql =
         arena_printf(r->arena, "DELETE FROM %s WHERE account_id = ? AND id = ?", res->table);
     db_param q[2] = {dbp_int(r->account_id), dbp_int(id)};
     if (db_exec(r->db, sql, q, 2) != DB_DONE)
-        goto dberr;
-    if (engine_bump_version(r))
-        goto fail;
-    if (db_commit(r->db) != DB_OK) {
-        req_fail(r, 500, NULL, "could not commit");
-        goto fail;
-    }
-    r->status = 204;
+        return req_fail(r, 500, NULL, "database error");
     return 0;
-dberr:
-    req_fail(r, 500, NULL, "database error");
-fail:
-    db_rollback(r->db);
-    return -1;
 }
 
-int engine_archive(struct req *r, const struct resource *res, int64_t id, bool archive)
+static int delete_step(struct req *r, void *ctx)
 {
-    if (begin_row_change(r, res, id))
+    struct row_write *w = ctx;
+    if (require_row(r, w->res, w->id))
         return -1;
-    char now[TIMESTAMP_LEN + 1];
-    time_now_iso(now);
-    char today[11];
-    memcpy(today, now, 10);
-    today[10] = '\0';
-    bool dated = resource_field(res, "archived_on") != NULL;
-    char *sql = arena_printf(r->arena,
-                             "UPDATE %s SET active = ?, updated_at = ?%s WHERE id = ? AND "
-                             "account_id = ?",
-                             res->table, dated ? ", archived_on = ?" : "");
-    db_param p[5];
-    int np = 0;
-    p[np++] = dbp_int(!archive);
-    p[np++] = dbp_text(now);
-    if (dated)
-        p[np++] = archive ? dbp_text(today) : dbp_null();
-    p[np++] = dbp_int(id);
-    p[np++] = dbp_int(r->account_id);
-    if (db_exec(r->db, sql, p, np) != DB_DONE) {
-        req_fail(r, 500, NULL, "database error");
-        goto fail;
-    }
-    if (webhooks_emit(r, res, archive ? "archive" : "unarchive", id) || engine_bump_version(r))
-        goto fail;
-    return commit_and_answer(r, res, id);
-fail:
-    db_rollback(r->db);
-    return -1;
+    return engine_delete_row(r, w->res, w->id);
+}
+
+int engine_delete(struct req *r, const struct resource *res, int64_t id)
+{
+    struct row_write w = {.res = res, .id = id};
+    if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
+        run_write(r, delete_step, &w))
+        return -1;
+    r->status = 204;
+    return 0;
 }
 
 static const char *content_type_of(const char *name)
@@ -761,4 +740,24 @@ int engine_serve_file(struct req *r, const char *token)
     db_done(s);
     r->status = 200;
     return 0;
+}
+
+int engine_write(struct req *r, int (*step)(struct req *r, void *ctx), void *ctx)
+{
+    return run_write(r, step, ctx);
+}
+
+const char *field_input_key(const struct field *f)
+{
+    return input_key(f);
+}
+
+const char *field_convert(struct req *r, const struct field *f, json_t *j, struct value *v)
+{
+    return convert(r, f, j, v);
+}
+
+db_param field_param(const struct field *f, const struct value *v)
+{
+    return value_param(f, v);
 }

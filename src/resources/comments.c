@@ -2,7 +2,6 @@
 #include "resources/resources.h"
 
 #include "util/timeutil.h"
-#include "webhooks/webhooks.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -223,51 +222,34 @@ static int comment_before_delete(struct req *r, int64_t id)
 }
 
 /* POST /comments/bulk: the same comment on several entities, all or none. */
-static int comments_bulk(struct req *r, const struct resource *res, int64_t unused)
+static int comments_bulk(struct req *r, struct action_call *call)
 {
     json_t *ids = r->body ? json_object_get(r->body, "commentable_ids") : NULL;
     if (!json_is_array(ids) || json_array_size(ids) == 0)
         return req_fail(r, 422, "commentable_ids", "commentable_ids must be a list of ids");
     if (json_array_size(ids) > 1000)
         return req_fail(r, 422, "commentable_ids", "at most 1000 ids at once");
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    json_t *one = json_deep_copy(r->body);
-    json_object_del(one, "commentable_ids");
-    int64_t *made = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
     size_t i;
     json_t *cid;
+    json_array_foreach(ids, i, cid) if (!json_is_integer(cid)) return req_fail(
+        r, 422, "commentable_ids", "commentable_ids must be a list of ids");
+    json_t *one = json_deep_copy(r->body);
+    json_object_del(one, "commentable_ids");
+    call->made = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
+    int rc = 0;
     json_array_foreach(ids, i, cid)
     {
-        if (!json_is_integer(cid)) {
-            req_fail(r, 422, "commentable_ids", "commentable_ids must be a list of ids");
-            goto fail;
-        }
         json_object_set(one, "commentable_id", cid);
-        if (engine_insert(r, res, 0, one, &made[i]))
-            goto fail;
+        if ((rc = engine_insert(r, call->res, 0, one, &call->made[i])) != 0)
+            break;
+        call->nmade++;
     }
-    if (engine_bump_version(r) || db_commit(r->db) != DB_OK)
-        goto fail;
     json_decref(one);
-    sb_addc(&r->out, '[');
-    for (i = 0; i < json_array_size(ids); i++) {
-        if (i)
-            sb_addc(&r->out, ',');
-        if (engine_render_entity(r, res, made[i], &r->out))
-            return -1;
-    }
-    sb_addc(&r->out, ']');
-    r->status = 200;
-    return 0;
-fail:
-    json_decref(one);
-    db_rollback(r->db);
-    return r->err_message ? -1 : req_fail(r, 500, NULL, "database error");
+    return rc;
 }
 
 static const struct action comment_actions[] = {
-    {"POST", "bulk", comments_bulk, A_COLLECTION | A_WRITE},
+    {"POST", "bulk", comments_bulk, A_COLLECTION},
     {0},
 };
 

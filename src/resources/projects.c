@@ -2,9 +2,7 @@
  * (project_groups.md, project_tasks.md, project_contracts.md). */
 #include "resources/resources.h"
 
-#include "auth/auth.h"
 #include "util/timeutil.h"
-#include "webhooks/webhooks.h"
 
 #include <string.h>
 
@@ -171,7 +169,7 @@ static int project_list_filter(struct req *r, struct list_query *q)
 }
 
 /* GET /projects/assigned: the acting user's projects, in the short form the docs show. */
-static int projects_assigned(struct req *r, const struct resource *res, int64_t unused)
+static int projects_assigned(struct req *r, struct action_call *call)
 {
     if (!r->user_id)
         return req_fail(r, 422, NULL,
@@ -242,93 +240,35 @@ static int projects_assigned(struct req *r, const struct resource *res, int64_t 
     return 0;
 }
 
-/* Writes one column of a project, emits its update and answers with `answer`. */
-static int project_set(struct req *r, const struct resource *res, int64_t id, const char *column,
-                       db_param value)
+/* share and disable_share answer with the state of the customer report's link. */
+static int share_answer(struct req *r, struct action_call *call)
 {
-    char now[TIMESTAMP_LEN + 1];
-    time_now_iso(now);
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    char *sql = arena_printf(r->arena,
-                             "UPDATE projects SET %s = ?, updated_at = ? WHERE id = ? AND "
-                             "account_id = ?",
-                             column);
-    db_param p[4] = {value, dbp_text(now), dbp_int(id), dbp_int(r->account_id)};
-    if (db_exec(r->db, sql, p, 4) != DB_DONE || webhooks_emit(r, res, "update", id) ||
-        engine_bump_version(r) || db_commit(r->db) != DB_OK) {
-        db_rollback(r->db);
-        return r->err_message ? -1 : req_fail(r, 500, NULL, "database error");
-    }
-    return 0;
-}
-
-static int share_answer(struct req *r, int64_t id)
-{
-    const char *url = engine_stored_text(r, &res_projects, id, "share_url");
+    const char *url = engine_stored_text(r, &res_projects, call->id, "share_url");
     sb_adds(&r->out, "{\"id\":");
-    sb_add_i64(&r->out, id);
+    sb_add_i64(&r->out, call->id);
     sb_adds(&r->out, url ? ",\"active\":true,\"url\":" : ",\"active\":false,\"url\":null}");
     if (url) {
         sb_add_json_str(&r->out, url, strlen(url));
         sb_addc(&r->out, '}');
     }
-    r->status = 200;
     return 0;
 }
 
 /* The report's address is made once, from the host the sharing request came to. */
-static int project_share(struct req *r, const struct resource *res, int64_t id)
-{
-    if (!engine_stored_text(r, &res_projects, id, "share_url")) {
-        char token[21];
-        auth_random_hex(token, 10);
-        const char *proto = r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http";
-        char *url = arena_printf(r->arena, "%s://%s/projects/%lld/customer_report/%s", proto,
-                                 r->host ? r->host : "localhost", (long long)id, token);
-        if (project_set(r, res, id, "share_url", dbp_text(url)))
-            return -1;
-    }
-    return share_answer(r, id);
-}
-
-static int project_disable_share(struct req *r, const struct resource *res, int64_t id)
-{
-    if (project_set(r, res, id, "share_url", dbp_null()))
-        return -1;
-    return share_answer(r, id);
-}
-
-static int project_assign_group(struct req *r, const struct resource *res, int64_t id)
-{
-    json_t *g = r->body ? json_object_get(r->body, "project_group_id") : NULL;
-    int64_t group = 0;
-    if (json_is_integer(g))
-        group = json_integer_value(g);
-    else if (json_is_string(g) && parse_id_list(json_string_value(g), &group, 1) != 1)
-        group = 0; /* digits as a string are an id too, as everywhere else */
-    if (!group)
-        return req_fail(r, 422, "project_group_id", "project_group_id must be a project group id");
-    if (!engine_exists(r, &res_project_groups, group))
-        return req_fail(r, 422, "project_group_id", "project_group_id does not exist");
-    if (project_set(r, res, id, "project_group_id", dbp_int(group)))
-        return -1;
-    return engine_get(r, res, id);
-}
-
-static int project_unassign_group(struct req *r, const struct resource *res, int64_t id)
-{
-    if (project_set(r, res, id, "project_group_id", dbp_null()))
-        return -1;
-    return engine_get(r, res, id);
-}
+static const struct col_set share_set[] = {
+    {"share_url", "COALESCE(share_url, :link)", .link = "projects/{id}/customer_report/{token}"},
+    {0},
+};
+static const struct col_set unshare_set[] = {{"share_url", "NULL"}, {0}};
+static const struct col_set assign_group_set[] = {{.field = "project_group"}, {0}};
+static const struct col_set unassign_group_set[] = {{"project_group_id", "NULL"}, {0}};
 
 static const struct action project_actions[] = {
-    {"GET", "assigned", projects_assigned, A_COLLECTION},
-    {"PUT", "share", project_share, A_WRITE},
-    {"PUT", "disable_share", project_disable_share, A_WRITE},
-    {"PUT", "assign_project_group", project_assign_group, A_WRITE},
-    {"PUT", "unassign_project_group", project_unassign_group, A_WRITE},
+    {"GET", "assigned", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = projects_assigned},
+    {"PUT", "share", .set = share_set, .answer = ANSWER_OWN, .render = share_answer},
+    {"PUT", "disable_share", .set = unshare_set, .answer = ANSWER_OWN, .render = share_answer},
+    {"PUT", "assign_project_group", .set = assign_group_set},
+    {"PUT", "unassign_project_group", .set = unassign_group_set},
     {0},
 };
 
@@ -361,36 +301,25 @@ static const struct field task_fields[] = {
     {0},
 };
 
-/* DELETE /projects/{id}/tasks/destroy_all: every task that can go, goes. */
-static int tasks_destroy_all(struct req *r, const struct resource *res, int64_t unused)
+/* DELETE /projects/{id}/tasks/destroy_all: the project's tasks go, each by the rules of a delete
+ * (one that cannot go refuses the whole request). */
+static int tasks_destroy_all(struct req *r, struct action_call *call)
 {
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
     db_param p[2] = {dbp_int(r->account_id), dbp_int(r->parent_id)};
     struct entity_list tasks;
     if (engine_collect_entities(r,
                                 "SELECT 'Task', id FROM project_tasks WHERE account_id = ? AND "
                                 "project_id = ?",
                                 p, 2, &tasks))
-        goto fail;
+        return -1;
     for (int i = 0; i < tasks.n; i++)
-        if (webhooks_emit(r, res, "delete", tasks.items[i].id))
-            goto fail;
-    if (db_exec(r->db, "DELETE FROM project_tasks WHERE account_id = ? AND project_id = ?", p, 2) !=
-            DB_DONE ||
-        engine_bump_version(r) || db_commit(r->db) != DB_OK) {
-        req_fail(r, 500, NULL, "database error");
-        goto fail;
-    }
-    r->status = 204;
+        if (engine_delete_row(r, call->res, tasks.items[i].id))
+            return -1;
     return 0;
-fail:
-    db_rollback(r->db);
-    return -1;
 }
 
 static const struct action task_actions[] = {
-    {"DELETE", "destroy_all", tasks_destroy_all, A_COLLECTION | A_WRITE},
+    {"DELETE", "destroy_all", tasks_destroy_all, A_COLLECTION, .answer = ANSWER_NONE},
     {0},
 };
 

@@ -30,3 +30,5 @@ const struct route_decl *const all_routes[] = {
     tagging_routes,
     NULL,
 };
+
+const struct registry mocod_registry = {all_resources, all_routes};

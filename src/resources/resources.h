@@ -25,6 +25,11 @@ extern const struct resource res_catalog_items;
 extern const struct resource res_comments;
 extern const struct resource res_web_hook_deliveries;
 
+/* The registry of every resource and custom route (registry.c); main hands it to the engine. */
+extern const struct resource *const all_resources[];
+extern const struct route_decl *const all_routes[];
+extern const struct registry mocod_registry;
+
 extern const struct route_decl session_routes[];
 extern const struct route_decl tagging_routes[];
 

@@ -103,7 +103,7 @@ static int session_show(struct req *r)
 }
 
 const struct route_decl session_routes[] = {
-    {"POST", "session", session_create, ROUTE_NO_AUTH},
-    {"GET", "session", session_show, 0},
+    {"POST", "session", session_create, 0, AREA_PUBLIC},
+    {"GET", "session", session_show, 0, AREA_ANY},
     {0},
 };

@@ -12,7 +12,7 @@ struct default_role {
     bool is_admin;
     /* report companies contacts people purchases settings sales projects calendar time_tracking
      * invoicing */
-    const char *perm[AREA_COUNT];
+    const char *perm[AREA_COUNT - AREA_FIRST];
 };
 
 static const struct default_role default_roles[] = {
@@ -84,17 +84,17 @@ static int64_t create_account(db_conn *c, arena *a, const char *subdomain, const
         sb_init(&vals, a, 64);
         sb_adds(&cols, "account_id, created_at, updated_at, name, is_default, is_admin");
         sb_adds(&vals, "?, ?, ?, ?, ?, ?");
-        db_param rp[6 + AREA_COUNT] = {dbp_int(account),       dbp_text(now),
-                                       dbp_text(now),          dbp_text(d->name),
-                                       dbp_int(d->is_default), dbp_int(d->is_admin)};
-        for (int k = 0; k < AREA_COUNT; k++) {
+        db_param rp[6 + AREA_COUNT - AREA_FIRST] = {dbp_int(account),       dbp_text(now),
+                                                    dbp_text(now),          dbp_text(d->name),
+                                                    dbp_int(d->is_default), dbp_int(d->is_admin)};
+        for (int k = AREA_FIRST; k < AREA_COUNT; k++) {
             sb_addf(&cols, ", perm_%s", perm_area_names[k]);
             sb_adds(&vals, ", ?");
-            rp[6 + k] = dbp_text(d->perm[k]);
+            rp[6 + k - AREA_FIRST] = dbp_text(d->perm[k - AREA_FIRST]);
         }
         char *sql = arena_printf(a, "INSERT INTO user_roles (%s) VALUES (%s) RETURNING id",
                                  cols.buf, vals.buf);
-        if (!insert_returning(c, sql, rp, 6 + AREA_COUNT))
+        if (!insert_returning(c, sql, rp, 6 + AREA_COUNT - AREA_FIRST))
             return 0;
     }
     return account;
@@ -236,8 +236,10 @@ static int64_t role_id(struct req *r, const char *name)
     return lookup_id(r->db, "SELECT id FROM user_roles WHERE account_id = ? AND name = ?", p, 2);
 }
 
-int account_demo_data(db_conn *c, arena *a, const char *subdomain)
+/* The demo entities, written through the engine in one transaction. */
+static int demo_step(struct req *r, void *ctx)
 {
+    const char *subdomain = ctx;
     static const struct {
         const char *first, *last, *email, *role;
         int unit;
@@ -248,6 +250,81 @@ int account_demo_data(db_conn *c, arena *a, const char *subdomain)
         {"Carmen", "Sandiego", "c.sandiego", "Employee", 1},
         {"Peter", "Müller", "p.mueller", "Read-only", 0},
     };
+    db_param ap[1] = {dbp_int(r->account_id)};
+    int64_t units[3] = {
+        demo_insert(r, &res_units, 0, json_pack("{s:s}", "name", "Design")),
+        demo_insert(r, &res_units, 0, json_pack("{s:s}", "name", "Development")),
+        demo_insert(r, &res_units, 0, json_pack("{s:s}", "name", "Management")),
+    };
+    bool ok = units[0] && units[1] && units[2];
+    ok = ok && demo_insert(r, &res_custom_properties, 0,
+                           json_pack("{s:s, s:s, s:s}", "name", "Starting Month", "kind", "String",
+                                     "entity", "User"));
+    int64_t staff[5] = {0};
+    for (size_t i = 0; ok && i < sizeof(people) / sizeof(people[0]); i++) {
+        char email[96];
+        snprintf(email, sizeof(email), "%s@%s.example", people[i].email, subdomain);
+        staff[i] =
+            demo_insert(r, &res_users, 0,
+                        json_pack("{s:s, s:s, s:s, s:I, s:I, s:[s], s:{s:s}}", "firstname",
+                                  people[i].first, "lastname", people[i].last, "email", email,
+                                  "unit_id", (json_int_t)units[people[i].unit], "role_id",
+                                  (json_int_t)role_id(r, people[i].role), "tags", "Deutschland",
+                                  "custom_properties", "Starting Month", "January 2024"));
+        ok = staff[i] != 0;
+    }
+    int64_t customer = 0, contact = 0, deal = 0, group = 0, project = 0;
+    if (ok)
+        customer = demo_insert(r, &res_companies, 0,
+                               json_pack("{s:s, s:s, s:s, s:s, s:[s]}", "name", "Beispiel AG",
+                                         "type", "customer", "currency", "EUR", "website",
+                                         "www.beispiel-ag.example", "tags", "Netzwerk"));
+    ok = customer &&
+         demo_insert(r, &res_companies, 0,
+                     json_pack("{s:s, s:s}", "name", "Druckerei Muster GmbH", "type", "supplier"));
+    if (ok)
+        contact = demo_insert(r, &res_contacts, 0,
+                              json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Max", "lastname",
+                                        "Muster", "gender", "M", "company_id", (json_int_t)customer,
+                                        "work_email", "max.muster@beispiel-ag.example"));
+    int64_t category =
+        lookup_id(r->db, "SELECT MIN(id) FROM deal_categories WHERE account_id = ?", ap, 1);
+    if (contact)
+        deal = demo_insert(r, &res_deals, 0,
+                           json_pack("{s:s, s:s, s:f, s:s, s:I, s:I, s:I, s:I}", "name",
+                                     "Website Relaunch", "currency", "EUR", "money", 25000.0,
+                                     "reminder_date", "2026-12-15", "user_id", (json_int_t)staff[1],
+                                     "deal_category_id", (json_int_t)category, "company_id",
+                                     (json_int_t)customer, "person_id", (json_int_t)contact));
+    if (deal)
+        group = demo_insert(
+            r, &res_project_groups, 0,
+            json_pack("{s:s, s:I}", "name", "Websites", "company_id", (json_int_t)customer));
+    if (group)
+        project = demo_insert(r, &res_projects, 0,
+                              json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:f, s:[s]}",
+                                        "name", "Website Relaunch", "currency", "EUR",
+                                        "fixed_price", 0, "retainer", 0, "leader_id",
+                                        (json_int_t)staff[1], "customer_id", (json_int_t)customer,
+                                        "deal_id", (json_int_t)deal, "project_group_id",
+                                        (json_int_t)group, "budget", 20000.0, "tags", "Digital"));
+    static const char *const tasks[] = {"Project Management", "Design", "Development"};
+    ok = project != 0;
+    for (size_t i = 0; ok && i < 3; i++)
+        ok = demo_insert(r, &res_project_tasks, project,
+                         json_pack("{s:s, s:f}", "name", tasks[i], "hourly_rate", 120.0)) != 0;
+    for (size_t i = 0; ok && i < 2; i++)
+        ok = demo_insert(r, &res_project_contracts, project,
+                         json_pack("{s:I}", "user_id", (json_int_t)staff[i ? 3 : 1])) != 0;
+    ok = ok && demo_insert(r, &res_comments, 0,
+                           json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
+                                     "commentable_type", "Project", "text",
+                                     "<div>Kick-off on <strong>Monday</strong></div>"));
+    return ok ? 0 : -1;
+}
+
+int account_demo_data(db_conn *c, arena *a, const char *subdomain)
+{
     struct req r = {.arena = a, .db = c, .admin = true, .key_kind = KEY_ACCOUNT_FULL};
     memset(r.perm, PERM_FULL, sizeof(r.perm));
     db_param sp[1] = {dbp_text(subdomain)};
@@ -258,86 +335,10 @@ int account_demo_data(db_conn *c, arena *a, const char *subdomain)
     if (lookup_id(c, "SELECT COUNT(*) FROM companies WHERE account_id = ?", ap, 1))
         return 0; /* already there */
     r.user_id = lookup_id(c, "SELECT MIN(id) FROM users WHERE account_id = ?", ap, 1);
-    if (db_begin(c, true) != DB_OK)
-        return -1;
-    int64_t units[3] = {
-        demo_insert(&r, &res_units, 0, json_pack("{s:s}", "name", "Design")),
-        demo_insert(&r, &res_units, 0, json_pack("{s:s}", "name", "Development")),
-        demo_insert(&r, &res_units, 0, json_pack("{s:s}", "name", "Management")),
-    };
-    bool ok = units[0] && units[1] && units[2];
-    ok = ok && demo_insert(&r, &res_custom_properties, 0,
-                           json_pack("{s:s, s:s, s:s}", "name", "Starting Month", "kind", "String",
-                                     "entity", "User"));
-    int64_t staff[5] = {0};
-    for (size_t i = 0; ok && i < sizeof(people) / sizeof(people[0]); i++) {
-        char email[96];
-        snprintf(email, sizeof(email), "%s@%s.example", people[i].email, subdomain);
-        staff[i] =
-            demo_insert(&r, &res_users, 0,
-                        json_pack("{s:s, s:s, s:s, s:I, s:I, s:[s], s:{s:s}}", "firstname",
-                                  people[i].first, "lastname", people[i].last, "email", email,
-                                  "unit_id", (json_int_t)units[people[i].unit], "role_id",
-                                  (json_int_t)role_id(&r, people[i].role), "tags", "Deutschland",
-                                  "custom_properties", "Starting Month", "January 2024"));
-        ok = staff[i] != 0;
-    }
-    int64_t customer = 0, contact = 0, deal = 0, group = 0, project = 0;
-    if (ok)
-        customer = demo_insert(&r, &res_companies, 0,
-                               json_pack("{s:s, s:s, s:s, s:s, s:[s]}", "name", "Beispiel AG",
-                                         "type", "customer", "currency", "EUR", "website",
-                                         "www.beispiel-ag.example", "tags", "Netzwerk"));
-    ok = customer &&
-         demo_insert(&r, &res_companies, 0,
-                     json_pack("{s:s, s:s}", "name", "Druckerei Muster GmbH", "type", "supplier"));
-    if (ok)
-        contact = demo_insert(&r, &res_contacts, 0,
-                              json_pack("{s:s, s:s, s:s, s:I, s:s}", "firstname", "Max", "lastname",
-                                        "Muster", "gender", "M", "company_id", (json_int_t)customer,
-                                        "work_email", "max.muster@beispiel-ag.example"));
-    int64_t category =
-        lookup_id(c, "SELECT MIN(id) FROM deal_categories WHERE account_id = ?", ap, 1);
-    if (contact)
-        deal = demo_insert(&r, &res_deals, 0,
-                           json_pack("{s:s, s:s, s:f, s:s, s:I, s:I, s:I, s:I}", "name",
-                                     "Website Relaunch", "currency", "EUR", "money", 25000.0,
-                                     "reminder_date", "2026-12-15", "user_id", (json_int_t)staff[1],
-                                     "deal_category_id", (json_int_t)category, "company_id",
-                                     (json_int_t)customer, "person_id", (json_int_t)contact));
-    if (deal)
-        group = demo_insert(
-            &r, &res_project_groups, 0,
-            json_pack("{s:s, s:I}", "name", "Websites", "company_id", (json_int_t)customer));
-    if (group)
-        project = demo_insert(&r, &res_projects, 0,
-                              json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:f, s:[s]}",
-                                        "name", "Website Relaunch", "currency", "EUR",
-                                        "fixed_price", 0, "retainer", 0, "leader_id",
-                                        (json_int_t)staff[1], "customer_id", (json_int_t)customer,
-                                        "deal_id", (json_int_t)deal, "project_group_id",
-                                        (json_int_t)group, "budget", 20000.0, "tags", "Digital"));
-    static const char *const tasks[] = {"Project Management", "Design", "Development"};
-    ok = project != 0;
-    for (size_t i = 0; ok && i < 3; i++)
-        ok = demo_insert(&r, &res_project_tasks, project,
-                         json_pack("{s:s, s:f}", "name", tasks[i], "hourly_rate", 120.0)) != 0;
-    for (size_t i = 0; ok && i < 2; i++)
-        ok = demo_insert(&r, &res_project_contracts, project,
-                         json_pack("{s:I}", "user_id", (json_int_t)staff[i ? 3 : 1])) != 0;
-    ok = ok && demo_insert(&r, &res_comments, 0,
-                           json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
-                                     "commentable_type", "Project", "text",
-                                     "<div>Kick-off on <strong>Monday</strong></div>"));
-    if (!ok || engine_bump_version(&r) || db_commit(c) != DB_OK) {
-        db_rollback(c);
-        if (r.err_fields)
-            json_decref(r.err_fields);
-        if (r.scratch)
-            json_decref(r.scratch);
-        return -1;
-    }
+    int rc = engine_write(&r, demo_step, (void *)subdomain);
+    if (r.err_fields)
+        json_decref(r.err_fields);
     if (r.scratch)
         json_decref(r.scratch);
-    return 0;
+    return rc;
 }

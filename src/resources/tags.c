@@ -1,6 +1,5 @@
 /* Tags (sections/tags/tags.md) and taggings (sections/tags/taggings.md). */
 #include "resources/resources.h"
-#include "webhooks/webhooks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +149,7 @@ static int taggings_get(struct req *r)
     return render_taggings(r, res);
 }
 
-/* PATCH adds, PUT replaces, DELETE removes the given tags. */
+/* PATCH adds, PUT replaces, DELETE removes the given tags (inside the engine's write). */
 static int taggings_change(struct req *r)
 {
     const struct resource *res = tagged_entity(r);
@@ -160,26 +159,20 @@ static int taggings_change(struct req *r)
     const char *problem = names ? tags_check_names(names) : "is required";
     if (problem)
         return req_fail(r, 422, "tags", "tags %s", problem);
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
     int rc;
     if (!strcmp(r->method, "DELETE"))
         rc = tags_remove(r, res->target, r->ids[0], names);
     else
         rc = tags_replace(r, res->target, r->ids[0], names, !strcmp(r->method, "PATCH"));
-    if (rc || engine_touch(r, res, r->ids[0]) || engine_refresh_cache(r, res, r->ids[0]) ||
-        webhooks_emit(r, res, "update", r->ids[0]) || engine_bump_version(r) ||
-        db_commit(r->db) != DB_OK) {
-        db_rollback(r->db);
-        return req_fail(r, 500, NULL, "could not change the tags");
-    }
+    if (rc || engine_entity_changed(r, res, r->ids[0]))
+        return r->err_message ? -1 : req_fail(r, 500, NULL, "could not change the tags");
     return render_taggings(r, res);
 }
 
 const struct route_decl tagging_routes[] = {
-    {"GET", "taggings/{w}/{id}", taggings_get, 0},
-    {"PATCH", "taggings/{w}/{id}", taggings_change, ROUTE_WRITE},
-    {"PUT", "taggings/{w}/{id}", taggings_change, ROUTE_WRITE},
-    {"DELETE", "taggings/{w}/{id}", taggings_change, ROUTE_WRITE},
+    {"GET", "taggings/{w}/{id}", taggings_get, 0, AREA_OF_ENTITY},
+    {"PATCH", "taggings/{w}/{id}", taggings_change, ROUTE_WRITE, AREA_OF_ENTITY},
+    {"PUT", "taggings/{w}/{id}", taggings_change, ROUTE_WRITE, AREA_OF_ENTITY},
+    {"DELETE", "taggings/{w}/{id}", taggings_change, ROUTE_WRITE, AREA_OF_ENTITY},
     {0},
 };

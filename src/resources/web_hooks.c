@@ -92,41 +92,22 @@ static int web_hook_before_save(struct req *r, struct record *rec, int64_t id)
     return 0;
 }
 
-static int set_disabled(struct req *r, const struct resource *res, int64_t id, bool disabled)
-{
-    char now[TIMESTAMP_LEN + 1];
-    time_now_iso(now);
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
-    /* enabling starts the failure count afresh; disabling twice keeps the first disabled_at */
-    db_param p[6] = {dbp_int(disabled), dbp_int(disabled), dbp_text(now),
-                     dbp_text(now),     dbp_int(id),       dbp_int(r->account_id)};
-    int rc = db_exec(r->db,
-                     "UPDATE web_hooks SET disabled = ?, disabled_at = CASE WHEN ? = 0 THEN NULL "
-                     "WHEN disabled = 1 THEN disabled_at ELSE ? END, consecutive_failures = CASE "
-                     "WHEN disabled = 1 THEN 0 ELSE consecutive_failures END, updated_at = ? "
-                     "WHERE id = ? AND account_id = ?",
-                     p, 6);
-    if (rc != DB_DONE || engine_bump_version(r) || db_commit(r->db) != DB_OK) {
-        db_rollback(r->db);
-        return req_fail(r, 500, NULL, "database error");
-    }
-    return engine_get(r, res, id);
-}
-
-static int web_hook_enable(struct req *r, const struct resource *res, int64_t id)
-{
-    return set_disabled(r, res, id, false);
-}
-
-static int web_hook_disable(struct req *r, const struct resource *res, int64_t id)
-{
-    return set_disabled(r, res, id, true);
-}
+/* Enabling starts the failure count afresh; disabling twice keeps the first disabled_at. */
+static const struct col_set enable_set[] = {
+    {"disabled", "0"},
+    {"disabled_at", "NULL"},
+    {"consecutive_failures", "CASE WHEN disabled = 1 THEN 0 ELSE consecutive_failures END"},
+    {0},
+};
+static const struct col_set disable_set[] = {
+    {"disabled", "1"},
+    {"disabled_at", "CASE WHEN disabled = 1 THEN disabled_at ELSE :now END"},
+    {0},
+};
 
 static const struct action web_hook_actions[] = {
-    {"PUT", "enable", web_hook_enable, A_WRITE},
-    {"PUT", "disable", web_hook_disable, A_WRITE},
+    {"PUT", "enable", .set = enable_set},
+    {"PUT", "disable", .set = disable_set},
     {0},
 };
 
@@ -164,13 +145,12 @@ static const struct field delivery_fields[] = {
 
 /* Sends a delivery again: a failed or pending one is due at once; a delivered one is queued
  * anew (a new delivery id, so that receivers dropping duplicates still take it). */
-static int delivery_redeliver(struct req *r, const struct resource *res, int64_t id)
+static int delivery_redeliver(struct req *r, struct action_call *call)
 {
+    int64_t id = call->id;
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
     int64_t ms = time_now_ms();
-    if (db_begin(r->db, true) != DB_OK)
-        return req_fail(r, 503, NULL, "database busy, try again");
     db_param w[2] = {dbp_int(id), dbp_int(r->account_id)};
     int64_t delivered = 0, target_id = id;
     db_query_i64(r->db,
@@ -196,16 +176,15 @@ static int delivery_redeliver(struct req *r, const struct resource *res, int64_t
                      "next_attempt_at = ?, updated_at = ? WHERE id = ?",
                      p, 4);
     }
-    if (rc != DB_DONE || engine_bump_version(r) || db_commit(r->db) != DB_OK) {
-        db_rollback(r->db);
+    if (rc != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
-    }
     r->webhooks_pending = true;
-    return engine_get(r, res, target_id);
+    call->answer_id = target_id;
+    return 0;
 }
 
 static const struct action delivery_actions[] = {
-    {"POST", "redeliver", delivery_redeliver, A_WRITE},
+    {"POST", "redeliver", delivery_redeliver, .event = ""},
     {0},
 };
 

@@ -15,12 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_SEGS   8
-#define MAX_ROUTES 256
+#define MAX_SEGS 8
 
 enum route_kind {
-    RK_ARCHIVE,
-    RK_UNARCHIVE,
     RK_LIST,
     RK_CREATE,
     RK_GET,
@@ -41,18 +38,25 @@ struct route {
     const struct route_decl *decl;
 };
 
-static struct route routes[MAX_ROUTES];
-static int nroutes;
+static struct route *routes; /* grows with the declarations; built once at start-up */
+static int nroutes, cap_routes;
 
 static void add_route(const char *method, const char *pattern, const char *suffix,
                       enum route_kind kind, const struct resource *res, const struct action *act,
                       const struct route_decl *decl)
 {
-    if (nroutes == MAX_ROUTES) {
-        fputs("mocod: too many routes\n", stderr);
-        abort();
+    if (nroutes == cap_routes) {
+        int cap = cap_routes ? cap_routes * 2 : 128;
+        struct route *grown = realloc(routes, sizeof(*routes) * (size_t)cap);
+        if (!grown) {
+            fputs("mocod: out of memory for the route table\n", stderr);
+            abort();
+        }
+        routes = grown;
+        cap_routes = cap;
     }
     struct route *rt = &routes[nroutes++];
+    memset(rt, 0, sizeof(*rt));
     rt->method = method;
     rt->kind = kind;
     rt->res = res;
@@ -71,12 +75,34 @@ static void add_route(const char *method, const char *pattern, const char *suffi
             rt->segs[rt->nsegs++] = tok; /* `full` lives as long as the route table */
 }
 
+static void add_actions(const struct resource *res, const struct action *acts)
+{
+    for (const struct action *a = acts; a && a->name; a++) {
+        char *suffix = malloc(strlen(a->name) + 6);
+        size_t k = 0;
+        if (!(a->flags & A_COLLECTION)) {
+            memcpy(suffix, "{id}/", 5);
+            k = 5;
+        }
+        memcpy(suffix + k, a->name, strlen(a->name) + 1);
+        add_route(a->method, res->path, suffix, RK_ACTION, res, a, NULL);
+        free(suffix);
+    }
+}
+
+static void add_custom(const struct route_decl *list)
+{
+    for (const struct route_decl *d = list; d->pattern; d++)
+        add_route(d->method, d->pattern, NULL, RK_CUSTOM, NULL, NULL, d);
+}
+
 void dispatch_init(void)
 {
     if (nroutes)
         return;
-    for (int i = 0; all_resources[i]; i++) {
-        const struct resource *res = all_resources[i];
+    const struct registry *reg = engine_registry();
+    for (const struct resource *const *p = reg->resources; *p; p++) {
+        const struct resource *res = *p;
         unsigned fl = res->flags;
         if (fl & R_SINGLETON) {
             add_route("GET", res->path, NULL, RK_SINGLETON, res, NULL, NULL);
@@ -94,25 +120,11 @@ void dispatch_init(void)
         }
         if (!(fl & R_NO_DELETE))
             add_route("DELETE", res->path, "{id}", RK_DELETE, res, NULL, NULL);
-        if ((fl & R_ARCHIVABLE) == R_ARCHIVABLE) {
-            add_route("PUT", res->path, "{id}/archive", RK_ARCHIVE, res, NULL, NULL);
-            add_route("PUT", res->path, "{id}/unarchive", RK_UNARCHIVE, res, NULL, NULL);
-        }
-        for (const struct action *a = res->actions; a && a->name; a++) {
-            char *suffix = malloc(strlen(a->name) + 6);
-            size_t k = 0;
-            if (!(a->flags & A_COLLECTION)) {
-                memcpy(suffix, "{id}/", 5);
-                k = 5;
-            }
-            memcpy(suffix + k, a->name, strlen(a->name) + 1);
-            add_route(a->method, res->path, suffix, RK_ACTION, res, a, NULL);
-            free(suffix);
-        }
+        add_actions(res, engine_archive_actions(res));
+        add_actions(res, res->actions);
     }
-    for (int i = 0; all_routes[i]; i++)
-        for (const struct route_decl *d = all_routes[i]; d->pattern; d++)
-            add_route(d->method, d->pattern, NULL, RK_CUSTOM, NULL, NULL, d);
+    for (const struct route_decl *const *l = reg->routes; *l; l++)
+        add_custom(*l);
 }
 
 static bool is_integer(const char *s, size_t n)
@@ -213,27 +225,15 @@ static int run_route(struct req *r, const struct route *rt)
         return engine_update(r, res, id);
     case RK_DELETE:
         return engine_delete(r, res, id);
-    case RK_ARCHIVE:
-        return engine_archive(r, res, id, true);
-    case RK_UNARCHIVE:
-        return engine_archive(r, res, id, false);
     case RK_SINGLETON:
         if (!r->user_id)
             return req_fail(r, 404, NULL, "an account API key has no %s; impersonate a user",
                             res->name);
         return engine_get(r, res, r->user_id);
     case RK_ACTION:
-        if ((rt->act->flags & A_WRITE) && req_require_write(r, res->write_area))
-            return -1;
-        if (engine_check_parent(r, res))
-            return -1;
-        if (!(rt->act->flags & A_COLLECTION) && !engine_exists(r, res, id))
-            return req_fail(r, 404, NULL, "%s not found", res->target);
-        return rt->act->fn(r, res, (rt->act->flags & A_COLLECTION) ? 0 : id);
+        return engine_action(r, res, rt->act, id);
     case RK_CUSTOM:
-        if ((rt->decl->flags & ROUTE_WRITE) && r->key_kind == KEY_ACCOUNT_READ)
-            return req_fail(r, 403, NULL, "this API key has read-only access");
-        return rt->decl->fn(r);
+        return engine_custom(r, rt->decl);
     }
     return req_fail(r, 500, NULL, "unknown route kind");
 }
@@ -314,7 +314,7 @@ static int dispatch_inner(struct req *r, db *d)
     if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
         db_begin(r->db, false) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
-    bool open = found && found->kind == RK_CUSTOM && (found->decl->flags & ROUTE_NO_AUTH);
+    bool open = found && found->kind == RK_CUSTOM && found->decl->area == AREA_PUBLIC;
     if (!open) {
         if (auth_authenticate(r))
             return -1;

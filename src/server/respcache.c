@@ -42,7 +42,7 @@ static char *make_key(struct req *r, size_t *len, uint64_t *hash)
     sb_init(&k, r->arena, 256);
     sb_addf(&k, "%lld|%lld|%lld|%d|%d|", (long long)r->account_id, (long long)r->data_version,
             (long long)r->user_id, r->admin, (int)r->key_kind);
-    for (int i = 0; i < AREA_COUNT; i++)
+    for (int i = AREA_FIRST; i < AREA_COUNT; i++)
         sb_addc(&k, (char)('0' + r->perm[i]));
     sb_addf(&k, "|%s|%s", r->host ? r->host : "", r->raw_path);
     for (int i = 0; i < r->nquery; i++) {

@@ -21,16 +21,6 @@ struct webhook_config {
     const char *public_scheme;
 };
 
-/* Queues `event` of the entity (rendered now, inside the caller's transaction) for every enabled
- * hook of the account subscribed to the resource's target and the event. No-op for resources
- * without R_WEBHOOKS. */
-int webhooks_emit(struct req *r, const struct resource *res, const char *event, int64_t id);
-/* The same with a payload the caller rendered (a deleted entity, rendered before it went). */
-int webhooks_emit_payload(struct req *r, const struct resource *res, const char *event, int64_t id,
-                          const char *payload);
-/* Whether any enabled hook listens: lets callers skip rendering a payload nobody wants. */
-bool webhooks_wanted(struct req *r, const struct resource *res, const char *event);
-
 /* Starts and stops the delivery thread; webhooks_kick wakes it after a commit. */
 int webhooks_start(db *d, const struct webhook_config *cfg);
 void webhooks_stop(void);

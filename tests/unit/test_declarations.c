@@ -91,9 +91,10 @@ static void every_resource_is_complete(void **state)
         assert_int_equal(end->flags, 0);
         assert_null(end->column);
         assert_null(end->ref);
-        if (res->write_area < AREA_ANY || res->write_area >= AREA_COUNT ||
-            res->read_area < AREA_ANY || res->read_area >= AREA_COUNT)
-            fail_msg("resource %s: permission area out of range", res->name);
+        if (res->read_area == AREA_UNSET || res->read_area < AREA_ANY ||
+            res->read_area >= AREA_COUNT || res->write_area < AREA_ANY ||
+            res->write_area >= AREA_COUNT)
+            fail_msg("resource %s: permission area undeclared or out of range", res->name);
     }
 }
 
@@ -296,8 +297,44 @@ static void targets_resolve(void **state)
 static void engine_init_accepts_declarations(void **state)
 {
     (void)state;
-    assert_int_equal(engine_init(), 0);
-    assert_int_equal(engine_init(), 0); /* once is enough, twice is harmless */
+    assert_int_equal(engine_init(&mocod_registry), 0);
+    assert_int_equal(engine_init(&mocod_registry), 0); /* once is enough, twice is harmless */
+}
+
+/* The lint refuses what would otherwise silently get a default: here a resource without areas,
+ * an action with an answer of its own but no renderer, and a route without an area. */
+static const struct field lint_fields[] = {{"name", FT_TEXT}, {0}};
+static int lint_noop(struct req *r)
+{
+    (void)r;
+    return 0;
+}
+static const struct action lint_actions[] = {{"PUT", "poke", .answer = ANSWER_OWN}, {0}};
+static const struct resource lint_unset = {
+    .name = "lint_unset",
+    .path = "lint_unset",
+    .table = "lint_unset",
+    .target = "LintUnset",
+    .fields = lint_fields,
+    .actions = lint_actions,
+};
+static const struct route_decl lint_routes[] = {{"GET", "lint", lint_noop, 0}, {0}};
+
+static void lint_refuses_undeclared_permissions(void **state)
+{
+    (void)state;
+    char err[2048];
+    assert_int_equal(engine_lint(&mocod_registry, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+
+    const struct resource *const bad_resources[] = {&res_units, &lint_unset, NULL};
+    const struct route_decl *const bad_routes[] = {lint_routes, NULL};
+    const struct registry bad = {bad_resources, bad_routes};
+    assert_int_equal(engine_lint(&bad, err, sizeof(err)), 4);
+    assert_non_null(strstr(err, "lint_unset: no read_area declared"));
+    assert_non_null(strstr(err, "lint_unset: no write_area declared"));
+    assert_non_null(strstr(err, "lint_unset/poke: ANSWER_OWN needs .render"));
+    assert_non_null(strstr(err, "route GET lint: no permission area declared"));
 }
 
 /* ------------------------------------------------------------------ schema */
@@ -346,7 +383,7 @@ static void assert_column(db_conn *c, const char *table, const char *column)
 static void sync_schema_creates_every_table(void **state)
 {
     struct fixture *fx = *state;
-    assert_int_equal(engine_init(), 0);
+    assert_int_equal(engine_init(&mocod_registry), 0);
     assert_int_equal(db_migrate(fx->d, NULL), 0);
     db_conn *c = db_acquire(fx->d);
     assert_non_null(c);
@@ -416,7 +453,7 @@ static void sync_schema_creates_every_table(void **state)
 static void sync_schema_adds_missing_columns(void **state)
 {
     struct fixture *fx = *state;
-    assert_int_equal(engine_init(), 0);
+    assert_int_equal(engine_init(&mocod_registry), 0);
     assert_int_equal(db_migrate(fx->d, NULL), 0);
     db_conn *c = db_acquire(fx->d);
     assert_non_null(c);
@@ -443,6 +480,8 @@ static void sync_schema_adds_missing_columns(void **state)
 
 int main(void)
 {
+    if (engine_init(&mocod_registry)) /* what the server does first */
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry_is_not_empty),
         cmocka_unit_test(every_resource_is_complete),
@@ -454,6 +493,7 @@ int main(void)
         cmocka_unit_test(views_read_columns_their_owner_has),
         cmocka_unit_test(targets_resolve),
         cmocka_unit_test(engine_init_accepts_declarations),
+        cmocka_unit_test(lint_refuses_undeclared_permissions),
         cmocka_unit_test_setup_teardown(sync_schema_creates_every_table, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(sync_schema_adds_missing_columns, setup_db, teardown_db),
     };

@@ -1,0 +1,255 @@
+/* Declared actions: every route beside CRUD runs here, so that its write path is the engine's. */
+#include "auth/auth.h"
+#include "engine/internal.h"
+#include "util/timeutil.h"
+
+#include <string.h>
+
+static const struct col_set archive_dated[] = {{"active", "0"}, {"archived_on", ":today"}, {0}};
+static const struct col_set unarchive_dated[] = {{"active", "1"}, {"archived_on", "NULL"}, {0}};
+static const struct col_set archive_plain[] = {{"active", "0"}, {0}};
+static const struct col_set unarchive_plain[] = {{"active", "1"}, {0}};
+
+static const struct action archive_actions_dated[] = {
+    {"PUT", "archive", .set = archive_dated, .event = "archive"},
+    {"PUT", "unarchive", .set = unarchive_dated, .event = "unarchive"},
+    {0},
+};
+static const struct action archive_actions_plain[] = {
+    {"PUT", "archive", .set = archive_plain, .event = "archive"},
+    {"PUT", "unarchive", .set = unarchive_plain, .event = "unarchive"},
+    {0},
+};
+
+const struct action *engine_archive_actions(const struct resource *res)
+{
+    if ((res->flags & R_ARCHIVABLE) != R_ARCHIVABLE)
+        return NULL;
+    return resource_field(res, "archived_on") ? archive_actions_dated : archive_actions_plain;
+}
+
+/* One declared column change, ready to bind. */
+struct col_value {
+    const char *column;
+    const char *sql; /* with ? where the value goes */
+    db_param p[3];
+    int np;
+    const struct field *ref; /* FT_REF input: checked to exist in the account */
+    int64_t ref_id;
+};
+
+struct action_write {
+    struct action_call call;
+    struct col_value *cols;
+    int ncols;
+};
+
+/* ":now", ":today" and ":link" in a declared expression become placeholders. */
+static int prepare_sql(struct req *r, const struct col_set *cs, struct col_value *cv,
+                       const char *now, const char *today, int64_t id)
+{
+    strbuf out;
+    sb_init(&out, r->arena, 64);
+    for (const char *p = cs->sql; *p;) {
+        const char *token = NULL;
+        db_param value = dbp_null();
+        if (!strncmp(p, ":now", 4)) {
+            token = ":now";
+            value = dbp_text(now);
+        } else if (!strncmp(p, ":today", 6)) {
+            token = ":today";
+            value = dbp_text(today);
+        } else if (!strncmp(p, ":link", 5) && cs->link) {
+            /* a secret link below the address the request came to */
+            token = ":link";
+            char secret[21];
+            auth_random_hex(secret, 10);
+            strbuf url;
+            sb_init(&url, r->arena, 128);
+            sb_addf(&url, "%s://%s/",
+                    r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
+                    r->host ? r->host : "localhost");
+            for (const char *l = cs->link; *l;) {
+                if (!strncmp(l, "{id}", 4)) {
+                    sb_add_i64(&url, id);
+                    l += 4;
+                } else if (!strncmp(l, "{token}", 7)) {
+                    sb_adds(&url, secret);
+                    l += 7;
+                } else {
+                    sb_addc(&url, *l++);
+                }
+            }
+            value = dbp_text(url.buf);
+        }
+        if (!token) {
+            sb_addc(&out, *p++);
+            continue;
+        }
+        if (cv->np == 3)
+            return req_fail(r, 500, NULL, "declared action binds too many values");
+        cv->p[cv->np++] = value;
+        sb_addc(&out, '?');
+        p += strlen(token);
+    }
+    cv->sql = out.buf;
+    return 0;
+}
+
+/* Reads the declared inputs and expressions of an action before its transaction opens. */
+static int prepare_sets(struct req *r, const struct resource *res, const struct action *act,
+                        struct action_write *w)
+{
+    int n = 0;
+    for (const struct col_set *cs = act->set; cs && (cs->column || cs->field); cs++)
+        n++;
+    w->cols = arena_calloc(r->arena, (size_t)n + 1, sizeof(struct col_value));
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    char *today = arena_strndup(r->arena, now, 10);
+    char *now_copy = arena_strdup(r->arena, now);
+    for (const struct col_set *cs = act->set; cs && (cs->column || cs->field); cs++) {
+        struct col_value *cv = &w->cols[w->ncols++];
+        if (cs->sql) {
+            cv->column = cs->column;
+            if (prepare_sql(r, cs, cv, now_copy, today, w->call.id))
+                return -1;
+            continue;
+        }
+        const struct field *f = resource_field(res, cs->field);
+        const char *key = field_input_key(f);
+        cv->column = field_column(f);
+        json_t *j = r->body && json_is_object(r->body) ? json_object_get(r->body, key) : NULL;
+        struct value v = {0};
+        const char *problem = !j || json_is_null(j) ? "can't be blank" : field_convert(r, f, j, &v);
+        if (problem) {
+            req_field_error(r, key, "%s", problem);
+            continue;
+        }
+        cv->sql = "?";
+        cv->p[cv->np++] = field_param(f, &v);
+        if (f->type == FT_REF) {
+            cv->ref = f;
+            cv->ref_id = v.i;
+        }
+    }
+    return r->err_fields ? -1 : 0;
+}
+
+static int action_step(struct req *r, void *ctx)
+{
+    struct action_write *w = ctx;
+    const struct resource *res = w->call.res;
+    const struct action *act = w->call.act;
+    bool member = !(act->flags & A_COLLECTION);
+    if (member && !engine_exists(r, res, w->call.id))
+        return req_fail(r, 404, NULL, "%s not found", res->target);
+    if (w->ncols) {
+        for (int i = 0; i < w->ncols; i++)
+            if (w->cols[i].ref && !engine_exists(r, w->cols[i].ref->ref, w->cols[i].ref_id))
+                req_field_error(r, field_input_key(w->cols[i].ref), "does not exist");
+        if (r->err_fields)
+            return -1;
+        char now[TIMESTAMP_LEN + 1];
+        time_now_iso(now);
+        strbuf sql;
+        sb_init(&sql, r->arena, 256);
+        sb_addf(&sql, "UPDATE %s SET updated_at = ?", res->table);
+        db_param *p = arena_calloc(r->arena, (size_t)w->ncols * 3 + 3, sizeof(db_param));
+        int np = 0;
+        p[np++] = dbp_text(now);
+        for (int i = 0; i < w->ncols; i++) {
+            sb_addf(&sql, ", %s = %s", w->cols[i].column, w->cols[i].sql);
+            for (int k = 0; k < w->cols[i].np; k++)
+                p[np++] = w->cols[i].p[k];
+        }
+        sb_adds(&sql, " WHERE id = ? AND account_id = ?");
+        p[np++] = dbp_int(w->call.id);
+        p[np++] = dbp_int(r->account_id);
+        if (db_exec(r->db, sql.buf, p, np) != DB_DONE)
+            return req_fail(r, 500, NULL, "database error");
+    }
+    if (act->fn && act->fn(r, &w->call))
+        return -1;
+    const char *event = act->event ? act->event : (member ? "update" : "");
+    if (*event && engine_event(r, res, event, w->call.id))
+        return -1;
+    return 0;
+}
+
+static int answer(struct req *r, struct action_call *call)
+{
+    switch (call->act->answer) {
+    case ANSWER_NONE:
+        r->status = 204;
+        return 0;
+    case ANSWER_EMPTY:
+        r->status = 200;
+        return 0;
+    case ANSWER_OWN:
+        r->status = 200;
+        return call->act->render(r, call);
+    case ANSWER_ENTITY:
+        break;
+    }
+    if (call->nmade || !call->answer_id) {
+        sb_addc(&r->out, '[');
+        for (int i = 0; i < call->nmade; i++) {
+            if (i)
+                sb_addc(&r->out, ',');
+            if (engine_render_entity(r, call->res, call->made[i], &r->out))
+                return -1;
+        }
+        sb_addc(&r->out, ']');
+    } else if (engine_render_entity(r, call->res, call->answer_id, &r->out)) {
+        return -1;
+    }
+    r->status = 200;
+    return 0;
+}
+
+int engine_action(struct req *r, const struct resource *res, const struct action *act, int64_t id)
+{
+    bool read = !strcmp(act->method, "GET");
+    bool member = !(act->flags & A_COLLECTION);
+    if (read ? req_require_read(r, res->read_area) : req_require_write(r, res->write_area))
+        return -1;
+    if (engine_check_parent(r, res))
+        return -1;
+    if (member && !engine_exists(r, res, id))
+        return req_fail(r, 404, NULL, "%s not found", res->target);
+    struct action_write w = {
+        .call = {.res = res, .act = act, .id = member ? id : 0, .answer_id = member ? id : 0}};
+    if (read) { /* a view: it reads in the request's snapshot and changes nothing */
+        if (act->fn && act->fn(r, &w.call))
+            return -1;
+        return answer(r, &w.call);
+    }
+    if (prepare_sets(r, res, act, &w) || run_write(r, action_step, &w))
+        return -1;
+    return answer(r, &w.call);
+}
+
+struct custom_write {
+    const struct route_decl *decl;
+};
+
+static int custom_step(struct req *r, void *ctx)
+{
+    struct custom_write *w = ctx;
+    return w->decl->fn(r);
+}
+
+int engine_custom(struct req *r, const struct route_decl *decl)
+{
+    if (decl->area != AREA_PUBLIC && decl->area != AREA_OF_ENTITY &&
+        ((decl->flags & ROUTE_WRITE) ? req_require_write(r, decl->area)
+                                     : req_require_read(r, decl->area)))
+        return -1;
+    if ((decl->flags & ROUTE_WRITE) && r->key_kind == KEY_ACCOUNT_READ)
+        return req_fail(r, 403, NULL, "this API key has read-only access");
+    if (!(decl->flags & ROUTE_WRITE))
+        return decl->fn(r);
+    struct custom_write w = {decl};
+    return run_write(r, custom_step, &w);
+}

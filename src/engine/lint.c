@@ -1,0 +1,126 @@
+/* The declaration lint: wrong declarations stop the server at start-up, loudly, instead of
+ * behaving in some default way (an undeclared permission area would be no permission at all). */
+#include "engine/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct lint {
+    char *out;
+    size_t len, cap;
+    int n;
+};
+
+__attribute__((format(printf, 2, 3))) static void problem(struct lint *l, const char *fmt, ...)
+{
+    l->n++;
+    if (l->len + 1 >= l->cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(l->out + l->len, l->cap - l->len - 1, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        l->len += (size_t)w < l->cap - l->len - 1 ? (size_t)w : l->cap - l->len - 1;
+    l->out[l->len++] = '\n';
+    l->out[l->len] = '\0';
+}
+
+static bool area_declared(enum perm_area a)
+{
+    return a == AREA_ANY || (a > AREA_UNSET && a < AREA_COUNT);
+}
+
+static bool has_writes(const struct resource *res)
+{
+    if ((res->flags & R_READONLY) != R_READONLY || (res->flags & R_ARCHIVABLE) == R_ARCHIVABLE)
+        return !(res->flags & R_SINGLETON);
+    for (const struct action *a = res->actions; a && a->name; a++)
+        if (strcmp(a->method, "GET") != 0)
+            return true;
+    return false;
+}
+
+static bool method_known(const char *m)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    for (const char *const *k = methods; *k; k++)
+        if (m && !strcmp(m, *k))
+            return true;
+    return false;
+}
+
+static void lint_action(struct lint *l, const struct resource *res, const struct action *a)
+{
+    if (!method_known(a->method))
+        problem(l, "%s/%s: unknown method", res->name, a->name);
+    bool read = a->method && !strcmp(a->method, "GET");
+    if (read && a->set)
+        problem(l, "%s/%s: a GET action cannot set columns", res->name, a->name);
+    if (!a->fn && !a->set && a->answer != ANSWER_OWN)
+        problem(l, "%s/%s: an action without code, columns or an answer of its own", res->name,
+                a->name);
+    if (a->answer == ANSWER_OWN && !a->render)
+        problem(l, "%s/%s: ANSWER_OWN needs .render", res->name, a->name);
+    if (a->set && (a->flags & A_COLLECTION))
+        problem(l, "%s/%s: declared columns need a row (not a collection action)", res->name,
+                a->name);
+    for (const struct col_set *cs = a->set; cs && (cs->column || cs->field); cs++) {
+        if (cs->field) {
+            const struct field *f = resource_field(res, cs->field);
+            if (!f || !field_written(f))
+                problem(l, "%s/%s: sets unknown or unwritten field %s", res->name, a->name,
+                        cs->field);
+        } else if (!cs->sql) {
+            problem(l, "%s/%s: column %s has neither .sql nor .field", res->name, a->name,
+                    cs->column);
+        } else if (strstr(cs->sql, ":link") && !cs->link) {
+            problem(l, "%s/%s: :link without .link", res->name, a->name);
+        }
+    }
+}
+
+int engine_lint(const struct registry *reg, char *err, size_t errlen)
+{
+    struct lint l = {err, 0, errlen, 0};
+    if (errlen)
+        err[0] = '\0';
+    if (!reg || !reg->resources) {
+        problem(&l, "no registry");
+        return l.n;
+    }
+    for (const struct resource *const *p = reg->resources; *p; p++) {
+        const struct resource *res = *p;
+        const char *name = res->name ? res->name : "(unnamed)";
+        if (!res->name || !res->path || !res->table || !res->fields || !res->target)
+            problem(&l, "%s: needs name, path, table, target and fields", name);
+        if (!area_declared(res->read_area))
+            problem(&l, "%s: no read_area declared", name);
+        if (has_writes(res) && !area_declared(res->write_area))
+            problem(&l, "%s: no write_area declared", name);
+        if (res->parent && !res->parent_fk)
+            problem(&l, "%s: a nested resource needs parent_fk", name);
+        for (const struct field *f = res->fields; f && f->name; f++) {
+            if ((f->type == FT_REF || f->type == FT_HAS_MANY) && !f->ref)
+                problem(&l, "%s.%s: needs .ref", name, f->name);
+            if (f->type == FT_ENUM && !f->options)
+                problem(&l, "%s.%s: an enum needs .options", name, f->name);
+            if (f->type == FT_EXPR && !f->sql)
+                problem(&l, "%s.%s: an expression needs .sql", name, f->name);
+            if (f->type == FT_HAS_MANY && !f->fk)
+                problem(&l, "%s.%s: needs .fk", name, f->name);
+        }
+        for (const struct action *a = res->actions; a && a->name; a++)
+            lint_action(&l, res, a);
+    }
+    for (const struct route_decl *const *list = reg->routes; list && *list; list++)
+        for (const struct route_decl *d = *list; d->pattern; d++) {
+            if (!method_known(d->method) || !d->fn)
+                problem(&l, "route %s %s: needs a known method and a handler", d->method,
+                        d->pattern);
+            if (!area_declared(d->area) && d->area != AREA_PUBLIC && d->area != AREA_OF_ENTITY)
+                problem(&l, "route %s %s: no permission area declared", d->method, d->pattern);
+        }
+    return l.n;
+}
