@@ -5,6 +5,7 @@
 #include "resources/resources.h"
 #include "server/http.h"
 #include "server/respcache.h"
+#include "setup/setup.h"
 #include "webhooks/webhooks.h"
 
 #include <malloc.h>

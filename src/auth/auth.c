@@ -97,37 +97,6 @@ int auth_init(const char *db_url, char *err, size_t errlen)
     return 0;
 }
 
-int auth_password_hash(const char *password, char *out)
-{
-    return crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
-}
-
-bool auth_password_verify(const char *hash, const char *password)
-{
-    return hash && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
-}
-
-void auth_random_hex(char *out, size_t nbytes)
-{
-    unsigned char buf[64];
-    if (nbytes > sizeof(buf))
-        nbytes = sizeof(buf);
-    randombytes_buf(buf, nbytes);
-    sodium_bin2hex(out, nbytes * 2 + 1, buf, nbytes);
-}
-
-void auth_random_uuid(char *out)
-{
-    unsigned char b[16];
-    randombytes_buf(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    char hex[33];
-    sodium_bin2hex(hex, sizeof(hex), b, sizeof(b));
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
 void auth_key_lookup(const char *key, char *out)
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -170,7 +139,7 @@ char *auth_key_open(arena *a, const char *sealed)
 int auth_key_create(db_conn *c, arena *a, int64_t account_id, int64_t user_id, const char *kind,
                     char *out)
 {
-    auth_random_hex(out, AUTH_KEY_LEN / 2);
+    random_hex(out, AUTH_KEY_LEN / 2);
     char lookup[AUTH_LOOKUP_LEN + 1];
     auth_key_lookup(out, lookup);
     char now[TIMESTAMP_LEN + 1];

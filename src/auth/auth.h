@@ -7,23 +7,19 @@
 #ifndef MOCOD_AUTH_H
 #define MOCOD_AUTH_H
 
-#include "engine/request.h"
+#include "core/request.h"
+#include "engine/resource.h"
+#include "util/secret.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define AUTH_PASSWORD_HASH_LEN 128 /* crypto_pwhash_STRBYTES */
-#define AUTH_KEY_LEN           32  /* hexadecimal characters of an API key */
-#define AUTH_LOOKUP_LEN        64  /* hexadecimal HMAC-SHA256 */
+#define AUTH_KEY_LEN    32 /* hexadecimal characters of an API key */
+#define AUTH_LOOKUP_LEN 64 /* hexadecimal HMAC-SHA256 */
 
 /* Loads the server secret: MOCOD_SECRET (64 hex chars), else the file MOCOD_SECRET_FILE, else
  * "<db path>.secret", created with mode 0600 on first use. */
 int auth_init(const char *db_url, char *err, size_t errlen);
-
-int auth_password_hash(const char *password, char *out /* AUTH_PASSWORD_HASH_LEN */);
-bool auth_password_verify(const char *hash, const char *password);
-void auth_random_uuid(char *out /* 37 bytes */);
-void auth_random_hex(char *out, size_t nbytes); /* writes 2*nbytes hex chars + NUL */
 
 void auth_key_lookup(const char *key, char *out /* AUTH_LOOKUP_LEN + 1 */);
 /* Seals a key for storage; returns an arena string. */
@@ -43,6 +39,9 @@ const char *auth_host_subdomain(struct req *r);
 int auth_authenticate(struct req *r);
 /* Loads the role permissions of a user into r (admin flag and area levels). */
 int auth_load_user(struct req *r, int64_t user_id, bool require_active);
+
+/* POST /session (login: email and password give the user's API key) and GET /session. */
+extern const struct route_decl auth_routes[];
 
 /* Rate limiting per key, in memory, sliding window. Returns 0 or the seconds to wait. */
 void ratelimit_init(void);

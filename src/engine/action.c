@@ -1,5 +1,5 @@
 /* Declared actions: every route beside CRUD runs here, so that its write path is the engine's. */
-#include "auth/auth.h"
+#include "util/secret.h"
 #include "engine/internal.h"
 #include "util/timeutil.h"
 
@@ -63,7 +63,7 @@ static int prepare_sql(struct req *r, const struct col_set *cs, struct col_value
             /* a secret link below the address the request came to */
             token = ":link";
             char secret[21];
-            auth_random_hex(secret, 10);
+            random_hex(secret, 10);
             strbuf url;
             sb_init(&url, r->arena, 128);
             sb_addf(&url, "%s://%s/",

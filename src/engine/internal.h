@@ -36,6 +36,20 @@ bool field_written(const struct field *f);
 bool field_rendered(const struct field *f);
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col);
 
+/* The rows a render covers, as SQL that yields their ids (and its parameters). */
+struct row_set {
+    const char *where; /* over alias t, includes the account condition */
+    const db_param *params;
+    int nparams;
+    const char *order;
+    int64_t limit;
+    int64_t offset;
+};
+
+/* Appends the JSON of the rows (an array when `array`); n gets their count. */
+int render_rows(struct req *r, const struct resource *res, const struct row_set *rs, strbuf *o,
+                bool array, int *count);
+
 /* The write path every change shares: opens the write transaction, runs step (which changes
  * rows and may record field errors), bumps the account's data version and commits; any problem
  * rolls everything back. */

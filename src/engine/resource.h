@@ -17,7 +17,7 @@
 #ifndef MOCOD_RESOURCE_H
 #define MOCOD_RESOURCE_H
 
-#include "engine/request.h"
+#include "core/request.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* Writing side of the engine: input validation, create, update, delete. */
-#include "auth/auth.h"
+#include "util/secret.h"
 
 #include <sodium.h>
 #include "engine/internal.h"
@@ -136,8 +136,8 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
         if (f->type == FT_PASSWORD) {
             if (len < 8)
                 return "is too short (minimum is 8 characters)";
-            char *hash = arena_alloc(r->arena, AUTH_PASSWORD_HASH_LEN);
-            if (auth_password_hash(s, hash))
+            char *hash = arena_alloc(r->arena, PASSWORD_HASH_LEN);
+            if (password_hash(s, hash))
                 return "could not be hashed";
             s = hash;
         }
@@ -207,7 +207,7 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
         if (n > FILE_MAX)
             return "is larger than 5 MiB";
         char *token = arena_alloc(r->arena, 33);
-        auth_random_hex(token, 16);
+        random_hex(token, 16);
         strbuf url;
         sb_init(&url, r->arena, 128);
         sb_addf(&url, "%s://%s/files/%s/",
@@ -489,7 +489,7 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
             continue;
         if (f->type == FT_UUID) {
             char *uuid = arena_alloc(r->arena, 37);
-            auth_random_uuid(uuid);
+            random_uuid(uuid);
             p[np++] = dbp_text(uuid);
         } else if (rec->v[i].set) {
             p[np++] = value_param(f, &rec->v[i]);

@@ -26,7 +26,6 @@ const struct resource *const all_resources[] = {
 };
 
 const struct route_decl *const all_routes[] = {
-    session_routes,
     tagging_routes,
     NULL,
 };

@@ -30,7 +30,6 @@ extern const struct resource *const all_resources[];
 extern const struct route_decl *const all_routes[];
 extern const struct registry mocod_registry;
 
-extern const struct route_decl session_routes[];
 extern const struct route_decl tagging_routes[];
 
 /* The entity kinds that tags and taggings name. */
@@ -40,16 +39,5 @@ const char *check_email(const char *s);
 const char *check_hex_color(const char *s);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
-
-/* Creates the account when new (with its default unit and roles) and its administrator when new;
- * returns that user's API key (arena string) or NULL with a message in err. */
-char *account_setup(db_conn *c, arena *a, const char *subdomain, const char *email,
-                    const char *password, const char *firstname, const char *lastname, char *err,
-                    size_t errlen);
-/* Creates an account API key ("read" or "full"). */
-char *account_key(db_conn *c, arena *a, const char *subdomain, const char *access, char *err,
-                  size_t errlen);
-/* Adds sample data (teams, staff, tags, custom fields) to an account. */
-int account_demo_data(db_conn *c, arena *a, const char *subdomain);
 
 #endif

@@ -1,5 +1,5 @@
 /* Web hooks (sections/web_hooks.md) and their delivery log (mocod's addition, see README). */
-#include "auth/auth.h"
+#include "util/secret.h"
 #include "resources/resources.h"
 #include "util/timeutil.h"
 #include "webhooks/webhooks.h"
@@ -79,7 +79,7 @@ static int web_hook_before_save(struct req *r, struct record *rec, int64_t id)
     struct value *key = record_value(rec, "signature_key");
     if (id == 0 && (!key->set || key->null)) {
         char *fresh = arena_alloc(r->arena, WEBHOOK_KEY_LEN + 1);
-        auth_random_hex(fresh, WEBHOOK_KEY_LEN / 2);
+        random_hex(fresh, WEBHOOK_KEY_LEN / 2);
         key->set = true;
         key->null = false;
         key->s = fresh;

@@ -125,6 +125,7 @@ void dispatch_init(void)
     }
     for (const struct route_decl *const *l = reg->routes; *l; l++)
         add_custom(*l);
+    add_custom(auth_routes);
 }
 
 static bool is_integer(const char *s, size_t n)

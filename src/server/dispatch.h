@@ -1,7 +1,7 @@
 #ifndef MOCOD_DISPATCH_H
 #define MOCOD_DISPATCH_H
 
-#include "engine/request.h"
+#include "core/request.h"
 
 /* Builds the route table from the declarations; once, before serving. */
 void dispatch_init(void);

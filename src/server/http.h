@@ -1,7 +1,7 @@
 #ifndef MOCOD_HTTP_H
 #define MOCOD_HTTP_H
 
-#include "engine/request.h"
+#include "core/request.h"
 
 typedef struct http_server http_server;
 

@@ -8,7 +8,7 @@
 #ifndef MOCOD_RESPCACHE_H
 #define MOCOD_RESPCACHE_H
 
-#include "engine/request.h"
+#include "core/request.h"
 
 void respcache_init(size_t max_bytes);
 /* True when an answer was found: r->status, r->out and r->headers are filled. */

@@ -242,18 +242,18 @@ static void key_open_rejects_tampering(void **state)
 static void password_hash_and_verify(void **state)
 {
     (void)state;
-    char hash[AUTH_PASSWORD_HASH_LEN];
+    char hash[PASSWORD_HASH_LEN];
     memset(hash, 0, sizeof(hash));
-    assert_int_equal(auth_password_hash("correct horse battery staple", hash), 0);
-    assert_true(strlen(hash) < AUTH_PASSWORD_HASH_LEN);
+    assert_int_equal(password_hash("correct horse battery staple", hash), 0);
+    assert_true(strlen(hash) < PASSWORD_HASH_LEN);
     assert_int_equal(strncmp(hash, "$argon2id$", 10), 0);
     assert_null(strstr(hash, "correct horse"));
-    assert_true(auth_password_verify(hash, "correct horse battery staple"));
-    assert_false(auth_password_verify(hash, "correct horse battery stapl"));
-    assert_false(auth_password_verify(hash, "Correct horse battery staple"));
-    assert_false(auth_password_verify(hash, ""));
-    assert_false(auth_password_verify(NULL, "correct horse battery staple"));
-    assert_false(auth_password_verify("$argon2id$garbage", "correct horse battery staple"));
+    assert_true(password_verify(hash, "correct horse battery staple"));
+    assert_false(password_verify(hash, "correct horse battery stapl"));
+    assert_false(password_verify(hash, "Correct horse battery staple"));
+    assert_false(password_verify(hash, ""));
+    assert_false(password_verify(NULL, "correct horse battery staple"));
+    assert_false(password_verify("$argon2id$garbage", "correct horse battery staple"));
 }
 
 /* ------------------------------------------------------------- randomness */
@@ -277,7 +277,7 @@ static void random_uuid_format(void **state)
     char seen[64][37];
     for (int i = 0; i < 64; i++) {
         memset(seen[i], 'Z', sizeof(seen[i]));
-        auth_random_uuid(seen[i]);
+        random_uuid(seen[i]);
         check_uuid(seen[i]);
         for (int k = 0; k < i; k++)
             assert_string_not_equal(seen[i], seen[k]);
@@ -288,13 +288,13 @@ static void random_hex_format(void **state)
 {
     (void)state;
     char a[AUTH_KEY_LEN + 1], b[AUTH_KEY_LEN + 1];
-    auth_random_hex(a, AUTH_KEY_LEN / 2);
-    auth_random_hex(b, AUTH_KEY_LEN / 2);
+    random_hex(a, AUTH_KEY_LEN / 2);
+    random_hex(b, AUTH_KEY_LEN / 2);
     assert_int_equal(strlen(a), AUTH_KEY_LEN);
     assert_true(is_lower_hex(a, AUTH_KEY_LEN));
     assert_string_not_equal(a, b);
     char one[3];
-    auth_random_hex(one, 1);
+    random_hex(one, 1);
     assert_int_equal(strlen(one), 2);
     assert_true(is_lower_hex(one, 2));
 }

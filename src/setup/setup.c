@@ -1,6 +1,7 @@
 /* What a new account comes with, account keys, and the demo data set. */
 #include "auth/auth.h"
 #include "resources/resources.h"
+#include "setup/setup.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -120,12 +121,12 @@ static int64_t create_user(db_conn *c, arena *a, int64_t account, const char *em
         unit_id = lookup_id(c, "SELECT MIN(id) FROM units WHERE account_id = ?", uu, 1);
     char *hash = NULL;
     if (password) {
-        hash = arena_alloc(a, AUTH_PASSWORD_HASH_LEN);
-        if (auth_password_hash(password, hash))
+        hash = arena_alloc(a, PASSWORD_HASH_LEN);
+        if (password_hash(password, hash))
             return 0;
     }
     char uuid[37];
-    auth_random_uuid(uuid);
+    random_uuid(uuid);
     db_param p[11] = {dbp_int(account), dbp_text(now),   dbp_text(now),    dbp_text(first),
                       dbp_text(last),   dbp_text(email), dbp_int(unit_id), dbp_int(role_id),
                       dbp_text(hash),   dbp_text(uuid),  dbp_text("en")};

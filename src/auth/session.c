@@ -1,6 +1,7 @@
 /* POST /session (email + password -> the user's API key) and GET /session (is my key valid?). */
 #include "auth/auth.h"
-#include "resources/resources.h"
+#include "core/request.h"
+#include "engine/resource.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -60,7 +61,7 @@ static int session_create(struct req *r)
     if (rows > 1)
         return req_fail(r, 422, NULL,
                         "this email belongs to several accounts: use the account's own host name");
-    if (rows == 0 || !active || !auth_password_verify(hash, json_string_value(password)))
+    if (rows == 0 || !active || !password_verify(hash, json_string_value(password)))
         return req_fail(r, 401, NULL, "invalid email or password");
     if (db_begin(r->db, true) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
@@ -102,7 +103,7 @@ static int session_show(struct req *r)
     return 0;
 }
 
-const struct route_decl session_routes[] = {
+const struct route_decl auth_routes[] = {
     {"POST", "session", session_create, 0, AREA_PUBLIC},
     {"GET", "session", session_show, 0, AREA_ANY},
     {0},

@@ -1,4 +1,4 @@
-#include "engine/request.h"
+#include "core/request.h"
 
 #include <stdio.h>
 #include <string.h>
