@@ -214,6 +214,8 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
         const struct field *f = &res->fields[i];
         struct field_rt *fr = &rt->f[i];
         fr->col = -1;
+        if (f->def) /* the lint has checked that it parses */
+            fr->def = json_loads(f->def, JSON_DECODE_ANY, NULL);
         if (!field_rendered(f))
             continue;
         switch (f->type) {

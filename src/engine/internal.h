@@ -18,6 +18,7 @@ struct field_rt {
     bool group_end;         /* last field of a nested object: closed after the value */
     int when_col;           /* .when: the column the condition reads, -1 for none */
     const char *when_value; /* .when: the value it must have */
+    json_t *def;            /* .def, parsed once at start-up */
 };
 
 struct res_rt {

@@ -108,6 +108,10 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
                 problem(&l, "%s.%s: an enum needs .options", name, f->name);
             if (f->type == FT_EXPR && !f->sql)
                 problem(&l, "%s.%s: an expression needs .sql", name, f->name);
+            json_t *def = f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : NULL;
+            if (f->def && !def)
+                problem(&l, "%s.%s: .def is not JSON", name, f->name);
+            json_decref(def);
             if (f->type == FT_HAS_MANY && !f->fk)
                 problem(&l, "%s.%s: needs .fk", name, f->name);
         }

@@ -233,31 +233,22 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
     rec->res = res;
     rec->creating = creating;
     rec->v = arena_calloc(r->arena, (size_t)n, sizeof(struct value));
-    if (!r->scratch)
-        r->scratch = json_object(); /* keeps parsed defaults alive until the request ends */
+    const struct field_rt *frt = rt_of(res)->f;
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
+        json_t *def = creating ? frt[i].def : NULL; /* parsed at start-up, lives as long */
         if (!accepts_input(f)) {
             /* fields clients cannot write still start at their declared default */
-            if (creating && f->def && field_written(f)) {
-                json_t *d = json_loads(f->def, JSON_DECODE_ANY, NULL);
-                if (!d)
-                    continue;
-                /* the value points into d: keep it until the request ends */
-                json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)d), d);
-                if (convert(r, f, d, &rec->v[i]))
-                    rec->v[i].set = false;
-            }
+            if (def && field_written(f) && convert(r, f, def, &rec->v[i]))
+                rec->v[i].set = false;
             continue;
         }
         if (!creating && (f->flags & F_CREATEONLY))
             continue;
         const char *key = input_key(f);
         json_t *j = json_object_get(input, key);
-        if (!j && creating && f->def) {
-            j = json_loads(f->def, JSON_DECODE_ANY, NULL);
-            json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)j), j);
-        }
+        if (!j)
+            j = def;
         if (!j) {
             if (creating && (f->flags & F_REQUIRED))
                 req_field_error(r, key, "can't be blank");
