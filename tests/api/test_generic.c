@@ -892,6 +892,40 @@ static void check_json(const struct resource *res)
     }
 }
 
+/* For each `.when` "x=v" on an enum input x: an entity made with x=v renders what applies there
+ * (e.g. companies: customer_vat for customers, supplier_vat for suppliers). */
+static void check_when_variants(const struct resource *res)
+{
+    if (res->flags & (R_NO_CREATE | R_NO_GET | R_SINGLETON))
+        return;
+    for (const struct field *f = res->fields; f->name; f++) {
+        const char *eq = f->when ? strchr(f->when, '=') : NULL;
+        if (!eq)
+            continue;
+        bool seen = false;
+        for (const struct field *g = res->fields; g < f; g++)
+            seen = seen || (g->when && !strcmp(g->when, f->when));
+        const char *name = fix_fmt("%.*s", (int)(eq - f->when), f->when);
+        const struct field *cond = NULL;
+        for (const struct field *g = res->fields; g->name; g++)
+            if (!g->group && !strcmp(g->name, name))
+                cond = g;
+        if (seen || !cond || cond->type != FT_ENUM || !field_input(cond))
+            continue;
+        json_t *body = create_body(&g_a, res);
+        json_object_set_new(body, input_key(cond), json_string(eq + 1));
+        mt_resp *r = mt_request_json(g_s, "POST", base_path(&g_a, res), g_a.admin_key, body, NULL);
+        if (!is_ok(r->status))
+            fail_msg("cannot create %s with %s: %ld %s", res->name, f->when, r->status, r->body);
+        json_int_t id = json_integer_value(json_object_get(r->json, "id"));
+        mt_resp_free(r);
+        r = mt_get(g_s, entity_path(&g_a, res, id), g_a.admin_key);
+        MT_ASSERT_STATUS(r, 200);
+        check_shape(res, r->json, true, false, fix_fmt("GET one with %s", f->when));
+        mt_resp_free(r);
+    }
+}
+
 static void generic_declared_routes(void **state)
 {
     (void)state;
@@ -903,6 +937,7 @@ static void generic_declared_routes(void **state)
                       res->read_area == AREA_ANY ? "any" : perm_area_names[res->read_area],
                       res->write_area == AREA_ANY ? "any" : perm_area_names[res->write_area]);
         check_json(res);
+        check_when_variants(res);
         check_without_key(res, rt, n);
         check_permissions(res, rt, n);
         check_impersonation(res, rt, n);
