@@ -50,6 +50,11 @@ static const char *const migrations[] = {
     /* 6: files served by their own link (avatars): the token is the secret in the URL */
     "ALTER TABLE attachments ADD COLUMN token {TEXT};"
     "CREATE UNIQUE INDEX attachments_by_token ON attachments (token);",
+    /* 7: number sequences of fields (identifiers of projects, invoices, offers), per account
+     * and prefix */
+    "CREATE TABLE number_sequences (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
+    " CASCADE, name {TEXT} NOT NULL, prefix {TEXT} NOT NULL, next_value {INT} NOT NULL);"
+    "CREATE UNIQUE INDEX number_sequences_key ON number_sequences (account_id, name, prefix);",
     NULL,
 };
 

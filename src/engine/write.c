@@ -447,6 +447,22 @@ static int require_object_body(struct req *r)
     return 0;
 }
 
+/* Fields with a number sequence that were not given get the next number. */
+static int assign_sequences(struct req *r, struct record *rec)
+{
+    int i = 0;
+    for (const struct field *f = rec->res->fields; f->name; f++, i++) {
+        struct value *v = &rec->v[i];
+        if (!f->sequence || (v->set && !v->null && v->s && *v->s))
+            continue;
+        if (sequence_next(r, rec->res, f, &v->s))
+            return -1;
+        v->set = true;
+        v->null = false;
+    }
+    return 0;
+}
+
 /* Checks and inserts a parsed record inside the caller's transaction; parent_id links a nested
  * row to its parent (0: not nested). */
 static int insert_record(struct req *r, const struct resource *res, struct record *rec,
@@ -454,7 +470,7 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
 {
     /* all problems of the input are named at once: its form, references and uniqueness */
     if (check_record(r, rec, 0) || (res->before_save && res->before_save(r, rec, 0)) ||
-        r->err_fields)
+        r->err_fields || assign_sequences(r, rec))
         return -1;
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);

@@ -42,7 +42,8 @@ const struct resource res_project_groups = {
     }
 
 static const struct field project_fields[] = {
-    {"identifier", FT_TEXT, F_FILTER | F_MULTI | F_SORT | F_SEARCH, .maxlen = 64},
+    {"identifier", FT_TEXT, F_FILTER | F_MULTI | F_SORT | F_SEARCH | F_UNIQUE, .maxlen = 64,
+     .sequence = "P{n:3}"},
     {"name", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
     {"active", FT_BOOL, F_READONLY, .def = "true"},
     {"billable", FT_BOOL, 0, .def = "true"},
@@ -120,39 +121,6 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
         req_field_error(r, "finish_date", "must not be before start_date");
     if (r->err_fields)
         return -1;
-    /* identifiers: given ones are unique; missing ones follow the account's numbering */
-    struct value *ident = record_value(rec, "identifier");
-    if (id == 0 && (!ident->set || ident->null || !*ident->s)) {
-        /* the next free number after the highest P-number in use */
-        db_param p[1] = {dbp_int(r->account_id)};
-        int64_t n = 0;
-        db_query_i64(r->db,
-                     "SELECT COALESCE(MAX(CAST(substr(identifier, 2) AS INTEGER)), 0) + 1 FROM "
-                     "projects WHERE account_id = ? AND identifier LIKE 'P%'",
-                     p, 1, 1, &n);
-        for (;; n++) {
-            char *candidate = arena_printf(r->arena, "P%03lld", (long long)n);
-            db_param q[2] = {dbp_int(r->account_id), dbp_text(candidate)};
-            int64_t taken = 0;
-            db_query_i64(r->db, "SELECT 1 FROM projects WHERE account_id = ? AND identifier = ?", q,
-                         2, 0, &taken);
-            if (!taken) {
-                ident->set = true;
-                ident->null = false;
-                ident->s = candidate;
-                break;
-            }
-        }
-    }
-    if (ident->set && !ident->null) {
-        db_param p[3] = {dbp_int(r->account_id), dbp_text(ident->s), dbp_int(id)};
-        int64_t taken = 0;
-        db_query_i64(r->db,
-                     "SELECT 1 FROM projects WHERE account_id = ? AND identifier = ? AND id <> ?",
-                     p, 3, 0, &taken);
-        if (taken)
-            return req_fail(r, 422, "identifier", "identifier has already been taken");
-    }
     return 0;
 }
 
