@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include "engine/internal.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -56,6 +57,13 @@ const char *field_column(const struct field *f)
         return buf;
     }
     return f->name;
+}
+
+int field_scale(const struct field *f)
+{
+    if (f->scale > 0 && f->scale <= MONEY_MAX_SCALE)
+        return f->scale;
+    return f->type == FT_MONEY || (f->type == FT_EXPR && f->as == FT_MONEY) ? 2 : 4;
 }
 
 bool field_stored(const struct field *f)
@@ -137,7 +145,8 @@ static enum db_coltype coltype_of(const struct field *f)
     case FT_BOOL:
         return DBT_BOOL;
     case FT_DECIMAL:
-        return DBT_DOUBLE;
+    case FT_MONEY:
+        return DBT_BIGINT; /* exact units at the field's scale */
     default:
         return DBT_TEXT;
     }
@@ -329,6 +338,79 @@ static int add_index(db_conn *c, const char *table, const char *cols, bool uniqu
     return db_exec_script(c, sql);
 }
 
+/* Before exact money, FT_DECIMAL columns were REAL. Such a column is converted in place, once:
+ * renamed aside, re-added as INTEGER units, filled from the decimal literal of each stored double
+ * (12.5 -> 1250 at scale 2), and the old one dropped; its indexes are made again below. A stored
+ * value with more decimals than the scale is rounded half away from zero and reported. */
+static int convert_real_column(db *d, db_conn *c, const struct resource *res, const struct field *f)
+{
+    const char *col = field_column(f);
+    char type[64], old[128], sql[512];
+    if (!db_column_type(c, res->table, col, type, sizeof(type)) ||
+        strcasecmp(type, db_type(d, DBT_DOUBLE)) != 0)
+        return 0;
+    snprintf(old, sizeof(old), "%s__real", col);
+    snprintf(sql, sizeof(sql),
+             "ALTER TABLE %s RENAME COLUMN %s TO %s; ALTER TABLE %s ADD COLUMN %s %s", res->table,
+             col, old, res->table, col, db_type(d, coltype_of(f)));
+    if (db_exec_script(c, sql) != DB_OK)
+        return -1;
+    /* read all first, then write: no update runs under an open SELECT of the same table */
+    size_t n = 0, cap = 0;
+    int64_t *ids = NULL, *units = NULL;
+    int rc = -1;
+    snprintf(sql, sizeof(sql), "SELECT id, %s FROM %s WHERE %s IS NOT NULL", old, res->table, old);
+    db_stmt *st = db_query(c, sql, NULL, 0);
+    if (!st)
+        goto out;
+    int step;
+    while ((step = db_step(st)) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            int64_t *ni = realloc(ids, cap * sizeof(*ids)),
+                    *nu = ni ? realloc(units, cap * sizeof(*units)) : NULL;
+            if (ni)
+                ids = ni;
+            if (nu)
+                units = nu;
+            if (!ni || !nu) {
+                db_done(st);
+                goto out;
+            }
+        }
+        double value = db_col_double(st, 1);
+        bool inexact = false;
+        ids[n] = db_col_i64(st, 0);
+        if (money_from_double_rounded(value, field_scale(f), &units[n], &inexact) != MONEY_OK) {
+            fprintf(stderr, "mocod: migration: %s.%s of id %lld (%.17g) is out of range\n",
+                    res->table, col, (long long)ids[n], value);
+            db_done(st);
+            goto out;
+        }
+        if (inexact)
+            fprintf(stderr, "mocod: migration: %s.%s of id %lld: %.17g rounded to %d decimals\n",
+                    res->table, col, (long long)ids[n], value, field_scale(f));
+        n++;
+    }
+    db_done(st);
+    if (step != DB_DONE)
+        goto out;
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE id = ?", res->table, col);
+    for (size_t i = 0; i < n; i++) {
+        db_param p[2] = {dbp_int(units[i]), dbp_int(ids[i])};
+        if (db_exec(c, sql, p, 2) != DB_DONE)
+            goto out;
+    }
+    rc = db_drop_column(c, res->table, old) == DB_OK ? 0 : -1;
+out:
+    free(ids);
+    free(units);
+    if (rc)
+        fprintf(stderr, "mocod: migration: converting %s.%s to exact units failed\n", res->table,
+                col);
+    return rc;
+}
+
 int engine_sync_schema(db *d, db_conn *c)
 {
     for (int i = 0; all_resources[i]; i++) {
@@ -344,8 +426,14 @@ int engine_sync_schema(db *d, db_conn *c)
         if (db_exec_script(c, sql) != DB_OK)
             return -1;
         for (const struct field *f = res->fields; f->name; f++) {
-            if (!field_stored(f) || db_column_exists(c, res->table, field_column(f)))
+            if (!field_stored(f))
                 continue;
+            if (db_column_exists(c, res->table, field_column(f))) {
+                if ((f->type == FT_DECIMAL || f->type == FT_MONEY) &&
+                    convert_real_column(d, c, res, f))
+                    return -1;
+                continue;
+            }
             snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", res->table,
                      field_column(f), db_type(d, coltype_of(f)));
             if (db_exec_script(c, sql) != DB_OK)
@@ -400,42 +488,11 @@ int engine_sync_schema(db *d, db_conn *c)
 
 /* ---------------------------------------------------------------- rendering */
 
-/* A number as JSON, always with a fraction ("12.0", "0.25"). Amounts with at most 4 decimals,
- * the common case, take an integer path; printf's float formatting is the slow fallback. */
-static void render_decimal(strbuf *o, double v)
-{
-    double scaled = v * 10000.0;
-    if (scaled > -9e14 && scaled < 9e14 && scaled == (double)(int64_t)scaled) {
-        int64_t n = (int64_t)scaled;
-        if (n < 0) {
-            sb_addc(o, '-');
-            n = -n;
-        }
-        sb_add_i64(o, n / 10000);
-        int64_t frac = n % 10000;
-        char digits[6] = {'.',
-                          (char)('0' + frac / 1000),
-                          (char)('0' + frac / 100 % 10),
-                          (char)('0' + frac / 10 % 10),
-                          (char)('0' + frac % 10),
-                          0};
-        size_t len = 5;
-        while (len > 2 && digits[len - 1] == '0')
-            len--;
-        sb_add(o, digits, len);
-        return;
-    }
-    char tmp[40];
-    int k = snprintf(tmp, sizeof(tmp), "%.15g", v);
-    sb_add(o, tmp, (size_t)k);
-    if (!strpbrk(tmp, ".eEn"))
-        sb_add(o, ".0", 2);
-}
-
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
 {
     enum field_type type = f->type == FT_EXPR ? f->as : f->type;
-    bool textual = type != FT_INT && type != FT_REF && type != FT_BOOL && type != FT_DECIMAL;
+    bool textual = type != FT_INT && type != FT_REF && type != FT_BOOL && type != FT_DECIMAL &&
+                   type != FT_MONEY;
     /* text columns answer NULL for SQL NULL: one call instead of a type check and a read */
     const char *text = textual ? db_col_text(s, col) : NULL;
     if (textual ? !text : db_col_null(s, col)) {
@@ -457,8 +514,11 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
             sb_add(o, "false", 5);
         break;
     case FT_DECIMAL:
-        render_decimal(o, db_col_double(s, col));
+    case FT_MONEY: { /* "12.5", "18200.0": always with a fraction, printed from the integer */
+        char num[MONEY_BUF];
+        sb_add(o, num, money_format(db_col_i64(s, col), field_scale(f), num));
         break;
+    }
     case FT_STRLIST:
         sb_add(o, text, db_col_len(s, col));
         break;
@@ -1039,6 +1099,16 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
                 return req_fail(r, 422, key, "%s must be true or false", key);
             lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
             lq_param(q, dbp_int(b));
+            break;
+        }
+        case FT_DECIMAL:
+        case FT_MONEY: {
+            int64_t units;
+            int rc = money_parse(v, strlen(v), field_scale(f), &units);
+            if (rc != MONEY_OK)
+                return req_fail(r, 422, key, "%s %s", key, money_problem(rc, field_scale(f)));
+            lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
+            lq_param(q, dbp_int(units));
             break;
         }
         case FT_INT:
