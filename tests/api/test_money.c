@@ -157,6 +157,28 @@ static void test_sort_by_money(void **state)
     mt_resp_free(r);
 }
 
+static void test_catalog_line_totals_round_per_line(void **state)
+{
+    mt_server *s = *state;
+    const char *key = mt_admin_key(s);
+    mt_resp *r = mt_post(
+        s, "/api/v1/account/catalog_services", key,
+        "{\"title\":\"Lines\",\"items\":["
+        "{\"title\":\"half\",\"quantity\":0.5,\"unit_price\":0.25},"     /* 0.125 -> 0.13 */
+        "{\"title\":\"credit\",\"quantity\":-0.5,\"unit_price\":0.25},"  /* -0.13 */
+        "{\"title\":\"third\",\"quantity\":0.3333,\"unit_price\":0.10}," /* 0.03333 -> 0.03 */
+        "{\"title\":\"given\",\"quantity\":2,\"unit_price\":10,\"net_total\":19.99},"
+        "{\"title\":\"flat\"}]}");
+    MT_ASSERT_STATUS(r, 200);
+    fix_assert_number(r->json, "items[0].net_total", 0.13);
+    fix_assert_number(r->json, "items[1].net_total", -0.13);
+    fix_assert_number(r->json, "items[2].net_total", 0.03);
+    fix_assert_number(r->json, "items[3].net_total", 19.99);
+    fix_assert_number(r->json, "items[4].net_total", 0);
+    assert_body_has(r, "\"quantity\":0.3333");
+    mt_resp_free(r);
+}
+
 static int teardown(void **state)
 {
     fix_free_strings();
@@ -169,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_amounts_round_trip_exactly),
         cmocka_unit_test(test_too_many_decimals_are_refused),
         cmocka_unit_test(test_sort_by_money),
+        cmocka_unit_test(test_catalog_line_totals_round_per_line),
     };
     return cmocka_run_group_tests(tests, mt_setup, teardown);
 }
