@@ -24,6 +24,8 @@ struct db_ops {
     int (*exec_script)(db_conn *c, const char *sql);
     const char *(*errmsg)(db_conn *c);
     bool (*column_exists)(db_conn *c, const char *table, const char *column);
+    bool (*column_type)(db_conn *c, const char *table, const char *column, char *buf, size_t cap);
+    int (*drop_column)(db_conn *c, const char *table, const char *column);
 };
 
 /* Every backend's connection starts with this header. */

@@ -214,3 +214,13 @@ bool db_column_exists(db_conn *c, const char *table, const char *column)
 {
     return c->ops->column_exists(c, table, column);
 }
+
+bool db_column_type(db_conn *c, const char *table, const char *column, char *buf, size_t cap)
+{
+    return c->ops->column_type(c, table, column, buf, cap);
+}
+
+int db_drop_column(db_conn *c, const char *table, const char *column)
+{
+    return c->ops->drop_column(c, table, column);
+}

@@ -111,5 +111,10 @@ static inline db_param dbp_double(double d)
 
 /* True when the table has the column (schema sync asks before adding one). */
 bool db_column_exists(db_conn *c, const char *table, const char *column);
+/* The column's declared type ("REAL", "INTEGER") into buf; false when there is no such column. */
+bool db_column_type(db_conn *c, const char *table, const char *column, char *buf, size_t cap);
+/* Drops a column together with the indexes that use it (a column's type changes by adding a new
+ * one, copying, and dropping the old). */
+int db_drop_column(db_conn *c, const char *table, const char *column);
 
 #endif

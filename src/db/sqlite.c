@@ -287,6 +287,52 @@ static bool sq_column_exists(db_conn *c, const char *table, const char *column)
                                          NULL, NULL, NULL) == SQLITE_OK;
 }
 
+static bool sq_column_type(db_conn *c, const char *table, const char *column, char *buf, size_t cap)
+{
+    const char *type = NULL;
+    if (sqlite3_table_column_metadata(((struct sq_conn *)c)->h, NULL, table, column, &type, NULL,
+                                      NULL, NULL, NULL) != SQLITE_OK)
+        return false;
+    snprintf(buf, cap, "%s", type ? type : "");
+    return true;
+}
+
+/* SQLite refuses to drop an indexed column: its indexes go first. Names come from declarations
+ * (table, column) and from sqlite's own catalogue (index names). */
+static int sq_drop_column(db_conn *c, const char *table, const char *column)
+{
+    sqlite3 *h = ((struct sq_conn *)c)->h;
+    sqlite3_stmt *st = NULL;
+    int rc = DB_ERROR;
+    char *names[64];
+    int n = 0;
+    char *sql = NULL;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT il.name FROM pragma_index_list(?1) il WHERE EXISTS (SELECT 1 "
+                           "FROM pragma_index_info(il.name) ii WHERE ii.name = ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+        names[n++] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++) {
+        sql = sqlite3_mprintf("DROP INDEX \"%w\"", names[i]);
+        int ok = sql && sq_exec_script(c, sql) == DB_OK;
+        sqlite3_free(sql);
+        if (!ok)
+            goto out;
+    }
+    sql = sqlite3_mprintf("ALTER TABLE \"%w\" DROP COLUMN \"%w\"", table, column);
+    rc = sql && sq_exec_script(c, sql) == DB_OK ? DB_OK : DB_ERROR;
+    sqlite3_free(sql);
+out:
+    for (int i = 0; i < n; i++)
+        sqlite3_free(names[i]);
+    return rc;
+}
+
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .type = sq_type,
@@ -305,4 +351,6 @@ const struct db_ops db_sqlite_ops = {
     .exec_script = sq_exec_script,
     .errmsg = sq_errmsg,
     .column_exists = sq_column_exists,
+    .column_type = sq_column_type,
+    .drop_column = sq_drop_column,
 };

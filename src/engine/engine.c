@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 
 #include "engine/internal.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -59,6 +60,13 @@ const char *field_column(const struct field *f)
         return buf;
     }
     return f->name;
+}
+
+int field_scale(const struct field *f)
+{
+    if (f->scale > 0 && f->scale <= MONEY_MAX_SCALE)
+        return f->scale;
+    return f->type == FT_MONEY || (f->type == FT_EXPR && f->as == FT_MONEY) ? 2 : 4;
 }
 
 bool field_stored(const struct field *f)

@@ -1,5 +1,6 @@
 /* Lists: filters, term search, sort_by, pagination and its headers. */
 #include "engine/internal.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -124,6 +125,16 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
                 return req_fail(r, 422, key, "%s must be true or false", key);
             lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
             lq_param(q, dbp_int(b));
+            break;
+        }
+        case FT_DECIMAL:
+        case FT_MONEY: {
+            int64_t units;
+            int rc = money_parse(v, strlen(v), field_scale(f), &units);
+            if (rc != MONEY_OK)
+                return req_fail(r, 422, key, "%s %s", key, money_problem(rc, field_scale(f)));
+            lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
+            lq_param(q, dbp_int(units));
             break;
         }
         case FT_INT:

@@ -1,6 +1,7 @@
 /* Rendering entities as JSON: one SELECT per page, batch queries for nested rows, custom fields
  * and tags kept rendered in the row. */
 #include "engine/internal.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -8,42 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* A number as JSON, always with a fraction ("12.0", "0.25"). Amounts with at most 4 decimals,
- * the common case, take an integer path; printf's float formatting is the slow fallback. */
-static void render_decimal(strbuf *o, double v)
-{
-    double scaled = v * 10000.0;
-    if (scaled > -9e14 && scaled < 9e14 && scaled == (double)(int64_t)scaled) {
-        int64_t n = (int64_t)scaled;
-        if (n < 0) {
-            sb_addc(o, '-');
-            n = -n;
-        }
-        sb_add_i64(o, n / 10000);
-        int64_t frac = n % 10000;
-        char digits[6] = {'.',
-                          (char)('0' + frac / 1000),
-                          (char)('0' + frac / 100 % 10),
-                          (char)('0' + frac / 10 % 10),
-                          (char)('0' + frac % 10),
-                          0};
-        size_t len = 5;
-        while (len > 2 && digits[len - 1] == '0')
-            len--;
-        sb_add(o, digits, len);
-        return;
-    }
-    char tmp[40];
-    int k = snprintf(tmp, sizeof(tmp), "%.15g", v);
-    sb_add(o, tmp, (size_t)k);
-    if (!strpbrk(tmp, ".eEn"))
-        sb_add(o, ".0", 2);
-}
-
 void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
 {
     enum field_type type = f->type == FT_EXPR ? f->as : f->type;
-    bool textual = type != FT_INT && type != FT_REF && type != FT_BOOL && type != FT_DECIMAL;
+    bool textual = type != FT_INT && type != FT_REF && type != FT_BOOL && type != FT_DECIMAL &&
+                   type != FT_MONEY;
     /* text columns answer NULL for SQL NULL: one call instead of a type check and a read */
     const char *text = textual ? db_col_text(s, col) : NULL;
     if (textual ? !text : db_col_null(s, col)) {
@@ -65,8 +35,11 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
             sb_add(o, "false", 5);
         break;
     case FT_DECIMAL:
-        render_decimal(o, db_col_double(s, col));
+    case FT_MONEY: { /* "12.5", "18200.0": always with a fraction, printed from the integer */
+        char num[MONEY_BUF];
+        sb_add(o, num, money_format(db_col_i64(s, col), field_scale(f), num));
         break;
+    }
     case FT_STRLIST:
         sb_add(o, text, db_col_len(s, col));
         break;

@@ -26,7 +26,9 @@
 enum field_type {
     FT_TEXT,      /* JSON string */
     FT_INT,       /* JSON integer */
-    FT_DECIMAL,   /* JSON number, stored as REAL */
+    FT_DECIMAL,   /* exact decimal (quantities, percentages): JSON number, stored as INTEGER units
+                     at .scale (default 4); see util/money.h */
+    FT_MONEY,     /* amount of money: JSON number, stored as INTEGER units at .scale (default 2) */
     FT_BOOL,      /* JSON boolean, stored 0/1 */
     FT_DATE,      /* "YYYY-MM-DD" */
     FT_TIMESTAMP, /* "YYYY-MM-DDTHH:MM:SSZ" */
@@ -91,6 +93,7 @@ struct field {
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */
     const char *(*check)(const char *value);
+    int scale; /* FT_DECIMAL, FT_MONEY: decimal places kept exactly (0: the type's default) */
 };
 
 struct record;
@@ -207,5 +210,7 @@ enum route_flags { ROUTE_WRITE = 1u << 1 };
 const struct resource *resource_by_target(const char *target);
 const struct field *resource_field(const struct resource *res, const char *name);
 const struct field *resource_field_of_type(const struct resource *res, enum field_type type);
+/* Decimal places of an FT_DECIMAL or FT_MONEY field (its .scale, else the type's default). */
+int field_scale(const struct field *f);
 
 #endif

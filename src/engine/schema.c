@@ -1,5 +1,6 @@
 /* Tables, columns and indexes made from the declarations. */
 #include "engine/internal.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -16,7 +17,8 @@ static enum db_coltype coltype_of(const struct field *f)
     case FT_BOOL:
         return DBT_BOOL;
     case FT_DECIMAL:
-        return DBT_DOUBLE;
+    case FT_MONEY:
+        return DBT_BIGINT; /* exact units at the field's scale */
     default:
         return DBT_TEXT;
     }
@@ -52,6 +54,79 @@ static int add_index(db_conn *c, const char *table, const char *cols, bool uniqu
     return db_exec_script(c, sql);
 }
 
+/* Before exact money, FT_DECIMAL columns were REAL. Such a column is converted in place, once:
+ * renamed aside, re-added as INTEGER units, filled from the decimal literal of each stored double
+ * (12.5 -> 1250 at scale 2), and the old one dropped; its indexes are made again below. A stored
+ * value with more decimals than the scale is rounded half away from zero and reported. */
+static int convert_real_column(db *d, db_conn *c, const struct resource *res, const struct field *f)
+{
+    const char *col = field_column(f);
+    char type[64], old[128], sql[512];
+    if (!db_column_type(c, res->table, col, type, sizeof(type)) ||
+        strcasecmp(type, db_type(d, DBT_DOUBLE)) != 0)
+        return 0;
+    snprintf(old, sizeof(old), "%s__real", col);
+    snprintf(sql, sizeof(sql),
+             "ALTER TABLE %s RENAME COLUMN %s TO %s; ALTER TABLE %s ADD COLUMN %s %s", res->table,
+             col, old, res->table, col, db_type(d, coltype_of(f)));
+    if (db_exec_script(c, sql) != DB_OK)
+        return -1;
+    /* read all first, then write: no update runs under an open SELECT of the same table */
+    size_t n = 0, cap = 0;
+    int64_t *ids = NULL, *units = NULL;
+    int rc = -1;
+    snprintf(sql, sizeof(sql), "SELECT id, %s FROM %s WHERE %s IS NOT NULL", old, res->table, old);
+    db_stmt *st = db_query(c, sql, NULL, 0);
+    if (!st)
+        goto out;
+    int step;
+    while ((step = db_step(st)) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            int64_t *ni = realloc(ids, cap * sizeof(*ids)),
+                    *nu = ni ? realloc(units, cap * sizeof(*units)) : NULL;
+            if (ni)
+                ids = ni;
+            if (nu)
+                units = nu;
+            if (!ni || !nu) {
+                db_done(st);
+                goto out;
+            }
+        }
+        double value = db_col_double(st, 1);
+        bool inexact = false;
+        ids[n] = db_col_i64(st, 0);
+        if (money_from_double_rounded(value, field_scale(f), &units[n], &inexact) != MONEY_OK) {
+            fprintf(stderr, "mocod: migration: %s.%s of id %lld (%.17g) is out of range\n",
+                    res->table, col, (long long)ids[n], value);
+            db_done(st);
+            goto out;
+        }
+        if (inexact)
+            fprintf(stderr, "mocod: migration: %s.%s of id %lld: %.17g rounded to %d decimals\n",
+                    res->table, col, (long long)ids[n], value, field_scale(f));
+        n++;
+    }
+    db_done(st);
+    if (step != DB_DONE)
+        goto out;
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE id = ?", res->table, col);
+    for (size_t i = 0; i < n; i++) {
+        db_param p[2] = {dbp_int(units[i]), dbp_int(ids[i])};
+        if (db_exec(c, sql, p, 2) != DB_DONE)
+            goto out;
+    }
+    rc = db_drop_column(c, res->table, old) == DB_OK ? 0 : -1;
+out:
+    free(ids);
+    free(units);
+    if (rc)
+        fprintf(stderr, "mocod: migration: converting %s.%s to exact units failed\n", res->table,
+                col);
+    return rc;
+}
+
 int engine_sync_schema(db *d, db_conn *c)
 {
     for (int i = 0; engine_registry()->resources[i]; i++) {
@@ -67,8 +142,14 @@ int engine_sync_schema(db *d, db_conn *c)
         if (db_exec_script(c, sql) != DB_OK)
             return -1;
         for (const struct field *f = res->fields; f->name; f++) {
-            if (!field_stored(f) || db_column_exists(c, res->table, field_column(f)))
+            if (!field_stored(f))
                 continue;
+            if (db_column_exists(c, res->table, field_column(f))) {
+                if ((f->type == FT_DECIMAL || f->type == FT_MONEY) &&
+                    convert_real_column(d, c, res, f))
+                    return -1;
+                continue;
+            }
             snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", res->table,
                      field_column(f), db_type(d, coltype_of(f)));
             if (db_exec_script(c, sql) != DB_OK)

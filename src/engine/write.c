@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include "engine/internal.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -157,10 +158,8 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
             return "must be an integer";
         return NULL;
     case FT_DECIMAL:
-        if (!json_is_number(j))
-            return "must be a number";
-        v->d = json_number_value(j);
-        return NULL;
+    case FT_MONEY: /* exact units at the field's scale: never rounded, never a double */
+        return money_problem(money_from_json(j, field_scale(f), &v->i), field_scale(f));
     case FT_BOOL: {
         bool b;
         if (parse_bool(j, &b))
@@ -301,9 +300,9 @@ static db_param value_param(const struct field *f, const struct value *v)
     case FT_INT:
     case FT_REF:
     case FT_BOOL:
-        return dbp_int(v->i);
     case FT_DECIMAL:
-        return dbp_double(v->d);
+    case FT_MONEY:
+        return dbp_int(v->i);
     default:
         return dbp_text(v->s);
     }

@@ -2,6 +2,8 @@
  * items (sections/account/catalog_services.md). */
 #include "resources/resources.h"
 
+#include "util/money.h"
+
 #include <string.h>
 
 static const struct field task_template_fields[] = {
@@ -34,9 +36,9 @@ static const struct field catalog_item_fields[] = {
     {"description", FT_TEXT},
     {"quantity", FT_DECIMAL},
     {"unit", FT_TEXT, 0, .maxlen = 64},
-    {"unit_price", FT_DECIMAL},
-    {"net_total", FT_DECIMAL, 0, .def = "0"},
-    {"unit_cost", FT_DECIMAL, 0, .def = "0"},
+    {"unit_price", FT_MONEY},
+    {"net_total", FT_MONEY}, /* given, else quantity x unit_price (item_line_total) */
+    {"unit_cost", FT_MONEY, 0, .def = "0"},
     {"optional", FT_BOOL, 0, .def = "false"},
     {"part", FT_BOOL, 0, .def = "false"},
     {"additional", FT_BOOL, 0, .def = "false"},
@@ -44,6 +46,27 @@ static const struct field catalog_item_fields[] = {
     {"revenue_category_id", FT_INT, F_WRITEONLY},
     {0},
 };
+
+/* An item created without net_total gets quantity x unit_price, rounded to cents half away from
+ * zero (the line rule of docs/api-conventions.md, "Money"); without both, 0. */
+static int item_line_total(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *total = record_value(rec, "net_total");
+    struct value *qty = record_value(rec, "quantity");
+    struct value *price = record_value(rec, "unit_price");
+    if (id || total->set)
+        return 0;
+    int64_t units = 0;
+    if (qty->set && !qty->null && price->set && !price->null &&
+        money_mul(qty->i, field_scale(resource_field(rec->res, "quantity")), price->i,
+                  field_scale(resource_field(rec->res, "unit_price")),
+                  field_scale(resource_field(rec->res, "net_total")), &units) != MONEY_OK)
+        req_field_error(r, "net_total", "is out of range");
+    total->set = true;
+    total->null = false;
+    total->i = units;
+    return 0;
+}
 
 const struct resource res_catalog_items = {
     .name = "catalog_items",
@@ -53,6 +76,7 @@ const struct resource res_catalog_items = {
     .fields = catalog_item_fields,
     .parent = &res_catalog_services,
     .parent_fk = "service_id",
+    .before_save = item_line_total,
     .write_area = AREA_SETTINGS,
     .read_area = AREA_ANY,
 };

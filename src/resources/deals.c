@@ -51,7 +51,7 @@ static const struct field deal_fields[] = {
     {"status", FT_ENUM, F_FILTER | F_SORT, .options = deal_statuses, .def = "\"pending\""},
     {"reminder_date", FT_DATE, F_REQUIRED | F_SORT},
     {"closed_on", FT_DATE, F_SORT},
-    {"money", FT_DECIMAL, F_REQUIRED | F_SORT},
+    {"money", FT_MONEY, F_REQUIRED | F_SORT},
     {"currency", FT_TEXT, F_REQUIRED, .maxlen = 3},
     {"info", FT_TEXT, 0, .def = "\"\""},
     {"custom_properties", FT_CUSTOM},

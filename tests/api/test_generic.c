@@ -202,6 +202,7 @@ static json_t *value_for(struct account *a, const struct resource *res, const st
     case FT_INT:
         return json_integer(50);
     case FT_DECIMAL:
+    case FT_MONEY:
         return json_real(100.5);
     case FT_BOOL:
         return json_false();
@@ -525,6 +526,7 @@ static void check_type(const struct resource *res, const struct field *f, const 
         ok = json_is_integer(v) || json_is_null(v);
         break;
     case FT_DECIMAL:
+    case FT_MONEY:
         ok = json_is_number(v) || json_is_null(v);
         break;
     case FT_BOOL:
