@@ -50,6 +50,11 @@ static const char *const migrations[] = {
     /* 6: files served by their own link (avatars): the token is the secret in the URL */
     "ALTER TABLE attachments ADD COLUMN token {TEXT};"
     "CREATE UNIQUE INDEX attachments_by_token ON attachments (token);",
+    /* 7: account settings of issue 8: the docs' strictness on request, the account's currency
+     * and country (defaults of customers that give none) */
+    "ALTER TABLE accounts ADD COLUMN strict_validation {INT} NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN currency {TEXT} NOT NULL DEFAULT 'EUR';"
+    "ALTER TABLE accounts ADD COLUMN country_code {TEXT} NOT NULL DEFAULT 'DE';",
     NULL,
 };
 

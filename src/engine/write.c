@@ -255,12 +255,13 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
             continue;
         const char *key = input_key(f);
         json_t *j = json_object_get(input, key);
-        if (!j && creating && f->def) {
+        bool strict_required = (f->flags & F_STRICT_REQUIRED) && r->settings.strict_validation;
+        if (!j && creating && f->def && !strict_required) {
             j = json_loads(f->def, JSON_DECODE_ANY, NULL);
             json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)j), j);
         }
         if (!j) {
-            if (creating && (f->flags & F_REQUIRED))
+            if (creating && ((f->flags & F_REQUIRED) || strict_required))
                 req_field_error(r, key, "can't be blank");
             continue;
         }
@@ -683,7 +684,7 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
         req_fail(r, 500, NULL, "could not commit");
         goto fail;
     }
-    r->status = 204;
+    r->status = res->delete_status ? res->delete_status : 204;
     return 0;
 dberr:
     req_fail(r, 500, NULL, "database error");
