@@ -37,6 +37,8 @@ enum opt_id {
     O_ACCESS,
     O_PUBLIC_SCHEME,
     O_CUSTOM_PROPS,
+    O_STRICT,
+    O_CURRENCY,
     O_SYNC,
     O_WH_PRIVATE,
     O_WH_RETRY_BASE,
@@ -66,6 +68,10 @@ static const struct option_decl options[O_COUNT] = {
     [O_ACCESS] = {"--access", "MOCOD_ACCESS", "read|full", "access of an account API key", "read"},
     [O_PUBLIC_SCHEME] = {"--public-scheme", "MOCOD_PUBLIC_SCHEME", "http|https",
                          "scheme of the absolute URLs in Link headers", "http"},
+    [O_STRICT] = {"--strict-validation", "MOCOD_STRICT_VALIDATION", "on|off",
+                  "account: validate as strictly as the newer MOCO docs", NULL},
+    [O_CURRENCY] = {"--currency", "MOCOD_CURRENCY", "XXX",
+                    "account: currency of customers that give none (EUR)", NULL},
     [O_CUSTOM_PROPS] = {"--custom-properties", "MOCOD_CUSTOM_PROPERTIES", "replace|merge",
                         "account setting: custom fields not sent are removed (replace, the "
                         "seed's rule) or kept (merge)",
@@ -102,7 +108,8 @@ static void usage(FILE *out)
           "  mocod migrate --db PATH                       bring the schema up to date\n"
           "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
           "  mocod account --db PATH --account SUBDOMAIN [--rate-limit N/SECONDS|default]\n"
-          "             [--custom-properties replace|merge]  change account settings\n\n"
+          "             [--custom-properties replace|merge] [--strict-validation on|off]\n"
+          "             [--currency XXX]  change account settings\n\n"
           "options (each has an environment twin):\n",
           out);
     for (int i = 0; i < O_COUNT; i++)
@@ -288,6 +295,26 @@ static int cmd_account(db *d, int argc, char **argv)
         }
         db_param p[2] = {dbp_int(!strcmp(m, "merge")), dbp_int(account)};
         db_exec(c, "UPDATE accounts SET custom_properties_merge = ? WHERE id = ?", p, 2);
+    }
+    if (values[O_STRICT]) {
+        const char *m = values[O_STRICT];
+        if (strcmp(m, "on") && strcmp(m, "off")) {
+            fprintf(stderr, "mocod: --strict-validation must be on or off\n");
+            rc = 1;
+            goto out;
+        }
+        db_param p[2] = {dbp_int(!strcmp(m, "on")), dbp_int(account)};
+        db_exec(c, "UPDATE accounts SET strict_validation = ? WHERE id = ?", p, 2);
+    }
+    if (values[O_CURRENCY]) {
+        const char *cur = values[O_CURRENCY];
+        if (strlen(cur) != 3) {
+            fprintf(stderr, "mocod: --currency must be a three-letter code (EUR)\n");
+            rc = 1;
+            goto out;
+        }
+        db_param p[2] = {dbp_text(cur), dbp_int(account)};
+        db_exec(c, "UPDATE accounts SET currency = ? WHERE id = ?", p, 2);
     }
 out:
     db_release(d, c);

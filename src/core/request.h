@@ -48,6 +48,8 @@ struct account_settings {
     int rate_limit_requests; /* 0: the server default */
     int rate_limit_seconds;
     bool custom_properties_merge; /* newer docs: merge instead of the seed's replace */
+    bool strict_validation;       /* the newer docs' strictness (required retainer, unknown
+                                     custom field names refused) instead of the service's */
 };
 
 /* Settings of the running server (flags and environment), fixed after start-up. */

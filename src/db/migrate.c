@@ -50,7 +50,12 @@ static const char *const migrations[] = {
     /* 6: files served by their own link (avatars): the token is the secret in the URL */
     "ALTER TABLE attachments ADD COLUMN token {TEXT};"
     "CREATE UNIQUE INDEX attachments_by_token ON attachments (token);",
-    /* 7: number sequences of fields (identifiers of projects, invoices, offers), per account
+    /* 7: account settings: the docs' strictness on request, the account's currency
+     * and country (defaults of customers that give none) */
+    "ALTER TABLE accounts ADD COLUMN strict_validation {INT} NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN currency {TEXT} NOT NULL DEFAULT 'EUR';"
+    "ALTER TABLE accounts ADD COLUMN country_code {TEXT} NOT NULL DEFAULT 'DE';",
+    /* 8: number sequences of fields (identifiers of projects, invoices, offers), per account
      * and prefix */
     "CREATE TABLE number_sequences (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
     " CASCADE, name {TEXT} NOT NULL, prefix {TEXT} NOT NULL, next_value {INT} NOT NULL);"

@@ -12,7 +12,7 @@
 
 const char *const custom_entities[] = {
     "Activity",     "Company", "Contact",  "Customer", "Deal", "Invoice", "Offer",
-    "Organization", "Project", "Purchase", "Supplier", "User", NULL,
+    "Organization", "Project", "Purchase", "Supplier", "Unit", "User",    NULL,
 };
 
 bool custom_entity_valid(const char *entity)
@@ -113,8 +113,9 @@ int custom_validate(struct req *r, const char *entity, json_t *given)
         if (found < 0)
             return req_fail(r, 500, NULL, "database error");
         char *key = arena_printf(r->arena, "custom_properties.%s", name);
-        if (!found) {
-            req_field_error(r, key, "is not a custom field of %s", entity);
+        if (!found) { /* MOCO drops unknown names; the newer docs refuse them */
+            if (r->settings.strict_validation)
+                req_field_error(r, key, "is not a custom field of %s", entity);
             continue;
         }
         if (json_is_null(v)) {
@@ -171,8 +172,11 @@ int custom_write(struct req *r, const char *entity, int64_t id, json_t *given, b
     json_object_foreach(given, name, v)
     {
         struct prop p = {0};
-        if (find_prop(r, entity, name, &p) != 1)
+        int found = find_prop(r, entity, name, &p);
+        if (found < 0)
             return req_fail(r, 500, NULL, "database error");
+        if (!found) /* an unknown name, dropped (custom_validate refused it in strict mode) */
+            continue;
         json_decref(p.options);
         p.options = NULL;
         if (merge) {

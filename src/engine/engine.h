@@ -31,8 +31,7 @@ int lq_date_range(struct list_query *q, const char *from_param, const char *to_p
 struct value {
     bool set;
     bool null;
-    int64_t i;
-    double d;
+    int64_t i; /* integers, booleans, ids; FT_MONEY/FT_DECIMAL: exact units */
     const char *s;
     json_t *j;                 /* FT_STRLIST, FT_TAGS, FT_CUSTOM: the JSON given */
     const unsigned char *blob; /* FT_FILE: the decoded bytes (s is then the file's URL) */

@@ -331,9 +331,12 @@ int engine_list(struct req *r, const struct resource *res)
     if (req_require_read(r, res->read_area))
         return -1;
     int64_t page = 1, per_page = 100;
-    if (parse_positive(r, "page", 1, &page) || parse_positive(r, "per_page", 100, &per_page))
+    bool paginated = !(res->flags & R_UNPAGINATED);
+    if (!paginated)
+        per_page = INT32_MAX; /* small account lists: every row, as MOCO answers them */
+    else if (parse_positive(r, "page", 1, &page) || parse_positive(r, "per_page", 100, &per_page))
         return -1;
-    if (per_page > 1000)
+    if (paginated && per_page > 1000)
         per_page = 1000;
     if (page > INT64_MAX / per_page)
         return req_fail(r, 422, "page", "page is out of range");
@@ -376,6 +379,8 @@ int engine_list(struct req *r, const struct resource *res)
         if (render_rows(r, res, &rs, &r->out, true, NULL))
             return -1;
     }
+    if (!paginated)
+        return 0;
     req_add_header(r, "X-Page", arena_printf(r->arena, "%lld", (long long)page));
     req_add_header(r, "X-Per-Page", arena_printf(r->arena, "%lld", (long long)per_page));
     req_add_header(r, "X-Total", arena_printf(r->arena, "%lld", (long long)total));

@@ -61,6 +61,7 @@ enum field_flags {
     F_SEARCH = 1u << 13,      /* matched by the list's `term` search */
     F_MULTI = 1u << 14,       /* text filter that takes a comma-separated list of values */
     F_TRANSIENT = 1u << 15,   /* input for the resource's hooks only: never stored or rendered */
+    F_STRICT_REQUIRED = 1u << 16, /* required only with --strict-validation on; else .def */
 };
 
 struct field {
@@ -160,6 +161,7 @@ enum resource_flags {
     R_HIDES_INACTIVE = 1u << 9, /* lists show active rows unless include_archived=true */
     R_ARCHIVABLE = (1u << 8) | R_HIDES_INACTIVE, /* and PUT {id}/archive, /unarchive set active
                                                     (and archived_on) */
+    R_UNPAGINATED = 1u << 10, /* the list answers every row, without pagination headers */
 };
 
 struct list_query; /* engine/query.h */
@@ -180,6 +182,7 @@ struct resource {
      * AREA_ANY: any caller that may read / write at all. */
     enum perm_area write_area;
     enum perm_area read_area;
+    int delete_status;          /* status of a successful DELETE (empty body); 0: 204 */
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */
     const char *global_indexes; /* indexes across accounts (work queues): "status,due" */

@@ -246,10 +246,11 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
             continue;
         const char *key = input_key(f);
         json_t *j = json_object_get(input, key);
-        if (!j)
+        bool strict_required = (f->flags & F_STRICT_REQUIRED) && r->settings.strict_validation;
+        if (!j && !strict_required)
             j = def;
         if (!j) {
-            if (creating && (f->flags & F_REQUIRED))
+            if (creating && ((f->flags & F_REQUIRED) || strict_required))
                 req_field_error(r, key, "can't be blank");
             continue;
         }
@@ -707,7 +708,7 @@ int engine_delete(struct req *r, const struct resource *res, int64_t id)
     if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
         run_write(r, delete_step, &w))
         return -1;
-    r->status = 204;
+    r->status = res->delete_status ? res->delete_status : 204;
     return 0;
 }
 

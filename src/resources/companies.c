@@ -21,6 +21,9 @@ static const char *const payment_means[] = {"not_defined", "credit_transfer", ""
                                .when = "type=supplier"                                             \
     }
 
+#define BILLING(col)                                                                               \
+    "CASE t.type WHEN 'supplier' THEN t.supplier_" col " ELSE t.customer_" col " END"
+
 static const struct field company_fields[] = {
     {"type", FT_ENUM, F_REQUIRED | F_FILTER | F_SORT, .options = company_types},
     {"name", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
@@ -36,7 +39,13 @@ static const struct field company_fields[] = {
     {"custom_properties", FT_CUSTOM},
     {"identifier", FT_TEXT, F_FILTER | F_SORT | F_SEARCH, .maxlen = 64},
     {"intern", FT_BOOL, 0, .def = "false"},
-    {"billing_tax", FT_DECIMAL, F_READONLY, .column = "customer_tax"},
+    /* the tax of the company's kind (a supplier's supplier_tax, else customer_tax), as the
+     * service renders it; billing_tax on input sets it (billing_tax_input below) */
+    {"billing_tax", FT_EXPR, 0, .sql = BILLING("tax"), .as = FT_DECIMAL},
+    {"tax", FT_EXPR, 0, .sql = BILLING("tax"), .as = FT_DECIMAL, .group = "billing_vat"},
+    {"reverse_charge", FT_EXPR, 0, .sql = BILLING("reverse_charge"), .as = FT_BOOL,
+     .group = "billing_vat"},
+    {"intra_eu", FT_EXPR, 0, .sql = BILLING("intra_eu"), .as = FT_BOOL, .group = "billing_vat"},
     {"tax", FT_DECIMAL, 0, .column = "customer_tax", .input = "customer_tax", .def = "0",
      .group = "customer_vat", .when = "type=customer"},
     CUSTOMER_VAT("reverse_charge", FT_BOOL, "customer_reverse_charge", "false"),
@@ -50,6 +59,7 @@ static const struct field company_fields[] = {
     SUPPLIER_VAT("reverse_charge", FT_BOOL, "supplier_reverse_charge", "false"),
     SUPPLIER_VAT("intra_eu", FT_BOOL, "supplier_intra_eu", "false"),
     SUPPLIER_VAT("active", FT_BOOL, "supplier_vat_active", "true"),
+    {"iban", FT_TEXT, 0, .maxlen = 64, .when = "type=supplier"},
     {"currency", FT_TEXT, 0, .maxlen = 3},
     {"custom_rates", FT_BOOL, F_READONLY, .def = "false"},
     {"include_time_report", FT_BOOL, 0, .def = "false"},
@@ -67,12 +77,14 @@ static const struct field company_fields[] = {
     {"active", FT_BOOL, F_READONLY, .def = "true"},
     {"archived_on", FT_DATE, F_READONLY},
     {"debit_number", FT_INT},
+    /* the service's name of tags: the same names, rendered once more */
+    {"labels", FT_EXPR, 0, .sql = "t.tags", .as = FT_STRLIST},
+    {"billing_tax_input", FT_DECIMAL, F_TRANSIENT, .input = "billing_tax"},
     /* accepted, not part of the representation */
     {"invoice_due_days", FT_INT, F_WRITEONLY},
     {"customer_vat_code_id", FT_INT, F_WRITEONLY},
     {"supplier_vat_code_id", FT_INT, F_WRITEONLY},
     {"bank_owner", FT_TEXT, F_WRITEONLY, .maxlen = 255},
-    {"iban", FT_TEXT, F_WRITEONLY, .maxlen = 64},
     {"bank_bic", FT_TEXT, F_WRITEONLY, .maxlen = 32},
     {"credit_number", FT_INT, F_WRITEONLY},
     {"invoice_format", FT_ENUM, F_WRITEONLY, .options = invoice_formats, .def = "\"regular_pdf\""},
@@ -80,14 +92,71 @@ static const struct field company_fields[] = {
     {0},
 };
 
+/* The value of the field stored in column (several fields share a name: tax). */
+static struct value *value_of_column(struct record *rec, const char *column)
+{
+    for (const struct field *f = rec->res->fields; f->name; f++)
+        if (f->column && !strcmp(f->column, column))
+            return &rec->v[f - rec->res->fields];
+    return NULL;
+}
+
+static void set_text(struct value *v, const char *s)
+{
+    v->set = true;
+    v->null = false;
+    v->s = s;
+}
+
+/* The account's currency or country, defaults of companies that give none. */
+static const char *account_text(struct req *r, const char *sql)
+{
+    db_param p[1] = {dbp_int(r->account_id)};
+    db_stmt *s = db_query(r->db, sql, p, 1);
+    const char *v = NULL;
+    if (s && db_step(s) == DB_ROW && !db_col_null(s, 0))
+        v = arena_strdup(r->arena, db_col_text(s, 0));
+    db_done(s);
+    return v;
+}
+
 static int company_before_save(struct req *r, struct record *rec, int64_t id)
 {
     const char *type = engine_effective_text(r, rec, id, "type");
     bool customer = type && !strcmp(type, "customer");
-    /* customers need a currency, also after an update or a change of type */
+    /* customers need a currency, also after an update or a change of type: the service takes
+     * the account's, the newer docs refuse a customer without one */
     const char *currency = engine_effective_text(r, rec, id, "currency");
-    if (customer && (!currency || !*currency))
-        req_field_error(r, "currency", "can't be blank for a customer");
+    if ((customer || id == 0) && (!currency || !*currency)) {
+        bool refuse = customer && r->settings.strict_validation;
+        const char *own =
+            refuse ? NULL : account_text(r, "SELECT currency FROM accounts WHERE id = ?");
+        if (own)
+            set_text(record_value(rec, "currency"), own);
+        else if (customer)
+            req_field_error(r, "currency", "can't be blank for a customer");
+    }
+    struct value *country = record_value(rec, "country_code");
+    if (id == 0 && !country->set) { /* "default is account country" */
+        const char *own = account_text(r, "SELECT country_code FROM accounts WHERE id = ?");
+        if (own)
+            set_text(country, own);
+    }
+    struct value *user = record_value(rec, "user");
+    if (id == 0 && !user->set && r->user_id) { /* the acting user is responsible by default */
+        user->set = true;
+        user->null = false;
+        user->i = r->user_id;
+    }
+    /* billing_tax (the service's name) sets the tax of the company's kind */
+    struct value *billing = record_value(rec, "billing_tax_input");
+    if (billing->set) {
+        struct value *tax = value_of_column(
+            rec, type && !strcmp(type, "supplier") ? "supplier_tax" : "customer_tax");
+        tax->set = true; /* it wins over customer_tax/supplier_tax sent with it */
+        tax->null = false;
+        tax->i = billing->null ? 0 : billing->i; /* both exact at the same scale */
+    }
     /* invoice_due_days sets the company's default_invoice_due_days */
     struct value *due = record_value(rec, "invoice_due_days");
     struct value *def_due = record_value(rec, "default_invoice_due_days");
@@ -138,6 +207,7 @@ const struct resource res_companies = {
     .write_area = AREA_COMPANIES,
     .read_area = AREA_COMPANIES,
     .indexes = "active,id;type,active",
+    .delete_status = 200, /* MOCO answers a company's delete with 200 and an empty body */
     .list_filter = company_list_filter,
     .before_save = company_before_save,
 };
@@ -148,6 +218,7 @@ static const char *const genders[] = {"F", "M", "U", NULL};
 
 static const struct field contact_fields[] = {
     {"gender", FT_ENUM, F_REQUIRED, .options = genders},
+    {"salutation", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
     {"firstname", FT_TEXT, F_SORT | F_SEARCH, .def = "\"\"", .maxlen = 255},
     {"lastname", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
     {"title", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
@@ -164,7 +235,8 @@ static const struct field contact_fields[] = {
     {"avatar_url", FT_TEXT, F_READONLY},
     {"tags", FT_TAGS},
     {"company", FT_REF, F_FILTER, .ref = &res_companies, .ref_fields = "id,type,name"},
-    {"user", FT_REF, F_WRITEONLY, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"user", FT_REF, 0, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"custom_properties", FT_CUSTOM},
     {"name", FT_EXPR, F_INTERNAL,
      .sql = "t.firstname || ' ' || t.lastname"}, /* as a deal's person */
     {0},

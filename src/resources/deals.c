@@ -40,6 +40,7 @@ const struct resource res_deal_categories = {
     .fields = deal_category_fields,
     .write_area = AREA_SALES,
     .read_area = AREA_ANY,
+    .flags = R_UNPAGINATED, /* MOCO answers the whole (short) list */
     .before_save = deal_category_before_save,
     .before_delete = deal_category_before_delete,
 };
@@ -65,12 +66,18 @@ static const struct field deal_fields[] = {
     {"inbox_email_address", FT_EXPR, 0,
      .sql = "'deal-' || t.id || '@inbox.' || (SELECT a.subdomain FROM accounts a WHERE a.id = "
             "t.account_id) || '.invalid'"},
-    {"tags", FT_TAGS, F_WRITEONLY},
+    {"tags", FT_TAGS},
     {0},
 };
 
 static int deal_before_save(struct req *r, struct record *rec, int64_t id)
 {
+    /* a deal is closed when it is won or lost; other deals have no closing date */
+    const char *status = engine_effective_text(r, rec, id, "status");
+    bool closed = status && (!strcmp(status, "won") || !strcmp(status, "lost"));
+    struct value *closed_on = record_value(rec, "closed_on");
+    if (!closed && closed_on->set && !closed_on->null)
+        closed_on->set = false; /* ignored, as MOCO does; a stored date stays as it was */
     struct value *from = record_value(rec, "service_period_from");
     struct value *to = record_value(rec, "service_period_to");
     if (from->set && !from->null && strcmp(from->s + 8, "01") != 0)

@@ -48,7 +48,7 @@ static const struct field project_fields[] = {
     {"active", FT_BOOL, F_READONLY, .def = "true"},
     {"billable", FT_BOOL, 0, .def = "true"},
     {"fixed_price", FT_BOOL, F_REQUIRED},
-    {"retainer", FT_BOOL, F_REQUIRED | F_FILTER},
+    {"retainer", FT_BOOL, F_STRICT_REQUIRED | F_FILTER, .def = "false"},
     {"start_date", FT_DATE, F_SORT},
     {"finish_date", FT_DATE, F_SORT},
     {"color", FT_TEXT, 0, .def = "\"#CCCCCC\"", .check = check_hex_color},
@@ -93,6 +93,12 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
 {
     /* retainers need their period, on month boundaries, and a monthly budget */
     struct value *retainer = record_value(rec, "retainer");
+    if (retainer->set && retainer->null) { /* null is "no retainer", unless strict */
+        if (r->settings.strict_validation)
+            req_field_error(r, "retainer", "can't be blank");
+        retainer->null = false;
+        retainer->i = 0;
+    }
     bool is_retainer = retainer->set
                            ? (!retainer->null && retainer->i)
                            : (engine_stored_text(r, &res_projects, id, "retainer") &&
@@ -122,6 +128,23 @@ static int project_before_save(struct req *r, struct record *rec, int64_t id)
     if (r->err_fields)
         return -1;
     return 0;
+}
+
+/* A new project has its leader on the staff, as in MOCO. */
+static int project_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *leader = record_value(rec, "leader");
+    if (!rec->creating || !leader->set || leader->null)
+        return 0;
+    json_t *input = json_pack("{sI}", "user_id", (json_int_t)leader->i);
+    if (!input)
+        return req_fail(r, 500, NULL, "out of memory");
+    if (!r->scratch)
+        r->scratch = json_object();
+    /* the parsed contract points into input: keep it until the request ends */
+    json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)input), input);
+    int64_t contract = 0;
+    return engine_insert(r, &res_project_contracts, id, input, &contract);
 }
 
 /* leader_id (leader or co-leader), company_id, created/updated ranges, tags. */
@@ -252,8 +275,10 @@ const struct resource res_projects = {
     .read_area = AREA_PROJECTS,
     .indexes = "active,id",
     .search_extra = "(SELECT c.name FROM companies c WHERE c.id = t.customer_id)",
+    .delete_status = 200, /* MOCO answers a project's delete with 200 and an empty body */
     .list_filter = project_list_filter,
     .before_save = project_before_save,
+    .after_save = project_after_save,
 };
 
 /* ------------------------------------------------------------- tasks */

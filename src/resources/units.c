@@ -5,6 +5,7 @@ static const struct field unit_fields[] = {
     {"name", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
     {"users", FT_HAS_MANY, 0, .ref = &res_users, .fk = "unit_id",
      .ref_fields = "id,firstname,lastname,email"},
+    {"custom_properties", FT_CUSTOM},
     {0},
 };
 

@@ -30,7 +30,7 @@ const struct resource res_user_roles = {
     .table = "user_roles",
     .target = "UserRole",
     .fields = role_fields,
-    .flags = R_READONLY,
+    .flags = R_READONLY | R_UNPAGINATED, /* answered whole, as the other account lists */
     .write_area = AREA_SETTINGS,
     .read_area = AREA_ANY,
 };

@@ -314,9 +314,9 @@ static int demo_step(struct req *r, void *ctx)
     for (size_t i = 0; ok && i < 3; i++)
         ok = demo_insert(r, &res_project_tasks, project,
                          json_pack("{s:s, s:f}", "name", tasks[i], "hourly_rate", 120.0)) != 0;
-    for (size_t i = 0; ok && i < 2; i++)
-        ok = demo_insert(r, &res_project_contracts, project,
-                         json_pack("{s:I}", "user_id", (json_int_t)staff[i ? 3 : 1])) != 0;
+    /* the leader (staff[1]) is on the staff already: the project's own contract */
+    ok = ok && demo_insert(r, &res_project_contracts, project,
+                           json_pack("{s:I}", "user_id", (json_int_t)staff[3])) != 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",

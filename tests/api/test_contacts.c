@@ -18,9 +18,10 @@
 
 /* The keys of the "Attributes" example of sections/contacts.md; lists leave out `info`. */
 #define CONTACT_LIST_KEYS                                                                          \
-    "id,gender,firstname,lastname,title,job_position,mobile_phone,work_fax,work_phone,"            \
-    "work_email,work_address,home_email,home_address,birthday,avatar_url,tags,company,"            \
-    "created_at,updated_at"
+    "id,gender,salutation,firstname,lastname,title,job_position,mobile_phone,work_fax,work_phone," \
+    "work_email,work_address,home_email,home_address,birthday,avatar_url,tags,company,user,"       \
+    "custom_properties,created_at,updated_at" /* salutation, user, custom_properties: the          \
+                                                 service's */
 #define CONTACT_KEYS         CONTACT_LIST_KEYS ",info"
 #define CONTACT_COMPANY_KEYS "id,type,name"
 

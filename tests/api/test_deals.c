@@ -19,10 +19,10 @@
 #define COMPANIES_PATH  "/api/v1/companies"
 #define CONTACTS_PATH   "/api/v1/contacts/people"
 
-/* The keys of the "Attributes" examples (no `tags`: the deal example has none). */
+/* The keys of the "Attributes" examples, and `tags` (the service renders them). */
 #define DEAL_KEYS                                                                                  \
     "id,name,status,reminder_date,closed_on,money,currency,info,custom_properties,user,company,"   \
-    "person,category,service_period_from,service_period_to,inbox_email_address,created_at,"        \
+    "person,category,service_period_from,service_period_to,inbox_email_address,tags,created_at,"   \
     "updated_at"
 #define DEAL_USER_KEYS     "id,firstname,lastname"
 #define DEAL_COMPANY_KEYS  "id,name,type"
@@ -175,7 +175,7 @@ static void test_categories_of_new_account(void **state)
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_TYPE(r->json, "", JSON_ARRAY);
     assert_int_equal(json_array_size(r->json), 5);
-    MT_ASSERT_HEADER(r, "X-Total", "5");
+    assert_null(mt_header(r, "X-Total")); /* not paginated */
     size_t i;
     json_t *c;
     json_array_foreach(r->json, i, c)
@@ -293,14 +293,14 @@ static void test_category_sort_and_pagination(void **state)
 
     fix_expect_422(s, "GET", key, NULL, "sort_by", CATEGORIES_PATH "?sort_by=color");
 
+    /* MOCO's list of categories is not paginated: every row, no pagination headers */
     r = mt_get(s, CATEGORIES_PATH "?per_page=2", key);
     MT_ASSERT_STATUS(r, 200);
-    assert_int_equal(json_array_size(r->json), 2);
-    MT_ASSERT_HEADER(r, "X-Page", "1");
-    MT_ASSERT_HEADER(r, "X-Per-Page", "2");
-    assert_true(atoi(mt_header(r, "X-Total")) >= 5);
-    assert_non_null(mt_header(r, "Link"));
-    assert_non_null(strstr(mt_header(r, "Link"), "rel=\"next\""));
+    assert_true(json_array_size(r->json) >= 5);
+    assert_null(mt_header(r, "X-Page"));
+    assert_null(mt_header(r, "X-Per-Page"));
+    assert_null(mt_header(r, "X-Total"));
+    assert_null(mt_header(r, "Link"));
     mt_resp_free(r);
 }
 
@@ -419,8 +419,8 @@ static void test_deal_create_all_fields(void **state)
         MT_ASSERT_JSON_STR(d, "service_period_from", "2022-09-01");
         MT_ASSERT_JSON_STR(d, "service_period_to", "2023-01-31");
         fix_assert_json_eq(json_object_get(d, "custom_properties"), "{\"Type\":\"Website\"}", r);
-        /* tags are accepted but not rendered */
-        assert_false(mt_json_has(d, "tags"));
+        /* tags are rendered, sorted by name, as the service does */
+        fix_assert_json_eq(json_object_get(d, "tags"), "[\"Health\",\"Important\"]", r);
         mt_resp_free(r);
         if (pass == 0)
             r = get_deal(s, id);

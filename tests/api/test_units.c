@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UNIT_KEYS      "id,name,users,created_at,updated_at"
+#define UNIT_KEYS      "id,name,users,custom_properties,created_at,updated_at"
 #define UNIT_USER_KEYS "id,firstname,lastname,email"
 
 /* ---- helpers ----------------------------------------------------------------------------- */
