@@ -111,6 +111,12 @@ static int bool_from_text(const char *v, bool *out)
 static int filter_declared(struct req *r, struct list_query *q, const struct resource *res)
 {
     for (const struct field *f = res->fields; f->name; f++) {
+        if (f->range) { /* "from,to" */
+            const char *comma = strchr(f->range, ',');
+            char *from = arena_strndup(r->arena, f->range, (size_t)(comma - f->range));
+            if (lq_date_range(q, from, comma + 1, field_column(f)))
+                return -1;
+        }
         if (!(f->flags & F_FILTER))
             continue;
         const char *key = f->type == FT_REF ? field_column(f) : f->name;

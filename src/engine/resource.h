@@ -62,6 +62,11 @@ enum field_flags {
     F_MULTI = 1u << 14,       /* text filter that takes a comma-separated list of values */
     F_TRANSIENT = 1u << 15,   /* input for the resource's hooks only: never stored or rendered */
     F_STRICT_REQUIRED = 1u << 16, /* required only with --strict-validation on; else .def */
+    F_ACTING_USER = 1u << 17,     /* FT_REF to users: on create, when not given, the acting user
+                                     (the key's owner, or the impersonated user) */
+    F_WITH_PARENT = 1u << 18,     /* FT_HAS_MANY: the children come in the parent's create, as an
+                                     array under the field's name, written in its transaction;
+                                     a problem names the child: "items[2].title" */
 };
 
 struct field {
@@ -91,6 +96,9 @@ struct field {
     /* F_UNIQUE: unique among the rows with the same value in this column (the parent's column
      * of a nested resource, or another field's column) instead of the whole account. */
     const char *unique_scope;
+    /* FT_DATE/FT_TIMESTAMP: the two list parameters of an inclusive range on this field, "from,to"
+     * or "closed_from,closed_to"; either may be left out. */
+    const char *range;
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */
     const char *(*check)(const char *value);

@@ -236,6 +236,12 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
     int i = 0;
     for (const struct field *f = res->fields; f->name; f++, i++) {
         json_t *def = creating ? frt[i].def : NULL; /* parsed at start-up, lives as long */
+        if (creating && (f->flags & F_ACTING_USER) && r->user_id &&
+            (!accepts_input(f) || !json_object_get(input, input_key(f)))) {
+            rec->v[i].set = true;
+            rec->v[i].i = r->user_id;
+            continue;
+        }
         if (!accepts_input(f)) {
             /* fields clients cannot write still start at their declared default */
             if (def && field_written(f) && convert(r, f, def, &rec->v[i]))
@@ -263,6 +269,52 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
     return 0;
 }
 
+/* The scope of a unique field for this row: the routed parent, or the row's other column (as
+ * sent, else as stored), bound with the column's type. */
+static db_param scope_param(struct req *r, struct record *rec, const char *column, int64_t id)
+{
+    const struct resource *res = rec->res;
+    if (res->parent_fk && !strcmp(column, res->parent_fk) && r->parent_id)
+        return dbp_int(r->parent_id);
+    const struct field *f = NULL;
+    for (const struct field *g = res->fields; g->name && !f; g++)
+        if (field_stored(g) && !strcmp(field_column(g), column))
+            f = g;
+    const struct value *v = f ? &rec->v[f - res->fields] : NULL;
+    if (v && v->set)
+        return v->null ? dbp_null() : field_param(f, v);
+    const char *stored = engine_stored_text(r, res, id, column);
+    bool numeric = !f || f->type == FT_INT || f->type == FT_REF || f->type == FT_BOOL;
+    if (!stored)
+        return dbp_null();
+    return numeric ? dbp_int(strtoll(stored, NULL, 10)) : dbp_text(stored);
+}
+
+/* F_UNIQUE: no other row of the account (or of the scope) has the value. */
+static int check_unique(struct req *r, struct record *rec, const struct field *f,
+                        const struct value *v, int64_t id)
+{
+    const struct resource *res = rec->res;
+    const char *cmp = (f->flags & F_NOCASE) ? "lower(%s) = lower(?)" : "%s = ?";
+    strbuf sql;
+    sb_init(&sql, r->arena, 128);
+    sb_addf(&sql, "SELECT 1 FROM %s WHERE account_id = ? AND ", res->table);
+    sb_addf(&sql, cmp, field_column(f));
+    sb_adds(&sql, " AND id <> ?");
+    db_param p[4] = {dbp_int(r->account_id), v->s ? dbp_text(v->s) : dbp_int(v->i), dbp_int(id)};
+    int np = 3;
+    if (f->unique_scope) {
+        sb_addf(&sql, " AND %s = ?", f->unique_scope);
+        p[np++] = scope_param(r, rec, f->unique_scope, id); /* null matches no row */
+    }
+    int64_t taken = 0;
+    if (db_query_i64(r->db, sql.buf, p, np, 0, &taken) != DB_OK)
+        return req_fail(r, 500, NULL, "database error");
+    if (taken)
+        req_field_error(r, input_key(f), "has already been taken");
+    return 0;
+}
+
 /* Checks references (same account) and uniqueness, inside the write transaction. */
 static int check_record(struct req *r, struct record *rec, int64_t id)
 {
@@ -274,19 +326,9 @@ static int check_record(struct req *r, struct record *rec, int64_t id)
             continue;
         if (f->type == FT_REF && !engine_exists(r, f->ref, v->i))
             req_field_error(r, input_key(f), "does not exist");
-        if ((f->flags & F_UNIQUE) && v->s) {
-            const char *cmp = (f->flags & F_NOCASE) ? "lower(%s) = lower(?)" : "%s = ?";
-            char *cond = arena_printf(r->arena, cmp, field_column(f));
-            char *sql =
-                arena_printf(r->arena, "SELECT 1 FROM %s WHERE account_id = ? AND %s AND id <> ?",
-                             res->table, cond);
-            db_param p[3] = {dbp_int(r->account_id), dbp_text(v->s), dbp_int(id)};
-            int64_t taken = 0;
-            if (db_query_i64(r->db, sql, p, 3, 0, &taken) != DB_OK)
-                return req_fail(r, 500, NULL, "database error");
-            if (taken)
-                req_field_error(r, input_key(f), "has already been taken");
-        }
+        if ((f->flags & F_UNIQUE) && (v->s || f->type == FT_REF || f->type == FT_INT) &&
+            check_unique(r, rec, f, v, id))
+            return -1;
         if (f->type == FT_CUSTOM && v->j && custom_validate(r, res->target, v->j))
             return -1;
     }

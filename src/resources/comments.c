@@ -40,7 +40,7 @@ static const struct field comment_fields[] = {
     {"commentable_type", FT_ENUM, F_REQUIRED | F_FILTER, .options = commentable_types},
     {"text", FT_TEXT, F_REQUIRED, .maxlen = 100000},
     {"manual", FT_BOOL, F_READONLY | F_FILTER, .def = "true"},
-    {"user", FT_REF, F_READONLY | F_FILTER, .ref = &res_users,
+    {"user", FT_REF, F_READONLY | F_FILTER | F_ACTING_USER, .ref = &res_users,
      .ref_fields = "id,firstname,lastname"},
     {"impersonating_user", FT_REF, F_READONLY, .ref = &res_users,
      .ref_fields = "id,firstname,lastname", .when = "impersonating_user"},
@@ -139,12 +139,7 @@ static int comment_before_save(struct req *r, struct record *rec, int64_t id)
                         (long long)cid->i);
     if (id)
         return 0;
-    struct value *user = record_value(rec, "user");
     struct value *imp = record_value(rec, "impersonating_user");
-    if (r->user_id) {
-        user->set = true;
-        user->i = r->user_id;
-    }
     if (r->key_user_id && r->key_user_id != r->user_id) {
         imp->set = true;
         imp->i = r->key_user_id;

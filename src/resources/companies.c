@@ -34,7 +34,7 @@ static const struct field company_fields[] = {
     {"fax", FT_TEXT, 0, .def = "\"\"", .maxlen = 255},
     {"address", FT_TEXT, 0, .def = "\"\""},
     {"tags", FT_TAGS},
-    {"user", FT_REF, 0, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"user", FT_REF, F_ACTING_USER, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
     {"info", FT_TEXT, 0, .def = "\"\""},
     {"custom_properties", FT_CUSTOM},
     {"identifier", FT_TEXT, F_FILTER | F_SORT | F_SEARCH, .maxlen = 64},
@@ -142,12 +142,6 @@ static int company_before_save(struct req *r, struct record *rec, int64_t id)
         if (own)
             set_text(country, own);
     }
-    struct value *user = record_value(rec, "user");
-    if (id == 0 && !user->set && r->user_id) { /* the acting user is responsible by default */
-        user->set = true;
-        user->null = false;
-        user->i = r->user_id;
-    }
     /* billing_tax (the service's name) sets the tax of the company's kind */
     struct value *billing = record_value(rec, "billing_tax_input");
     if (billing->set) {
@@ -235,7 +229,7 @@ static const struct field contact_fields[] = {
     {"avatar_url", FT_TEXT, F_READONLY},
     {"tags", FT_TAGS},
     {"company", FT_REF, F_FILTER, .ref = &res_companies, .ref_fields = "id,type,name"},
-    {"user", FT_REF, 0, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
+    {"user", FT_REF, F_ACTING_USER, .ref = &res_users, .ref_fields = "id,firstname,lastname"},
     {"custom_properties", FT_CUSTOM},
     {"name", FT_EXPR, F_INTERNAL,
      .sql = "t.firstname || ' ' || t.lastname"}, /* as a deal's person */

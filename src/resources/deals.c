@@ -51,7 +51,7 @@ static const struct field deal_fields[] = {
     {"name", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
     {"status", FT_ENUM, F_FILTER | F_SORT, .options = deal_statuses, .def = "\"pending\""},
     {"reminder_date", FT_DATE, F_REQUIRED | F_SORT},
-    {"closed_on", FT_DATE, F_SORT},
+    {"closed_on", FT_DATE, F_SORT, .range = "closed_from,closed_to"},
     {"money", FT_MONEY, F_REQUIRED | F_SORT},
     {"currency", FT_TEXT, F_REQUIRED, .maxlen = 3},
     {"info", FT_TEXT, 0, .def = "\"\""},
@@ -87,11 +87,9 @@ static int deal_before_save(struct req *r, struct record *rec, int64_t id)
     return r->err_fields ? -1 : 0;
 }
 
-/* closed_from / closed_to and tags. */
+/* tags (a list of names). */
 static int deal_list_filter(struct req *r, struct list_query *q)
 {
-    if (lq_date_range(q, "closed_from", "closed_to", "closed_on"))
-        return -1;
     return filter_by_tag_names(q, "tags");
 }
 

@@ -340,27 +340,11 @@ static const struct field contract_fields[] = {
     {"active", FT_BOOL, 0, .def = "true"},
     {"budget", FT_MONEY},
     {"hourly_rate", FT_MONEY, 0, .def = "0"},
-    {"user", FT_REF, F_WRITEONLY | F_REQUIRED | F_CREATEONLY | F_RESTRICT, .ref = &res_users,
-     .ref_fields = "id,firstname,lastname"},
+    /* a person is assigned to a project once */
+    {"user", FT_REF, F_WRITEONLY | F_REQUIRED | F_CREATEONLY | F_RESTRICT | F_UNIQUE,
+     .unique_scope = "project_id", .ref = &res_users, .ref_fields = "id,firstname,lastname"},
     {0},
 };
-
-/* A person is assigned to a project once. */
-static int contract_before_save(struct req *r, struct record *rec, int64_t id)
-{
-    struct value *user = record_value(rec, "user");
-    if (id || !user->set || user->null)
-        return 0;
-    db_param p[3] = {dbp_int(r->account_id), dbp_int(r->parent_id), dbp_int(user->i)};
-    int64_t taken = 0;
-    db_query_i64(r->db,
-                 "SELECT 1 FROM project_contracts WHERE account_id = ? AND project_id = ? AND "
-                 "user_id = ?",
-                 p, 3, 0, &taken);
-    if (taken)
-        return req_fail(r, 422, "user_id", "user_id is already assigned to this project");
-    return 0;
-}
 
 const struct resource res_project_contracts = {
     .name = "project_contracts",
@@ -373,5 +357,4 @@ const struct resource res_project_contracts = {
     .parent_fk = "project_id",
     .write_area = AREA_PROJECTS,
     .read_area = AREA_PROJECTS,
-    .before_save = contract_before_save,
 };

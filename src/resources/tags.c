@@ -5,32 +5,11 @@
 #include <string.h>
 
 static const struct field tag_fields[] = {
-    {"name", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"name", FT_TEXT, F_REQUIRED | F_SORT | F_UNIQUE, .maxlen = 255, .unique_scope = "context"},
     {"color", FT_TEXT, 0, .def = "\"#CCCCCC\"", .check = check_hex_color},
     {"context", FT_ENUM, F_REQUIRED | F_CREATEONLY | F_FILTER | F_SORT, .options = tag_contexts},
     {0},
 };
-
-static int tag_before_save(struct req *r, struct record *rec, int64_t id)
-{
-    struct value *name = record_value(rec, "name");
-    struct value *context = record_value(rec, "context");
-    if (!name->set)
-        return 0;
-    db_param p[4] = {dbp_int(r->account_id), dbp_text(name->s), dbp_int(id),
-                     context->set ? dbp_text(context->s) : dbp_int(id)};
-    const char *sql =
-        context->set
-            ? "SELECT 1 FROM tags WHERE account_id = ? AND name = ? AND id <> ? AND context = ?"
-            : "SELECT 1 FROM tags WHERE account_id = ? AND name = ? AND id <> ? AND context = "
-              "(SELECT context FROM tags WHERE id = ?)";
-    int64_t taken = 0;
-    if (db_query_i64(r->db, sql, p, 4, 0, &taken) != DB_OK)
-        return req_fail(r, 500, NULL, "database error");
-    if (taken)
-        return req_fail(r, 422, "name", "name has already been taken in this context");
-    return 0;
-}
 
 /* A renamed tag: the entities carrying it show the new name. */
 static int tag_after_save(struct req *r, struct record *rec, int64_t id)
@@ -105,7 +84,6 @@ const struct resource res_tags = {
     .write_area = AREA_ANY,
     .read_area = AREA_ANY,
     .indexes = "context,name",
-    .before_save = tag_before_save,
     .after_save = tag_after_save,
     .before_delete = tag_before_delete,
 };
