@@ -52,6 +52,8 @@ int req_fail(struct req *r, int status, const char *field, const char *fmt, ...)
 
 void req_field_error(struct req *r, const char *field, const char *fmt, ...)
 {
+    if (r->field_prefix)
+        field = arena_printf(r->arena, "%s%s", r->field_prefix, field);
     va_list ap;
     va_start(ap, fmt);
     char *problem = vformat(r->arena, fmt, ap);

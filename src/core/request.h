@@ -111,7 +111,8 @@ struct req {
     /* the first error */
     const char *err_field;
     const char *err_message;
-    json_t *err_fields; /* {field: [problems]} for 422 */
+    json_t *err_fields;       /* {field: [problems]} for 422 */
+    const char *field_prefix; /* while a child row is checked: "items[2]." before its fields */
 };
 
 void req_add_header(struct req *r, const char *key, const char *value);

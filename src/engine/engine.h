@@ -46,6 +46,7 @@ struct record {
     const struct resource *res;
     struct value *v; /* indexed like res->fields */
     bool creating;
+    json_t *input; /* the JSON object it was read from */
 };
 
 struct value *record_value(struct record *rec, const char *field);

@@ -111,8 +111,11 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
             if (f->range &&
                 (!strchr(f->range, ',') || (f->type != FT_DATE && f->type != FT_TIMESTAMP)))
                 problem(&l, "%s.%s: .range needs a date field and \"from,to\"", name, f->name);
-            if ((f->flags & F_WITH_PARENT) && f->type != FT_HAS_MANY)
-                problem(&l, "%s.%s: F_WITH_PARENT is for FT_HAS_MANY", name, f->name);
+            if ((f->flags & F_WITH_PARENT) &&
+                (f->type != FT_HAS_MANY || !f->ref || f->ref->parent != res || !f->fk ||
+                 !f->ref->parent_fk || strcmp(f->ref->parent_fk, f->fk) != 0))
+                problem(&l, "%s.%s: F_WITH_PARENT needs a nested child whose parent_fk is .fk",
+                        name, f->name);
             if (f->unique_scope && !(f->flags & F_UNIQUE))
                 problem(&l, "%s.%s: .unique_scope without F_UNIQUE", name, f->name);
             json_t *def = f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : NULL;

@@ -231,6 +231,7 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
     int n = rt_of(res)->nfields;
     rec->res = res;
     rec->creating = creating;
+    rec->input = input;
     rec->v = arena_calloc(r->arena, (size_t)n, sizeof(struct value));
     const struct field_rt *frt = rt_of(res)->f;
     int i = 0;
@@ -505,6 +506,39 @@ static int assign_sequences(struct req *r, struct record *rec)
     return 0;
 }
 
+/* F_WITH_PARENT children given with a new row: each is checked and inserted like a create of the
+ * child, in the parent's transaction; a problem names the child ("items[2].title"). */
+static int insert_children(struct req *r, struct record *rec, int64_t id)
+{
+    for (const struct field *f = rec->res->fields; f->name; f++) {
+        if (!(f->flags & F_WITH_PARENT))
+            continue;
+        json_t *items = json_object_get(rec->input, f->name);
+        if (!items || json_is_null(items))
+            continue;
+        if (!json_is_array(items))
+            return req_fail(r, 422, f->name, "%s must be an array", f->name);
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item)
+        {
+            char *name = arena_printf(r->arena, "%s[%zu]", f->name, i);
+            if (!json_is_object(item)) {
+                req_field_error(r, name, "must be an object");
+                return -1;
+            }
+            const char *outer = r->field_prefix;
+            r->field_prefix = arena_printf(r->arena, "%s%s.", outer ? outer : "", name);
+            int64_t child = 0;
+            int rc = engine_insert(r, f->ref, id, item, &child);
+            r->field_prefix = outer;
+            if (rc)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Checks and inserts a parsed record inside the caller's transaction; parent_id links a nested
  * row to its parent (0: not nested). */
 static int insert_record(struct req *r, const struct resource *res, struct record *rec,
@@ -553,8 +587,8 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
     int64_t id = 0;
     if (db_query_i64(r->db, sql, p, np, 0, &id) != DB_OK || id == 0)
         return req_fail(r, 500, NULL, "database error");
-    if (write_attachments(r, rec, id) || (res->after_save && res->after_save(r, rec, id)) ||
-        engine_event(r, res, "create", id))
+    if (write_attachments(r, rec, id) || insert_children(r, rec, id) ||
+        (res->after_save && res->after_save(r, rec, id)) || engine_event(r, res, "create", id))
         return -1;
     *out_id = id;
     return 0;

@@ -83,30 +83,12 @@ const struct resource res_catalog_items = {
 
 static const struct field catalog_service_fields[] = {
     {"title", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 1000},
-    {"items", FT_HAS_MANY, 0, .ref = &res_catalog_items, .fk = "service_id",
+    /* items come with the service on create; afterwards they have their own endpoints */
+    {"items", FT_HAS_MANY, F_WITH_PARENT, .ref = &res_catalog_items, .fk = "service_id",
      .ref_fields = "id,type,title,description,quantity,unit,unit_price,net_total,unit_cost,"
                    "optional,part,additional,revenue_category,created_at,updated_at"},
     {0},
 };
-
-/* Items come with the service on create; afterwards they have their own endpoints. */
-static int catalog_service_after_save(struct req *r, struct record *rec, int64_t id)
-{
-    json_t *items = rec->creating ? json_object_get(r->body, "items") : NULL;
-    if (!items || json_is_null(items))
-        return 0;
-    if (!json_is_array(items))
-        return req_fail(r, 422, "items", "items must be an array of items");
-    size_t i;
-    json_t *item;
-    json_array_foreach(items, i, item)
-    {
-        int64_t item_id;
-        if (engine_insert(r, &res_catalog_items, id, item, &item_id))
-            return -1;
-    }
-    return 0;
-}
 
 const struct resource res_catalog_services = {
     .name = "catalog_services",
@@ -116,5 +98,4 @@ const struct resource res_catalog_services = {
     .fields = catalog_service_fields,
     .write_area = AREA_SETTINGS,
     .read_area = AREA_ANY,
-    .after_save = catalog_service_after_save,
 };
