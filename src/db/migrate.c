@@ -60,6 +60,8 @@ static const char *const migrations[] = {
     "CREATE TABLE number_sequences (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
     " CASCADE, name {TEXT} NOT NULL, prefix {TEXT} NOT NULL, next_value {INT} NOT NULL);"
     "CREATE UNIQUE INDEX number_sequences_key ON number_sequences (account_id, name, prefix);",
+    /* 9: a comment's attachment is an engine file like an avatar, owned by "Comment.attachment" */
+    "UPDATE attachments SET entity = 'Comment.attachment' WHERE entity = 'Comment';",
     NULL,
 };
 

@@ -41,7 +41,9 @@ enum field_type {
     FT_EXPR,      /* out only: SQL expression over the row alias `t` */
     FT_PASSWORD,  /* in only: hashed with Argon2id into .column */
     FT_UUID,      /* generated on create, never written by clients */
-    FT_FILE,      /* in: {"filename", "base64"}; kept in the database; out: its URL on mocod */
+    FT_FILE,      /* in: {"filename", "base64"} (or, with .filename_input, the base64 text under
+                     the input key and the name under that key); kept in the attachments table;
+                     out: its URL on mocod */
 };
 
 enum field_flags {
@@ -99,6 +101,9 @@ struct field {
     /* FT_DATE/FT_TIMESTAMP: the two list parameters of an inclusive range on this field, "from,to"
      * or "closed_from,closed_to"; either may be left out. */
     const char *range;
+    /* FT_FILE: the input key of the file's name when the content comes as base64 text under the
+     * field's own input key (comments: attachment_filename + attachment_content). */
+    const char *filename_input;
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */
     const char *(*check)(const char *value);

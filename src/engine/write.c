@@ -261,6 +261,19 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
                 req_field_error(r, key, "can't be blank");
             continue;
         }
+        if (f->type == FT_FILE && f->filename_input && !json_is_null(j)) {
+            /* the two keys of the split form make the one object FT_FILE reads */
+            json_t *name = json_object_get(input, f->filename_input);
+            if (!json_is_string(name) || !json_string_length(name)) {
+                req_field_error(r, f->filename_input, "can't be blank with %s", key);
+                continue;
+            }
+            json_t *file = json_pack("{sOsO}", "filename", name, "base64", j);
+            if (!r->scratch)
+                r->scratch = json_array();
+            json_array_append_new(r->scratch, file); /* lives until the request ends */
+            j = file;
+        }
         const char *problem = convert(r, f, j, &rec->v[i]);
         if (problem) {
             req_field_error(r, key, "%s", problem);

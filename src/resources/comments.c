@@ -7,8 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define ATTACHMENT_MAX (5 * 1024 * 1024) /* decoded bytes */
-
 static const char *const commentable_types[] = {
     "Company",
     "Contact",
@@ -44,8 +42,8 @@ static const struct field comment_fields[] = {
      .ref_fields = "id,firstname,lastname"},
     {"impersonating_user", FT_REF, F_READONLY, .ref = &res_users,
      .ref_fields = "id,firstname,lastname", .when = "impersonating_user"},
-    {"attachment_filename", FT_TEXT, F_TRANSIENT | F_CREATEONLY, .maxlen = 255},
-    {"attachment_content", FT_TEXT, F_TRANSIENT | F_CREATEONLY, .maxlen = 8 * 1024 * 1024},
+    {"attachment", FT_FILE, F_WRITEONLY | F_CREATEONLY, .input = "attachment_content",
+     .filename_input = "attachment_filename"},
     {0},
 };
 
@@ -144,46 +142,14 @@ static int comment_before_save(struct req *r, struct record *rec, int64_t id)
         imp->set = true;
         imp->i = r->key_user_id;
     }
-    struct value *content = record_value(rec, "attachment_content");
-    struct value *filename = record_value(rec, "attachment_filename");
-    if (content->set && !content->null && (!filename->set || filename->null || !*filename->s))
-        return req_fail(r, 422, "attachment_filename",
-                        "attachment_filename is required with an "
-                        "attachment");
     return 0;
 }
 
-/* The attachment goes into the database with the comment; created_at may be given when
- * migrating data. */
+/* created_at may be given when migrating data. */
 static int comment_after_save(struct req *r, struct record *rec, int64_t id)
 {
     if (!rec->creating)
         return 0;
-    char now[TIMESTAMP_LEN + 1];
-    time_now_iso(now);
-    struct value *content = record_value(rec, "attachment_content");
-    if (content->set && !content->null && *content->s) {
-        size_t len = strlen(content->s);
-        unsigned char *bin = arena_alloc(r->arena, len);
-        size_t n = 0;
-        if (sodium_base642bin(bin, len, content->s, len, "\n\r ", &n, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0)
-            return req_fail(r, 422, "attachment_content", "attachment_content must be base64");
-        if (n > ATTACHMENT_MAX)
-            return req_fail(r, 422, "attachment_content", "the attachment is larger than 5 MiB");
-        db_param p[7] = {dbp_int(r->account_id),
-                         dbp_text("Comment"),
-                         dbp_int(id),
-                         dbp_text(record_value(rec, "attachment_filename")->s),
-                         dbp_int((int64_t)n),
-                         dbp_blob(bin, n),
-                         dbp_text(now)};
-        if (db_exec(r->db,
-                    "INSERT INTO attachments (account_id, entity, entity_id, filename, size, data, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    p, 7) != DB_DONE)
-            return req_fail(r, 500, NULL, "database error");
-    }
     json_t *created = r->body ? json_object_get(r->body, "created_at") : NULL;
     if (json_is_string(created)) {
         time_t t;
@@ -208,11 +174,6 @@ static int comment_before_delete(struct req *r, int64_t id)
                  &manual);
     if (!manual)
         return req_fail(r, 403, NULL, "generated comments cannot be deleted");
-    db_param a[3] = {dbp_int(r->account_id), dbp_text("Comment"), dbp_int(id)};
-    if (db_exec(r->db,
-                "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?", a,
-                3) != DB_DONE)
-        return req_fail(r, 500, NULL, "database error");
     return 0;
 }
 
