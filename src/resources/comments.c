@@ -3,7 +3,6 @@
 
 #include "util/timeutil.h"
 
-#include <sodium.h>
 #include <string.h>
 #include <strings.h>
 
