@@ -7,12 +7,22 @@
  *   1. Write src/resources/NAME.c with a `static const struct field NAME_fields[]` (terminated by
  *      `{0}`) and a `const struct resource res_NAME` using it. Output keys appear in the order of
  *      the fields; `id` comes first and `created_at`/`updated_at` last, without being declared.
- *   2. Put only the rules that are the resource's own into hooks (before_save, before_delete,
- *      list_filter) or actions; shared behaviour belongs in the engine behind a flag.
+ *   2. Declare its permission areas (.read_area, and .write_area when it has writes): a
+ *      declaration without them stops the server at start-up (engine_lint).
+ *   3. Say what the fields need rather than writing it: F_UNIQUE (.unique_scope), F_ACTING_USER,
+ *      .sequence for numbered identifiers, .range for from/to filters, FT_MONEY for amounts,
+ *      FT_FILE for files, FT_HAS_MANY with F_WITH_PARENT for items written with their parent.
+ *   4. Routes beside CRUD are actions: a column change is a declared .set (R_ARCHIVABLE brings
+ *      archive/unarchive); what is really the resource's own goes into .fn, which only changes
+ *      rows through the engine's calls (engine_insert, engine_delete_row) and never opens a
+ *      transaction, bumps the data version or emits a web hook: the engine does that for it.
+ *      Other own rules go into hooks (before_save, after_save, before_delete, list_filter).
  *      A resource below another one ("projects/{id}/tasks") names .parent and .parent_fk.
- *   3. Add `&res_NAME` to the registry in src/resources/registry.c. The table and its indexes are
- *      created (and new columns added) by `mocod migrate` and at every start from the declaration.
- *   4. Write its API tests in tests/api/test_NAME.c.
+ *   5. Add `&res_NAME` to the registry in src/resources/registry.c (main hands it to the engine).
+ *      The table and its indexes are created (and new columns added) by `mocod migrate` and at
+ *      every start from the declaration.
+ *   6. Write its API tests in tests/api/test_NAME.c; tests/api/test_generic.c walks its routes
+ *      (permissions, tenants, JSON keys) by itself once it is registered.
  */
 #ifndef MOCOD_RESOURCE_H
 #define MOCOD_RESOURCE_H
