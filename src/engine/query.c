@@ -108,14 +108,25 @@ static int bool_from_text(const char *v, bool *out)
     return -1;
 }
 
+static int date_bounds(struct list_query *q, const char *param, const char *from, const char *to,
+                       const char *column);
+
 static int filter_declared(struct req *r, struct list_query *q, const struct resource *res)
 {
     for (const struct field *f = res->fields; f->name; f++) {
-        if (f->range) { /* "from,to" */
+        if (f->range) { /* from=a&to=b, or name=a:b */
             const char *comma = strchr(f->range, ',');
             char *from = arena_strndup(r->arena, f->range, (size_t)(comma - f->range));
             if (lq_date_range(q, from, comma + 1, field_column(f)))
                 return -1;
+            const char *span = req_query(r, f->name);
+            const char *colon = span ? strchr(span, ':') : NULL;
+            if (colon) {
+                if (date_bounds(q, f->name, arena_strndup(r->arena, span, (size_t)(colon - span)),
+                                colon + 1, field_column(f)))
+                    return -1;
+                continue;
+            }
         }
         if (!(f->flags & F_FILTER))
             continue;
@@ -184,26 +195,33 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
     return 0;
 }
 
-int lq_date_range(struct list_query *q, const char *from_param, const char *to_param,
-                  const char *column)
+/* An inclusive range on a date or timestamp column; either end may be NULL or empty. */
+static int date_bounds(struct list_query *q, const char *param, const char *from, const char *to,
+                       const char *column)
 {
     struct req *r = q->r;
-    const char *from = req_query(r, from_param), *to = req_query(r, to_param);
     const struct field *f = resource_field(q->res, column);
     bool stamp = !f || f->type == FT_TIMESTAMP; /* created_at / updated_at are timestamps */
+    if ((from && *from && !date_valid(from)) || (to && *to && !date_valid(to)))
+        return req_fail(r, 422, param, "%s must be a date (YYYY-MM-DD)", param);
     if (from && *from) {
-        if (!date_valid(from))
-            return req_fail(r, 422, from_param, "%s must be a date (YYYY-MM-DD)", from_param);
         lq_where(q, arena_printf(r->arena, "t.%s >= ?", column));
         lq_param(q, dbp_text(stamp ? arena_printf(r->arena, "%sT00:00:00Z", from) : from));
     }
     if (to && *to) {
-        if (!date_valid(to))
-            return req_fail(r, 422, to_param, "%s must be a date (YYYY-MM-DD)", to_param);
         lq_where(q, arena_printf(r->arena, "t.%s <= ?", column));
         lq_param(q, dbp_text(stamp ? arena_printf(r->arena, "%sT23:59:59Z", to) : to));
     }
     return 0;
+}
+
+int lq_date_range(struct list_query *q, const char *from_param, const char *to_param,
+                  const char *column)
+{
+    struct req *r = q->r;
+    if (date_bounds(q, from_param, req_query(r, from_param), NULL, column))
+        return -1;
+    return date_bounds(q, to_param, NULL, req_query(r, to_param), column);
 }
 
 /* term: every word must appear (any case) in one of the searchable fields. */

@@ -109,7 +109,8 @@ struct field {
      * of a nested resource, or another field's column) instead of the whole account. */
     const char *unique_scope;
     /* FT_DATE/FT_TIMESTAMP: the two list parameters of an inclusive range on this field, "from,to"
-     * or "closed_from,closed_to"; either may be left out. */
+     * or "closed_from,closed_to"; either may be left out. NAME=a:b (either side may be empty)
+     * gives the same range. */
     const char *range;
     /* FT_FILE: the input key of the file's name when the content comes as base64 text under the
      * field's own input key (comments: attachment_filename + attachment_content). */

@@ -1,7 +1,7 @@
 /* Signing and the checks of receiver addresses. */
 #include "webhooks/webhooks.h"
 
-#include "engine/engine.h"
+
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>

@@ -7,7 +7,10 @@
 #ifndef MOCOD_WEBHOOKS_H
 #define MOCOD_WEBHOOKS_H
 
-#include "engine/resource.h"
+#include "db/db.h"
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #define WEBHOOK_KEY_LEN 32 /* hexadecimal characters of a signing key */
 

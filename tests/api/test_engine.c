@@ -265,7 +265,11 @@ static void test_declared_date_range(void **state)
     fix_assert_list_ids(
         s, key, fix_fmt("/api/v1/deals?%s&closed_from=2031-03-02&closed_to=2031-05-31", ids),
         second, 1);
+    fix_assert_list_ids(s, key, fix_fmt("/api/v1/deals?%s&closed_on=2031-03-02:2031-05-31", ids),
+                        second, 1);
+    fix_assert_list_ids(s, key, fix_fmt("/api/v1/deals?%s&closed_on=:2031-03-01", ids), first, 1);
     fix_expect_422(s, "GET", key, NULL, "closed_from", "/api/v1/deals?closed_from=March");
+    fix_expect_422(s, "GET", key, NULL, "closed_on", "/api/v1/deals?closed_on=2031-01-01:May");
 }
 
 /* ---- declared actions ------------------------------------------------------------------- */
