@@ -37,6 +37,13 @@ static char *vformat(arena *a, const char *fmt, va_list ap)
     return p;
 }
 
+void req_keep(struct req *r, json_t *value)
+{
+    if (!r->scratch)
+        r->scratch = json_array();
+    json_array_append_new(r->scratch, value);
+}
+
 int req_fail(struct req *r, int status, const char *field, const char *fmt, ...)
 {
     if (r->err_message) /* keep the first error: it is the cause */
@@ -46,7 +53,8 @@ int req_fail(struct req *r, int status, const char *field, const char *fmt, ...)
     r->err_message = vformat(r->arena, fmt, ap);
     va_end(ap);
     r->status = status;
-    r->err_field = field;
+    r->err_field =
+        field && r->field_prefix ? arena_printf(r->arena, "%s%s", r->field_prefix, field) : field;
     return -1;
 }
 

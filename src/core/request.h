@@ -116,6 +116,8 @@ struct req {
 };
 
 void req_add_header(struct req *r, const char *key, const char *value);
+/* Keeps a JSON value (a reference is taken over) alive until the request ends. */
+void req_keep(struct req *r, json_t *value);
 const char *req_query(const struct req *r, const char *key);
 /* Records an error and returns -1; the server renders it as {"message": ..., "errors": ...}. */
 int req_fail(struct req *r, int status, const char *field, const char *fmt, ...)

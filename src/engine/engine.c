@@ -156,14 +156,14 @@ static void build_prefixes(struct res_rt *rt, const struct resource *res)
             rt->f[last].group_end = true;
         strbuf p;
         sb_init(&p, NULL, 64);
+        sb_addc(&p, ',');
         if (f->group && !same_group) {
             fr->group_start = true;
-            sb_addf(&p, ",\"%s\":{\"%s\":", f->group, f->name);
-        } else if (same_group) {
-            sb_addf(&p, ",\"%s\":", f->name);
-        } else {
-            sb_addf(&p, ",\"%s\":", f->name);
+            sb_add_json_str(&p, f->group, strlen(f->group));
+            sb_add(&p, ":{", 2);
         }
+        sb_add_json_str(&p, f->name, strlen(f->name));
+        sb_addc(&p, ':');
         fr->prefix = sb_detach(&p, &fr->prefix_len);
         if (fr->nsub) {
             fr->sub_keys = calloc((size_t)fr->nsub, sizeof(char *));
@@ -171,7 +171,9 @@ static void build_prefixes(struct res_rt *rt, const struct resource *res)
             for (int k = 0; k < fr->nsub; k++) {
                 strbuf kb;
                 sb_init(&kb, NULL, 32);
-                sb_addf(&kb, ",\"%s\":", fr->sub[k]->name);
+                sb_addc(&kb, ',');
+                sb_add_json_str(&kb, fr->sub[k]->name, strlen(fr->sub[k]->name));
+                sb_addc(&kb, ':');
                 fr->sub_keys[k] = sb_detach(&kb, &fr->sub_key_lens[k]);
             }
         }

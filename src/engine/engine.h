@@ -46,7 +46,8 @@ struct record {
     const struct resource *res;
     struct value *v; /* indexed like res->fields */
     bool creating;
-    json_t *input; /* the JSON object it was read from */
+    json_t *input;     /* the JSON object it was read from */
+    int64_t parent_id; /* a nested row's parent (creates: the one it is made under) */
 };
 
 struct value *record_value(struct record *rec, const char *field);

@@ -34,8 +34,9 @@ static bool area_declared(enum perm_area a)
 
 static bool has_writes(const struct resource *res)
 {
-    if ((res->flags & R_READONLY) != R_READONLY || (res->flags & R_ARCHIVABLE) == R_ARCHIVABLE)
-        return !(res->flags & R_SINGLETON);
+    if (!(res->flags & R_SINGLETON) &&
+        ((res->flags & R_READONLY) != R_READONLY || (res->flags & R_ARCHIVABLE) == R_ARCHIVABLE))
+        return true;
     for (const struct action *a = res->actions; a && a->name; a++)
         if (strcmp(a->method, "GET") != 0)
             return true;
@@ -51,8 +52,39 @@ static bool method_known(const char *m)
     return false;
 }
 
+/* A stored column of the resource (a declared field's, or the parent's key). */
+static bool column_known(const struct resource *res, const char *column)
+{
+    if (res->parent_fk && !strcmp(res->parent_fk, column))
+        return true;
+    for (const struct field *f = res->fields; f->name; f++)
+        if (field_stored(f) && !strcmp(field_column(f), column))
+            return true;
+    return false;
+}
+
+static int count_tokens(const char *sql)
+{
+    int n = 0;
+    for (const char *p = sql; (p = strchr(p, ':')) != NULL; p++)
+        n += !strncmp(p, ":now", 4) || !strncmp(p, ":today", 6) || !strncmp(p, ":link", 5);
+    return n;
+}
+
+static bool event_known(const char *e)
+{
+    static const char *const events[] = {"",        "create",    "update", "delete",
+                                         "archive", "unarchive", NULL};
+    for (const char *const *k = events; *k; k++)
+        if (!strcmp(e, *k))
+            return true;
+    return false;
+}
+
 static void lint_action(struct lint *l, const struct resource *res, const struct action *a)
 {
+    if (a->event && !event_known(a->event))
+        problem(l, "%s/%s: unknown event %s", res->name, a->name, a->event);
     if (!method_known(a->method))
         problem(l, "%s/%s: unknown method", res->name, a->name);
     bool read = a->method && !strcmp(a->method, "GET");
@@ -72,9 +104,16 @@ static void lint_action(struct lint *l, const struct resource *res, const struct
             if (!f || !field_written(f))
                 problem(l, "%s/%s: sets unknown or unwritten field %s", res->name, a->name,
                         cs->field);
+            else if (f->flags & F_UNIQUE) /* declared inputs are checked as values, not rows */
+                problem(l, "%s/%s: a declared input cannot be unique (%s)", res->name, a->name,
+                        cs->field);
+        } else if (!column_known(res, cs->column)) {
+            problem(l, "%s/%s: sets unknown column %s", res->name, a->name, cs->column);
         } else if (!cs->sql) {
             problem(l, "%s/%s: column %s has neither .sql nor .field", res->name, a->name,
                     cs->column);
+        } else if (count_tokens(cs->sql) > 3) {
+            problem(l, "%s/%s: column %s binds more than 3 values", res->name, a->name, cs->column);
         } else if (strstr(cs->sql, ":link") && !cs->link) {
             problem(l, "%s/%s: :link without .link", res->name, a->name);
         }
@@ -116,8 +155,12 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
                  !f->ref->parent_fk || strcmp(f->ref->parent_fk, f->fk) != 0))
                 problem(&l, "%s.%s: F_WITH_PARENT needs a nested child whose parent_fk is .fk",
                         name, f->name);
-            if (f->unique_scope && !(f->flags & F_UNIQUE))
-                problem(&l, "%s.%s: .unique_scope without F_UNIQUE", name, f->name);
+            if (f->unique_scope && (!(f->flags & F_UNIQUE) || !column_known(res, f->unique_scope)))
+                problem(&l, "%s.%s: .unique_scope needs F_UNIQUE and a column of %s", name, f->name,
+                        name);
+            if (f->sequence && (f->type != FT_TEXT || !sequence_pattern_valid(f->sequence)))
+                problem(&l, "%s.%s: .sequence needs a text field and one {n} or {n:K}", name,
+                        f->name);
             json_t *def = f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : NULL;
             if (f->def && !def)
                 problem(&l, "%s.%s: .def is not JSON", name, f->name);

@@ -200,7 +200,10 @@ static int date_bounds(struct list_query *q, const char *param, const char *from
                        const char *column)
 {
     struct req *r = q->r;
-    const struct field *f = resource_field(q->res, column);
+    const struct field *f = NULL;
+    for (const struct field *g = q->res->fields; g->name && !f; g++)
+        if (field_stored(g) && !strcmp(field_column(g), column))
+            f = g;
     bool stamp = !f || f->type == FT_TIMESTAMP; /* created_at / updated_at are timestamps */
     if ((from && *from && !date_valid(from)) || (to && *to && !date_valid(to)))
         return req_fail(r, 422, param, "%s must be a date (YYYY-MM-DD)", param);

@@ -49,11 +49,11 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
     }
 }
 
+/* A key from the data (a custom field's name): escaped like every value. */
 static void render_key(strbuf *o, const char *key)
 {
-    sb_addc(o, '"');
-    sb_adds(o, key);
-    sb_add(o, "\":", 2);
+    sb_add_json_str(o, key, strlen(key));
+    sb_addc(o, ':');
 }
 
 /* id -> pre-rendered JSON fragment, for the values loaded in batches (tags, custom, children). */

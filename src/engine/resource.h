@@ -165,7 +165,6 @@ struct action {
     int (*fn)(struct req *r, struct action_call *call); /* own row changes (or a GET's work) */
     unsigned flags;
     const struct col_set *set; /* declared column changes, {0}-terminated */
-    const char *only_if;       /* .set applies only where this SQL condition on the row holds */
     const char *event;         /* web hook event of the row; default "update"; "" for none */
     enum action_answer answer;
     int (*render)(struct req *r, struct action_call *call); /* ANSWER_OWN */

@@ -11,6 +11,27 @@ struct pattern {
     int digits;
 };
 
+bool sequence_pattern_valid(const char *pat)
+{
+    int numbers = 0;
+    for (const char *p = pat; *p; p++) {
+        if (*p != '{')
+            continue;
+        if (!strncmp(p, "{yyyy}", 6) || !strncmp(p, "{yy}", 4) || !strncmp(p, "{mm}", 4))
+            continue;
+        if (!strncmp(p, "{n}", 3)) {
+            numbers++;
+            continue;
+        }
+        int digits = 0;
+        if (strncmp(p, "{n:", 3) != 0 || sscanf(p + 3, "%d", &digits) != 1 || digits < 1 ||
+            digits > 12 || !strchr(p, '}'))
+            return false;
+        numbers++;
+    }
+    return numbers == 1;
+}
+
 /* Expands the date tokens; the number's place splits prefix from suffix. */
 static int expand(struct req *r, const char *pat, struct pattern *out)
 {

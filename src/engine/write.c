@@ -269,9 +269,7 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
                 continue;
             }
             json_t *file = json_pack("{sOsO}", "filename", name, "base64", j);
-            if (!r->scratch)
-                r->scratch = json_array();
-            json_array_append_new(r->scratch, file); /* lives until the request ends */
+            req_keep(r, file);
             j = file;
         }
         const char *problem = convert(r, f, j, &rec->v[i]);
@@ -288,8 +286,8 @@ static int parse_record(struct req *r, const struct resource *res, json_t *input
 static db_param scope_param(struct req *r, struct record *rec, const char *column, int64_t id)
 {
     const struct resource *res = rec->res;
-    if (res->parent_fk && !strcmp(column, res->parent_fk) && r->parent_id)
-        return dbp_int(r->parent_id);
+    if (res->parent_fk && !strcmp(column, res->parent_fk) && rec->parent_id)
+        return dbp_int(rec->parent_id);
     const struct field *f = NULL;
     for (const struct field *g = res->fields; g->name && !f; g++)
         if (field_stored(g) && !strcmp(field_column(g), column))
@@ -557,6 +555,7 @@ static int insert_children(struct req *r, struct record *rec, int64_t id)
 static int insert_record(struct req *r, const struct resource *res, struct record *rec,
                          int64_t parent_id, int64_t *out_id)
 {
+    rec->parent_id = parent_id;
     /* all problems of the input are named at once: its form, references and uniqueness */
     if (check_record(r, rec, 0) || (res->before_save && res->before_save(r, rec, 0)) ||
         r->err_fields || assign_sequences(r, rec))
@@ -662,6 +661,7 @@ static int update_step(struct req *r, void *ctx)
     struct row_write *w = ctx;
     const struct resource *res = w->res;
     int64_t id = w->id;
+    w->rec.parent_id = res == r->nested ? r->parent_id : 0;
     if (require_row(r, res, id) || check_record(r, &w->rec, id) ||
         (res->before_save && res->before_save(r, &w->rec, id)) || r->err_fields)
         return -1;
@@ -712,12 +712,17 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
         const struct resource *other = *k;
         if (other->flags & R_VIEW)
             continue;
-        if (other->parent == res) { /* nested rows go with their parent */
-            char *sql = arena_printf(r->arena, "DELETE FROM %s WHERE account_id = ? AND %s = ?",
-                                     other->table, other->parent_fk);
+        if (other->parent == res) { /* nested rows go with their parent, each by the rules */
+            char *sql =
+                arena_printf(r->arena, "SELECT '', id FROM %s WHERE account_id = ? AND %s = ?",
+                             other->table, other->parent_fk);
             db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
-            if (db_exec(r->db, sql, p, 2) != DB_DONE)
-                return req_fail(r, 500, NULL, "database error");
+            struct entity_list children;
+            if (engine_collect_entities(r, sql, p, 2, &children))
+                return -1;
+            for (int i = 0; i < children.n; i++)
+                if (engine_delete_row(r, other, children.items[i].id))
+                    return -1;
         }
         for (const struct field *f = other->fields; f->name; f++) {
             if (f->type != FT_REF || f->ref != res)

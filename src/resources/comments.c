@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define BULK_ATTACHMENTS_MAX (20u * 1024 * 1024) /* decoded bytes that one bulk request stores */
+
 static const char *const commentable_types[] = {
     "Company",
     "Contact",
@@ -188,6 +190,12 @@ static int comments_bulk(struct req *r, struct action_call *call)
     json_t *cid;
     json_array_foreach(ids, i, cid) if (!json_is_integer(cid)) return req_fail(
         r, 422, "commentable_ids", "commentable_ids must be a list of ids");
+    /* one request's work stays bounded: the attachment is stored with every comment */
+    json_t *content = json_object_get(r->body, "attachment_content");
+    if (json_is_string(content) &&
+        json_string_length(content) / 4 * 3 * json_array_size(ids) > BULK_ATTACHMENTS_MAX)
+        return req_fail(r, 422, "attachment_content",
+                        "attachment_content times commentable_ids is larger than 20 MiB");
     json_t *one = json_deep_copy(r->body);
     json_object_del(one, "commentable_ids");
     call->made = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));

@@ -139,10 +139,7 @@ static int project_after_save(struct req *r, struct record *rec, int64_t id)
     json_t *input = json_pack("{sI}", "user_id", (json_int_t)leader->i);
     if (!input)
         return req_fail(r, 500, NULL, "out of memory");
-    if (!r->scratch)
-        r->scratch = json_object();
-    /* the parsed contract points into input: keep it until the request ends */
-    json_object_set_new(r->scratch, arena_printf(r->arena, "%p", (void *)input), input);
+    req_keep(r, input); /* the parsed contract points into input */
     int64_t contract = 0;
     return engine_insert(r, &res_project_contracts, id, input, &contract);
 }

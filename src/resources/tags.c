@@ -90,8 +90,9 @@ const struct resource res_tags = {
 
 /* ------------------------------------------------------------- taggings */
 
-/* The taggable entity named by the path, checked to exist in the account. */
-static const struct resource *tagged_entity(struct req *r)
+/* The taggable entity named by the path: the caller may read (or write) its kind, and it exists
+ * in the account. */
+static const struct resource *tagged_entity(struct req *r, bool write)
 {
     const char *entity = r->words[0];
     bool listed = false;
@@ -106,6 +107,10 @@ static const struct resource *tagged_entity(struct req *r)
         return NULL;
     }
     const struct resource *res = resource_by_target(entity);
+    /* the permission comes first: a refused caller learns nothing about which ids exist */
+    if (res && resource_field_of_type(res, FT_TAGS) &&
+        (write ? req_require_write(r, res->write_area) : req_require_read(r, res->read_area)))
+        return NULL;
     if (!res || !resource_field_of_type(res, FT_TAGS) || !engine_exists(r, res, r->ids[0])) {
         req_fail(r, 404, NULL, "%s %lld not found", entity, (long long)r->ids[0]);
         return NULL;
@@ -121,8 +126,8 @@ static int render_taggings(struct req *r, const struct resource *res)
 
 static int taggings_get(struct req *r)
 {
-    const struct resource *res = tagged_entity(r);
-    if (!res || req_require_read(r, res->read_area))
+    const struct resource *res = tagged_entity(r, false);
+    if (!res)
         return -1;
     return render_taggings(r, res);
 }
@@ -130,8 +135,8 @@ static int taggings_get(struct req *r)
 /* PATCH adds, PUT replaces, DELETE removes the given tags (inside the engine's write). */
 static int taggings_change(struct req *r)
 {
-    const struct resource *res = tagged_entity(r);
-    if (!res || req_require_write(r, res->write_area))
+    const struct resource *res = tagged_entity(r, true);
+    if (!res)
         return -1;
     json_t *names = r->body ? json_object_get(r->body, "tags") : NULL;
     const char *problem = names ? tags_check_names(names) : "is required";

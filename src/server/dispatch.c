@@ -125,6 +125,15 @@ void dispatch_init(void)
     }
     for (const struct route_decl *const *l = reg->routes; *l; l++)
         add_custom(*l);
+    /* auth's own routes follow the same lint as the registry's */
+    static const struct resource *const none[] = {NULL};
+    static const struct route_decl *const auth_list[] = {auth_routes, NULL};
+    const struct registry auth_reg = {none, auth_list};
+    char problems[512];
+    if (engine_lint(&auth_reg, problems, sizeof(problems))) {
+        fprintf(stderr, "mocod: the auth routes are wrong:\n%s", problems);
+        abort();
+    }
     add_custom(auth_routes);
 }
 

@@ -115,6 +115,37 @@ static const unsigned char json_escape[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF), 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else
+        return 0;
+    if (left < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (s[k] < 0x80 || s[k] > 0xbf)
+            return 0;
+    return n;
+}
+
 void sb_add_json_str(strbuf *sb, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -123,6 +154,17 @@ void sb_add_json_str(strbuf *sb, const char *s, size_t len)
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) { /* valid UTF-8 passes; any other byte becomes U+FFFD */
+            size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+            if (n) {
+                i += n - 1;
+                continue;
+            }
+            sb_add(sb, s + start, i - start);
+            start = i + 1;
+            sb_add(sb, "\\ufffd", 6);
+            continue;
+        }
         if (!json_escape[c])
             continue;
         sb_add(sb, s + start, i - start);

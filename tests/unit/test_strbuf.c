@@ -137,6 +137,13 @@ static void sb_add_json_str_escapes(void **state)
     check_json("a/b\x7f", 4, "\"a/b\x7f\"");
     static const char utf8[] = "gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80";
     check_json(utf8, sizeof(utf8) - 1, "\"gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    /* what is not well-formed UTF-8 becomes U+FFFD, byte by byte: a lone byte, an overlong
+     * form, a surrogate, a truncated sequence, a code point above U+10FFFF */
+    check_json("a\xff" "b", 3, "\"a\\ufffdb\"");
+    check_json("\xc0\xaf", 2, "\"\\ufffd\\ufffd\"");
+    check_json("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");
+    check_json("x\xe2\x82", 3, "\"x\\ufffd\\ufffd\"");
+    check_json("\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
     /* escapes at both ends and next to each other */
     check_json("\"\\\n", 3, "\"\\\"\\\\\\n\"");
 }
@@ -144,7 +151,8 @@ static void sb_add_json_str_escapes(void **state)
 static void sb_add_json_str_all_bytes(void **state)
 {
     (void)state;
-    /* every byte value once: exactly 0x00..0x1f, '"' and '\\' are escaped */
+    /* every byte value once: 0x00..0x1f, '"' and '\\' are escaped, and the bytes from 0x80 on,
+     * none of which starts a well-formed sequence here, each become U+FFFD */
     char in[256];
     for (int i = 0; i < 256; i++)
         in[i] = (char)i;
@@ -152,8 +160,9 @@ static void sb_add_json_str_all_bytes(void **state)
     sb_init(&sb, NULL, 0);
     sb_add_json_str(&sb, in, sizeof(in));
     assert_false(sb.failed);
-    /* quotes + 256 bytes + 5 extra for 29 \u00XX controls + 1 extra for \n \r \t, '"', '\\' */
-    size_t expected = 2 + 256 + 29 * 5 + 3 + 2;
+    /* quotes + 128 ASCII bytes + 5 extra for 29 \u00XX controls + 1 extra for \n \r \t, '"',
+     * '\\' + 128 times \ufffd */
+    size_t expected = 2 + 128 + 29 * 5 + 3 + 2 + 128 * 6;
     assert_int_equal(sb.len, expected);
     assert_int_equal(sb.buf[0], '"');
     assert_int_equal(sb.buf[sb.len - 1], '"');
