@@ -1,5 +1,6 @@
 #include "auth/auth.h"
 
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 #include <errno.h>
@@ -341,9 +342,8 @@ int auth_authenticate(struct req *r)
     }
 
     if (r->impersonate && *r->impersonate) {
-        char *end;
-        long long target = strtoll(r->impersonate, &end, 10);
-        if (*end || target <= 0)
+        int64_t target;
+        if (!parse_i64(r->impersonate, &target) || target <= 0)
             return req_fail(r, 422, "X-IMPERSONATE-USER-ID", "must be a user id");
         if (!req_is_staff(r))
             return req_fail(r, 403, "X-IMPERSONATE-USER-ID",
@@ -351,7 +351,8 @@ int auth_authenticate(struct req *r)
         bool read_only_key = r->key_kind == KEY_ACCOUNT_READ;
         rc = auth_load_user(r, target, false);
         if (rc > 0)
-            return req_fail(r, 404, "X-IMPERSONATE-USER-ID", "user %lld not found", target);
+            return req_fail(r, 404, "X-IMPERSONATE-USER-ID", "user %lld not found",
+                            (long long)target);
         if (rc < 0)
             return -1;
         if (read_only_key) /* acting as someone never widens a read-only key */

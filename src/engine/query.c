@@ -1,6 +1,7 @@
 /* Lists: filters, term search, sort_by, pagination and its headers. */
 #include "engine/internal.h"
 #include "util/money.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -29,9 +30,8 @@ static int parse_positive(struct req *r, const char *name, int64_t def, int64_t 
         *out = def;
         return 0;
     }
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    if (*end || n < 1)
+    int64_t n;
+    if (!parse_i64(v, &n) || n < 1)
         return req_fail(r, 422, name, "%s must be a positive integer", name);
     *out = n;
     return 0;
@@ -45,9 +45,9 @@ int parse_id_list(const char *v, int64_t *ids, int max)
             p++;
         if (!*p)
             break;
-        char *end;
-        long long id = strtoll(p, &end, 10);
-        if (end == p || (*end && *end != ',' && *end != ' ') || n >= max)
+        const char *end;
+        int64_t id;
+        if (!parse_i64_prefix(p, &end, &id) || (*end && *end != ',' && *end != ' ') || n >= max)
             return -1;
         ids[n++] = id;
         p = end;

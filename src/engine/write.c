@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include "engine/internal.h"
 #include "util/money.h"
+#include "util/parse.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -40,13 +41,8 @@ static int parse_int(json_t *j, int64_t *out)
         return 0;
     }
     if (json_is_string(j)) { /* forms and some clients send numbers as strings */
-        const char *s = json_string_value(j);
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (*s && !*end) {
-            *out = v;
+        if (parse_i64(json_string_value(j), out))
             return 0;
-        }
     }
     return -1;
 }

@@ -1,5 +1,6 @@
 /* Tags (sections/tags/tags.md) and taggings (sections/tags/taggings.md). */
 #include "resources/resources.h"
+#include "util/parse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +39,7 @@ static int tag_before_delete(struct req *r, int64_t id)
     int64_t target = 0;
     json_t *j = r->body ? json_object_get(r->body, "merge_tag_id") : NULL;
     if (merge && *merge) {
-        char *end;
-        target = strtoll(merge, &end, 10);
-        if (*end || target <= 0)
+        if (!parse_i64(merge, &target) || target <= 0)
             return req_fail(r, 422, "merge_tag_id", "merge_tag_id must be a tag id");
     } else if (json_is_integer(j)) {
         target = json_integer_value(j);
