@@ -24,6 +24,8 @@ int db_open(db **out, const char *url, const struct db_options *opts, char *err,
     d->idle = calloc((size_t)d->opts.pool_size, sizeof(db_conn *));
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->freed, NULL);
+    pthread_mutex_init(&d->write_lock, NULL);
+    pthread_cond_init(&d->write_next, NULL);
     /* Open one connection now so configuration errors show at start-up. */
     db_conn *c = ops->connect(d, url, err, errlen);
     if (!c) {
@@ -44,6 +46,8 @@ void db_close(db *d)
         d->ops->disconnect(d->idle[i]);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->freed);
+    pthread_mutex_destroy(&d->write_lock);
+    pthread_cond_destroy(&d->write_next);
     free(d->idle);
     free(d->url);
     free(d);
@@ -149,11 +153,53 @@ int db_exec_script(db_conn *c, const char *sql)
     return c->ops->exec_script(c, sql);
 }
 
+/*
+ * Write turns. SQLite admits one writer at a time and makes the others sleep and retry in its busy
+ * handler (1, 2, 5, 10 ... 100 ms), which is unfair: a writer can lose every retry to the ones
+ * that keep arriving, for hundreds of milliseconds. Write transactions of this process therefore
+ * queue here first, in ticket order, and hold their turn from BEGIN to COMMIT/ROLLBACK; the busy
+ * handler is left with other processes on the same file.
+ *
+ * No deadlock: a thread waits for a turn while holding only its connection, never the turn of
+ * another, and the holder of a turn needs nothing but its own connection (no code acquires a
+ * second connection inside a transaction). A transaction left open is rolled back, and its turn
+ * given back, by db_release().
+ */
+static void write_turn_take(db *d)
+{
+    pthread_mutex_lock(&d->write_lock);
+    uint64_t ticket = d->write_tickets++;
+    while (d->write_serving != ticket)
+        pthread_cond_wait(&d->write_next, &d->write_lock);
+    pthread_mutex_unlock(&d->write_lock);
+}
+
+static void write_turn_give(db_conn *c)
+{
+    if (!c->has_write_turn)
+        return;
+    c->has_write_turn = false;
+    db *d = c->owner;
+    pthread_mutex_lock(&d->write_lock);
+    d->write_serving++;
+    /* the waiters are few (at most the pool's connections): each checks whether it is next */
+    pthread_cond_broadcast(&d->write_next);
+    pthread_mutex_unlock(&d->write_lock);
+}
+
 int db_begin(db_conn *c, bool write)
 {
+    /* inside a transaction the backend refuses BEGIN; waiting for a turn would hang instead */
+    bool turn = write && c->ops->one_writer && !c->in_tx;
+    if (turn) {
+        write_turn_take(c->owner);
+        c->has_write_turn = true;
+    }
     int rc = c->ops->begin(c, write);
     if (rc == DB_OK)
         c->in_tx = true;
+    else if (turn)
+        write_turn_give(c);
     return rc;
 }
 
@@ -165,6 +211,7 @@ int db_commit(db_conn *c)
         return DB_ERROR;
     }
     c->in_tx = false;
+    write_turn_give(c);
     return DB_OK;
 }
 
@@ -174,6 +221,7 @@ void db_rollback(db_conn *c)
         return;
     db_exec(c, "ROLLBACK", NULL, 0);
     c->in_tx = false;
+    write_turn_give(c);
 }
 
 bool db_in_transaction(db_conn *c)
