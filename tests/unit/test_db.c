@@ -10,6 +10,8 @@
 
 #include "unit_helpers.h"
 
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -425,6 +427,29 @@ static void concurrent_writers_take_turns(void **state)
     db_release(fx->d, other);
 }
 
+/* The log is copied back into the database as it grows (after commits, outside the write turn). */
+static void wal_is_checkpointed(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(db_exec_script(fx->c, "CREATE TABLE blobs (b BLOB)"), DB_OK);
+    static char blob[4000];
+    memset(blob, 'x', sizeof(blob));
+    for (int t = 0; t < 40; t++) { /* 40 x 100 x 4 KB: 16 MB through the log */
+        assert_int_equal(db_begin(fx->c, true), DB_OK);
+        for (int i = 0; i < 100; i++) {
+            db_param p[1] = {dbp_blob(blob, sizeof(blob))};
+            assert_int_equal(db_exec(fx->c, "INSERT INTO blobs VALUES (?)", p, 1), DB_DONE);
+        }
+        assert_int_equal(db_commit(fx->c), DB_OK);
+        assert_int_equal(db_exec(fx->c, "DELETE FROM blobs", NULL, 0), DB_DONE);
+    }
+    char wal[300];
+    snprintf(wal, sizeof(wal), "%s-wal", fx->path);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0);
+    assert_true(st.st_size < 8 * 1024 * 1024);
+}
+
 static void same_statement_twice_at_once(void **state)
 {
     struct fixture *fx = *state;
@@ -640,6 +665,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unique_violation_is_constraint, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions_commit_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_writers_take_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(wal_is_checkpointed, setup, teardown),
         cmocka_unit_test_setup_teardown(same_statement_twice_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(many_distinct_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(cached_count_follows_version, setup, teardown),
