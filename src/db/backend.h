@@ -18,7 +18,6 @@ struct db_ops {
     int (*step)(db_stmt *s);
     void (*done)(db_stmt *s);
     int (*begin)(db_conn *c, bool write);
-    void (*after_commit)(db_conn *c); /* optional: housekeeping once the write turn is given */
     bool (*col_null)(db_stmt *s, int col);
     int64_t (*col_i64)(db_stmt *s, int col);
     double (*col_double)(db_stmt *s, int col);

@@ -212,8 +212,6 @@ int db_commit(db_conn *c)
     }
     c->in_tx = false;
     write_turn_give(c);
-    if (c->ops->after_commit)
-        c->ops->after_commit(c);
     return DB_OK;
 }
 

@@ -2,15 +2,12 @@
 #include "db/backend.h"
 
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CACHE_SLOTS  512
 #define CACHE_PROBES 8
-/* WAL size (pages) from which a commit copies the log back into the database: SQLite's default */
-#define CHECKPOINT_PAGES 1000
 
 struct sq_stmt {
     db_stmt base;
@@ -24,7 +21,6 @@ struct sq_stmt {
 struct sq_conn {
     db_conn base;
     sqlite3 *h;
-    bool wal_full; /* the last commit left CHECKPOINT_PAGES or more in the WAL */
     struct sq_stmt *cache[CACHE_SLOTS];
 };
 
@@ -64,34 +60,6 @@ static int sq_exec_script(db_conn *c, const char *sql)
         return DB_ERROR;
     }
     return DB_OK;
-}
-
-/*
- * Checkpoints. SQLite's automatic checkpoint runs inside COMMIT, that is while this process's
- * write turn is held (db.c), so every queued writer would wait for it to copy and sync the log.
- * Instead the commit only notes that the WAL is full, and the committer checkpoints after giving
- * its turn back (a passive checkpoint runs beside writers); one checkpoint at a time.
- */
-static int note_wal_size(void *arg, sqlite3 *h, const char *name, int pages)
-{
-    (void)h;
-    (void)name;
-    if (pages >= CHECKPOINT_PAGES)
-        ((struct sq_conn *)arg)->wal_full = true;
-    return SQLITE_OK;
-}
-
-static void sq_after_commit(db_conn *cc)
-{
-    static atomic_bool checkpointing;
-    struct sq_conn *c = (struct sq_conn *)cc;
-    if (!c->wal_full)
-        return;
-    c->wal_full = false;
-    if (atomic_exchange(&checkpointing, true))
-        return; /* another thread is at it; the next commit notes the size again */
-    sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    atomic_store(&checkpointing, false);
 }
 
 static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
@@ -134,7 +102,6 @@ static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
         free(c);
         return NULL;
     }
-    sqlite3_wal_hook(c->h, note_wal_size, c); /* replaces the automatic checkpoint */
     return &c->base;
 }
 
@@ -333,7 +300,6 @@ const struct db_ops db_sqlite_ops = {
     .step = sq_step,
     .done = sq_done,
     .begin = sq_begin,
-    .after_commit = sq_after_commit,
     .col_null = sq_col_null,
     .col_i64 = sq_col_i64,
     .col_double = sq_col_double,

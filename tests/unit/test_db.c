@@ -427,7 +427,7 @@ static void concurrent_writers_take_turns(void **state)
     db_release(fx->d, other);
 }
 
-/* The log is copied back into the database as it grows (after commits, outside the write turn). */
+/* The log is copied back into the database as it grows (SQLite's automatic checkpoint). */
 static void wal_is_checkpointed(void **state)
 {
     struct fixture *fx = *state;
