@@ -51,9 +51,11 @@ struct db {
     db_conn **idle;
     int nidle;
     int nopen;
-    /* A ticket lock for write transactions: first come, first served. */
+    /* A ticket lock for write transactions: first come, first served. The holder of ticket t
+     * waits on write_turns[t % nturns], so that a release wakes the next writer only. */
     pthread_mutex_t write_lock;
-    pthread_cond_t write_next;
+    pthread_cond_t *write_turns;
+    int nturns;
     uint64_t write_tickets; /* tickets handed out */
     uint64_t write_serving; /* the ticket whose turn it is */
 };

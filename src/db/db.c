@@ -22,10 +22,22 @@ int db_open(db **out, const char *url, const struct db_options *opts, char *err,
     if (d->opts.pool_size < 1)
         d->opts.pool_size = 4;
     d->idle = calloc((size_t)d->opts.pool_size, sizeof(db_conn *));
+    /* one waiting place per connection: tickets waiting at once never share one */
+    d->nturns = d->opts.pool_size;
+    d->write_turns = calloc((size_t)d->nturns, sizeof(pthread_cond_t));
+    if (!d->url || !d->idle || !d->write_turns) {
+        free(d->idle);
+        free(d->write_turns);
+        free(d->url);
+        free(d);
+        snprintf(err, errlen, "out of memory");
+        return DB_ERROR;
+    }
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->freed, NULL);
     pthread_mutex_init(&d->write_lock, NULL);
-    pthread_cond_init(&d->write_next, NULL);
+    for (int i = 0; i < d->nturns; i++)
+        pthread_cond_init(&d->write_turns[i], NULL);
     /* Open one connection now so configuration errors show at start-up. */
     db_conn *c = ops->connect(d, url, err, errlen);
     if (!c) {
@@ -47,7 +59,9 @@ void db_close(db *d)
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->freed);
     pthread_mutex_destroy(&d->write_lock);
-    pthread_cond_destroy(&d->write_next);
+    for (int i = 0; i < d->nturns; i++)
+        pthread_cond_destroy(&d->write_turns[i]);
+    free(d->write_turns);
     free(d->idle);
     free(d->url);
     free(d);
@@ -170,7 +184,7 @@ static void write_turn_take(db *d)
     pthread_mutex_lock(&d->write_lock);
     uint64_t ticket = d->write_tickets++;
     while (d->write_serving != ticket)
-        pthread_cond_wait(&d->write_next, &d->write_lock);
+        pthread_cond_wait(&d->write_turns[ticket % (uint64_t)d->nturns], &d->write_lock);
     pthread_mutex_unlock(&d->write_lock);
 }
 
@@ -182,8 +196,8 @@ static void write_turn_give(db_conn *c)
     db *d = c->owner;
     pthread_mutex_lock(&d->write_lock);
     d->write_serving++;
-    /* the waiters are few (at most the pool's connections): each checks whether it is next */
-    pthread_cond_broadcast(&d->write_next);
+    /* a broadcast, should two tickets ever share a place: the one not yet due waits again */
+    pthread_cond_broadcast(&d->write_turns[d->write_serving % (uint64_t)d->nturns]);
     pthread_mutex_unlock(&d->write_lock);
 }
 
