@@ -67,7 +67,9 @@ int db_query_i64_cached(db_conn *c, int64_t scope, int64_t version, const char *
 int db_exec_script(db_conn *c, const char *sql);
 
 /* Write transactions of one process take turns, first come first served, from db_begin() to
- * db_commit()/db_rollback() (or db_release()); inside a transaction db_begin() fails. */
+ * db_commit()/db_rollback() (or db_release()); inside a transaction db_begin() fails. A thread
+ * in a write transaction must not begin another one on a second connection: it would wait for
+ * its own turn. */
 int db_begin(db_conn *c, bool write);
 int db_commit(db_conn *c);
 void db_rollback(db_conn *c);
