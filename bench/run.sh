@@ -3,7 +3,9 @@
 #   bench/run.sh [build-dir]            GET /api/v1/users?per_page=100 on 10,000 users
 #   bench/run.sh [build-dir] projects   GET /api/v1/projects (100 per page, tasks and contracts
 #                                       embedded) on 2,000 companies and 20,000 projects x 5 tasks
-# Prints wrk results for 1 and 32 connections.
+#   bench/run.sh [build-dir] units      POST /api/v1/units (bench/units_post.lua: a new team with a
+#                                       unique name per request) at 1 and 16 connections
+# Prints wrk results for 1 and 32 connections (units: 1 and 16).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -18,6 +20,17 @@ key=$("$build/mocod" init --db "$work/bench.sqlite" --account bench --email admi
 "$build/mocod" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$port" --rate-limit off ${MOCOD_BENCH_ARGS:-} 2>/dev/null &
 pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/api/v1/session" -H "Authorization: Token token=$key" >/dev/null && break; sleep 0.1; done
+if [ "$scenario" = units ]; then
+    url="http://127.0.0.1:$port/api/v1/units"
+    post=(-s "$here/units_post.lua" -H "Authorization: Token token=$key")
+    wrk -t1 -c1 -d3s "${post[@]}" "$url" >/dev/null # warm-up
+    echo "== 1 connection"
+    wrk -t1 -c1 -d10s --latency "${post[@]}" "$url"
+    echo "== 16 connections, 1 wrk thread"
+    wrk -t1 -c16 -d10s --latency "${post[@]}" "$url"
+    echo "units: $(curl -s -D - -o /dev/null "$url" -H "Authorization: Token token=$key" | grep -i x-total)"
+    exit 0
+fi
 echo "generating data ..." >&2
 if [ "$scenario" = projects ]; then
     time python3 "$here/gen_data.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" \

@@ -8,6 +8,9 @@
 
 struct db_ops {
     const char *name;
+    /* The database lets one writer in at a time (SQLite): write transactions of this process
+     * queue for their turn in db.c instead of sleeping in the backend's busy handler. */
+    bool one_writer;
     const char *(*type)(enum db_coltype t);
     db_conn *(*connect)(db *d, const char *url, char *err, size_t errlen);
     void (*disconnect)(db_conn *c);
@@ -33,6 +36,7 @@ struct db_conn {
     const struct db_ops *ops;
     struct db *owner;
     bool in_tx;
+    bool has_write_turn; /* holds the process's write turn (struct db.write_*) */
 };
 
 /* Every backend's statement starts with this header. */
@@ -49,6 +53,13 @@ struct db {
     db_conn **idle;
     int nidle;
     int nopen;
+    /* A ticket lock for write transactions: first come, first served. The holder of ticket t
+     * waits on write_turns[t % nturns], so that a release wakes the next writer only. */
+    pthread_mutex_t write_lock;
+    pthread_cond_t *write_turns;
+    int nturns;
+    uint64_t write_tickets; /* tickets handed out */
+    uint64_t write_serving; /* the ticket whose turn it is */
 };
 
 extern const struct db_ops db_sqlite_ops;

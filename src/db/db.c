@@ -22,8 +22,22 @@ int db_open(db **out, const char *url, const struct db_options *opts, char *err,
     if (d->opts.pool_size < 1)
         d->opts.pool_size = 4;
     d->idle = calloc((size_t)d->opts.pool_size, sizeof(db_conn *));
+    /* one waiting place per connection: tickets waiting at once never share one */
+    d->nturns = d->opts.pool_size;
+    d->write_turns = calloc((size_t)d->nturns, sizeof(pthread_cond_t));
+    if (!d->url || !d->idle || !d->write_turns) {
+        free(d->idle);
+        free(d->write_turns);
+        free(d->url);
+        free(d);
+        snprintf(err, errlen, "out of memory");
+        return DB_ERROR;
+    }
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->freed, NULL);
+    pthread_mutex_init(&d->write_lock, NULL);
+    for (int i = 0; i < d->nturns; i++)
+        pthread_cond_init(&d->write_turns[i], NULL);
     /* Open one connection now so configuration errors show at start-up. */
     db_conn *c = ops->connect(d, url, err, errlen);
     if (!c) {
@@ -44,6 +58,10 @@ void db_close(db *d)
         d->ops->disconnect(d->idle[i]);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->freed);
+    pthread_mutex_destroy(&d->write_lock);
+    for (int i = 0; i < d->nturns; i++)
+        pthread_cond_destroy(&d->write_turns[i]);
+    free(d->write_turns);
     free(d->idle);
     free(d->url);
     free(d);
@@ -149,11 +167,53 @@ int db_exec_script(db_conn *c, const char *sql)
     return c->ops->exec_script(c, sql);
 }
 
+/*
+ * Write turns. SQLite admits one writer at a time and makes the others sleep and retry in its busy
+ * handler (1, 2, 5, 10 ... 100 ms), which is unfair: a writer can lose every retry to the ones
+ * that keep arriving, for hundreds of milliseconds. Write transactions of this process therefore
+ * queue here first, in ticket order, and hold their turn from BEGIN to COMMIT/ROLLBACK; the busy
+ * handler is left with other processes on the same file.
+ *
+ * No deadlock: a thread waits for a turn while holding only its connection, never the turn of
+ * another, and the holder of a turn needs nothing but its own connection (no code acquires a
+ * second connection inside a transaction). A transaction left open is rolled back, and its turn
+ * given back, by db_release().
+ */
+static void write_turn_take(db *d)
+{
+    pthread_mutex_lock(&d->write_lock);
+    uint64_t ticket = d->write_tickets++;
+    while (d->write_serving != ticket)
+        pthread_cond_wait(&d->write_turns[ticket % (uint64_t)d->nturns], &d->write_lock);
+    pthread_mutex_unlock(&d->write_lock);
+}
+
+static void write_turn_give(db_conn *c)
+{
+    if (!c->has_write_turn)
+        return;
+    c->has_write_turn = false;
+    db *d = c->owner;
+    pthread_mutex_lock(&d->write_lock);
+    d->write_serving++;
+    /* a broadcast, should two tickets ever share a place: the one not yet due waits again */
+    pthread_cond_broadcast(&d->write_turns[d->write_serving % (uint64_t)d->nturns]);
+    pthread_mutex_unlock(&d->write_lock);
+}
+
 int db_begin(db_conn *c, bool write)
 {
+    /* inside a transaction the backend refuses BEGIN; waiting for a turn would hang instead */
+    bool turn = write && c->ops->one_writer && !c->in_tx;
+    if (turn) {
+        write_turn_take(c->owner);
+        c->has_write_turn = true;
+    }
     int rc = c->ops->begin(c, write);
     if (rc == DB_OK)
         c->in_tx = true;
+    else if (turn)
+        write_turn_give(c);
     return rc;
 }
 
@@ -165,6 +225,7 @@ int db_commit(db_conn *c)
         return DB_ERROR;
     }
     c->in_tx = false;
+    write_turn_give(c);
     return DB_OK;
 }
 
@@ -174,6 +235,7 @@ void db_rollback(db_conn *c)
         return;
     db_exec(c, "ROLLBACK", NULL, 0);
     c->in_tx = false;
+    write_turn_give(c);
 }
 
 bool db_in_transaction(db_conn *c)

@@ -37,6 +37,9 @@ enum db_coltype { DBT_ID, DBT_INT, DBT_BIGINT, DBT_TEXT, DBT_BOOL, DBT_DOUBLE, D
 struct db_options {
     int pool_size;           /* connections kept open */
     bool synchronous_normal; /* default FULL: no acknowledged write is lost on power loss */
+    /* How long a write waits for writers of other processes on the same database (those of
+     * this process queue in order instead): 0 means 10 seconds, negative means not at all. */
+    int busy_timeout_ms;
 };
 
 int db_open(db **out, const char *url, const struct db_options *opts, char *err, size_t errlen);
@@ -63,6 +66,10 @@ int db_query_i64_cached(db_conn *c, int64_t scope, int64_t version, const char *
 /* Runs several ;-separated statements without parameters (DDL). */
 int db_exec_script(db_conn *c, const char *sql);
 
+/* Write transactions of one process take turns, first come first served, from db_begin() to
+ * db_commit()/db_rollback() (or db_release()); inside a transaction db_begin() fails. A thread
+ * in a write transaction must not begin another one on a second connection: it would wait for
+ * its own turn. */
 int db_begin(db_conn *c, bool write);
 int db_commit(db_conn *c);
 void db_rollback(db_conn *c);

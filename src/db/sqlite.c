@@ -86,7 +86,10 @@ static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
         free(c);
         return NULL;
     }
-    sqlite3_busy_timeout(c->h, 10000);
+    /* Writers of this process take turns in db.c (db_begin), so the busy handler, which sleeps
+     * and retries, only waits for other processes on the same file. */
+    int timeout = d->opts.busy_timeout_ms;
+    sqlite3_busy_timeout(c->h, timeout == 0 ? 10000 : timeout < 0 ? 0 : timeout);
     sqlite3_extended_result_codes(c->h, 0);
     char pragmas[256];
     snprintf(pragmas, sizeof(pragmas),
@@ -335,6 +338,7 @@ out:
 
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
+    .one_writer = true,
     .type = sq_type,
     .connect = sq_connect,
     .disconnect = sq_disconnect,

@@ -10,6 +10,11 @@
 
 #include "unit_helpers.h"
 
+#include <sys/stat.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +323,133 @@ static void transactions_commit_and_rollback(void **state)
     assert_int_equal(db_commit(fx->c), DB_OK);
 }
 
+/* ------------------------------------------------------------- concurrent writers */
+
+#define WRITERS            8
+#define WRITES_PER_WRITER  40
+#define WRITER_CONNECTIONS 3 /* fewer than writers: some also wait for a connection */
+
+struct writers {
+    db *d;
+    atomic_int inside; /* threads between BEGIN and COMMIT */
+    atomic_int overlaps;
+    atomic_int failures;
+};
+
+struct writer {
+    struct writers *w;
+    int id;
+};
+
+static void *write_many(void *arg)
+{
+    struct writer *me = arg;
+    struct writers *w = me->w;
+    for (int i = 0; i < WRITES_PER_WRITER; i++) {
+        db_conn *c = db_acquire(w->d);
+        if (!c || db_begin(c, true) != DB_OK) {
+            atomic_fetch_add(&w->failures, 1);
+            db_release(w->d, c);
+            continue;
+        }
+        if (atomic_fetch_add(&w->inside, 1) != 0)
+            atomic_fetch_add(&w->overlaps, 1);
+        /* read, yield, write back: a lost update if two writers were in here at once */
+        int64_t n = -1;
+        int rc = db_query_i64(c, "SELECT n FROM counter", NULL, 0, -1, &n);
+        sched_yield();
+        db_param p[1] = {dbp_int(n + 1)};
+        if (rc == DB_OK)
+            rc = db_exec(c, "UPDATE counter SET n = ?", p, 1) == DB_DONE ? DB_OK : DB_ERROR;
+        db_param q[2] = {dbp_int(me->id), dbp_int(i)};
+        if (rc == DB_OK)
+            rc = db_exec(c, "INSERT INTO writes (writer, seq) VALUES (?, ?)", q, 2) == DB_DONE
+                     ? DB_OK
+                     : DB_ERROR;
+        atomic_fetch_sub(&w->inside, 1);
+        if (rc != DB_OK || db_commit(c) != DB_OK)
+            atomic_fetch_add(&w->failures, 1);
+        db_release(w->d, c);
+    }
+    return NULL;
+}
+
+/* Writers of one process take turns: with SQLite's busy handler switched off, a writer that found
+ * the database locked by another of this process would fail at once. */
+static void concurrent_writers_take_turns(void **state)
+{
+    struct fixture *fx = *state;
+    db_release(fx->d, fx->c);
+    fx->c = NULL;
+    db_close(fx->d);
+    struct db_options opts = {.pool_size = WRITER_CONNECTIONS, .busy_timeout_ms = -1};
+    char err[256] = "";
+    assert_int_equal(db_open(&fx->d, fx->path, &opts, err, sizeof(err)), DB_OK);
+    fx->c = db_acquire(fx->d);
+    assert_non_null(fx->c);
+    assert_int_equal(db_exec_script(fx->c, "CREATE TABLE counter (n INTEGER NOT NULL);"
+                                           "INSERT INTO counter VALUES (0);"
+                                           "CREATE TABLE writes (writer INTEGER, seq INTEGER, "
+                                           "UNIQUE (writer, seq))"),
+                     DB_OK);
+    db_release(fx->d, fx->c);
+    fx->c = NULL;
+
+    struct writers w = {.d = fx->d};
+    struct writer me[WRITERS];
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        me[i] = (struct writer){&w, i};
+        assert_int_equal(pthread_create(&t[i], NULL, write_many, &me[i]), 0);
+    }
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(t[i], NULL);
+
+    fx->c = db_acquire(fx->d);
+    assert_int_equal(atomic_load(&w.failures), 0);
+    assert_int_equal(atomic_load(&w.overlaps), 0);
+    assert_int_equal(count_rows(fx->c, "SELECT n FROM counter"), WRITERS * WRITES_PER_WRITER);
+    assert_int_equal(count_rows(fx->c, "SELECT COUNT(*) FROM writes"), WRITERS * WRITES_PER_WRITER);
+    assert_int_equal(count_rows(fx->c, "SELECT COUNT(DISTINCT writer) FROM writes"), WRITERS);
+
+    /* BEGIN inside a transaction fails instead of waiting for the turn it holds */
+    assert_int_equal(db_begin(fx->c, true), DB_OK);
+    assert_int_not_equal(db_begin(fx->c, true), DB_OK);
+    assert_true(db_in_transaction(fx->c));
+    db_rollback(fx->c);
+    /* a read transaction does not take a turn: a writer goes ahead beside it */
+    db_conn *other = db_acquire(fx->d);
+    assert_int_equal(db_begin(other, false), DB_OK);
+    assert_int_equal(db_begin(fx->c, true), DB_OK);
+    assert_int_equal(db_exec(fx->c, "UPDATE counter SET n = 0", NULL, 0), DB_DONE);
+    assert_int_equal(db_commit(fx->c), DB_OK);
+    assert_int_equal(db_commit(other), DB_OK);
+    db_release(fx->d, other);
+}
+
+/* The log is copied back into the database as it grows (SQLite's automatic checkpoint). */
+static void wal_is_checkpointed(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(db_exec_script(fx->c, "CREATE TABLE blobs (b BLOB)"), DB_OK);
+    static char blob[4000];
+    memset(blob, 'x', sizeof(blob));
+    for (int t = 0; t < 40; t++) { /* 40 x 100 x 4 KB: 16 MB through the log */
+        assert_int_equal(db_begin(fx->c, true), DB_OK);
+        for (int i = 0; i < 100; i++) {
+            db_param p[1] = {dbp_blob(blob, sizeof(blob))};
+            assert_int_equal(db_exec(fx->c, "INSERT INTO blobs VALUES (?)", p, 1), DB_DONE);
+        }
+        assert_int_equal(db_commit(fx->c), DB_OK);
+        assert_int_equal(db_exec(fx->c, "DELETE FROM blobs", NULL, 0), DB_DONE);
+    }
+    char wal[300];
+    snprintf(wal, sizeof(wal), "%s-wal", fx->path);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0);
+    assert_true(st.st_size < 8 * 1024 * 1024);
+}
+
 static void same_statement_twice_at_once(void **state)
 {
     struct fixture *fx = *state;
@@ -532,6 +664,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(text_binding_is_not_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(unique_violation_is_constraint, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions_commit_and_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_writers_take_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(wal_is_checkpointed, setup, teardown),
         cmocka_unit_test_setup_teardown(same_statement_twice_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(many_distinct_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(cached_count_follows_version, setup, teardown),
