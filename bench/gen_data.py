@@ -68,7 +68,7 @@ def main():
 
 
 def gen_projects(c, args):
-    """Companies, then projects (each with tasks and a contract of its leader)."""
+    """Companies, then projects (each with tasks; the leader's contract comes with the project)."""
     leaders = [u["id"] for u in c.call("GET", "/users?per_page=10")][:5]
     customers = []
     for i in range(args.companies):
@@ -84,7 +84,6 @@ def gen_projects(c, args):
         for k in range(args.tasks):
             c.call("POST", "/projects/%d/tasks" % p["id"],
                    {"name": "Task %d" % k, "hourly_rate": 100 + k, "budget": 1000})
-        c.call("POST", "/projects/%d/contracts" % p["id"], {"user_id": leaders[i % len(leaders)]})
         if (i + 1) % 1000 == 0:
             print("%d projects" % (i + 1), file=sys.stderr)
 
