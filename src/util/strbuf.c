@@ -108,11 +108,17 @@ void sb_add_i64(strbuf *sb, int64_t v)
     sb_add(sb, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-/* 1 for the bytes JSON strings must escape. */
+/* 1 for the bytes JSON strings must escape, 2 for those that start (or break) UTF-8 sequences:
+ * one look-up per byte keeps plain ASCII on the fast path. */
 static const unsigned char json_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
 /* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates,
@@ -154,6 +160,8 @@ void sb_add_json_str(strbuf *sb, const char *s, size_t len)
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (!json_escape[c])
+            continue;
         if (c >= 0x80) { /* valid UTF-8 passes; any other byte becomes U+FFFD */
             size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
             if (n) {
@@ -165,8 +173,6 @@ void sb_add_json_str(strbuf *sb, const char *s, size_t len)
             sb_add(sb, "\\ufffd", 6);
             continue;
         }
-        if (!json_escape[c])
-            continue;
         sb_add(sb, s + start, i - start);
         start = i + 1;
         switch (c) {

@@ -8,7 +8,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 
-#include "unit_helpers.h"
+#include "unit_db.h"
 
 #include <sys/stat.h>
 
@@ -19,44 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fixture {
-    char dir[128];
-    char path[256];
-    db *d;
-    db_conn *c;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (!fx || unit_mkdtemp(fx->dir, sizeof(fx->dir), "db")) {
-        free(fx);
-        return -1;
-    }
-    unit_path(fx->path, sizeof(fx->path), fx->dir, "test.db");
-    struct db_options opts = {.pool_size = 2};
-    char err[256] = "";
-    if (db_open(&fx->d, fx->path, &opts, err, sizeof(err)) != DB_OK) {
-        fprintf(stderr, "db_open: %s\n", err);
-        unit_rmtree(fx->dir);
-        free(fx);
-        return -1;
-    }
-    fx->c = db_acquire(fx->d);
-    if (!fx->c)
-        return -1;
-    *state = fx;
-    return 0;
+    *state = unit_db_open("db", "test.db", true);
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    if (fx->c)
-        db_release(fx->d, fx->c);
-    db_close(fx->d);
-    unit_rmtree(fx->dir);
-    free(fx);
+    unit_db_close(*state);
     return 0;
 }
 
@@ -78,7 +49,7 @@ static void make_people(db_conn *c)
 
 static void open_reports_dialect_and_types(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     assert_string_equal(db_dialect_name(fx->d), "sqlite");
     assert_non_null(strstr(db_type(fx->d, DBT_ID), "PRIMARY KEY"));
     assert_string_equal(db_type(fx->d, DBT_INT), "INTEGER");
@@ -116,7 +87,7 @@ static void open_failures(void **state)
 
 static void pool_hands_out_distinct_connections(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     db_conn *c2 = db_acquire(fx->d);
     assert_non_null(c2);
     assert_ptr_not_equal(c2, fx->c);
@@ -135,7 +106,7 @@ static void pool_hands_out_distinct_connections(void **state)
 
 static void exec_query_and_column_accessors(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     db_param p[4] = {dbp_text("Ada"), dbp_int(36), dbp_double(9.75), dbp_null()};
     assert_int_equal(
@@ -193,7 +164,7 @@ static void exec_query_and_column_accessors(void **state)
 
 static void query_i64_defaults(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     int64_t v = 0;
     assert_int_equal(db_query_i64(fx->c, "SELECT age FROM people WHERE id = 99", NULL, 0, -7, &v),
@@ -209,7 +180,7 @@ static void query_i64_defaults(void **state)
 
 static void text_binding_is_not_sql(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     const char *evil[] = {
         "O'Brien",
@@ -256,7 +227,7 @@ static void text_binding_is_not_sql(void **state)
 
 static void unique_violation_is_constraint(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     db_param p[1] = {dbp_text("Ada")};
     assert_int_equal(db_exec(fx->c, "INSERT INTO people (name) VALUES (?)", p, 1), DB_DONE);
@@ -280,7 +251,7 @@ static void unique_violation_is_constraint(void **state)
 
 static void transactions_commit_and_rollback(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     db_conn *other = db_acquire(fx->d);
     assert_non_null(other);
@@ -378,7 +349,7 @@ static void *write_many(void *arg)
  * the database locked by another of this process would fail at once. */
 static void concurrent_writers_take_turns(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     db_release(fx->d, fx->c);
     fx->c = NULL;
     db_close(fx->d);
@@ -430,7 +401,7 @@ static void concurrent_writers_take_turns(void **state)
 /* The log is copied back into the database as it grows (SQLite's automatic checkpoint). */
 static void wal_is_checkpointed(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     assert_int_equal(db_exec_script(fx->c, "CREATE TABLE blobs (b BLOB)"), DB_OK);
     static char blob[4000];
     memset(blob, 'x', sizeof(blob));
@@ -452,7 +423,7 @@ static void wal_is_checkpointed(void **state)
 
 static void same_statement_twice_at_once(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     for (int i = 0; i < 3; i++) {
         db_param p[2] = {dbp_text(i == 0 ? "a" : i == 1 ? "b" : "c"), dbp_int(i)};
@@ -480,7 +451,7 @@ static void same_statement_twice_at_once(void **state)
 
 static void many_distinct_statements(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     /* more statements than the per-connection cache holds: entries get replaced */
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 1200; i++) {
@@ -498,7 +469,7 @@ static void many_distinct_statements(void **state)
 
 static void cached_count_follows_version(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     const char *sql = "SELECT COUNT(*) FROM people WHERE age >= ?";
     const int64_t scope = 424242; /* a scope no other test uses (the cache is process-wide) */
@@ -552,7 +523,7 @@ static void cached_count_follows_version(void **state)
 
 static void column_exists(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     make_people(fx->c);
     assert_true(db_column_exists(fx->c, "people", "id"));
     assert_true(db_column_exists(fx->c, "people", "note"));
@@ -566,7 +537,7 @@ static void column_exists(void **state)
 
 static void migrate_creates_tables_and_is_idempotent(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     /* db_migrate takes a connection from the pool itself */
     db_release(fx->d, fx->c);
     fx->c = NULL;
@@ -633,7 +604,7 @@ static int good_sync(db *d, db_conn *c)
 
 static void migrate_runs_sync_hook_and_rolls_back_on_failure(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     db_release(fx->d, fx->c);
     fx->c = NULL;
     assert_int_equal(db_migrate(fx->d, NULL), 0);

@@ -14,7 +14,7 @@
 #include "engine/resource.h"
 #include "resources/resources.h"
 
-#include "unit_helpers.h"
+#include "unit_db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,38 +339,15 @@ static void lint_refuses_undeclared_permissions(void **state)
 
 /* ------------------------------------------------------------------ schema */
 
-struct fixture {
-    char dir[128];
-    char path[256];
-    db *d;
-};
-
 static int setup_db(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (!fx || unit_mkdtemp(fx->dir, sizeof(fx->dir), "decl")) {
-        free(fx);
-        return -1;
-    }
-    unit_path(fx->path, sizeof(fx->path), fx->dir, "schema.db");
-    struct db_options opts = {.pool_size = 2};
-    char err[256] = "";
-    if (db_open(&fx->d, fx->path, &opts, err, sizeof(err)) != DB_OK) {
-        fprintf(stderr, "db_open: %s\n", err);
-        unit_rmtree(fx->dir);
-        free(fx);
-        return -1;
-    }
-    *state = fx;
-    return 0;
+    *state = unit_db_open("decl", "schema.db", false);
+    return *state ? 0 : -1;
 }
 
 static int teardown_db(void **state)
 {
-    struct fixture *fx = *state;
-    db_close(fx->d);
-    unit_rmtree(fx->dir);
-    free(fx);
+    unit_db_close(*state);
     return 0;
 }
 
@@ -382,7 +359,7 @@ static void assert_column(db_conn *c, const char *table, const char *column)
 
 static void sync_schema_creates_every_table(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     assert_int_equal(engine_init(&mocod_registry), 0);
     assert_int_equal(db_migrate(fx->d, NULL), 0);
     db_conn *c = db_acquire(fx->d);
@@ -452,7 +429,7 @@ static void sync_schema_creates_every_table(void **state)
 
 static void sync_schema_adds_missing_columns(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     assert_int_equal(engine_init(&mocod_registry), 0);
     assert_int_equal(db_migrate(fx->d, NULL), 0);
     db_conn *c = db_acquire(fx->d);

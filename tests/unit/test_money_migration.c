@@ -11,44 +11,21 @@
 #include "engine/engine.h"
 #include "resources/resources.h"
 
-#include "unit_helpers.h"
+#include "unit_db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct fixture {
-    char dir[128];
-    char path[256];
-    db *d;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (!fx || unit_mkdtemp(fx->dir, sizeof(fx->dir), "money")) {
-        free(fx);
-        return -1;
-    }
-    unit_path(fx->path, sizeof(fx->path), fx->dir, "old.db");
-    struct db_options opts = {.pool_size = 2};
-    char err[256] = "";
-    if (db_open(&fx->d, fx->path, &opts, err, sizeof(err)) != DB_OK) {
-        fprintf(stderr, "db_open: %s\n", err);
-        unit_rmtree(fx->dir);
-        free(fx);
-        return -1;
-    }
-    *state = fx;
-    return 0;
+    *state = unit_db_open("money", "old.db", false);
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    db_close(fx->d);
-    unit_rmtree(fx->dir);
-    free(fx);
+    unit_db_close(*state);
     return 0;
 }
 
@@ -137,7 +114,7 @@ static void check_converted(db *d)
 
 static void real_columns_become_exact_units(void **state)
 {
-    struct fixture *fx = *state;
+    struct unit_db *fx = *state;
     assert_int_equal(db_migrate(fx->d, NULL), 0); /* the engine's own tables, then the old data */
     db_conn *c = db_acquire(fx->d);
     assert_int_equal(db_exec_script(c, old_layout), DB_OK);
