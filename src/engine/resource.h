@@ -136,8 +136,9 @@ struct action_call {
 
 /* One column an action sets, declared: either a constant SQL expression over the row (":now"
  * and ":today" are bound to the time of the request, ":link" to a new secret link made from
- * .link), or the value sent in the body for the declared field .field (checked as an update of
- * that field would be; required). */
+ * .link), or the value sent in the body for the declared field .field (required, and checked as
+ * that field's values are: type, options, its own check, a reference in the account; the lint
+ * refuses unique fields here, whose check needs the row). */
 struct col_set {
     const char *column;
     const char *sql;
