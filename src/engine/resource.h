@@ -205,6 +205,11 @@ struct resource {
      * AREA_ANY: any caller that may read / write at all. */
     enum perm_area write_area;
     enum perm_area read_area;
+    /* Rows about another kind of entity, named by this FT_ENUM field's value (a resource's
+     * .target: a comment's commentable_type, a tag's context): reading such a row also needs
+     * that resource's read area, writing it (create, update: old and new kind, delete, actions)
+     * its write area, and lists show only the rows of kinds the caller may read. */
+    const char *area_of;
     int delete_status;          /* status of a successful DELETE (empty body); 0: 204 */
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */
