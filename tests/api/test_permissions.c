@@ -15,6 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define LOGIN_FLOOD 30000 /* failed logins per phase of the memory test */
+
+/* Under AddressSanitizer freed memory stays in quarantine: resident sizes say nothing there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 struct fixture {
     mt_server *s;
     const char *admin_key;
@@ -420,6 +431,49 @@ static void test_login_throttle_grows(void **state)
     }
 }
 
+/* Resident memory of the server in kB (VmRSS). */
+static long server_rss_kb(mt_server *s)
+{
+    FILE *fp = fopen(fix_fmt("/proc/%d/status", (int)mt_pid(s)), "r");
+    assert_non_null(fp);
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, fp))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(fp);
+    return kb;
+}
+
+static void fail_logins_of_unknown_emails(mt_server *s, int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"email\":\"nobody-%d@nowhere.test\",\"password\":\"x\"}", i);
+        mt_resp *r = mt_post(s, "/api/v1/session", NULL, body);
+        assert_true(r->status == 401);
+        mt_resp_free(r);
+    }
+}
+
+/* The throttle's memory is bounded: failed logins for ever new unknown emails (each a new entry)
+ * do not make the server grow. */
+static void test_login_throttle_memory_bounded(void **state)
+{
+    struct fixture *f = *state;
+#ifdef UNDER_ASAN
+    skip();
+#endif
+    fail_logins_of_unknown_emails(f->s, 0, LOGIN_FLOOD); /* the table and the heap warm up */
+    long before = server_rss_kb(f->s);
+    fail_logins_of_unknown_emails(f->s, LOGIN_FLOOD, LOGIN_FLOOD);
+    long after = server_rss_kb(f->s);
+    print_message("%d more unknown emails: the server grew by %ld kB\n", LOGIN_FLOOD,
+                  after - before);
+    if (after - before > 1024)
+        fail_msg("%d more unknown emails grew the server by %ld kB", LOGIN_FLOOD, after - before);
+}
+
 /* ---- 14: database file modes ----------------------------------------------------------------- */
 
 static void assert_private(const char *path, bool must_exist)
@@ -458,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_no_impersonating_deactivated),
         cmocka_unit_test(test_login_throttle_per_client),
         cmocka_unit_test(test_login_throttle_grows),
+        cmocka_unit_test(test_login_throttle_memory_bounded),
         cmocka_unit_test(test_database_files_private),
     };
     return cmocka_run_group_tests_name("permissions", tests, group_setup, group_teardown);
