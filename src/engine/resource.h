@@ -8,7 +8,9 @@
  *      `{0}`) and a `const struct resource res_NAME` using it. Output keys appear in the order of
  *      the fields; `id` comes first and `created_at`/`updated_at` last, without being declared.
  *   2. Declare its permission areas (.read_area, and .write_area when it has writes): a
- *      declaration without them stops the server at start-up (engine_lint).
+ *      declaration without them stops the server at start-up (engine_lint). Rows that are about
+ *      another kind of entity (comments, tags) name the field that says which in .area_of, and
+ *      that kind's areas apply too.
  *   3. Say what the fields need rather than writing it: F_UNIQUE (.unique_scope), F_ACTING_USER,
  *      .sequence for numbered identifiers, .range for from/to filters, FT_MONEY for amounts,
  *      FT_FILE for files, FT_HAS_MANY with F_WITH_PARENT for items written with their parent.
