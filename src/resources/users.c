@@ -64,7 +64,8 @@ static int load_rights(struct req *r, bool of_user, int64_t id, struct rights *o
     return rc;
 }
 
-/* Nobody takes over (password, role, active flag, deletion) a user who holds rights they lack. */
+/* Nobody takes over (email, password, role, active flag, deletion) a user who holds rights they
+ * lack. */
 static int require_not_above(struct req *r, int64_t id, const char *what)
 {
     struct rights theirs;
@@ -100,9 +101,11 @@ static int users_before_save(struct req *r, struct record *rec, int64_t id)
             return req_fail(r, 403, "role_id",
                             "you cannot grant a role with rights beyond your own");
     }
+    /* the login (email, password), role and active flag of who holds more stay theirs */
     if (id &&
-        (role->set || record_value(rec, "password")->set || record_value(rec, "active")->set) &&
-        require_not_above(r, id, "change the password, role or active flag of"))
+        (role->set || record_value(rec, "password")->set || record_value(rec, "active")->set ||
+         record_value(rec, "email")->set) &&
+        require_not_above(r, id, "change the login, role or active flag of"))
         return -1;
 
     if (id && id == r->user_id) {

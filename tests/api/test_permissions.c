@@ -282,8 +282,8 @@ static void test_no_role_beyond_own_rights(void **state)
                       (long long)f->emp_id);
 }
 
-/* Nobody changes the password, role or active flag of (or deletes) a user who holds rights
- * they lack: a Staff user cannot set the administrator's password and log in as him. */
+/* Nobody changes the email, password, role or active flag of (or deletes) a user who holds
+ * rights they lack: a Staff user cannot set the administrator's password and log in as him. */
 static void test_no_takeover_of_higher_users(void **state)
 {
     struct fixture *f = *state;
@@ -296,6 +296,8 @@ static void test_no_takeover_of_higher_users(void **state)
     fix_assert_json_error(r, 401);
     mt_resp_free(r);
     fix_expect_error(f->s, "PUT", f->staff_key, "{\"active\":false}", 403, "%s", path);
+    fix_expect_error(f->s, "PUT", f->staff_key, "{\"email\":\"stella-owns@acme.test\"}", 403, "%s",
+                     path);
     char body[96];
     snprintf(body, sizeof body, "{\"role_id\":%lld}", (long long)f->employee_role);
     fix_expect_error(f->s, "PUT", f->staff_key, body, 403, "%s", path);
