@@ -82,15 +82,18 @@ int ratelimit_check(int64_t key_id, int limit, int window_seconds)
  * Failed logins are counted per client address and email, so that someone guessing the
  * password of an address slows down only themselves: its owner, from another address, logs in
  * as before. The first LOGIN_FREE failures cost nothing; after that every attempt waits twice as
- * long as the one before (from LOGIN_DELAY), up to LOGIN_MAX_DELAY. The table is a fixed set-associative array:
- * its memory never grows (unknown emails included); an entry is forgotten LOGIN_FORGET seconds
- * after its wait ended, and a full set gives up its stalest entry. Entries are found by a keyed
- * hash (random key per process), so nobody can aim many names at one set to push an entry out.
+ * long as the one before (from LOGIN_DELAY), up to LOGIN_MAX_DELAY.
+ *
+ * The table is a fixed set-associative array: its memory never grows (unknown emails included).
+ * An entry is forgotten LOGIN_FORGET seconds after its last attempt and wait; a full set gives up
+ * the entry with the fewest failures (the oldest of those), so that a flood of new names does not
+ * wash out the count of a guesser. Entries are found by a keyed hash (random key per process):
+ * nobody can aim names at one set.
  */
 #define LOGIN_FREE      5
 #define LOGIN_DELAY     4.0 /* the first wait; each failure after it doubles it */
 #define LOGIN_MAX_DELAY 900.0
-#define LOGIN_FORGET    900.0
+#define LOGIN_FORGET    86400.0 /* a day without attempts after its wait ended */
 #define LOGIN_SETS      8192
 #define LOGIN_WAYS      4
 
@@ -98,7 +101,8 @@ struct login_entry {
     unsigned char id[16]; /* keyed hash of address and email */
     bool used;
     int failures;
-    double next_ok; /* no attempt before this (monotonic seconds) */
+    double last;    /* the last attempt (monotonic seconds) */
+    double next_ok; /* no attempt before this */
 };
 
 static struct login_entry login_table[LOGIN_SETS][LOGIN_WAYS];
@@ -130,13 +134,14 @@ static struct login_entry *login_find(const unsigned char id[16], double now, bo
     struct login_entry *free_way = NULL, *stalest = &ways[0];
     for (int i = 0; i < LOGIN_WAYS; i++) {
         struct login_entry *e = &ways[i];
-        if (e->used && now >= e->next_ok + LOGIN_FORGET)
+        if (e->used && now >= (e->next_ok > e->last ? e->next_ok : e->last) + LOGIN_FORGET)
             e->used = false; /* expired */
         if (e->used && !memcmp(e->id, id, 16))
             return e;
         if (!e->used && !free_way)
             free_way = e;
-        if (e->next_ok < stalest->next_ok)
+        if (e->failures < stalest->failures ||
+            (e->failures == stalest->failures && e->last < stalest->last))
             stalest = e;
     }
     if (!make)
@@ -145,7 +150,7 @@ static struct login_entry *login_find(const unsigned char id[16], double now, bo
     memset(e, 0, sizeof(*e));
     memcpy(e->id, id, 16);
     e->used = true;
-    e->next_ok = now;
+    e->last = e->next_ok = now;
     return e;
 }
 
@@ -164,6 +169,7 @@ int login_throttle_attempt(const char *client_ip, const char *email)
     } else {
         /* counted as failed until it succeeds: parallel guesses gain nothing */
         e->failures++;
+        e->last = now;
         if (e->failures >= LOGIN_FREE) {
             double delay =
                 ldexp(1.0, e->failures - LOGIN_FREE < 30 ? e->failures - LOGIN_FREE : 30);
