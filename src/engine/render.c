@@ -486,7 +486,9 @@ int engine_require_kind(struct req *r, const struct resource *res, const char *k
     const struct resource *k = res->area_of && kind ? resource_by_target(kind) : NULL;
     if (!k)
         return 0;
-    return write ? req_require_write(r, k->write_area) : req_require_read(r, k->read_area);
+    if (write && !(res->flags & R_AREA_OF_READ))
+        return req_require_write(r, k->write_area);
+    return req_require_read(r, k->read_area);
 }
 
 int engine_require_row_kind(struct req *r, const struct resource *res, int64_t id, bool write)

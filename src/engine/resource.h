@@ -188,6 +188,9 @@ enum resource_flags {
     R_ARCHIVABLE = (1u << 8) | R_HIDES_INACTIVE, /* and PUT {id}/archive, /unarchive set active
                                                     (and archived_on) */
     R_UNPAGINATED = 1u << 10, /* the list answers every row, without pagination headers */
+    R_AREA_OF_READ = 1u << 11, /* .area_of: writing such a row needs only the read area of its
+                                  kind (whoever may see an entity may comment on it); the
+                                  resource's own write_area still applies */
 };
 
 struct list_query; /* engine/query.h */

@@ -242,10 +242,11 @@ const struct resource res_comments = {
     .target = "Comment",
     .fields = comment_fields,
     .actions = comment_actions,
-    .flags = R_WEBHOOKS,
+    .flags = R_WEBHOOKS | R_AREA_OF_READ,
     .write_area = AREA_ANY,
     .read_area = AREA_ANY,
     .area_of = "commentable_type", /* comments on a Deal need sales, ... */
+    /* who may see an entity may comment on it; changing a comment is its author's (before_save) */
     .indexes = "commentable_type,commentable_id",
     .before_save = comment_before_save,
     .after_save = comment_after_save,

@@ -245,6 +245,25 @@ static void test_comments_need_area_of_kind(void **state)
 
     /* the Read-only role reads comments on deals (sales: read) but writes none */
     fix_expect_status(f->s, "GET", f->ro_key, NULL, 200, "/api/v1/comments/%lld", (long long)c);
+    fix_expect_error(f->s, "POST", f->ro_key,
+                     fix_fmt("{\"commentable_type\":\"Deal\",\"commentable_id\":%lld,"
+                             "\"text\":\"x\"}",
+                             (long long)deal),
+                     403, "/api/v1/comments");
+
+    /* who may see an entity may comment on it: an Employee (projects: read) on a project, but
+     * not change the administrator's comment there */
+    json_int_t customer = fix_create_company_as(f->s, f->admin_key, "customer", "Comment AG");
+    json_int_t project =
+        fix_create_project_as(f->s, f->admin_key, "Commented", NULL, f->admin_id, customer);
+    json_int_t mine = make_comment(f, f->emp_key, "Project", project, "an employee's note");
+    json_int_t theirs = make_comment(f, f->admin_key, "Project", project, "the admin's note");
+    fix_expect_status(f->s, "PUT", f->emp_key, "{\"text\":\"edited\"}", 200,
+                      "/api/v1/comments/%lld", (long long)mine);
+    fix_expect_error(f->s, "PUT", f->emp_key, "{\"text\":\"edited\"}", 403, "/api/v1/comments/%lld",
+                     (long long)theirs);
+    fix_expect_error(f->s, "DELETE", f->emp_key, NULL, 403, "/api/v1/comments/%lld",
+                     (long long)theirs);
 }
 
 /* ---- 4: privilege escalation ---------------------------------------------------------------- */
