@@ -118,6 +118,10 @@ struct field {
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */
     const char *(*check)(const char *value);
+    /* FT_TEXT: rewrites the value as the input is parsed, after its checks and before the write
+     * transaction opens (comments' HTML clean-up): work on the text never holds the write lock.
+     * Must take time linear in the text's length. */
+    const char *(*transform)(arena *a, const char *value);
     int scale; /* FT_DECIMAL, FT_MONEY: decimal places kept exactly (0: the type's default) */
 };
 

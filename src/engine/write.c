@@ -145,6 +145,8 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
         }
         if (len == 0 && (f->type == FT_DATE || f->type == FT_TIMESTAMP))
             v->null = true;
+        if (f->transform && f->type == FT_TEXT)
+            s = f->transform(r->arena, s);
         v->s = s;
         return NULL;
     }

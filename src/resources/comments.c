@@ -34,10 +34,12 @@ static const char *const commentable_types[] = {
     NULL,
 };
 
+static const char *clean_text(arena *a, const char *in);
+
 static const struct field comment_fields[] = {
     {"commentable_id", FT_INT, F_REQUIRED | F_FILTER},
     {"commentable_type", FT_ENUM, F_REQUIRED | F_FILTER, .options = commentable_types},
-    {"text", FT_TEXT, F_REQUIRED, .maxlen = 100000},
+    {"text", FT_TEXT, F_REQUIRED, .maxlen = 100000, .transform = clean_text},
     {"manual", FT_BOOL, F_READONLY | F_FILTER, .def = "true"},
     {"user", FT_REF, F_READONLY | F_FILTER | F_ACTING_USER, .ref = &res_users,
      .ref_fields = "id,firstname,lastname"},
@@ -48,20 +50,27 @@ static const struct field comment_fields[] = {
     {0},
 };
 
-/* The end of the tag starting at p ('<'), quoted attribute values skipped; NULL if none. */
-static const char *tag_end(const char *p)
+/* The end of the tag starting at p ('<'): its '>', quoted attribute values skipped; NULL when
+ * another '<' or the end of the text comes first. Stopping at the next '<' keeps the clean-up
+ * linear: each byte is looked at here at most once (from the '<' before it), so that text full of
+ * tags that never close ("<a<a<a...") costs no more than any other text of its length. A '<'
+ * inside a quoted attribute value thus ends the attempt too: the '<' stays text, escaped. */
+static const char *tag_end(const char *p, size_t *scanned)
 {
     char quote = 0;
-    for (p++; *p; p++) {
+    const char *start = p;
+    for (p++; *p && *p != '<'; p++) {
         if (quote) {
             if (*p == quote)
                 quote = 0;
         } else if (*p == '"' || *p == '\'') {
             quote = *p;
         } else if (*p == '>') {
+            *scanned += (size_t)(p - start);
             return p;
         }
     }
+    *scanned += (size_t)(p - start);
     return NULL;
 }
 
@@ -70,17 +79,17 @@ static bool is_letter(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Keeps the tags MOCO keeps (without attributes) and the text of all others. A '<' that does not
- * start a tag ("1 < 2", or a tag never closed) stays text, escaped. */
-static char *sanitize_html(arena *a, const char *in)
+char *comment_clean_html(arena *a, const char *in, size_t *scanned)
 {
     static const char *const allowed[] = {"div", "strong", "em", "u",  "pre",
                                           "ul",  "ol",     "li", "br", NULL};
+    size_t work = 0;
     strbuf o;
     sb_init(&o, a, strlen(in) + 16);
     for (const char *p = in; *p;) {
         const char *name = p + 1 + (p[1] == '/');
-        const char *end = *p == '<' && is_letter(*name) ? tag_end(p) : NULL;
+        const char *end = *p == '<' && is_letter(*name) ? tag_end(p, &work) : NULL;
+        work++;
         if (!end) {
             if (*p == '<')
                 sb_adds(&o, "&lt;");
@@ -99,14 +108,19 @@ static char *sanitize_html(arena *a, const char *in)
         }
         p = end + 1;
     }
+    if (scanned)
+        *scanned = work;
     return o.buf;
+}
+
+/* The text is cleaned when the input is parsed, before the write transaction opens. */
+static const char *clean_text(arena *a, const char *in)
+{
+    return comment_clean_html(a, in, NULL);
 }
 
 static int comment_before_save(struct req *r, struct record *rec, int64_t id)
 {
-    struct value *text = record_value(rec, "text");
-    if (text->set && !text->null)
-        text->s = sanitize_html(r->arena, text->s);
     struct value *type = record_value(rec, "commentable_type");
     struct value *cid = record_value(rec, "commentable_id");
     if (id && (type->set || cid->set)) { /* moving a comment: the new place must exist too */
