@@ -212,7 +212,7 @@ struct resource {
     int delete_status;          /* status of a successful DELETE (empty body); 0: 204 */
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */
-    const char *global_indexes; /* indexes across accounts (work queues): "status,due" */
+    const char *global_indexes; /* indexes across accounts (work queues): "status,due;a,b" */
     /* Own list filters (query parameters beyond the declared and global ones). */
     int (*list_filter)(struct req *r, struct list_query *q);
     /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction,

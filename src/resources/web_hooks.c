@@ -200,5 +200,6 @@ const struct resource res_web_hook_deliveries = {
     .parent_fk = "hook_id",
     .write_area = AREA_SETTINGS,
     .read_area = AREA_SETTINGS,
-    .global_indexes = "status,next_attempt_ms",
+    /* due deliveries; and the round-robin of the delivery thread over accounts and hooks */
+    .global_indexes = "status,next_attempt_ms;status,account_id,hook_id,next_attempt_ms",
 };

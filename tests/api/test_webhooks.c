@@ -55,6 +55,9 @@
 #define A_CRASH                                                                                    \
     "--webhook-allow-private --webhook-retry-base 0.2 --webhook-retry-max 0.5 --webhook-timeout 1"
 
+/* A receiver has 30 s: a delivery held up behind one that never answers would take that long. */
+#define A_FAIR "--webhook-allow-private " FAST " --webhook-timeout 30"
+
 /* ---- fixture ------------------------------------------------------------------------------ */
 
 struct fx {
@@ -134,6 +137,11 @@ static int setup_default500(void **state)
 static int setup_crash(void **state)
 {
     return fx_setup(state, A_CRASH);
+}
+
+static int setup_fair(void **state)
+{
+    return fx_setup(state, A_FAIR);
 }
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -2078,6 +2086,40 @@ static void test_isolation(void **state)
     free(other);
 }
 
+/* One receiver that never answers delays only its own hooks: acme has 40 hooks at it (more than
+ * the 32 deliveries the delivery thread used to have in flight in all), yet acme's hook at
+ * another receiver and the other account's hook get their deliveries at once, well under the
+ * 30 s a receiver has. */
+static void test_fair_across_accounts_and_hooks(void **state)
+{
+    struct fx *f = *state;
+    mt_server *s = f->s;
+    const char *acme = mt_admin_key(s);
+    char *other = fix_new_other_key(s);
+    rcv *slow = rcv_start();
+    rcv_set_reply(slow, 200, 60000);
+    char *slow_url = rcv_url(slow, "/slow");
+    for (int i = 0; i < 40; i++)
+        mt_resp_free(post_hook(s, acme, "create", slow_url, NULL, NULL));
+    free(slow_url);
+    hook_to(f, acme, "create", "/acme-fast", NULL, NULL);
+    hook_to(f, other, "create", "/other", NULL, NULL);
+
+    make_user(s, acme, "Acme", NULL);
+    if (!rcv_wait(slow, 4, 5000))
+        fail_msg("the slow receiver got %zu requests", rcv_count(slow));
+    expect_requests(f, "/acme-fast", 1, 5000);
+    make_user(s, other, "Other", NULL);
+    expect_requests(f, "/other", 1, 5000);
+    /* and again, while the slow receiver still holds its deliveries */
+    make_user(s, other, "Other", NULL);
+    expect_requests(f, "/other", 2, 5000);
+    make_user(s, acme, "Acme", NULL);
+    expect_requests(f, "/acme-fast", 2, 5000);
+    rcv_free(slow);
+    free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2106,6 +2148,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_survives_kill9, setup_crash, fx_teardown),
         cmocka_unit_test_setup_teardown(test_survives_kill9_in_flight, setup_crash, fx_teardown),
         cmocka_unit_test_setup_teardown(test_isolation, setup_private, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fair_across_accounts_and_hooks, setup_fair,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
