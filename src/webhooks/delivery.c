@@ -419,8 +419,10 @@ static void finish(db_conn *c, struct delivery *d, CURLcode result)
                             "disabled = CASE WHEN consecutive_failures + 1 >= ? THEN 1 ELSE "
                             "disabled END, disabled_at = CASE WHEN disabled = 0 AND "
                             "consecutive_failures + 1 >= ? THEN ? ELSE disabled_at END, "
+                            "disabled_by_failures = CASE WHEN disabled = 0 AND "
+                            "consecutive_failures + 1 >= ? THEN 1 ELSE disabled_by_failures END, "
                             "updated_at = ? WHERE id = ?",
-                            (db_param[]){h[0], h[0], h[1], h[2], h[3]}, 5);
+                            (db_param[]){h[0], h[0], h[1], h[0], h[2], h[3]}, 6);
             /* a hook that has just been disabled gives up its waiting deliveries */
             db_param f[2] = {dbp_text(now), dbp_int(d->hook_id)};
             if (rc == DB_DONE)
