@@ -136,6 +136,7 @@ struct action_call {
     int64_t answer_id; /* the row to answer with (default: id) */
     int64_t *made;     /* or these rows, answered as a JSON array (bulk creates) */
     int nmade;
+    void *ctx; /* what .prepare leaves for .fn */
 };
 
 /* One column an action sets, declared: either a constant SQL expression over the row (":now"
@@ -172,6 +173,9 @@ struct action {
     const char *event;         /* web hook event of the row; default "update"; "" for none */
     enum action_answer answer;
     int (*render)(struct req *r, struct action_call *call); /* ANSWER_OWN */
+    /* Work on the input before the transaction opens (parse it once: engine_parse_create), so
+     * that .fn, inside it, only writes rows. */
+    int (*prepare)(struct req *r, struct action_call *call);
 };
 enum action_flags { A_COLLECTION = 1u << 0 };
 
