@@ -300,6 +300,15 @@ static enum claim_result claim(db_conn *c)
         return CLAIM_CAPPED;
     int64_t now = time_now_ms();
     int64_t lease = now + (int64_t)(dq.cfg.timeout_seconds * 1000.0) + 5000;
+    /* nothing due (one index look-up): no round, and no write transaction */
+    int64_t due = 0;
+    db_param d[1] = {dbp_int(now)};
+    if (db_query_i64(c,
+                     "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND "
+                     "next_attempt_ms <= ? LIMIT 1",
+                     d, 1, 0, &due) != DB_OK ||
+        !due)
+        return CLAIM_IDLE;
     if (db_begin(c, true) != DB_OK)
         return CLAIM_IDLE;
     static struct round rd; /* only the delivery thread claims */
