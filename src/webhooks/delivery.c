@@ -25,8 +25,8 @@
  * scheme, host and port of a hook's URL) and of one hook. */
 #define MAX_IN_FLIGHT    256
 #define MAX_PER_ACCOUNT  64
-#define MAX_PER_RECEIVER 8
-#define MAX_PER_HOOK     4
+#define MAX_PER_RECEIVER 16
+#define MAX_PER_HOOK     8
 #define MAX_PROBES       64 /* (account, hook) pairs a claim round looks at */
 
 struct delivery {
