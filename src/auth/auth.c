@@ -176,17 +176,6 @@ char *auth_user_key(db_conn *c, arena *a, int64_t account_id, int64_t user_id)
 
 /* ------------------------------------------------------------- identities */
 
-static int perm_level_of(const char *v)
-{
-    if (!v)
-        return PERM_NONE;
-    if (!strcmp(v, "full"))
-        return PERM_FULL;
-    if (!strcmp(v, "read") || !strcmp(v, "own"))
-        return PERM_READ;
-    return PERM_NONE;
-}
-
 /* The columns that describe a user's standing: id, active, admin flag, one level per area. */
 static void user_columns(strbuf *sql)
 {
@@ -198,23 +187,25 @@ static void user_columns(strbuf *sql)
 #define USER_JOIN " LEFT JOIN user_roles ro ON ro.id = u.role_id AND ro.account_id = u.account_id"
 
 /* Reads user_columns() from col on: 0, 1 when there is no user, -1 (401) when deactivated. */
-static int take_user(struct req *r, db_stmt *s, int col, bool require_active)
+static int take_user(struct req *r, db_stmt *s, int col, bool require_active, bool *is_active)
 {
     if (db_col_null(s, col))
         return 1;
     bool active = db_col_i64(s, col + 1) != 0;
+    if (is_active)
+        *is_active = active;
     r->admin = db_col_i64(s, col + 2) != 0;
     for (int i = AREA_FIRST; i < AREA_COUNT; i++)
         r->perm[i] =
             (unsigned char)(r->admin ? PERM_FULL
-                                     : perm_level_of(db_col_text(s, col + 3 + i - AREA_FIRST)));
+                                     : perm_level_parse(db_col_text(s, col + 3 + i - AREA_FIRST)));
     if (require_active && !active)
         return req_fail(r, 401, NULL, "the user of this API key is deactivated");
     r->user_id = db_col_i64(s, col);
     return 0;
 }
 
-int auth_load_user(struct req *r, int64_t user_id, bool require_active)
+int auth_load_user(struct req *r, int64_t user_id, bool *active)
 {
     strbuf sql;
     sb_init(&sql, r->arena, 512);
@@ -227,7 +218,7 @@ int auth_load_user(struct req *r, int64_t user_id, bool require_active)
         return req_fail(r, 500, NULL, "database error");
     int rc = db_step(s);
     if (rc == DB_ROW)
-        rc = take_user(r, s, 0, require_active);
+        rc = take_user(r, s, 0, false, active);
     else
         rc = rc == DB_DONE ? 1 : req_fail(r, 500, NULL, "database error");
     db_done(s);
@@ -324,7 +315,7 @@ int auth_authenticate(struct req *r)
     r->settings.strict_validation = db_col_i64(s, 10) != 0;
     int user_rc = 1;
     if (r->key_kind == KEY_USER && same)
-        user_rc = take_user(r, s, 11, true);
+        user_rc = take_user(r, s, 11, true, NULL);
     db_done(s);
     if (!same)
         return req_fail(r, 401, NULL, "invalid API key");
@@ -349,12 +340,23 @@ int auth_authenticate(struct req *r)
             return req_fail(r, 403, "X-IMPERSONATE-USER-ID",
                             "impersonation needs the Staff permission");
         bool read_only_key = r->key_kind == KEY_ACCOUNT_READ;
-        rc = auth_load_user(r, target, false);
+        struct rights actor, target_rights;
+        req_rights(r, &actor);
+        bool active = false;
+        rc = auth_load_user(r, target, &active);
         if (rc > 0)
             return req_fail(r, 404, "X-IMPERSONATE-USER-ID", "user %lld not found",
                             (long long)target);
         if (rc < 0)
             return -1;
+        /* acting as someone never widens one's rights, nor acts for the deactivated */
+        req_rights(r, &target_rights);
+        if (rights_exceed(&target_rights, &actor))
+            return req_fail(r, 403, "X-IMPERSONATE-USER-ID", "user %lld holds rights that you lack",
+                            (long long)target);
+        if (!active)
+            return req_fail(r, 403, "X-IMPERSONATE-USER-ID", "user %lld is deactivated",
+                            (long long)target);
         if (read_only_key) /* acting as someone never widens a read-only key */
             for (int i = AREA_FIRST; i < AREA_COUNT; i++)
                 if (r->perm[i] > PERM_READ)

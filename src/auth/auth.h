@@ -37,8 +37,9 @@ char *auth_user_key(db_conn *c, arena *a, int64_t account_id, int64_t user_id);
 const char *auth_host_subdomain(struct req *r);
 /* Finds account and identity of the request from Host and Authorization; fills r. */
 int auth_authenticate(struct req *r);
-/* Loads the role permissions of a user into r (admin flag and area levels). */
-int auth_load_user(struct req *r, int64_t user_id, bool require_active);
+/* Loads the role permissions of a user into r (admin flag and area levels) and tells whether the
+ * user is active; 1 when there is no such user. */
+int auth_load_user(struct req *r, int64_t user_id, bool *active);
 
 /* POST /session (login: email and password give the user's API key) and GET /session. */
 extern const struct route_decl auth_routes[];
@@ -46,5 +47,11 @@ extern const struct route_decl auth_routes[];
 /* Rate limiting per key, in memory, sliding window. Returns 0 or the seconds to wait. */
 void ratelimit_init(void);
 int ratelimit_check(int64_t key_id, int limit, int window_seconds);
+
+/* Login attempts per client address and (lower-case) email, with growing waits after a few
+ * failures. Returns 0 when the attempt may go ahead (it counts as failed until
+ * login_throttle_succeeded), else the seconds to wait. */
+int login_throttle_attempt(const char *client_ip, const char *email);
+void login_throttle_succeeded(const char *client_ip, const char *email);
 
 #endif

@@ -6,8 +6,6 @@
 #include <sodium.h>
 #include <string.h>
 
-#define LOGIN_ATTEMPTS 10 /* per email and minute: passwords cannot be guessed at speed */
-
 static int session_create(struct req *r)
 {
     json_t *email = r->body ? json_object_get(r->body, "email") : NULL;
@@ -17,17 +15,13 @@ static int session_create(struct req *r)
     if (!json_is_string(password) || !json_string_length(password))
         return req_fail(r, 422, "password", "password is required");
 
-    /* attempts count per address, whatever its letter case */
+    /* attempts count per client address and email, whatever its letter case: someone guessing
+     * slows down only themselves */
     char *lower = arena_strdup(r->arena, json_string_value(email));
     for (char *c = lower; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
-    unsigned char h[8];
-    crypto_generichash(h, sizeof(h), (const unsigned char *)lower, strlen(lower), NULL, 0);
-    int64_t bucket = 0;
-    memcpy(&bucket, h, sizeof(bucket));
-    bucket = bucket < 0 ? bucket : -bucket - 1; /* negative: never a key id */
-    int wait = ratelimit_check(bucket, LOGIN_ATTEMPTS, 60);
+    int wait = login_throttle_attempt(r->client_ip, lower);
     if (wait) {
         req_add_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
         return req_fail(r, 429, NULL, "too many login attempts; retry in %d s", wait);
@@ -65,6 +59,7 @@ static int session_create(struct req *r)
         return req_fail(r, 401, NULL, "invalid email or password");
     if (db_begin(r->db, true) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
+    login_throttle_succeeded(r->client_ip, lower);
     char *key = auth_user_key(r->db, r->arena, account_id, user_id);
     if (!key || db_commit(r->db) != DB_OK) {
         db_rollback(r->db);

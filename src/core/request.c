@@ -84,9 +84,18 @@ void req_field_error(struct req *r, const char *field, const char *fmt, ...)
 int req_perm(const struct req *r, enum perm_area area)
 {
     if (area == AREA_UNSET || area >= AREA_COUNT)
-        return PERM_NONE;  /* undeclared: start-up refuses such declarations */
-    if (area < AREA_UNSET) /* any caller: what the key allows */
-        return r->key_kind == KEY_ACCOUNT_READ ? PERM_READ : PERM_FULL;
+        return PERM_NONE;    /* undeclared: start-up refuses such declarations */
+    if (area < AREA_UNSET) { /* any caller: what the key and the role allow */
+        if (r->key_kind == KEY_ACCOUNT_READ)
+            return PERM_READ;
+        if (r->admin)
+            return PERM_FULL;
+        /* a role that may change nothing (the read-only role) never writes */
+        for (int i = AREA_FIRST; i < AREA_COUNT; i++)
+            if (r->perm[i] >= PERM_FULL)
+                return PERM_FULL;
+        return PERM_READ;
+    }
     return r->perm[area];
 }
 
@@ -111,4 +120,40 @@ int req_require_read(struct req *r, enum perm_area area)
 bool req_is_staff(const struct req *r)
 {
     return r->admin || r->perm[AREA_PEOPLE] >= PERM_FULL;
+}
+
+int perm_level_parse(const char *v)
+{
+    if (!v)
+        return PERM_NONE;
+    if (!strcmp(v, "full"))
+        return PERM_FULL;
+    if (!strcmp(v, "read") || !strcmp(v, "own"))
+        return PERM_READ;
+    return PERM_NONE;
+}
+
+void req_rights(const struct req *r, struct rights *out)
+{
+    out->admin = r->admin;
+    memcpy(out->perm, r->perm, sizeof(out->perm));
+}
+
+bool rights_exceed(const struct rights *a, const struct rights *b)
+{
+    if (b->admin)
+        return false;
+    if (a->admin)
+        return true;
+    for (int i = AREA_FIRST; i < AREA_COUNT; i++)
+        if (a->perm[i] > b->perm[i])
+            return true;
+    return false;
+}
+
+bool req_rights_exceeded(const struct req *r, const struct rights *other)
+{
+    struct rights mine;
+    req_rights(r, &mine);
+    return rights_exceed(other, &mine);
 }

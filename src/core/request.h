@@ -75,6 +75,8 @@ struct req {
     const char *content_type;
     const char *authorization;
     const char *impersonate;
+    const char *client_ip; /* the peer's address as text ("127.0.0.1"); NULL when unknown. Never
+                              taken from X-Forwarded-For: mocod trusts no proxy header */
     struct kv *query;
     int nquery;
     const char *body_raw;
@@ -132,5 +134,20 @@ int req_require_write(struct req *r, enum perm_area area);
 int req_require_read(struct req *r, enum perm_area area);
 /* "Staff" permission: may manage people and impersonate. */
 bool req_is_staff(const struct req *r);
+
+/* What a role (or a user through its role) may do: the admin flag and one level per area. */
+struct rights {
+    bool admin;
+    unsigned char perm[AREA_COUNT];
+};
+/* A role's level text ("full", "read", "own", "none") as a perm_level. */
+int perm_level_parse(const char *v);
+/* The acting identity's rights. */
+void req_rights(const struct req *r, struct rights *out);
+/* Whether `other` holds a right the acting identity lacks (admin flag or any area's level):
+ * nobody grants such rights, nor takes over (password, key, role, active) who holds them. */
+bool req_rights_exceeded(const struct req *r, const struct rights *other);
+/* Whether `a` holds a right that `b` lacks. */
+bool rights_exceed(const struct rights *a, const struct rights *b);
 
 #endif

@@ -1,10 +1,13 @@
 /* The SQLite backend: WAL, foreign keys on, synchronous=FULL, per-connection statement cache. */
 #include "db/backend.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CACHE_SLOTS  512
 #define CACHE_PROBES 8
@@ -62,6 +65,22 @@ static int sq_exec_script(db_conn *c, const char *sql)
     return DB_OK;
 }
 
+/* A new database file is made readable by its owner only: it holds password hashes, sealed keys,
+ * signature keys and every account's data. SQLite gives the WAL and shared-memory files the mode
+ * of the database file. An existing file keeps the mode it has. */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+    if (!*path || !strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+        return 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return close(fd);
+    if (errno == EEXIST)
+        return 0;
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+}
+
 static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
 {
     /* Each connection is used by one thread at a time (the pool): no per-call locking, and no
@@ -78,6 +97,10 @@ static db_conn *sq_connect(db *d, const char *url, char *err, size_t errlen)
     }
     c->base.ops = &db_sqlite_ops;
     c->base.owner = d;
+    if (create_private(path, err, errlen)) {
+        free(c);
+        return NULL;
+    }
     int rc = sqlite3_open_v2(
         path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {

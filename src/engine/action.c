@@ -218,6 +218,8 @@ int engine_action(struct req *r, const struct resource *res, const struct action
         return -1;
     if (member && !engine_exists(r, res, id))
         return req_fail(r, 404, NULL, "%s not found", res->target);
+    if (member && engine_require_row_kind(r, res, id, !read))
+        return -1;
     struct action_write w = {
         .call = {.res = res, .act = act, .id = member ? id : 0, .answer_id = member ? id : 0}};
     if (read) { /* a view: it reads in the request's snapshot and changes nothing */

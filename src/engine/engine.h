@@ -110,6 +110,11 @@ int engine_custom(struct req *r, const struct route_decl *decl);
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
 /* 404 unless the parent row of the routed nested resource exists in the account. */
 int engine_check_parent(struct req *r, const struct resource *res);
+/* 403 unless the caller may read (write) the kind of entity `kind` names, for a resource with
+ * .area_of; kinds that name no resource of mocod need nothing more. The row's stored kind with
+ * engine_require_row_kind. */
+int engine_require_kind(struct req *r, const struct resource *res, const char *kind, bool write);
+int engine_require_row_kind(struct req *r, const struct resource *res, int64_t id, bool write);
 /* True when the row exists in the caller's account (and under the routed parent). */
 bool engine_exists(struct req *r, const struct resource *res, int64_t id);
 /* Recomputes the copies of tags and custom fields kept in the entity's row (after they change). */

@@ -138,6 +138,11 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
             problem(&l, "%s: no read_area declared", name);
         if (has_writes(res) && !area_declared(res->write_area))
             problem(&l, "%s: no write_area declared", name);
+        if (res->area_of) {
+            const struct field *kind = resource_field(res, res->area_of);
+            if (!kind || kind->type != FT_ENUM)
+                problem(&l, "%s: area_of must name an FT_ENUM field", name);
+        }
         if (res->parent && !res->parent_fk)
             problem(&l, "%s: a nested resource needs parent_fk", name);
         for (const struct field *f = res->fields; f && f->name; f++) {

@@ -353,6 +353,23 @@ static void add_link(struct req *r, strbuf *links, int64_t page, const char *rel
     sb_addf(links, "%spage=%lld>; rel=\"%s\"", first ? "" : "&", (long long)page, rel);
 }
 
+/* .area_of: only the rows of kinds the caller may read (kinds without a resource: all). */
+static void filter_readable_kinds(struct req *r, struct list_query *q, const struct resource *res)
+{
+    const struct field *f = resource_field(res, res->area_of);
+    strbuf in;
+    sb_init(&in, r->arena, 128);
+    int n = 0;
+    for (const char *const *o = f->options; o && *o; o++) {
+        const struct resource *k = resource_by_target(*o);
+        if (k && req_perm(r, k->read_area) < PERM_READ)
+            continue;
+        sb_adds(&in, n++ ? ", ?" : "?");
+        lq_param(q, dbp_text(*o));
+    }
+    lq_where(q, n ? arena_printf(r->arena, "t.%s IN (%s)", field_column(f), in.buf) : "0");
+}
+
 int engine_list(struct req *r, const struct resource *res)
 {
     if (req_require_read(r, res->read_area))
@@ -386,6 +403,8 @@ int engine_list(struct req *r, const struct resource *res)
         return -1;
     if (res->list_filter && res->list_filter(r, &q))
         return -1;
+    if (res->area_of)
+        filter_readable_kinds(r, &q, res);
     if (resource_field_of_type(res, FT_CUSTOM) && custom_filter(&q, res->target))
         return -1;
 

@@ -481,9 +481,26 @@ int engine_check_parent(struct req *r, const struct resource *res)
     return 0;
 }
 
+int engine_require_kind(struct req *r, const struct resource *res, const char *kind, bool write)
+{
+    const struct resource *k = res->area_of && kind ? resource_by_target(kind) : NULL;
+    if (!k)
+        return 0;
+    return write ? req_require_write(r, k->write_area) : req_require_read(r, k->read_area);
+}
+
+int engine_require_row_kind(struct req *r, const struct resource *res, int64_t id, bool write)
+{
+    if (!res->area_of)
+        return 0;
+    const struct field *f = resource_field(res, res->area_of);
+    return engine_require_kind(r, res, engine_stored_text(r, res, id, field_column(f)), write);
+}
+
 int engine_get(struct req *r, const struct resource *res, int64_t id)
 {
-    if (req_require_read(r, res->read_area) || engine_check_parent(r, res))
+    if (req_require_read(r, res->read_area) || engine_check_parent(r, res) ||
+        engine_require_row_kind(r, res, id, false))
         return -1;
     if (engine_render_entity(r, res, id, &r->out))
         return -1;

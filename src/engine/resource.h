@@ -8,7 +8,9 @@
  *      `{0}`) and a `const struct resource res_NAME` using it. Output keys appear in the order of
  *      the fields; `id` comes first and `created_at`/`updated_at` last, without being declared.
  *   2. Declare its permission areas (.read_area, and .write_area when it has writes): a
- *      declaration without them stops the server at start-up (engine_lint).
+ *      declaration without them stops the server at start-up (engine_lint). Rows that are about
+ *      another kind of entity (comments, tags) name the field that says which in .area_of, and
+ *      that kind's areas apply too.
  *   3. Say what the fields need rather than writing it: F_UNIQUE (.unique_scope), F_ACTING_USER,
  *      .sequence for numbered identifiers, .range for from/to filters, FT_MONEY for amounts,
  *      FT_FILE for files, FT_HAS_MANY with F_WITH_PARENT for items written with their parent.
@@ -141,8 +143,9 @@ struct action_call {
 
 /* One column an action sets, declared: either a constant SQL expression over the row (":now"
  * and ":today" are bound to the time of the request, ":link" to a new secret link made from
- * .link), or the value sent in the body for the declared field .field (checked as an update of
- * that field would be; required). */
+ * .link), or the value sent in the body for the declared field .field (required, and checked as
+ * that field's values are: type, options, its own check, a reference in the account; the lint
+ * refuses unique fields here, whose check needs the row). */
 struct col_set {
     const char *column;
     const char *sql;
@@ -213,6 +216,11 @@ struct resource {
      * AREA_ANY: any caller that may read / write at all. */
     enum perm_area write_area;
     enum perm_area read_area;
+    /* Rows about another kind of entity, named by this FT_ENUM field's value (a resource's
+     * .target: a comment's commentable_type, a tag's context): reading such a row also needs
+     * that resource's read area, writing it (create, update: old and new kind, delete, actions)
+     * its write area, and lists show only the rows of kinds the caller may read. */
+    const char *area_of;
     int delete_status;          /* status of a successful DELETE (empty body); 0: 204 */
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */

@@ -600,6 +600,10 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
                          int64_t parent_id, int64_t *out_id)
 {
     rec->parent_id = parent_id;
+    /* the permission comes first: a refused caller learns nothing about which ids exist */
+    if (res->area_of &&
+        engine_require_kind(r, res, engine_effective_text(r, rec, 0, res->area_of), true))
+        return -1;
     /* all problems of the input are named at once: its form, references and uniqueness */
     if (check_record(r, rec, 0) || (res->before_save && res->before_save(r, rec, 0)) ||
         r->err_fields || assign_sequences(r, rec))
@@ -734,8 +738,11 @@ static int update_step(struct req *r, void *ctx)
     const struct resource *res = w->res;
     int64_t id = w->id;
     w->rec.parent_id = res == r->nested ? r->parent_id : 0;
-    if (require_row(r, res, id) || check_record(r, &w->rec, id) ||
-        (res->before_save && res->before_save(r, &w->rec, id)) || r->err_fields)
+    if (require_row(r, res, id) || engine_require_row_kind(r, res, id, true) ||
+        (res->area_of &&
+         engine_require_kind(r, res, engine_effective_text(r, &w->rec, id, res->area_of), true)) ||
+        check_record(r, &w->rec, id) || (res->before_save && res->before_save(r, &w->rec, id)) ||
+        r->err_fields)
         return -1;
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
@@ -857,7 +864,7 @@ int engine_delete_row(struct req *r, const struct resource *res, int64_t id)
 static int delete_step(struct req *r, void *ctx)
 {
     struct row_write *w = ctx;
-    if (require_row(r, w->res, w->id))
+    if (require_row(r, w->res, w->id) || engine_require_row_kind(r, w->res, w->id, true))
         return -1;
     return engine_delete_row(r, w->res, w->id);
 }

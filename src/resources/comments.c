@@ -117,8 +117,25 @@ static const char *clean_text(arena *a, const char *in)
     return comment_clean_html(a, in, NULL);
 }
 
+/* A comment is changed or deleted by its author or an administrator. */
+static int require_author(struct req *r, int64_t id)
+{
+    if (r->admin)
+        return 0;
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    int64_t author = 0;
+    if (db_query_i64(r->db, "SELECT user_id FROM comments WHERE id = ? AND account_id = ?", p, 2, 0,
+                     &author) != DB_OK)
+        return req_fail(r, 500, NULL, "database error");
+    if (!r->user_id || author != r->user_id)
+        return req_fail(r, 403, NULL, "only its author or an administrator may change a comment");
+    return 0;
+}
+
 static int comment_before_save(struct req *r, struct record *rec, int64_t id)
 {
+    if (id && require_author(r, id))
+        return -1;
     struct value *type = record_value(rec, "commentable_type");
     struct value *cid = record_value(rec, "commentable_id");
     if (id && (type->set || cid->set)) { /* moving a comment: the new place must exist too */
@@ -181,6 +198,8 @@ static int comment_after_save(struct req *r, struct record *rec, int64_t id)
 /* Only comments people wrote can be deleted; generated ones stay. */
 static int comment_before_delete(struct req *r, int64_t id)
 {
+    if (require_author(r, id))
+        return -1;
     db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
     int64_t manual = 1;
     db_query_i64(r->db, "SELECT manual FROM comments WHERE id = ? AND account_id = ?", p, 2, 1,
@@ -264,6 +283,7 @@ const struct resource res_comments = {
     .flags = R_WEBHOOKS,
     .write_area = AREA_ANY,
     .read_area = AREA_ANY,
+    .area_of = "commentable_type", /* comments on a Deal need sales, ... */
     .indexes = "commentable_type,commentable_id",
     .before_save = comment_before_save,
     .after_save = comment_after_save,

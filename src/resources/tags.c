@@ -82,6 +82,7 @@ const struct resource res_tags = {
     .fields = tag_fields,
     .write_area = AREA_ANY,
     .read_area = AREA_ANY,
+    .area_of = "context", /* managed by who may edit that kind of entity */
     .indexes = "context,name",
     .after_save = tag_after_save,
     .before_delete = tag_before_delete,

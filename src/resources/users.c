@@ -35,6 +35,48 @@ static int users_list_filter(struct req *r, struct list_query *q)
     return filter_by_tag_names(q, "tags");
 }
 
+/* The rights of a role (role_id) or of a user through its role (user_id): 1 when there is none. */
+static int load_rights(struct req *r, bool of_user, int64_t id, struct rights *out)
+{
+    strbuf sql;
+    sb_init(&sql, r->arena, 512);
+    sb_adds(&sql, "SELECT ro.is_admin");
+    for (int i = AREA_FIRST; i < AREA_COUNT; i++)
+        sb_addf(&sql, ", ro.perm_%s", perm_area_names[i]);
+    sb_adds(&sql, of_user ? " FROM users u JOIN user_roles ro ON ro.id = u.role_id AND "
+                            "ro.account_id = u.account_id WHERE u.id = ? AND u.account_id = ?"
+                          : " FROM user_roles ro WHERE ro.id = ? AND ro.account_id = ?");
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    db_stmt *s = db_query(r->db, sql.buf, p, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        out->admin = db_col_i64(s, 0) != 0;
+        for (int i = AREA_FIRST; i < AREA_COUNT; i++)
+            out->perm[i] =
+                (unsigned char)(out->admin ? PERM_FULL : perm_level_parse(db_col_text(s, i)));
+        rc = 0;
+    } else {
+        rc = rc == DB_DONE ? 1 : req_fail(r, 500, NULL, "database error");
+    }
+    db_done(s);
+    return rc;
+}
+
+/* Nobody takes over (email, password, role, active flag, deletion) a user who holds rights they
+ * lack. */
+static int require_not_above(struct req *r, int64_t id, const char *what)
+{
+    struct rights theirs;
+    int rc = load_rights(r, true, id, &theirs);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 && req_rights_exceeded(r, &theirs))
+        return req_fail(r, 403, NULL, "you cannot %s a user who holds rights that you lack", what);
+    return 0;
+}
+
 static int users_before_save(struct req *r, struct record *rec, int64_t id)
 {
     struct value *role = record_value(rec, "role");
@@ -50,6 +92,22 @@ static int users_before_save(struct req *r, struct record *rec, int64_t id)
             role->i = def;
         }
     }
+    if (role->set && !role->null) { /* nobody grants rights beyond their own */
+        struct rights granted;
+        int rc = load_rights(r, false, role->i, &granted);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 && req_rights_exceeded(r, &granted))
+            return req_fail(r, 403, "role_id",
+                            "you cannot grant a role with rights beyond your own");
+    }
+    /* the login (email, password), role and active flag of who holds more stay theirs */
+    if (id &&
+        (role->set || record_value(rec, "password")->set || record_value(rec, "active")->set ||
+         record_value(rec, "email")->set) &&
+        require_not_above(r, id, "change the login, role or active flag of"))
+        return -1;
+
     if (id && id == r->user_id) {
         struct value *active = record_value(rec, "active");
         if (active->set && !active->null && !active->i)
@@ -62,6 +120,8 @@ static int users_before_delete(struct req *r, int64_t id)
 {
     if (id == r->user_id)
         return req_fail(r, 422, NULL, "you cannot delete yourself");
+    if (require_not_above(r, id, "delete"))
+        return -1;
     db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
     if (db_exec(r->db, "DELETE FROM api_keys WHERE account_id = ? AND user_id = ?", p, 2) !=
         DB_DONE)

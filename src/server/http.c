@@ -58,6 +58,19 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* The peer's address as text (IPv4 or IPv6), an arena string; NULL for other families. */
+static const char *sockaddr_text(arena *a, const struct sockaddr *sa)
+{
+    char *ip = arena_alloc(a, INET6_ADDRSTRLEN);
+    const void *addr =
+        sa->sa_family == AF_INET
+            ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+        : sa->sa_family == AF_INET6
+            ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+            : NULL;
+    return addr && inet_ntop(sa->sa_family, addr, ip, INET6_ADDRSTRLEN) ? ip : NULL;
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
@@ -94,6 +107,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
     r->content_type = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
     r->authorization = header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
     r->impersonate = header(conn, "X-IMPERSONATE-USER-ID");
+    const union MHD_ConnectionInfo *peer =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    r->client_ip = peer && peer->client_addr ? sockaddr_text(r->arena, peer->client_addr) : NULL;
     r->body_raw = call->body.buf;
     r->body_len = call->body.len;
     sb_init(&r->out, r->arena, 65536);

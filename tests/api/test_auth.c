@@ -795,12 +795,14 @@ static void assert_login_limited(const mt_resp *r)
     assert_in_range(wait, 1, 60);
 }
 
-/* At most 10 attempts per email and minute: the 11th is refused even with the right password. */
+/* 5 free failures per client address and email, then growing waits: the next attempt is
+ * refused even with the right password (from this address; test_permissions shows that the
+ * owner, from another address, is not slowed down). */
 static void test_login_attempts_limited(void **state)
 {
     struct fixture *f = *state;
     json_int_t id = create_user(f, "Lara", "lara@acme.test", f->employee_role_id, "lara-pass-123");
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 5; i++) {
         mt_resp *r = try_login(f->s, "lara@acme.test", "wrong-password");
         fix_assert_json_error(r, 401);
         mt_resp_free(r);
@@ -826,8 +828,8 @@ static void test_login_attempts_limit_ignores_email_case(void **state)
     create_user(f, "Lena", "lena@acme.test", f->employee_role_id, "lena-pass-123");
     static const char *const variants[] = {"lena@acme.test", "LENA@acme.test", "Lena@acme.test",
                                            "lEna@acme.test", "leNa@acme.test"};
-    for (int i = 0; i < 10; i++) {
-        mt_resp *r = try_login(f->s, variants[i % 5], "wrong-password");
+    for (int i = 0; i < 5; i++) {
+        mt_resp *r = try_login(f->s, variants[i], "wrong-password");
         fix_assert_json_error(r, 401);
         mt_resp_free(r);
     }

@@ -82,7 +82,18 @@ static json_int_t create_company(mt_server *s)
                      "{\"type\":\"customer\",\"name\":\"Commented Ltd\",\"currency\":\"EUR\"}");
 }
 
-/* A user with a password (role Employee); *key (may be NULL) receives its key (malloc'd). */
+/* The id of the role with this name. */
+static json_int_t role_named(mt_server *s, const char *name)
+{
+    mt_resp *r = mt_get(s, "/api/v1/users/roles", mt_admin_key(s));
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t id = mt_json_int(fix_find_by_str(r->json, "name", name), "id");
+    mt_resp_free(r);
+    return id;
+}
+
+/* A user with a password (role Staff: comments on units and users need the people area); *key
+ * (may be NULL) receives its key (malloc'd). */
 static json_int_t create_user(mt_server *s, const char *first, char **key)
 {
     static int counter;
@@ -91,7 +102,8 @@ static json_int_t create_user(mt_server *s, const char *first, char **key)
     json_int_t unit = fix_first_unit_id(s);
     json_int_t id =
         fix_create_user(s, fix_user_body(first, "Commenter", email, unit,
-                                         json_pack("{s:s}", "password", "comment-pass-1")));
+                                         json_pack("{s:s, s:I}", "password", "comment-pass-1",
+                                                   "role_id", role_named(s, "Staff"))));
     if (key)
         *key = fix_login(s, email, "comment-pass-1");
     return id;
@@ -467,15 +479,20 @@ static void test_comment_impersonation(void **state)
     /* an update while impersonating does not change who wrote it */
     snprintf(hdr, sizeof hdr, "X-IMPERSONATE-USER-ID: %lld", (long long)erika);
     char path[96];
-    snprintf(path, sizeof path, COMMENTS_PATH "/%lld", (long long)self);
+    snprintf(path, sizeof path, COMMENTS_PATH "/%lld", (long long)own);
     r = mt_request(s, "PUT", path, key, "{\"text\":\"edited by Erika\"}", as_erika);
     MT_ASSERT_STATUS(r, 200);
     assert_comment_shape(r->json, false);
-    MT_ASSERT_JSON_INT(r->json, "user.id", admin);
+    MT_ASSERT_JSON_INT(r->json, "user.id", erika);
     MT_ASSERT_JSON_STR(r->json, "text", "edited by Erika");
     mt_resp_free(r);
+    /* and acting as Erika, the admin's own comment is not Erika's to change */
+    snprintf(path, sizeof path, COMMENTS_PATH "/%lld", (long long)self);
+    r = mt_request(s, "PUT", path, key, "{\"text\":\"edited by Erika\"}", as_erika);
+    fix_assert_error(r, 403);
+    mt_resp_free(r);
 
-    /* a user without the Staff permission cannot impersonate */
+    /* Erika cannot impersonate the administrator: he holds rights she lacks */
     snprintf(hdr, sizeof hdr, "X-IMPERSONATE-USER-ID: %lld", (long long)admin);
     const char *const as_admin[] = {hdr, NULL};
     char body[160];

@@ -8,6 +8,7 @@
  */
 #include "fixtures.h"
 #include "mt.h"
+#include "receiver.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -331,6 +332,55 @@ static void test_actions_invalidate_cached_reads(void **state)
     fix_expect_error(s, "PUT", key, NULL, 404, PROJECTS_URL "/999999/share");
 }
 
+/* Declared actions emit their events through the engine: share an update, archive an archive,
+ * destroy_all a delete per task (the delete rules of each task). */
+static void test_actions_emit_events(void **state)
+{
+    (void)state;
+    mt_server *s = mt_start("--webhook-allow-private --webhook-retry-base 3600");
+    const char *key = mt_admin_key(s);
+    rcv *rc = rcv_start();
+    static const char *const subs[][2] = {
+        {"Project", "update"}, {"Project", "archive"}, {"Task", "delete"}};
+    for (size_t i = 0; i < 3; i++) {
+        char *url = rcv_url(rc, fix_fmt("/%s-%s", subs[i][0], subs[i][1]));
+        mt_create(s, "/api/v1/account/web_hooks", key,
+                  fix_fmt("{\"target\":\"%s\",\"event\":\"%s\",\"hook\":\"%s\"}", subs[i][0],
+                          subs[i][1], url));
+        free(url);
+    }
+    json_int_t customer = fix_create_company_as(s, key, "customer", "Events AG");
+    json_int_t pid = fix_create_project_as(s, key, "Events", NULL, admin_id(s), customer);
+    json_int_t t1 = fix_create_task(s, key, pid, json_pack("{s:s}", "name", "One"));
+    json_int_t t2 = fix_create_task(s, key, pid, json_pack("{s:s}", "name", "Two"));
+    fix_expect_status(s, "PUT", key, NULL, 200, PROJECTS_URL "/%lld/share", (long long)pid);
+    fix_expect_status(s, "PUT", key, NULL, 200, PROJECTS_URL "/%lld/archive", (long long)pid);
+    fix_expect_status(s, "DELETE", key, NULL, 204, PROJECTS_URL "/%lld/tasks/destroy_all",
+                      (long long)pid);
+    assert_true(rcv_wait_path(rc, "/Project-update", 1, 5000));
+    assert_true(rcv_wait_path(rc, "/Project-archive", 1, 5000));
+    assert_true(rcv_wait_path(rc, "/Task-delete", 2, 5000));
+    /* the update carries the shared link; the deletes carry each task as it was */
+    json_t *upd = json_loads(rcv_nth_path(rc, "/Project-update", 0)->body, 0, NULL);
+    assert_non_null(upd);
+    MT_ASSERT_JSON_TYPE(upd, "customer_report_url", JSON_STRING);
+    json_decref(upd);
+    json_int_t gone[2] = {0, 0};
+    for (size_t i = 0; i < 2; i++) {
+        const rcv_request *q = rcv_nth_path(rc, "/Task-delete", i);
+        assert_string_equal(rcv_header(q, "X-Moco-Event"), "delete");
+        json_t *t = json_loads(q->body, 0, NULL);
+        assert_non_null(t);
+        gone[i] = json_integer_value(json_object_get(t, "id"));
+        json_decref(t);
+    }
+    assert_true((gone[0] == t1 && gone[1] == t2) || (gone[0] == t2 && gone[1] == t1));
+    fix_expect_status(s, "GET", key, NULL, 404, PROJECTS_URL "/%lld/tasks/%lld", (long long)pid,
+                      (long long)t1);
+    rcv_free(rc);
+    mt_stop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_children_written_with_parent),
         cmocka_unit_test(test_declared_date_range),
         cmocka_unit_test(test_actions_invalidate_cached_reads),
+        cmocka_unit_test(test_actions_emit_events),
     };
     return cmocka_run_group_tests(tests, mt_setup, fix_teardown);
 }
