@@ -62,6 +62,12 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX number_sequences_key ON number_sequences (account_id, name, prefix);",
     /* 9: a comment's attachment is an engine file like an avatar, owned by "Comment.attachment" */
     "UPDATE attachments SET entity = 'Comment.attachment' WHERE entity = 'Comment';",
+    /* 10: the content of files, stored once and shared by the attachments written from it (a
+     * bulk comment's file, on every comment it makes); older rows keep theirs in data */
+    "CREATE TABLE attachment_blobs (id {ID}, account_id {INT} NOT NULL REFERENCES accounts(id) ON"
+    " DELETE CASCADE, size {INT} NOT NULL, data {BLOB} NOT NULL, created_at {TEXT} NOT NULL);"
+    "ALTER TABLE attachments ADD COLUMN blob_id {INT};"
+    "CREATE INDEX attachments_by_blob ON attachments (blob_id);",
     NULL,
 };
 

@@ -227,7 +227,8 @@ int engine_action(struct req *r, const struct resource *res, const struct action
             return -1;
         return answer(r, &w.call);
     }
-    if (prepare_sets(r, res, act, &w) || run_write(r, action_step, &w))
+    if (prepare_sets(r, res, act, &w) || (act->prepare && act->prepare(r, &w.call)) ||
+        run_write(r, action_step, &w))
         return -1;
     return answer(r, &w.call);
 }

@@ -38,6 +38,7 @@ struct value {
     size_t blob_len;
     const char *filename;
     const char *token;
+    int64_t blob_id; /* FT_FILE: its content once stored (shared by the rows written from it) */
 };
 
 #define FILE_MAX (5 * 1024 * 1024) /* decoded bytes of a file sent with an entity */
@@ -79,6 +80,14 @@ int engine_create(struct req *r, const struct resource *res);
  * service's items on create, bulk comments); parent_id links a nested row (0: none). */
 int engine_insert(struct req *r, const struct resource *res, int64_t parent_id, json_t *input,
                   int64_t *out_id);
+/* Bulk creates: the input parsed once, before the write transaction opens (the work on it, such
+ * as decoding a file or cleaning a text, is done once and never holds the write lock), then
+ * inserted as often as needed inside it. Each insert starts from the record as parsed; a file in
+ * it is stored once and each row gets its own link to it. */
+int engine_parse_create(struct req *r, const struct resource *res, json_t *input,
+                        struct record **out);
+int engine_insert_parsed(struct req *r, const struct resource *res, const struct record *rec,
+                         int64_t parent_id, int64_t *out_id);
 int engine_update(struct req *r, const struct resource *res, int64_t id);
 int engine_delete(struct req *r, const struct resource *res, int64_t id);
 /* Deletes one row with every rule of a delete (before_delete, references, its event, tags, custom

@@ -8,8 +8,11 @@
 
 #include <string.h>
 
-static const char hooks_sql[] = "SELECT id FROM web_hooks WHERE account_id = ? AND target = ? AND "
-                                "event = ? AND disabled = 0 ORDER BY id";
+/* Enabled hooks get the event to deliver; hooks the delivery thread disabled after their
+ * failures keep it in their log as skipped (redelivered once the receiver works again). */
+static const char hooks_sql[] =
+    "SELECT id, disabled FROM web_hooks WHERE account_id = ? AND target = ? AND event = ? AND "
+    "(disabled = 0 OR disabled_by_failures = 1) ORDER BY id";
 
 bool engine_event_wanted(struct req *r, const struct resource *res, const char *event)
 {
@@ -31,10 +34,15 @@ int engine_event_payload(struct req *r, const struct resource *res, const char *
     if (!s)
         return req_fail(r, 500, NULL, "database error");
     int64_t hooks[256];
+    bool skipped[256];
     int n = 0, rc;
+    bool pending = false;
     while ((rc = db_step(s)) == DB_ROW)
-        if (n < 256)
+        if (n < 256) {
+            skipped[n] = db_col_i64(s, 1) != 0;
+            pending = pending || !skipped[n];
             hooks[n++] = db_col_i64(s, 0);
+        }
     db_done(s);
     if (rc != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
@@ -61,18 +69,26 @@ int engine_event_payload(struct req *r, const struct resource *res, const char *
         !event_id)
         return req_fail(r, 500, NULL, "database error");
     for (int i = 0; i < n; i++) {
-        db_param d[10] = {dbp_int(r->account_id), dbp_text(now),     dbp_text(now),
-                          dbp_int(hooks[i]),      dbp_int(event_id), dbp_text(res->target),
-                          dbp_text(event),        dbp_int(id),       dbp_int(ms),
-                          dbp_text(now)};
+        db_param d[11] = {dbp_int(r->account_id),
+                          dbp_text(now),
+                          dbp_text(now),
+                          dbp_int(hooks[i]),
+                          dbp_int(event_id),
+                          dbp_text(res->target),
+                          dbp_text(event),
+                          dbp_int(id),
+                          dbp_text(skipped[i] ? "skipped" : "pending"),
+                          dbp_int(ms),
+                          skipped[i] ? dbp_null() : dbp_text(now)};
         if (db_exec(r->db,
                     "INSERT INTO webhook_deliveries (account_id, created_at, updated_at, hook_id, "
                     "event_id, target, event, entity_id, status, attempts, next_attempt_ms, "
-                    "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-                    d, 10) != DB_DONE)
+                    "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    d, 11) != DB_DONE)
             return req_fail(r, 500, NULL, "database error");
     }
-    r->webhooks_pending = true;
+    if (pending)
+        r->webhooks_pending = true;
     return 0;
 }
 

@@ -120,6 +120,10 @@ struct field {
     /* Own validation of a textual value: NULL when fine, else the problem ("is not a valid ...").
      */
     const char *(*check)(const char *value);
+    /* FT_TEXT: rewrites the value as the input is parsed, after its checks and before the write
+     * transaction opens (comments' HTML clean-up): work on the text never holds the write lock.
+     * Must take time linear in the text's length. */
+    const char *(*transform)(arena *a, const char *value);
     int scale; /* FT_DECIMAL, FT_MONEY: decimal places kept exactly (0: the type's default) */
 };
 
@@ -134,6 +138,7 @@ struct action_call {
     int64_t answer_id; /* the row to answer with (default: id) */
     int64_t *made;     /* or these rows, answered as a JSON array (bulk creates) */
     int nmade;
+    void *ctx; /* what .prepare leaves for .fn */
 };
 
 /* One column an action sets, declared: either a constant SQL expression over the row (":now"
@@ -171,6 +176,9 @@ struct action {
     const char *event;         /* web hook event of the row; default "update"; "" for none */
     enum action_answer answer;
     int (*render)(struct req *r, struct action_call *call); /* ANSWER_OWN */
+    /* Work on the input before the transaction opens (parse it once: engine_parse_create), so
+     * that .fn, inside it, only writes rows. */
+    int (*prepare)(struct req *r, struct action_call *call);
 };
 enum action_flags { A_COLLECTION = 1u << 0 };
 
@@ -219,7 +227,7 @@ struct resource {
     int delete_status;          /* status of a successful DELETE (empty body); 0: 204 */
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */
-    const char *global_indexes; /* indexes across accounts (work queues): "status,due" */
+    const char *global_indexes; /* indexes across accounts (work queues): "status,due;a,b" */
     /* Own list filters (query parameters beyond the declared and global ones). */
     int (*list_filter)(struct req *r, struct list_query *q);
     /* Own rules on input before it is written; id is 0 on create. Runs inside the transaction,

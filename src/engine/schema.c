@@ -176,16 +176,19 @@ int engine_sync_schema(db *d, db_conn *c)
                 add_index(c, res->table, lower_expr(field_column(f)), false))
                 return -1;
         }
-        if (res->global_indexes) {
+        /* "a,b;c,d": one index across accounts per list of columns */
+        for (const char *g = res->global_indexes; g && *g;) {
+            size_t len = strcspn(g, ";");
             char name[160];
             size_t k = (size_t)snprintf(name, sizeof(name), "%s_by_", res->table);
-            for (const char *q = res->global_indexes; *q && k + 2 < sizeof(name); q++)
-                name[k++] = *q == ',' ? '_' : *q;
+            for (size_t q = 0; q < len && k + 2 < sizeof(name); q++)
+                name[k++] = g[q] == ',' ? '_' : g[q];
             name[k] = '\0';
-            snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s ON %s (%s)", name, res->table,
-                     res->global_indexes);
+            snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s ON %s (%.*s)", name,
+                     res->table, (int)len, g);
             if (db_exec_script(c, sql) != DB_OK)
                 return -1;
+            g += len + (g[len] == ';');
         }
         if (res->indexes) {
             char *copy = strdup(res->indexes);

@@ -81,6 +81,22 @@ static bool strlist_valid(json_t *j)
     return true;
 }
 
+/* A new link (token and URL) for a file: every row that keeps a file has its own, also when
+ * several rows share its content. */
+static void file_link(struct req *r, struct value *v)
+{
+    char *token = arena_alloc(r->arena, 33);
+    random_hex(token, 16);
+    strbuf url;
+    sb_init(&url, r->arena, 128);
+    sb_addf(&url, "%s://%s/files/%s/",
+            r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
+            r->host ? r->host : "localhost", token);
+    sb_add_urlenc(&url, v->filename);
+    v->token = token;
+    v->s = url.buf;
+}
+
 /* Converts one JSON value to the field's type; returns the problem or NULL. */
 static const char *convert(struct req *r, const struct field *f, json_t *j, struct value *v)
 {
@@ -145,6 +161,8 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
         }
         if (len == 0 && (f->type == FT_DATE || f->type == FT_TIMESTAMP))
             v->null = true;
+        if (f->transform && f->type == FT_TEXT)
+            s = f->transform(r->arena, s);
         v->s = s;
         return NULL;
     }
@@ -201,19 +219,10 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
             return "has a base64 content that does not decode";
         if (n > FILE_MAX)
             return "is larger than 5 MiB";
-        char *token = arena_alloc(r->arena, 33);
-        random_hex(token, 16);
-        strbuf url;
-        sb_init(&url, r->arena, 128);
-        sb_addf(&url, "%s://%s/files/%s/",
-                r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
-                r->host ? r->host : "localhost", token);
-        sb_add_urlenc(&url, json_string_value(name));
         v->blob = bin;
         v->blob_len = n;
         v->filename = json_string_value(name);
-        v->token = token;
-        v->s = url.buf;
+        file_link(r, v);
         return NULL;
     }
     default:
@@ -366,32 +375,71 @@ static char *file_owner(struct req *r, const struct resource *res, const struct 
     return arena_printf(r->arena, "%s.%s", res->target, f->name);
 }
 
-/* A new file replaces the entity's previous one (null removes it). */
+/* Removes the files an entity keeps in a field, and the content no other file shares. */
+static int delete_files(struct req *r, const char *owner, int64_t id)
+{
+    db_param d[3] = {dbp_int(r->account_id), dbp_text(owner), dbp_int(id)};
+    db_stmt *s = db_query(r->db,
+                          "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND "
+                          "entity_id = ? RETURNING blob_id",
+                          d, 3);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t blobs[8];
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        if (!db_col_null(s, 0) && n < 8)
+            blobs[n++] = db_col_i64(s, 0);
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    for (int i = 0; i < n; i++) {
+        db_param b[3] = {dbp_int(blobs[i]), dbp_int(r->account_id), dbp_int(blobs[i])};
+        if (db_exec(r->db,
+                    "DELETE FROM attachment_blobs WHERE id = ? AND account_id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM attachments WHERE blob_id = ?)",
+                    b, 3) != DB_DONE)
+            return req_fail(r, 500, NULL, "database error");
+    }
+    return 0;
+}
+
+/* A new file replaces the entity's previous one (null removes it). Its content is stored once
+ * (attachment_blobs) and shared by every row written from the same value: a bulk create with one
+ * attachment stores it once, however many entities it makes. */
 static int write_file(struct req *r, const struct resource *res, const struct field *f,
-                      const struct value *v, int64_t id)
+                      struct value *v, int64_t id)
 {
     char *owner = file_owner(r, res, f);
-    db_param d[3] = {dbp_int(r->account_id), dbp_text(owner), dbp_int(id)};
-    if (db_exec(r->db,
-                "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?", d,
-                3) != DB_DONE)
-        return req_fail(r, 500, NULL, "database error");
+    if (delete_files(r, owner, id))
+        return -1;
     if (v->null || !v->blob)
         return 0;
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
-    db_param p[8] = {dbp_int(r->account_id),
+    if (!v->blob_id) {
+        db_param b[4] = {dbp_int(r->account_id), dbp_int((int64_t)v->blob_len),
+                         dbp_blob(v->blob, v->blob_len), dbp_text(now)};
+        if (db_query_i64(r->db,
+                         "INSERT INTO attachment_blobs (account_id, size, data, created_at) "
+                         "VALUES (?, ?, ?, ?) RETURNING id",
+                         b, 4, 0, &v->blob_id) != DB_OK ||
+            !v->blob_id)
+            return req_fail(r, 500, NULL, "database error");
+    }
+    db_param p[9] = {dbp_int(r->account_id),
                      dbp_text(owner),
                      dbp_int(id),
                      dbp_text(v->filename),
                      dbp_int((int64_t)v->blob_len),
-                     dbp_blob(v->blob, v->blob_len),
+                     dbp_blob("", 0),
                      dbp_text(now),
-                     dbp_text(v->token)};
+                     dbp_text(v->token),
+                     dbp_int(v->blob_id)};
     if (db_exec(r->db,
                 "INSERT INTO attachments (account_id, entity, entity_id, filename, size, data, "
-                "created_at, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                p, 8) != DB_DONE)
+                "created_at, token, blob_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                p, 9) != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
     return 0;
 }
@@ -617,6 +665,34 @@ int engine_insert(struct req *r, const struct resource *res, int64_t parent_id, 
     return insert_record(r, res, &rec, parent_id, out_id);
 }
 
+int engine_parse_create(struct req *r, const struct resource *res, json_t *input,
+                        struct record **out)
+{
+    if (!json_is_object(input))
+        return req_fail(r, 422, res->name, "each %s must be an object", res->name);
+    *out = arena_calloc(r->arena, 1, sizeof(struct record));
+    return parse_record(r, res, input, true, *out);
+}
+
+int engine_insert_parsed(struct req *r, const struct resource *res, const struct record *rec,
+                         int64_t parent_id, int64_t *out_id)
+{
+    /* the row's own copy of the values: hooks and sequences change it, the next row starts from
+     * the record as parsed */
+    int n = rt_of(res)->nfields;
+    struct record row = *rec;
+    row.v = arena_alloc(r->arena, (size_t)n * sizeof(struct value));
+    memcpy(row.v, rec->v, (size_t)n * sizeof(struct value));
+    for (int i = 0; i < n; i++)
+        if (res->fields[i].type == FT_FILE && row.v[i].blob)
+            file_link(r, &row.v[i]);
+    int rc = insert_record(r, res, &row, parent_id, out_id);
+    for (int i = 0; i < n; i++) /* the content stored for the first row serves the others */
+        if (res->fields[i].type == FT_FILE)
+            rec->v[i].blob_id = row.v[i].blob_id;
+    return rc;
+}
+
 struct row_write {
     const struct resource *res;
     struct record rec;
@@ -769,15 +845,9 @@ int engine_delete_row(struct req *r, const struct resource *res, int64_t id)
         db_exec(r->db, "DELETE FROM taggings WHERE account_id = ? AND entity = ? AND entity_id = ?",
                 p, 3) != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
-    for (const struct field *f = res->fields; f->name; f++) {
-        if (f->type != FT_FILE)
-            continue;
-        db_param fp[3] = {dbp_int(r->account_id), dbp_text(file_owner(r, res, f)), dbp_int(id)};
-        if (db_exec(r->db,
-                    "DELETE FROM attachments WHERE account_id = ? AND entity = ? AND entity_id = ?",
-                    fp, 3) != DB_DONE)
-            return req_fail(r, 500, NULL, "database error");
-    }
+    for (const struct field *f = res->fields; f->name; f++)
+        if (f->type == FT_FILE && delete_files(r, file_owner(r, res, f), id))
+            return -1;
     if (resource_field_of_type(res, FT_CUSTOM) &&
         db_exec(r->db,
                 "DELETE FROM custom_values WHERE account_id = ? AND entity = ? AND entity_id = ?",
@@ -827,7 +897,11 @@ static const char *content_type_of(const char *name)
 int engine_serve_file(struct req *r, const char *token)
 {
     db_param p[1] = {dbp_text(token)};
-    db_stmt *s = db_query(r->db, "SELECT filename, data FROM attachments WHERE token = ?", p, 1);
+    db_stmt *s = db_query(r->db,
+                          "SELECT a.filename, CASE WHEN a.blob_id IS NULL THEN a.data ELSE b.data "
+                          "END FROM attachments a LEFT JOIN attachment_blobs b ON b.id = "
+                          "a.blob_id WHERE a.token = ?",
+                          p, 1);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
     int rc = db_step(s);

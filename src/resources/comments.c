@@ -6,8 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define BULK_ATTACHMENTS_MAX (20u * 1024 * 1024) /* decoded bytes that one bulk request stores */
-
 static const char *const commentable_types[] = {
     "Company",
     "Contact",
@@ -34,10 +32,12 @@ static const char *const commentable_types[] = {
     NULL,
 };
 
+static const char *clean_text(arena *a, const char *in);
+
 static const struct field comment_fields[] = {
     {"commentable_id", FT_INT, F_REQUIRED | F_FILTER},
     {"commentable_type", FT_ENUM, F_REQUIRED | F_FILTER, .options = commentable_types},
-    {"text", FT_TEXT, F_REQUIRED, .maxlen = 100000},
+    {"text", FT_TEXT, F_REQUIRED, .maxlen = 100000, .transform = clean_text},
     {"manual", FT_BOOL, F_READONLY | F_FILTER, .def = "true"},
     {"user", FT_REF, F_READONLY | F_FILTER | F_ACTING_USER, .ref = &res_users,
      .ref_fields = "id,firstname,lastname"},
@@ -48,20 +48,27 @@ static const struct field comment_fields[] = {
     {0},
 };
 
-/* The end of the tag starting at p ('<'), quoted attribute values skipped; NULL if none. */
-static const char *tag_end(const char *p)
+/* The end of the tag starting at p ('<'): its '>', quoted attribute values skipped; NULL when
+ * another '<' or the end of the text comes first. Stopping at the next '<' keeps the clean-up
+ * linear: each byte is looked at here at most once (from the '<' before it), so that text full of
+ * tags that never close ("<a<a<a...") costs no more than any other text of its length. A '<'
+ * inside a quoted attribute value thus ends the attempt too: the '<' stays text, escaped. */
+static const char *tag_end(const char *p, size_t *scanned)
 {
     char quote = 0;
-    for (p++; *p; p++) {
+    const char *start = p;
+    for (p++; *p && *p != '<'; p++) {
         if (quote) {
             if (*p == quote)
                 quote = 0;
         } else if (*p == '"' || *p == '\'') {
             quote = *p;
         } else if (*p == '>') {
+            *scanned += (size_t)(p - start);
             return p;
         }
     }
+    *scanned += (size_t)(p - start);
     return NULL;
 }
 
@@ -70,17 +77,17 @@ static bool is_letter(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Keeps the tags MOCO keeps (without attributes) and the text of all others. A '<' that does not
- * start a tag ("1 < 2", or a tag never closed) stays text, escaped. */
-static char *sanitize_html(arena *a, const char *in)
+char *comment_clean_html(arena *a, const char *in, size_t *scanned)
 {
     static const char *const allowed[] = {"div", "strong", "em", "u",  "pre",
                                           "ul",  "ol",     "li", "br", NULL};
+    size_t work = 0;
     strbuf o;
     sb_init(&o, a, strlen(in) + 16);
     for (const char *p = in; *p;) {
         const char *name = p + 1 + (p[1] == '/');
-        const char *end = *p == '<' && is_letter(*name) ? tag_end(p) : NULL;
+        const char *end = *p == '<' && is_letter(*name) ? tag_end(p, &work) : NULL;
+        work++;
         if (!end) {
             if (*p == '<')
                 sb_adds(&o, "&lt;");
@@ -99,7 +106,15 @@ static char *sanitize_html(arena *a, const char *in)
         }
         p = end + 1;
     }
+    if (scanned)
+        *scanned = work;
     return o.buf;
+}
+
+/* The text is cleaned when the input is parsed, before the write transaction opens. */
+static const char *clean_text(arena *a, const char *in)
+{
+    return comment_clean_html(a, in, NULL);
 }
 
 /* A comment is changed or deleted by its author or an administrator. */
@@ -121,9 +136,6 @@ static int comment_before_save(struct req *r, struct record *rec, int64_t id)
 {
     if (id && require_author(r, id))
         return -1;
-    struct value *text = record_value(rec, "text");
-    if (text->set && !text->null)
-        text->s = sanitize_html(r->arena, text->s);
     struct value *type = record_value(rec, "commentable_type");
     struct value *cid = record_value(rec, "commentable_id");
     if (id && (type->set || cid->set)) { /* moving a comment: the new place must exist too */
@@ -197,41 +209,67 @@ static int comment_before_delete(struct req *r, int64_t id)
     return 0;
 }
 
-/* POST /comments/bulk: the same comment on several entities, all or none. */
-static int comments_bulk(struct req *r, struct action_call *call)
+/* One bulk request writes at most this many bytes of text in all (the cleaned text times the
+ * number of entities; its events hold as much again): its work, and the time it holds the write
+ * lock, stay bounded. An attachment costs a row per entity: its content is stored once. */
+#define BULK_IDS_MAX  1000
+#define BULK_TEXT_MAX (16u * 1024 * 1024)
+
+struct bulk {
+    json_t *ids;
+    struct record *rec;
+};
+
+/* POST /comments/bulk, before the transaction: the ids checked, the comment parsed once (its
+ * text cleaned, its attachment decoded) for all of them. */
+static int comments_bulk_prepare(struct req *r, struct action_call *call)
 {
     json_t *ids = r->body ? json_object_get(r->body, "commentable_ids") : NULL;
     if (!json_is_array(ids) || json_array_size(ids) == 0)
         return req_fail(r, 422, "commentable_ids", "commentable_ids must be a list of ids");
-    if (json_array_size(ids) > 1000)
-        return req_fail(r, 422, "commentable_ids", "at most 1000 ids at once");
+    if (json_array_size(ids) > BULK_IDS_MAX)
+        return req_fail(r, 422, "commentable_ids", "at most %d ids at once", BULK_IDS_MAX);
     size_t i;
     json_t *cid;
     json_array_foreach(ids, i, cid) if (!json_is_integer(cid)) return req_fail(
         r, 422, "commentable_ids", "commentable_ids must be a list of ids");
-    /* one request's work stays bounded: the attachment is stored with every comment */
-    json_t *content = json_object_get(r->body, "attachment_content");
-    if (json_is_string(content) &&
-        json_string_length(content) / 4 * 3 * json_array_size(ids) > BULK_ATTACHMENTS_MAX)
-        return req_fail(r, 422, "attachment_content",
-                        "attachment_content times commentable_ids is larger than 20 MiB");
-    json_t *one = json_deep_copy(r->body);
+    json_t *one = json_copy(r->body); /* shallow: the values (the attachment) are shared */
+    if (!one)
+        return req_fail(r, 500, NULL, "out of memory");
+    req_keep(r, one);
     json_object_del(one, "commentable_ids");
-    call->made = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
-    int rc = 0;
-    json_array_foreach(ids, i, cid)
-    {
-        json_object_set(one, "commentable_id", cid);
-        if ((rc = engine_insert(r, call->res, 0, one, &call->made[i])) != 0)
-            break;
+    json_object_set(one, "commentable_id", json_array_get(ids, 0));
+    struct bulk *b = arena_calloc(r->arena, 1, sizeof(*b));
+    b->ids = ids;
+    if (engine_parse_create(r, call->res, one, &b->rec))
+        return -1;
+    struct value *text = record_value(b->rec, "text");
+    if (text->set && text->s && strlen(text->s) * json_array_size(ids) > BULK_TEXT_MAX)
+        return req_fail(r, 422, "text", "text times commentable_ids is longer than 16 MiB");
+    call->ctx = b;
+    return 0;
+}
+
+/* POST /comments/bulk: the same comment on several entities, all or none. */
+static int comments_bulk(struct req *r, struct action_call *call)
+{
+    struct bulk *b = call->ctx;
+    size_t n = json_array_size(b->ids);
+    call->made = arena_calloc(r->arena, n, sizeof(int64_t));
+    struct value *cid = record_value(b->rec, "commentable_id");
+    for (size_t i = 0; i < n; i++) {
+        cid->set = true;
+        cid->null = false;
+        cid->i = json_integer_value(json_array_get(b->ids, i));
+        if (engine_insert_parsed(r, call->res, b->rec, 0, &call->made[i]))
+            return -1;
         call->nmade++;
     }
-    json_decref(one);
-    return rc;
+    return 0;
 }
 
 static const struct action comment_actions[] = {
-    {"POST", "bulk", comments_bulk, A_COLLECTION},
+    {"POST", "bulk", comments_bulk, A_COLLECTION, .prepare = comments_bulk_prepare},
     {0},
 };
 

@@ -35,6 +35,11 @@ extern const struct route_decl tagging_routes[];
 /* The entity kinds that tags and taggings name. */
 extern const char *const tag_contexts[];
 
+/* The HTML clean-up of comments: keeps the tags MOCO keeps (without attributes) and the text of
+ * all others; a '<' that starts no tag stays text, escaped. Linear time: *scanned (when not NULL)
+ * gets the number of bytes looked at, at most twice the length of the text. */
+char *comment_clean_html(arena *a, const char *in, size_t *scanned);
+
 const char *check_email(const char *s);
 const char *check_hex_color(const char *s);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */

@@ -4,6 +4,7 @@
 #include "util/timeutil.h"
 #include "webhooks/webhooks.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Every target MOCO's documentation lists; a hook can subscribe to those mocod has. */
@@ -71,6 +72,9 @@ static const struct field web_hook_fields[] = {
     {"disabled_at", FT_TIMESTAMP, F_READONLY},
     {"signature_key", FT_TEXT, F_CREATEONLY | F_ADMIN_ONLY, .check = check_signature_key},
     {"consecutive_failures", FT_INT, F_INTERNAL},
+    /* disabled by the delivery thread after its failures (not by a client): the events it then
+     * misses are kept in its delivery log as skipped, to be redelivered once it works again */
+    {"disabled_by_failures", FT_BOOL, F_INTERNAL, .def = "false"},
     {0},
 };
 
@@ -97,11 +101,13 @@ static const struct col_set enable_set[] = {
     {"disabled", "0"},
     {"disabled_at", "NULL"},
     {"consecutive_failures", "CASE WHEN disabled = 1 THEN 0 ELSE consecutive_failures END"},
+    {"disabled_by_failures", "0"},
     {0},
 };
 static const struct col_set disable_set[] = {
     {"disabled", "1"},
     {"disabled_at", "CASE WHEN disabled = 1 THEN disabled_at ELSE :now END"},
+    {"disabled_by_failures", "0"}, /* a client's choice: missed events are not kept */
     {0},
 };
 
@@ -126,7 +132,7 @@ const struct resource res_web_hooks = {
 
 /* ------------------------------------------------------------- delivery log */
 
-static const char *const statuses[] = {"pending", "delivered", "failed", NULL};
+static const char *const statuses[] = {"pending", "delivered", "failed", "skipped", NULL};
 
 static const struct field delivery_fields[] = {
     {"target", FT_TEXT, F_READONLY},
@@ -142,6 +148,18 @@ static const struct field delivery_fields[] = {
     {"next_attempt_ms", FT_INT, F_INTERNAL},
     {0},
 };
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* RETURNING gives no order: the answer lists the deliveries by id. */
+static void sort_ids(int64_t *ids, int n)
+{
+    qsort(ids, (size_t)n, sizeof(*ids), cmp_id);
+}
 
 /* Sends a delivery again: a failed or pending one is due at once; a delivered one is queued
  * anew (a new delivery id, so that receivers dropping duplicates still take it). */
@@ -183,8 +201,65 @@ static int delivery_redeliver(struct req *r, struct action_call *call)
     return 0;
 }
 
+#define REDELIVER_MAX 1000 /* deliveries one POST .../deliveries/redeliver sends again */
+
+/* POST .../deliveries/redeliver?status=failed,skipped: every failed and/or skipped delivery of
+ * the hook (both when status is not given) is due again at once, oldest first, at most
+ * REDELIVER_MAX of them a call (they are pending then: the next call takes the next ones). The
+ * answer lists them. */
+static int deliveries_redeliver(struct req *r, struct action_call *call)
+{
+    const char *given = req_query(r, "status");
+    bool failed = !given, skipped = !given;
+    for (const char *p = given; p && *p;) {
+        size_t n = strcspn(p, ",");
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n == 6 && !strncmp(p, "failed", 6))
+            failed = true;
+        else if (n == 7 && !strncmp(p, "skipped", 7))
+            skipped = true;
+        else if (n)
+            return req_fail(r, 422, "status", "status must be failed, skipped or both");
+        p += strcspn(p, ",");
+        p += *p == ',';
+        p += strspn(p, " ");
+    }
+    if (!failed && !skipped)
+        return req_fail(r, 422, "status", "status must be failed, skipped or both");
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    db_param p[8] = {dbp_int(time_now_ms()),
+                     dbp_text(now),
+                     dbp_text(now),
+                     dbp_int(r->account_id),
+                     dbp_int(r->parent_id),
+                     dbp_text(failed ? "failed" : ""),
+                     dbp_text(skipped ? "skipped" : ""),
+                     dbp_int(REDELIVER_MAX)};
+    db_stmt *s = db_query(r->db,
+                          "UPDATE webhook_deliveries SET status = 'pending', next_attempt_ms = ?, "
+                          "next_attempt_at = ?, updated_at = ? WHERE id IN (SELECT id FROM "
+                          "webhook_deliveries WHERE account_id = ? AND hook_id = ? AND status IN "
+                          "(?, ?) ORDER BY id LIMIT ?) RETURNING id",
+                          p, 8);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    call->made = arena_calloc(r->arena, REDELIVER_MAX, sizeof(int64_t));
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW && call->nmade < REDELIVER_MAX)
+        call->made[call->nmade++] = db_col_i64(s, 0);
+    db_done(s);
+    if (rc != DB_DONE && rc != DB_ROW)
+        return req_fail(r, 500, NULL, "database error");
+    sort_ids(call->made, call->nmade);
+    r->webhooks_pending = call->nmade > 0;
+    return 0;
+}
+
 static const struct action delivery_actions[] = {
     {"POST", "redeliver", delivery_redeliver, .event = ""},
+    {"POST", "redeliver", deliveries_redeliver, A_COLLECTION, .event = ""},
     {0},
 };
 
@@ -200,5 +275,6 @@ const struct resource res_web_hook_deliveries = {
     .parent_fk = "hook_id",
     .write_area = AREA_SETTINGS,
     .read_area = AREA_SETTINGS,
-    .global_indexes = "status,next_attempt_ms",
+    /* due deliveries; and the round-robin of the delivery thread over accounts and hooks */
+    .global_indexes = "status,next_attempt_ms;status,account_id,hook_id,next_attempt_ms",
 };

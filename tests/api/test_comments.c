@@ -9,9 +9,11 @@
 #include "fixtures.h"
 #include "mt.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define COMMENTS_PATH "/api/v1/comments"
 #define BULK_PATH     "/api/v1/comments/bulk"
@@ -894,6 +896,146 @@ static void test_comment_bulk(void **state)
     free(erika_key);
 }
 
+/* The number of rows a query over the server's database counts (read beside the server). */
+static long long db_count(mt_server *s, const char *sql)
+{
+    sqlite3 *conn = NULL;
+    assert_int_equal(sqlite3_open_v2(mt_db_path(s), &conn, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(conn, 5000);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+    return n;
+}
+
+static long long db_file_bytes(mt_server *s)
+{
+    long long total = 0;
+    const char *suffix[] = {"", "-wal"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s%s", mt_db_path(s), suffix[i]);
+        struct stat st;
+        if (stat(path, &st) == 0)
+            total += (long long)st.st_size;
+    }
+    return total;
+}
+
+/* A bulk comment with ids entries (cycling over the units) and an attachment of `bytes` zeros. */
+static char *bulk_attachment_body(const json_int_t *units, size_t nunits, size_t ids, size_t bytes)
+{
+    size_t b64 = (bytes + 2) / 3 * 4;
+    size_t cap = b64 + ids * 24 + 256;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    size_t n = (size_t)snprintf(body, cap, "{\"commentable_ids\":[");
+    for (size_t i = 0; i < ids; i++)
+        n += (size_t)snprintf(body + n, cap - n, "%s%lld", i ? "," : "",
+                              (long long)units[i % nunits]);
+    n += (size_t)snprintf(body + n, cap - n,
+                          "],\"commentable_type\":\"Unit\",\"text\":\"shared <b>file</b>\","
+                          "\"attachment_filename\":\"zeros.bin\",\"attachment_content\":\"");
+    memset(body + n, 'A', b64);
+    if (bytes % 3 == 1)
+        memcpy(body + n + b64 - 2, "==", 2);
+    else if (bytes % 3 == 2)
+        body[n + b64 - 1] = '=';
+    memcpy(body + n + b64, "\"}", 3);
+    return body;
+}
+
+/* One attachment sent with a bulk comment is stored once, whatever the number of entities: 1000
+ * ids with a 4 MiB file used to be refused (4 GB to store; the stop-gap allowed 20 MiB in all),
+ * and before that cost 4 GB of disk. Each comment gets its own link to the one content; the
+ * content goes with the last comment that uses it. */
+static void test_comment_bulk_attachment_stored_once(void **state)
+{
+    mt_server *s = *state;
+    const char *key = mt_admin_key(s);
+    json_int_t units[10];
+    for (size_t i = 0; i < 10; i++)
+        units[i] = create_unit(s);
+    long long bytes_before = db_file_bytes(s);
+
+    char *body = bulk_attachment_body(units, 10, 1000, 4 * MIB);
+    mt_resp *r = mt_post(s, BULK_PATH, key, body);
+    free(body);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 1000);
+    MT_ASSERT_JSON_STR(r->json, "[999].text", "shared file");
+    char *made = fix_fmt("entity = 'Comment.attachment' AND entity_id BETWEEN %lld AND %lld",
+                         (long long)mt_json_int(r->json, "[0].id"),
+                         (long long)mt_json_int(r->json, "[999].id"));
+    mt_resp_free(r);
+    long long grown = db_file_bytes(s) - bytes_before;
+    if (grown > 32ll * MIB)
+        fail_msg("the database grew by %lld bytes for one 4 MiB file", grown);
+    assert_int_equal(
+        db_count(s, fix_fmt("SELECT COUNT(DISTINCT blob_id) FROM attachments WHERE %s", made)), 1);
+    long long blobs_before = db_count(s, "SELECT COUNT(*) FROM attachment_blobs") - 1;
+    assert_int_equal(db_count(s, "SELECT COUNT(DISTINCT token) FROM attachments WHERE blob_id = "
+                                 "(SELECT MAX(id) FROM attachment_blobs)"),
+                     1000);
+
+    /* every link serves the whole content */
+    sqlite3 *conn = NULL;
+    assert_int_equal(sqlite3_open_v2(mt_db_path(s), &conn, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(conn, 5000);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(conn,
+                                        "SELECT token FROM attachments WHERE blob_id = (SELECT "
+                                        "MAX(id) FROM attachment_blobs) ORDER BY id LIMIT 3",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    int served = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char path[256];
+        snprintf(path, sizeof path, "/files/%s/zeros.bin", sqlite3_column_text(st, 0));
+        mt_resp *f = mt_get(s, path, NULL);
+        MT_ASSERT_STATUS(f, 200);
+        assert_int_equal(f->body_len, 4 * MIB);
+        assert_true(f->body[0] == 0 && f->body[4 * MIB - 1] == 0);
+        mt_resp_free(f);
+        served++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+    assert_int_equal(served, 3);
+
+    /* the content stays while a comment uses it, and goes with the last */
+    body = bulk_attachment_body(units, 2, 2, 1000);
+    r = mt_post(s, BULK_PATH, key, body);
+    free(body);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t a = mt_json_int(r->json, "[0].id"), b = mt_json_int(r->json, "[1].id");
+    mt_resp_free(r);
+    assert_int_equal(db_count(s, "SELECT COUNT(*) FROM attachment_blobs") - blobs_before, 2);
+    fix_expect_status(s, "DELETE", key, NULL, 204, COMMENTS_PATH "/%lld", (long long)a);
+    assert_int_equal(db_count(s, "SELECT COUNT(*) FROM attachment_blobs") - blobs_before, 2);
+    fix_expect_status(s, "DELETE", key, NULL, 204, COMMENTS_PATH "/%lld", (long long)b);
+    assert_int_equal(db_count(s, "SELECT COUNT(*) FROM attachment_blobs") - blobs_before, 1);
+
+    /* the work of one request stays bounded: text times ids */
+    char *text = malloc(100001);
+    assert_non_null(text);
+    memset(text, 'x', 100000);
+    text[100000] = '\0';
+    json_t *ids = json_array();
+    for (size_t i = 0; i < 200; i++)
+        json_array_append_new(ids, json_integer(units[i % 10]));
+    json_t *big = json_pack("{s:o, s:s, s:s}", "commentable_ids", ids, "commentable_type", "Unit",
+                            "text", text);
+    free(text);
+    char *big_text = json_dumps(big, JSON_COMPACT);
+    json_decref(big);
+    fix_expect_422(s, "POST", key, big_text, "text", BULK_PATH);
+    free(big_text);
+}
+
 /* ---- lists ------------------------------------------------------------------------------- */
 
 static void test_comment_filters(void **state)
@@ -1170,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_comment_update_commentable_checked),
         cmocka_unit_test(test_comment_delete),
         cmocka_unit_test(test_comment_bulk),
+        cmocka_unit_test(test_comment_bulk_attachment_stored_once),
         cmocka_unit_test(test_comment_filters),
         cmocka_unit_test(test_comment_sort_and_pagination),
         cmocka_unit_test(test_comment_permissions),

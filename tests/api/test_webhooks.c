@@ -55,6 +55,9 @@
 #define A_CRASH                                                                                    \
     "--webhook-allow-private --webhook-retry-base 0.2 --webhook-retry-max 0.5 --webhook-timeout 1"
 
+/* A receiver has 30 s: a delivery held up behind one that never answers would take that long. */
+#define A_FAIR "--webhook-allow-private " FAST " --webhook-timeout 30"
+
 /* ---- fixture ------------------------------------------------------------------------------ */
 
 struct fx {
@@ -134,6 +137,11 @@ static int setup_default500(void **state)
 static int setup_crash(void **state)
 {
     return fx_setup(state, A_CRASH);
+}
+
+static int setup_fair(void **state)
+{
+    return fx_setup(state, A_FAIR);
 }
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -1546,11 +1554,100 @@ static void test_auto_disable(void **state)
     mt_resp_free(r);
     assert_int_equal(rcv_count(f->rc), 3);
 
-    /* no more attempts, and events while disabled are not queued */
+    /* no more attempts; events while disabled are kept as skipped, not sent */
     make_user(s, key, "Ignored", NULL);
     sleep_ms(500);
     assert_int_equal(rcv_count(f->rc), 3);
-    assert_int_equal(count_deliveries(s, hook), 1);
+    assert_int_equal(count_deliveries(s, hook), 2);
+}
+
+/* The events a hook misses while it is disabled after its failures stay in its log as skipped;
+ * once the receiver works again, POST .../deliveries/redeliver?status=failed,skipped sends them
+ * all: nothing is lost to an outage. A hook a client disabled keeps nothing. */
+static void test_skipped_then_redeliver_all(void **state)
+{
+    struct fx *f = *state;
+    mt_server *s = f->s;
+    const char *key = mt_admin_key(s);
+    rcv_set_reply(f->rc, 500, 0);
+    json_int_t hook = hook_to(f, key, "create", "/down", KEY_A, NULL);
+    json_int_t first = make_user(s, key, "First", NULL);
+    json_int_t d = only_delivery(s, hook);
+    mt_resp_free(wait_hook_disabled(s, hook, 10000));
+    mt_resp_free(wait_delivery_status(s, hook, d, "failed", 2000));
+    assert_int_equal(rcv_count(f->rc), 3);
+
+    json_int_t missed[2];
+    for (int i = 0; i < 2; i++)
+        missed[i] = make_user(s, key, "Missed", NULL);
+    sleep_ms(300);
+    assert_int_equal(rcv_count(f->rc), 3);
+    mt_resp *r = call(s, "GET", key, NULL, HOOKS "/%lld/deliveries?status=skipped&sort_by=id",
+                      (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(mt_json_len(r->json, NULL), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *e = json_array_get(r->json, i);
+        assert_delivery_shape(e);
+        MT_ASSERT_JSON_STR(e, "status", "skipped");
+        MT_ASSERT_JSON_INT(e, "attempts", 0);
+        MT_ASSERT_JSON_INT(e, "entity_id", missed[i]);
+        MT_ASSERT_JSON_NULL(e, "next_attempt_at");
+    }
+    mt_resp_free(r);
+
+    /* not with a read-only key; only known statuses */
+    char *read = mt_account_key(s, MT_ACCOUNT, "read");
+    r = call(s, "POST", read, NULL, HOOKS "/%lld/deliveries/redeliver", (long long)hook);
+    MT_ASSERT_STATUS(r, 403);
+    mt_resp_free(r);
+    free(read);
+    r = call(s, "POST", key, NULL, HOOKS "/%lld/deliveries/redeliver?status=delivered",
+             (long long)hook);
+    MT_ASSERT_STATUS(r, 422);
+    mt_resp_free(r);
+
+    /* the receiver works again: enable, then redeliver all three */
+    rcv_set_reply(f->rc, 200, 0);
+    r = call(s, "PUT", key, NULL, HOOKS "/%lld/enable", (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    r = call(s, "POST", key, NULL, HOOKS "/%lld/deliveries/redeliver?status=failed,skipped",
+             (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(mt_json_len(r->json, NULL), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *e = json_array_get(r->json, i);
+        assert_delivery_shape(e);
+        MT_ASSERT_JSON_STR(e, "status", "pending");
+        MT_ASSERT_JSON_INT(e, "entity_id", i == 0 ? first : missed[i - 1]);
+    }
+    mt_resp_free(r);
+    expect_requests(f, NULL, 6, 5000);
+    for (size_t i = 3; i < 6; i++)
+        assert_signed(rcv_at(f->rc, i), KEY_A);
+    r = call(s, "GET", key, NULL, HOOKS "/%lld/deliveries?status=delivered", (long long)hook);
+    for (int tries = 0; mt_json_len(r->json, NULL) < 3 && tries < 50; tries++) {
+        mt_resp_free(r);
+        sleep_ms(100);
+        r = call(s, "GET", key, NULL, HOOKS "/%lld/deliveries?status=delivered", (long long)hook);
+    }
+    assert_int_equal(mt_json_len(r->json, NULL), 3);
+    mt_resp_free(r);
+    /* nothing left to redeliver */
+    r = call(s, "POST", key, NULL, HOOKS "/%lld/deliveries/redeliver", (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(mt_json_len(r->json, NULL), 0);
+    mt_resp_free(r);
+
+    /* disabled by a client: events are not kept */
+    r = call(s, "PUT", key, NULL, HOOKS "/%lld/disable", (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    make_user(s, key, "Unwanted", NULL);
+    assert_int_equal(count_deliveries(s, hook), 3);
+    sleep_ms(300);
+    assert_int_equal(rcv_count(f->rc), 6);
 }
 
 /* Failures count across deliveries; disabling fails the deliveries still waiting. */
@@ -2078,6 +2175,40 @@ static void test_isolation(void **state)
     free(other);
 }
 
+/* One receiver that never answers delays only its own hooks: acme has 40 hooks at it (more than
+ * the 32 deliveries the delivery thread used to have in flight in all), yet acme's hook at
+ * another receiver and the other account's hook get their deliveries at once, well under the
+ * 30 s a receiver has. */
+static void test_fair_across_accounts_and_hooks(void **state)
+{
+    struct fx *f = *state;
+    mt_server *s = f->s;
+    const char *acme = mt_admin_key(s);
+    char *other = fix_new_other_key(s);
+    rcv *slow = rcv_start();
+    rcv_set_reply(slow, 200, 60000);
+    char *slow_url = rcv_url(slow, "/slow");
+    for (int i = 0; i < 40; i++)
+        mt_resp_free(post_hook(s, acme, "create", slow_url, NULL, NULL));
+    free(slow_url);
+    hook_to(f, acme, "create", "/acme-fast", NULL, NULL);
+    hook_to(f, other, "create", "/other", NULL, NULL);
+
+    make_user(s, acme, "Acme", NULL);
+    if (!rcv_wait(slow, 4, 5000))
+        fail_msg("the slow receiver got %zu requests", rcv_count(slow));
+    expect_requests(f, "/acme-fast", 1, 5000);
+    make_user(s, other, "Other", NULL);
+    expect_requests(f, "/other", 1, 5000);
+    /* and again, while the slow receiver still holds its deliveries */
+    make_user(s, other, "Other", NULL);
+    expect_requests(f, "/other", 2, 5000);
+    make_user(s, acme, "Acme", NULL);
+    expect_requests(f, "/acme-fast", 2, 5000);
+    rcv_free(slow);
+    free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2102,10 +2233,14 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_success_resets_failures, setup_maxfail, fx_teardown),
         cmocka_unit_test_setup_teardown(test_redeliver, setup_maxfail, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_skipped_then_redeliver_all, setup_maxfail,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_default_500_failures, setup_default500, fx_teardown),
         cmocka_unit_test_setup_teardown(test_survives_kill9, setup_crash, fx_teardown),
         cmocka_unit_test_setup_teardown(test_survives_kill9_in_flight, setup_crash, fx_teardown),
         cmocka_unit_test_setup_teardown(test_isolation, setup_private, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fair_across_accounts_and_hooks, setup_fair,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
