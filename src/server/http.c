@@ -31,10 +31,11 @@
 #include <unistd.h>
 
 #define MAX_BODY    (10u * 1024u * 1024u)
-#define MAX_URI     8192u      /* longer request targets: 414 */
-#define MAX_HEADERS 16384u     /* more header bytes: 431 */
-#define MMAP_BODY   (1u << 20) /* bodies from this size are mapped: their memory goes back at once \
-                                */
+#define MAX_URI     8192u  /* longer request targets: 414 */
+#define MAX_HEADERS 16384u /* more header bytes: 431 */
+#define MMAP_BODY                                                                                  \
+    (1u << 20) /* bodies from this size are mapped: their memory goes back at once                 \
+                */
 #define MHD_MEMORY                                                                                 \
     (64u * 1024u) /* MHD's buffer per connection: above MAX_URI and MAX_HEADERS,                   \
                    * so that mocod, not libmicrohttpd, answers those (in JSON) */
@@ -52,7 +53,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     db *db;
     const struct server_config *cfg;
-    atomic_int in_flight;
+    atomic_int in_flight;     /* requests that arrived whole and are not finished yet */
     atomic_size_t body_bytes; /* memory of the bodies being received, bounded by body_memory */
     size_t body_memory;
     double request_timeout;
@@ -71,6 +72,8 @@ struct call {
     size_t body_cap;  /* bytes allocated and counted in srv->body_bytes */
     bool expect_body; /* Content-Length > 0 or chunked */
     bool answered;    /* the answer is in r already (decided from the headers) */
+    bool body_read;   /* the whole body has arrived */
+    bool counted;     /* counted in srv->in_flight */
     bool queued;      /* the answer is queued: what else arrives is dropped */
     bool large;       /* give memory back to the system when it ends */
     double started;
@@ -181,6 +184,10 @@ static void fail_early(struct req *r, int status, const char *message)
 /* From here on the request is no longer in the reaper's view: it has arrived whole. */
 static void mark_complete(struct call *call)
 {
+    if (!call->counted) {
+        call->counted = true;
+        atomic_fetch_add(&call->srv->in_flight, 1);
+    }
     if (!call->conn)
         return;
     pthread_mutex_lock(&call->srv->lock);
@@ -207,7 +214,7 @@ static enum MHD_Result queue_answer(struct MHD_Connection *conn, struct call *ca
     for (int i = 0; i < r->nheaders; i++)
         MHD_add_response_header(resp, r->headers[i].key, r->headers[i].value);
     /* answered before its body arrived: the rest of the body is not read, the connection ends */
-    if (call->expect_body && call->r.body_raw == NULL)
+    if (call->expect_body && !call->body_read)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -304,7 +311,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         call->srv = srv;
         call->started = time_now_mono();
         call->conn = conn_of(conn);
-        atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = call;
         if (answer_from_headers(conn, call, url, method))
             call->answered = true;
@@ -339,10 +345,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         call->body_len += n;
         return MHD_YES;
     }
+    call->body_read = true;
     r->body_raw = call->body_len ? call->body : "";
     r->body_len = call->body_len;
     mark_complete(call);
     dispatch(r, srv->db);
+    body_free(call); /* the budget is for bodies being received and handled, not answers */
+    r->body_raw = NULL;
+    r->body_len = 0;
     return queue_answer(conn, call);
 }
 
@@ -382,9 +392,11 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     bool large = call->large || r->out.len >= MMAP_BODY;
     body_free(call);
     arena_release(&call->a);
+    bool counted = call->counted;
     free(call);
     *con_cls = NULL;
-    atomic_fetch_sub(&srv->in_flight, 1);
+    if (counted)
+        atomic_fetch_sub(&srv->in_flight, 1);
     /* A large body leaves large parsed JSON and arena blocks behind in malloc's heaps; give
      * them back now instead of keeping the peak of the busiest minute resident. */
     if (large)
