@@ -520,8 +520,10 @@ static void test_memory_returns_after_large_bodies(void **state)
                   after, N);
     for (int i = 0; i < N; i++)
         assert_true(u[i].status >= 400 && u[i].status < 500); /* refused as input, no 5xx */
-    assert_true(after < before + 64 * 1024);
     free(body);
+#ifndef __SANITIZE_ADDRESS__ /* ASan keeps freed memory in its quarantine: no figure to check */
+    assert_true(after < before + 64 * 1024);
+#endif
 }
 
 /* ---- the defence: 1,000 idle connections and 40 stalled uploads --------------------------- */
