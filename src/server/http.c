@@ -318,12 +318,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
             return queue_answer(conn, call);
         return MHD_YES;
     }
-    if (call->answered && !call->queued) /* an early answer of a request without body */
-        return queue_answer(conn, call);
-    if (call->queued) { /* answered early: drop what still comes */
+    if (call->answered && *upload_data_size) {
+        /* answered already (a chunked body that outgrew its limit): MHD 0.9.75 drops the
+         * connection when an answer is queued in the middle of a body, so what still comes is
+         * dropped, within the request deadline, and the answer goes out at the end */
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (call->answered) /* early answers of requests without body, or of dropped bodies */
+        return call->queued ? MHD_YES : queue_answer(conn, call);
     if (call->conn) { /* the reaper looks four times a second; a busy upload is cut at once */
         pthread_mutex_lock(&srv->lock);
         double since = call->conn->since;
@@ -337,13 +340,16 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0;
         if (call->body_len + n > MAX_BODY) {
             fail_early(r, 413, "the request body is larger than 10 MiB");
-            return queue_answer(conn, call);
+            call->answered = true;
+            body_free(call);
+            return MHD_YES;
         }
-        int rc = body_grow(call, call->body_len + n, false);
-        if (rc) {
+        if (body_grow(call, call->body_len + n, false)) {
             req_add_header(r, "Retry-After", "5");
             fail_early(r, 503, "the server is receiving too many request bodies; retry later");
-            return queue_answer(conn, call);
+            call->answered = true;
+            body_free(call);
+            return MHD_YES;
         }
         memcpy(call->body + call->body_len, upload_data, n);
         call->body_len += n;
