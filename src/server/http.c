@@ -260,6 +260,10 @@ static bool answer_from_headers(struct MHD_Connection *conn, struct call *call, 
     r->authorization = header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
     r->impersonate = header(conn, "X-IMPERSONATE-USER-ID");
     sb_init(&r->out, r->arena, 65536);
+    const char *te = header(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* set first, so that every early answer leaves the body unread */
+    call->expect_body = (te && *te) || (cl && strcmp(cl, "0") != 0);
 
     if (strlen(url) > MAX_URI) {
         fail_early(r, 414, "the request target is longer than 8 KiB");
@@ -273,8 +277,6 @@ static bool answer_from_headers(struct MHD_Connection *conn, struct call *call, 
     }
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
 
-    const char *te = header(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
     uint64_t length = 0;
     if (cl && !parse_length(cl, &length)) { /* MHD refuses these before we see them */
         fail_early(r, 400, "Content-Length must be a number of bytes");
