@@ -46,6 +46,11 @@ enum opt_id {
     O_WH_MAX_FAILURES,
     O_WH_TIMEOUT,
     O_RESP_CACHE,
+    O_MAX_CONN,
+    O_MAX_CONN_IP,
+    O_IDLE_TIMEOUT,
+    O_REQUEST_TIMEOUT,
+    O_BODY_MEMORY,
     O_COUNT
 };
 
@@ -90,6 +95,18 @@ static const struct option_decl options[O_COUNT] = {
                       "memory for answers of reads, invalidated by any write of the account; 0 "
                       "turns it off",
                       "64"},
+    [O_MAX_CONN] = {"--max-connections", "MOCOD_MAX_CONNECTIONS", "N",
+                    "open HTTP connections in all", "4096"},
+    [O_MAX_CONN_IP] = {"--max-connections-per-ip", "MOCOD_MAX_CONNECTIONS_PER_IP", "N",
+                       "open HTTP connections of one client address", "64"},
+    [O_IDLE_TIMEOUT] = {"--idle-timeout", "MOCOD_IDLE_TIMEOUT", "SECONDS",
+                        "a silent connection is closed after this", "30"},
+    [O_REQUEST_TIMEOUT] = {"--request-timeout", "MOCOD_REQUEST_TIMEOUT", "SECONDS",
+                           "a request (headers and body) must arrive whole within this", "60"},
+    [O_BODY_MEMORY] = {"--body-memory", "MOCOD_BODY_MEMORY", "MIB",
+                       "memory for request bodies being received, over all connections (503 "
+                       "beyond)",
+                       "256"},
     [O_WH_TIMEOUT] = {"--webhook-timeout", "MOCOD_WEBHOOK_TIMEOUT", "SECONDS",
                       "time a receiver has to answer", "10"},
 };
@@ -104,6 +121,8 @@ static void usage(FILE *out)
           "             [--firstname F] [--lastname L]     create account + admin, print API key\n"
           "  mocod serve --db PATH [--listen HOST:PORT] [--base-domain DOMAIN]\n"
           "             [--rate-limit N/SECONDS|off] [--threads N]\n"
+          "             [--max-connections N] [--max-connections-per-ip N]\n"
+          "             [--idle-timeout S] [--request-timeout S] [--body-memory MIB]\n"
           "  mocod demo [--db PATH] [--listen HOST:PORT]   sample data, then serve\n"
           "  mocod migrate --db PATH                       bring the schema up to date\n"
           "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
@@ -335,6 +354,29 @@ static int serve(db *d, const char *banner_key)
         fprintf(stderr, "mocod: --rate-limit must be N/SECONDS or off\n");
         return 1;
     }
+    int limits[4];
+    const enum opt_id limit_ids[4] = {O_MAX_CONN, O_MAX_CONN_IP, O_IDLE_TIMEOUT, O_REQUEST_TIMEOUT};
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        long v = strtol(values[limit_ids[i]], &end, 10);
+        if (*end || v < 1 || v > 1000000) {
+            fprintf(stderr, "mocod: %s must be a whole number from 1 to 1000000\n",
+                    options[limit_ids[i]].flag);
+            return 1;
+        }
+        limits[i] = (int)v;
+    }
+    cfg.max_connections = limits[0];
+    cfg.max_connections_per_ip = limits[1];
+    cfg.idle_timeout = limits[2];
+    cfg.request_timeout = limits[3];
+    char *end;
+    long body_mib = strtol(values[O_BODY_MEMORY], &end, 10);
+    if (*end || body_mib < 10 || body_mib > 1024 * 1024) {
+        fprintf(stderr, "mocod: --body-memory must be a number of MiB, at least 10\n");
+        return 1;
+    }
+    cfg.body_memory = (size_t)body_mib * 1024 * 1024;
     ratelimit_init();
     respcache_init((size_t)atoi(values[O_RESP_CACHE]) * 1024 * 1024);
     /* Request arenas take and give back blocks of 32 KiB to 1 MiB at a high rate: keep them in the

@@ -62,6 +62,12 @@ struct server_config {
     int rate_seconds;
     int threads;
     bool webhook_allow_private;
+    /* HTTP limits (0: the built-in default of http.c) */
+    int max_connections;        /* open connections in all */
+    int max_connections_per_ip; /* open connections of one client address */
+    int idle_timeout;           /* seconds a connection may stay silent */
+    int request_timeout;        /* seconds a request has to arrive completely */
+    size_t body_memory;         /* bytes of request bodies held at once, over all requests */
 };
 
 struct req {
@@ -84,6 +90,7 @@ struct req {
     json_t *body;    /* parsed JSON object body, NULL when none; owned by the request */
     json_t *scratch; /* JSON values made while handling, freed with the request */
     /* who is asking */
+    bool authorized; /* key and rate limit checked already (from the headers, before the body) */
     db_conn *db;
     int64_t account_id;
     const char *account_subdomain;

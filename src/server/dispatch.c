@@ -271,6 +271,78 @@ static void render_error(struct req *r)
     sb_addc(&r->out, '}');
 }
 
+static bool route_is_open(const struct route *rt)
+{
+    return rt && rt->kind == RK_CUSTOM && rt->decl->area == AREA_PUBLIC;
+}
+
+/* The one place where a request's key is checked and counted: account and identity from Host
+ * and Authorization, then the rate limit of the key. Needs r->db. */
+static int authenticate_and_limit(struct req *r)
+{
+    if (auth_authenticate(r))
+        return -1;
+    r->authorized = true;
+    int limit =
+        r->settings.rate_limit_requests ? r->settings.rate_limit_requests : r->cfg->rate_requests;
+    int window =
+        r->settings.rate_limit_seconds ? r->settings.rate_limit_seconds : r->cfg->rate_seconds;
+    if (r->cfg->rate_requests > 0) {
+        int wait = ratelimit_check(r->key_id, limit, window);
+        if (wait) {
+            req_add_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
+            return req_fail(r, 429, NULL,
+                            "rate limit exceeded: %d requests in %d seconds; retry in %d s", limit,
+                            window, wait);
+        }
+    }
+    return 0;
+}
+
+/* The route of r's method and path (NULL if none); *path_known tells whether any method has one. */
+static const struct route *find_route(struct req *r, const char *path, bool *path_known)
+{
+    const char *segs[MAX_SEGS];
+    size_t lens[MAX_SEGS];
+    int n = split_path(r, path, segs, lens);
+    const struct route *found = NULL;
+    *path_known = false;
+    for (int i = 0; n >= 0 && i < nroutes && !found; i++) {
+        if (!route_matches(r, &routes[i], segs, lens, n, false))
+            continue;
+        *path_known = true;
+        if (!strcmp(routes[i].method, r->method) ||
+            (!strcmp(r->method, "HEAD") && !strcmp(routes[i].method, "GET")))
+            found = &routes[i];
+    }
+    return found;
+}
+
+static int authorize_inner(struct req *r, db *d)
+{
+    static const char prefix[] = "/api/v1";
+    const char *path = r->raw_path;
+    if (!strncmp(path, "/files/", 7))
+        return 0; /* files are found by their secret token; dispatch() answers */
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+        (path[sizeof(prefix) - 1] != '/' && path[sizeof(prefix) - 1] != '\0'))
+        return req_fail(r, 404, NULL, "not found: the API lives under /api/v1");
+    path += sizeof(prefix) - 1;
+    size_t len = strlen(path);
+    if (len >= 5 && !strcmp(path + len - 5, ".json"))
+        path = arena_strndup(r->arena, path, len - 5);
+    bool path_known;
+    const struct route *found = find_route(r, path, &path_known);
+    if (!path_known)
+        return req_fail(r, 404, NULL, "no such endpoint: %s", r->raw_path);
+    if (route_is_open(found))
+        return 0;
+    r->db = db_acquire(d);
+    if (!r->db)
+        return req_fail(r, 503, NULL, "database unavailable");
+    return authenticate_and_limit(r);
+}
+
 static int dispatch_inner(struct req *r, db *d)
 {
     static const char prefix[] = "/api/v1";
@@ -324,24 +396,8 @@ static int dispatch_inner(struct req *r, db *d)
     if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
         db_begin(r->db, false) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
-    bool open = found && found->kind == RK_CUSTOM && found->decl->area == AREA_PUBLIC;
-    if (!open) {
-        if (auth_authenticate(r))
-            return -1;
-        int limit = r->settings.rate_limit_requests ? r->settings.rate_limit_requests
-                                                    : r->cfg->rate_requests;
-        int window =
-            r->settings.rate_limit_seconds ? r->settings.rate_limit_seconds : r->cfg->rate_seconds;
-        if (r->cfg->rate_requests > 0) {
-            int wait = ratelimit_check(r->key_id, limit, window);
-            if (wait) {
-                req_add_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
-                return req_fail(r, 429, NULL,
-                                "rate limit exceeded: %d requests in %d seconds; retry in %d s",
-                                limit, window, wait);
-            }
-        }
-    }
+    if (!route_is_open(found) && !r->authorized && authenticate_and_limit(r))
+        return -1;
     if (!found) {
         req_add_header(r, "Allow", allow.buf);
         return req_fail(r, 405, NULL, "method %s is not allowed here; allowed: %s", r->method,
@@ -361,10 +417,9 @@ static int dispatch_inner(struct req *r, db *d)
     return rc;
 }
 
-void dispatch(struct req *r, db *d)
+static void finish(struct req *r, db *d, int rc)
 {
-    r->status = 0;
-    if (dispatch_inner(r, d) != 0 || r->err_message) {
+    if (rc != 0 || r->err_message) {
         if (!r->status || r->status < 400)
             r->status = 500;
         if (r->status >= 500 && r->db) {
@@ -390,4 +445,22 @@ void dispatch(struct req *r, db *d)
         json_decref(r->err_fields);
         r->err_fields = NULL;
     }
+}
+
+void dispatch(struct req *r, db *d)
+{
+    r->status = 0;
+    finish(r, d, dispatch_inner(r, d));
+}
+
+int dispatch_authorize(struct req *r, db *d)
+{
+    r->status = 0;
+    int rc = authorize_inner(r, d);
+    if (rc == 0 && r->err_message)
+        rc = -1;
+    finish(r, d, rc);
+    if (rc == 0)
+        r->status = 0;
+    return rc;
 }
