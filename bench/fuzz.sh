@@ -11,6 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-600}
 shift || true
 build="$root/build-fuzz"
+"$root/scripts/deps.sh" --fuzz
 cmake -S "$root" -B "$build" -DMOCOD_FUZZ=ON -DCMAKE_C_COMPILER=clang \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
