@@ -16,9 +16,15 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 void time_format_iso(time_t t, char *out)
 {
+    /* strftime's %Y does not pad years below 1000 ("999-01-01"); time_parse_iso keeps t within
+     * the years 0000-9999, so these fields always fill TIMESTAMP_LEN exactly */
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(out, TIMESTAMP_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char buf[80];
+    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    memcpy(out, buf, TIMESTAMP_LEN);
+    out[TIMESTAMP_LEN] = '\0';
 }
 
 void time_now_iso(char *out)
@@ -123,6 +129,9 @@ bool time_parse_iso(const char *s, time_t *out)
         return false;
     int64_t t =
         days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+    /* an offset or a leap second can leave the years 0000-9999 that a timestamp has room for */
+    if (t < days_from_civil(0, 1, 1) * 86400 || t >= days_from_civil(10000, 1, 1) * 86400)
+        return false;
     *out = (time_t)t;
     return true;
 }

@@ -182,6 +182,26 @@ static void format_parse_round_trip(void **state)
     }
 }
 
+/* Found by fuzz/fuzz_time: years below 1000 came out unpadded ("999-01-01T..."), and an offset
+ * that moved 9999-12-31 into the year 10000 overflowed the buffer's room, leaving it unwritten. */
+static void years_stay_four_digits(void **state)
+{
+    (void)state;
+    char out[TIMESTAMP_LEN + 1];
+    assert_int_equal(parse_ok("0999-01-01T00:00:00Z"), -30641760000LL);
+    time_format_iso((time_t)parse_ok("0999-01-01T00:00:00Z"), out);
+    assert_string_equal(out, "0999-01-01T00:00:00Z");
+    time_format_iso((time_t)parse_ok("0000-01-01"), out);
+    assert_string_equal(out, "0000-01-01T00:00:00Z");
+    time_format_iso((time_t)parse_ok("9999-12-31T23:59:59Z"), out);
+    assert_string_equal(out, "9999-12-31T23:59:59Z");
+    time_format_iso((time_t)parse_ok("9999-12-31T23:59:59+01:00"), out);
+    assert_string_equal(out, "9999-12-31T22:59:59Z");
+    expect_rejected("9999-12-31T23:59:59-01:00");
+    expect_rejected("9999-12-31T23:59:60Z");
+    expect_rejected("0000-01-01T00:00:00+00:01");
+}
+
 static void now_is_consistent(void **state)
 {
     (void)state;
@@ -235,6 +255,7 @@ int main(void)
         cmocka_unit_test(parse_rejects_dangling_offset_colon_and_empty_fraction),
         cmocka_unit_test(format_iso),
         cmocka_unit_test(format_parse_round_trip),
+        cmocka_unit_test(years_stay_four_digits),
         cmocka_unit_test(now_is_consistent),
         cmocka_unit_test(date_validity),
     };
