@@ -5,6 +5,7 @@
 #include "fixtures.h"
 #include "mt.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +75,39 @@ static void test_invalid_utf8_is_never_echoed(void **state)
     mt_resp_free(r);
 }
 
+/* Integers given as digit strings out of int64's range are refused, never clamped to the
+ * largest value: in fields, id lists, pagination and impersonation. */
+static void test_integers_out_of_range(void **state)
+{
+    mt_server *s = *state;
+    const char *key = mt_admin_key(s);
+    static const char huge[] = "99999999999999999999"; /* > 2^63 - 1 */
+    fix_expect_422(s, "POST", key, fix_fmt("{\"name\":\"Big\",\"index\":\"%s\"}", huge), "index",
+                   "/api/v1/account/task_templates");
+    fix_expect_422(s, "POST", key, fix_fmt("{\"name\":\"Big\",\"index\":\"-%s\"}", huge), "index",
+                   "/api/v1/account/task_templates");
+    /* within range it is taken */
+    mt_resp *r = mt_post(s, "/api/v1/account/task_templates", key,
+                         "{\"name\":\"Max\",\"index\":\"9223372036854775807\"}");
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_INT(r->json, "index", INT64_MAX);
+    mt_resp_free(r);
+    fix_expect_422(s, "GET", key, NULL, "ids", "/api/v1/units?ids=1,%s", huge);
+    fix_expect_422(s, "GET", key, NULL, "page", "/api/v1/units?page=%s", huge);
+    fix_expect_422(s, "GET", key, NULL, "per_page", "/api/v1/units?per_page=%s", huge);
+    const char *hdr = fix_fmt("X-IMPERSONATE-USER-ID: %s", huge);
+    const char *headers[] = {hdr, NULL};
+    r = mt_request(s, "GET", "/api/v1/units", key, NULL, headers);
+    fix_assert_422(r, "X-IMPERSONATE-USER-ID");
+    mt_resp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_custom_field_names_are_escaped),
         cmocka_unit_test(test_invalid_utf8_is_never_echoed),
+        cmocka_unit_test(test_integers_out_of_range),
     };
     return cmocka_run_group_tests(tests, mt_setup, fix_teardown);
 }
