@@ -13,6 +13,7 @@
  * an error; and afterwards the data is what it was before: every list and every entity, as the
  * administrator sees them, compares equal to a snapshot taken first (nothing partially written).
  */
+#include "declared.h"
 #include "fixtures.h"
 
 #include "resources/resources.h"
@@ -66,22 +67,6 @@ static int res_index(const struct resource *res)
     return -1;
 }
 
-static bool field_input(const struct field *f)
-{
-    if (f->flags & (F_READONLY | F_INTERNAL))
-        return false;
-    return f->type != FT_HAS_MANY && f->type != FT_EXPR && f->type != FT_UUID;
-}
-
-static const char *input_key(const struct field *f)
-{
-    if (f->input)
-        return f->input;
-    if (f->type == FT_REF)
-        return fix_fmt("%s_id", f->name);
-    return f->name;
-}
-
 static json_int_t ensure_entity(const struct resource *res);
 
 static const char *base_path(const struct resource *res)
@@ -107,7 +92,7 @@ static const char *base_path(const struct resource *res)
 
 static json_t *value_for(const struct resource *res, const struct field *f)
 {
-    const char *o = override_of(res->name, input_key(f));
+    const char *o = override_of(res->name, declared_input_key(f));
     int n = ++g_counter;
     if (o) {
         if (!strcmp(o, "@admin"))
@@ -116,7 +101,7 @@ static json_t *value_for(const struct resource *res, const struct field *f)
             for (int i = 0; all_resources[i]; i++)
                 if (!strcmp(all_resources[i]->name, o + 1))
                     return json_integer(ensure_entity(all_resources[i]));
-            fail_msg("override %s.%s names no resource", res->name, input_key(f));
+            fail_msg("override %s.%s names no resource", res->name, declared_input_key(f));
         }
         char *text = fix_fmt("%s", o);
         char *pct = strstr(text, "%n");
@@ -124,48 +109,19 @@ static json_t *value_for(const struct resource *res, const struct field *f)
             text = fix_fmt("%.*s%d%s", (int)(pct - text), text, n, pct + 2);
         return json_loads(text, JSON_DECODE_ANY, NULL);
     }
-    switch (f->type) {
-    case FT_TEXT: {
-        char buf[64];
-        snprintf(buf, sizeof buf, "b%d %s", n, res->name);
-        if (f->maxlen > 0 && f->maxlen < (int)sizeof buf)
-            buf[f->maxlen] = '\0';
-        return json_string(buf);
-    }
-    case FT_INT:
-        return json_integer(50);
-    case FT_DECIMAL:
-    case FT_MONEY:
-        return json_real(100.5);
-    case FT_BOOL:
-        return json_false();
-    case FT_DATE:
-        return json_string("2030-01-15");
-    case FT_TIMESTAMP:
-        return json_string("2030-01-15T10:00:00Z");
-    case FT_ENUM:
-        return json_string(f->options[0]);
-    case FT_STRLIST:
-    case FT_TAGS:
-        return json_array();
-    case FT_REF:
-        return json_integer(ensure_entity(f->ref));
-    case FT_CUSTOM:
-        return json_object();
-    case FT_PASSWORD:
-        return json_string("bad-input-password-1");
-    default:
+    json_t *v = declared_value(res, f, n, "b", f->type == FT_REF ? ensure_entity(f->ref) : 0);
+    if (!v)
         fail_msg("%s.%s: no value for its type; add an override", res->name, f->name);
-        return NULL;
-    }
+    return v;
 }
 
 static json_t *create_body(const struct resource *res)
 {
     json_t *body = json_object();
     for (const struct field *f = res->fields; f->name; f++)
-        if (field_input(f) && ((f->flags & F_REQUIRED) || override_of(res->name, input_key(f))))
-            json_object_set_new(body, input_key(f), value_for(res, f));
+        if (declared_field_input(f) &&
+            ((f->flags & F_REQUIRED) || override_of(res->name, declared_input_key(f))))
+            json_object_set_new(body, declared_input_key(f), value_for(res, f));
     return body;
 }
 
@@ -180,7 +136,8 @@ static json_int_t ensure_entity(const struct resource *res)
     if (!(res->flags & R_NO_CREATE)) {
         json_t *body = create_body(res);
         mt_resp *r = mt_request_json(g_s, "POST", base_path(res), g_key, body, NULL);
-        if ((r->status != 200 && r->status != 201) || !json_is_integer(json_object_get(r->json, "id")))
+        if ((r->status != 200 && r->status != 201) ||
+            !json_is_integer(json_object_get(r->json, "id")))
             fail_msg("cannot create %s: %ld %s", res->name, r->status, r->body);
         id = json_integer_value(json_object_get(r->json, "id"));
         mt_resp_free(r);
@@ -254,16 +211,14 @@ static char *snapshot(void)
             continue;
         }
         if (!(res->flags & R_NO_LIST)) {
-            mt_resp *r =
-                mt_get(g_s, fix_fmt("%s?include_archived=true&per_page=100", path), g_key);
+            mt_resp *r = mt_get(g_s, fix_fmt("%s?include_archived=true&per_page=100", path), g_key);
             out = fix_fmt("%s%s %ld %s %s\n", out, path, r->status,
                           mt_header(r, "X-Total") ? mt_header(r, "X-Total") : "", r->body);
             mt_resp_free(r);
         }
         if (!(res->flags & R_NO_GET) && g_ids[i]) {
             mt_resp *r = mt_getf(g_s, g_key, "%s/%lld", path, (long long)g_ids[i]);
-            out = fix_fmt("%s%s/%lld %ld %s\n", out, path, (long long)g_ids[i], r->status,
-                          r->body);
+            out = fix_fmt("%s%s/%lld %ld %s\n", out, path, (long long)g_ids[i], r->status, r->body);
             mt_resp_free(r);
         }
     }
@@ -277,7 +232,10 @@ struct blob {
     const char *data;
     size_t len;
 };
-#define BLOB(w, s) {w, s, sizeof(s) - 1}
+#define BLOB(w, s)                                                                                 \
+    {                                                                                              \
+        w, s, sizeof(s) - 1                                                                        \
+    }
 
 /* Bodies that no route may take: not JSON, or not UTF-8, or out of any range. */
 static const struct blob unparseable[] = {
@@ -489,27 +447,46 @@ static void wrong_types(const struct resource *res, const char *method, const ch
                         json_t *base, bool creating)
 {
     for (const struct field *f = res->fields; f->name; f++) {
-        if (!field_input(f) || (!creating && (f->flags & F_CREATEONLY)))
+        if (!declared_field_input(f) || (!creating && (f->flags & F_CREATEONLY)))
             continue;
         const char *vals[16];
         int n = wrong_values(f, vals);
         for (int i = 0; i < n; i++) {
-            char *body = with_value(base, input_key(f), vals[i]);
+            char *body = with_value(base, declared_input_key(f), vals[i]);
             send_bad(method, path, body, strlen(body), json_ct,
-                     fix_fmt("%s.%s = %.40s", res->name, input_key(f), vals[i]));
+                     fix_fmt("%s.%s = %.40s", res->name, declared_input_key(f), vals[i]));
             free(body);
         }
     }
 }
 
 static const char *const odd_queries[] = {
-    "page=-1", "page=0", "page=99999999999999999999", "per_page=-5",
-    "per_page=99999999999999999999", "per_page=abc", "sort_by=%27%3BDROP%20TABLE%20users",
-    "sort_by=name%20sideways", "sort_by=%FF", "ids=1,,2", "ids=abc", "ids=99999999999999999999",
-    "ids=-1", "custom_properties[%FF]=x", "custom_properties[]=1", "custom_properties=x",
-    "from=2020-02-30", "to=yesterday", "from=2020-01-01&to=1999-01-01",
-    "updated_after=9999-12-31T23:59:59-01:00", "updated_after=%00", "tags=%FF%FE",
-    "term=%ED%A0%80", "include_archived=maybe", "company_id=abc", "user_id=99999999999999999999",
+    "page=-1",
+    "page=0",
+    "page=99999999999999999999",
+    "per_page=-5",
+    "per_page=99999999999999999999",
+    "per_page=abc",
+    "sort_by=%27%3BDROP%20TABLE%20users",
+    "sort_by=name%20sideways",
+    "sort_by=%FF",
+    "ids=1,,2",
+    "ids=abc",
+    "ids=99999999999999999999",
+    "ids=-1",
+    "custom_properties[%FF]=x",
+    "custom_properties[]=1",
+    "custom_properties=x",
+    "from=2020-02-30",
+    "to=yesterday",
+    "from=2020-01-01&to=1999-01-01",
+    "updated_after=9999-12-31T23:59:59-01:00",
+    "updated_after=%00",
+    "tags=%FF%FE",
+    "term=%ED%A0%80",
+    "include_archived=maybe",
+    "company_id=abc",
+    "user_id=99999999999999999999",
     "date=2020-01-01:2020-13-01",
 };
 
@@ -650,9 +627,10 @@ static void every_route_refuses_bad_input(void **state)
                 unparseable_bodies(d->method, custom_path(d->pattern), "{}");
     unparseable_bodies("POST", "/api/v1/session", "{}");
     static const char *const odd_paths[] = {
-        "/api/v1/%FF", "/api/v1/users/%FF%FE", "/api/v1/users/99999999999999999999",
-        "/api/v1/users/-1", "/api/v1/users/1%00", "/api/v1/%ED%A0%80/1", "/api/v1/users/1/../1",
-        "/api/v1//users//1", "/api/v1/users.json.json", "/files/%FF/x",
+        "/api/v1/%FF",          "/api/v1/users/%FF%FE", "/api/v1/users/99999999999999999999",
+        "/api/v1/users/-1",     "/api/v1/users/1%00",   "/api/v1/%ED%A0%80/1",
+        "/api/v1/users/1/../1", "/api/v1//users//1",    "/api/v1/users.json.json",
+        "/files/%FF/x",
     };
     for (size_t i = 0; i < sizeof(odd_paths) / sizeof(odd_paths[0]); i++) {
         mt_resp *r = mt_get(g_s, odd_paths[i], g_key);
@@ -681,11 +659,11 @@ static void comment_created_at_keeps_four_digit_years(void **state)
 {
     (void)state;
     json_int_t project = ensure_entity(&res_projects);
-    mt_resp *r = mt_request_json(
-        g_s, "POST", "/api/v1/comments", g_key,
-        json_pack("{s:s,s:I,s:s,s:s}", "commentable_type", "Project", "commentable_id", project,
-                  "text", "year 10000", "created_at", "9999-12-31T23:59:59-01:00"),
-        NULL);
+    mt_resp *r = mt_request_json(g_s, "POST", "/api/v1/comments", g_key,
+                                 json_pack("{s:s,s:I,s:s,s:s}", "commentable_type", "Project",
+                                           "commentable_id", project, "text", "year 10000",
+                                           "created_at", "9999-12-31T23:59:59-01:00"),
+                                 NULL);
     check_answer(r, "created_at in the year 10000");
     fix_assert_422(r, "created_at");
     mt_resp_free(r);

@@ -26,6 +26,7 @@
  * GET actions need read permission of the resource's read_area, every other action write
  * permission of its write_area, like the CRUD routes.
  */
+#include "declared.h"
 #include "fixtures.h"
 
 #include "resources/resources.h"
@@ -116,29 +117,6 @@ static bool field_rendered(const struct field *f)
     return !(f->flags & (F_WRITEONLY | F_INTERNAL | F_TRANSIENT)) && f->type != FT_PASSWORD;
 }
 
-static bool field_input(const struct field *f)
-{
-    if (f->flags & (F_READONLY | F_INTERNAL))
-        return false;
-    switch (f->type) {
-    case FT_HAS_MANY:
-    case FT_EXPR:
-    case FT_UUID:
-        return false;
-    default:
-        return true;
-    }
-}
-
-static const char *input_key(const struct field *f)
-{
-    if (f->input)
-        return f->input;
-    if (f->type == FT_REF)
-        return fix_fmt("%s_id", f->name);
-    return f->name;
-}
-
 static json_int_t ensure_entity(struct account *a, const struct resource *res);
 
 /* /api/v1/PATH with each {id} replaced by the ids of the ancestors in a (root first). */
@@ -171,7 +149,7 @@ static const char *entity_path(struct account *a, const struct resource *res, js
 /* A value for field f of res in account a (JSON, new reference). */
 static json_t *value_for(struct account *a, const struct resource *res, const struct field *f)
 {
-    const struct override *o = override_of(res->name, input_key(f));
+    const struct override *o = override_of(res->name, declared_input_key(f));
     int n = ++g_counter;
     if (o && o->json) {
         if (!strcmp(o->json, "@admin")) /* the account's administrator */
@@ -195,40 +173,10 @@ static json_t *value_for(struct account *a, const struct resource *res, const st
             fail_msg("override %s.%s is not JSON: %s", res->name, o->field, text);
         return v;
     }
-    switch (f->type) {
-    case FT_TEXT: {
-        char buf[64];
-        snprintf(buf, sizeof buf, "g%d %s", n, res->name);
-        if (f->maxlen > 0 && f->maxlen < (int)sizeof buf)
-            buf[f->maxlen] = '\0';
-        return json_string(buf);
-    }
-    case FT_INT:
-        return json_integer(50);
-    case FT_DECIMAL:
-    case FT_MONEY:
-        return json_real(100.5);
-    case FT_BOOL:
-        return json_false();
-    case FT_DATE:
-        return json_string("2030-01-15");
-    case FT_TIMESTAMP:
-        return json_string("2030-01-15T10:00:00Z");
-    case FT_ENUM:
-        return json_string(f->options[0]);
-    case FT_STRLIST:
-    case FT_TAGS:
-        return json_array();
-    case FT_REF:
-        return json_integer(ensure_entity(a, f->ref));
-    case FT_CUSTOM:
-        return json_object();
-    case FT_PASSWORD:
-        return json_string("generic-password-1");
-    default:
+    json_t *v = declared_value(res, f, n, "g", f->type == FT_REF ? ensure_entity(a, f->ref) : 0);
+    if (!v)
         fail_msg("%s.%s: no generic value for its type; add an override", res->name, f->name);
-        return NULL;
-    }
+    return v;
 }
 
 /* The generic create body of res in a: required inputs and overridden ones. */
@@ -236,10 +184,10 @@ static json_t *create_body(struct account *a, const struct resource *res)
 {
     json_t *body = json_object();
     for (const struct field *f = res->fields; f->name; f++) {
-        if (!field_input(f))
+        if (!declared_field_input(f))
             continue;
-        if ((f->flags & F_REQUIRED) || override_of(res->name, input_key(f)))
-            json_object_set_new(body, input_key(f), value_for(a, res, f));
+        if ((f->flags & F_REQUIRED) || override_of(res->name, declared_input_key(f)))
+            json_object_set_new(body, declared_input_key(f), value_for(a, res, f));
     }
     return body;
 }
@@ -820,21 +768,22 @@ static void check_tenants(const struct resource *res, const struct groute *rt, i
     }
     /* references to B's entities are refused, naming the input */
     for (const struct field *f = res->fields; f->name; f++) {
-        if (f->type != FT_REF || !field_input(f))
+        if (f->type != FT_REF || !declared_field_input(f))
             continue;
         json_int_t their_ref = ensure_entity(&g_b, f->ref);
         if (!(res->flags & R_NO_CREATE)) {
             json_t *body = create_body(&g_a, res);
-            json_object_set_new(body, input_key(f), json_integer(their_ref));
+            json_object_set_new(body, declared_input_key(f), json_integer(their_ref));
             r = mt_request_json(g_s, "POST", base_path(&g_a, res), g_a.admin_key, body, NULL);
-            fix_assert_422(r, input_key(f));
+            fix_assert_422(r, declared_input_key(f));
             mt_resp_free(r);
         }
         if (!(res->flags & R_NO_UPDATE) && !(f->flags & F_CREATEONLY)) {
             const char *before = snapshot(res);
             r = mt_request_json(g_s, "PATCH", entity_path(&g_a, res, ensure_entity(&g_a, res)),
-                                g_a.admin_key, json_pack("{s:I}", input_key(f), their_ref), NULL);
-            fix_assert_422(r, input_key(f));
+                                g_a.admin_key, json_pack("{s:I}", declared_input_key(f), their_ref),
+                                NULL);
+            fix_assert_422(r, declared_input_key(f));
             mt_resp_free(r);
             if (strcmp(before, snapshot(res)) != 0)
                 fail_msg("a refused update of %s changed it", res->name);
@@ -902,10 +851,10 @@ static void check_when_variants(const struct resource *res)
         for (const struct field *g = res->fields; g->name; g++)
             if (!g->group && !strcmp(g->name, name))
                 cond = g;
-        if (seen || !cond || cond->type != FT_ENUM || !field_input(cond))
+        if (seen || !cond || cond->type != FT_ENUM || !declared_field_input(cond))
             continue;
         json_t *body = create_body(&g_a, res);
-        json_object_set_new(body, input_key(cond), json_string(eq + 1));
+        json_object_set_new(body, declared_input_key(cond), json_string(eq + 1));
         mt_resp *r = mt_request_json(g_s, "POST", base_path(&g_a, res), g_a.admin_key, body, NULL);
         if (!is_ok(r->status))
             fail_msg("cannot create %s with %s: %ld %s", res->name, f->when, r->status, r->body);
