@@ -10,9 +10,10 @@
 
 /* Enabled hooks get the event to deliver; hooks the delivery thread disabled after their
  * failures keep it in their log as skipped (redelivered once the receiver works again). */
-static const char hooks_sql[] =
-    "SELECT id, disabled FROM web_hooks WHERE account_id = ? AND target = ? AND event = ? AND "
-    "(disabled = 0 OR disabled_by_failures = 1) ORDER BY id";
+static const char hooks_count_sql[] =
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN disabled = 0 THEN 1 ELSE 0 END), 0) FROM web_hooks "
+    "WHERE account_id = ? AND target = ? AND event = ? AND (disabled = 0 OR "
+    "disabled_by_failures = 1)";
 
 bool engine_event_wanted(struct req *r, const struct resource *res, const char *event)
 {
@@ -20,7 +21,7 @@ bool engine_event_wanted(struct req *r, const struct resource *res, const char *
         return false;
     db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_text(event)};
     int64_t any = 0;
-    db_query_i64(r->db, hooks_sql, p, 3, 0, &any);
+    db_query_i64(r->db, hooks_count_sql, p, 3, 0, &any);
     return any != 0;
 }
 
@@ -29,22 +30,16 @@ int engine_event_payload(struct req *r, const struct resource *res, const char *
 {
     if (!(res->flags & R_WEBHOOKS))
         return 0;
+    /* how many hooks listen, and whether any of them is enabled (the others log it skipped) */
     db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_text(event)};
-    db_stmt *s = db_query(r->db, hooks_sql, p, 3);
+    db_stmt *s = db_query(r->db, hooks_count_sql, p, 3);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
-    int64_t hooks[256];
-    bool skipped[256];
-    int n = 0, rc;
-    bool pending = false;
-    while ((rc = db_step(s)) == DB_ROW)
-        if (n < 256) {
-            skipped[n] = db_col_i64(s, 1) != 0;
-            pending = pending || !skipped[n];
-            hooks[n++] = db_col_i64(s, 0);
-        }
+    int rc = db_step(s);
+    int64_t n = rc == DB_ROW ? db_col_i64(s, 0) : 0;
+    bool pending = rc == DB_ROW && db_col_i64(s, 1) > 0;
     db_done(s);
-    if (rc != DB_DONE)
+    if (rc != DB_ROW)
         return req_fail(r, 500, NULL, "database error");
     if (n == 0)
         return 0;
@@ -68,25 +63,20 @@ int engine_event_payload(struct req *r, const struct resource *res, const char *
                      e, 8, 0, &event_id) != DB_OK ||
         !event_id)
         return req_fail(r, 500, NULL, "database error");
-    for (int i = 0; i < n; i++) {
-        db_param d[11] = {dbp_int(r->account_id),
-                          dbp_text(now),
-                          dbp_text(now),
-                          dbp_int(hooks[i]),
-                          dbp_int(event_id),
-                          dbp_text(res->target),
-                          dbp_text(event),
-                          dbp_int(id),
-                          dbp_text(skipped[i] ? "skipped" : "pending"),
-                          dbp_int(ms),
-                          skipped[i] ? dbp_null() : dbp_text(now)};
-        if (db_exec(r->db,
-                    "INSERT INTO webhook_deliveries (account_id, created_at, updated_at, hook_id, "
-                    "event_id, target, event, entity_id, status, attempts, next_attempt_ms, "
-                    "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                    d, 11) != DB_DONE)
-            return req_fail(r, 500, NULL, "database error");
-    }
+    /* one delivery per listening hook, however many there are */
+    db_param d[12] = {
+        dbp_int(r->account_id), dbp_text(now),          dbp_text(now),         dbp_int(event_id),
+        dbp_text(res->target),  dbp_text(event),        dbp_int(id),           dbp_int(ms),
+        dbp_text(now),          dbp_int(r->account_id), dbp_text(res->target), dbp_text(event)};
+    if (db_exec(r->db,
+                "INSERT INTO webhook_deliveries (account_id, created_at, updated_at, hook_id, "
+                "event_id, target, event, entity_id, status, attempts, next_attempt_ms, "
+                "next_attempt_at) SELECT ?, ?, ?, h.id, ?, ?, ?, ?, CASE WHEN h.disabled = 0 "
+                "THEN 'pending' ELSE 'skipped' END, 0, ?, CASE WHEN h.disabled = 0 THEN ? END "
+                "FROM web_hooks h WHERE h.account_id = ? AND h.target = ? AND h.event = ? AND "
+                "(h.disabled = 0 OR h.disabled_by_failures = 1) ORDER BY h.id",
+                d, 12) != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
     if (pending)
         r->webhooks_pending = true;
     return 0;

@@ -381,6 +381,36 @@ static void test_actions_emit_events(void **state)
     mt_stop(s);
 }
 
+/* Every listening hook gets the event, however many there are (the outbox once kept 256). */
+static void test_event_reaches_every_hook(void **state)
+{
+    (void)state;
+    mt_server *s = mt_start("--webhook-allow-private --webhook-retry-base 3600");
+    const char *key = mt_admin_key(s);
+    rcv *rc = rcv_start();
+    char *url = rcv_url(rc, "/many");
+    enum { HOOKS = 300 };
+    for (int i = 0; i < HOOKS; i++)
+        mt_create(
+            s, "/api/v1/account/web_hooks", key,
+            fix_fmt("{\"target\":\"Company\",\"event\":\"create\",\"hook\":\"%s?n=%d\"}", url, i));
+    free(url);
+    fix_create_company_as(s, key, "customer", "Many Hooks AG");
+    if (!rcv_wait_path(rc, "/many", HOOKS, 30000))
+        fail_msg("%zu of %d hooks got the event", rcv_count_path(rc, "/many"), HOOKS);
+    /* each once: the targets carry the hook's number */
+    bool seen[HOOKS] = {false};
+    for (size_t i = 0; i < HOOKS; i++) {
+        const char *q = strstr(rcv_nth_path(rc, "/many", i)->target, "n=");
+        assert_non_null(q);
+        int k = atoi(q + 2);
+        assert_true(k >= 0 && k < HOOKS && !seen[k]);
+        seen[k] = true;
+    }
+    rcv_free(rc);
+    mt_stop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_declared_date_range),
         cmocka_unit_test(test_actions_invalidate_cached_reads),
         cmocka_unit_test(test_actions_emit_events),
+        cmocka_unit_test(test_event_reaches_every_hook),
     };
     return cmocka_run_group_tests(tests, mt_setup, fix_teardown);
 }
