@@ -23,31 +23,6 @@ static size_t line_end(const char *p, size_t n)
     return nl ? (size_t)(nl - p) : n;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void path_decode(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            *o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-            p += 2;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static unsigned runs;
@@ -73,11 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *q++ = '\0';
             fuzz_req_query_string(&fr, q, strlen(q));
         }
-        path_decode(target);
+        fuzz_percent_decode(target, strlen(target), false);
         fr.r.raw_path = target;
     } else {
         fr.r.method = "GET";
-        path_decode(first);
+        fuzz_percent_decode(first, strlen(first), false);
         fr.r.raw_path = first;
     }
     while (left) {

@@ -209,15 +209,13 @@ static int hexval(char c)
     return -1;
 }
 
-/* Percent-decoding as libmicrohttpd does it ('+' is a space); the length (NUL bytes end the C
- * string the handlers see, as they do in MHD). */
-static size_t url_decode(char *s, size_t n)
+size_t fuzz_percent_decode(char *s, size_t n, bool plus_is_space)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
+        if (s[i] == '+' && plus_is_space) {
             s[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
             s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
             i += 2;
         } else {
@@ -243,8 +241,8 @@ void fuzz_req_query_string(struct fuzz_req *fr, const char *qs, size_t len)
                 *eq = '\0';
                 val = eq + 1;
             }
-            size_t kl = url_decode(pair, strlen(pair));
-            size_t vl = url_decode(val, strlen(val));
+            size_t kl = fuzz_percent_decode(pair, strlen(pair), true);
+            size_t vl = fuzz_percent_decode(val, strlen(val), true);
             fuzz_req_query(fr, pair, kl, val, vl);
         }
         i = j + 1;

@@ -38,6 +38,9 @@ void fuzz_req_release(struct fuzz_req *fr);
 /* Adds ?key=value (both taken as given, already decoded). */
 void fuzz_req_query(struct fuzz_req *fr, const char *key, size_t klen, const char *value,
                     size_t vlen);
+/* Percent-decoding in place as libmicrohttpd does it (in queries '+' is a space); the length
+ * (NUL bytes end the C string the handlers see, as they do in MHD). */
+size_t fuzz_percent_decode(char *s, size_t n, bool plus_is_space);
 /* Splits and percent-decodes "a=1&b=%20x" into query parameters. */
 void fuzz_req_query_string(struct fuzz_req *fr, const char *qs, size_t len);
 /* Replaces the placeholders @U (admin user key), @F (full account key), @R (read key) and @P (the

@@ -69,25 +69,15 @@ static int res_index(const struct resource *res)
 
 static json_int_t ensure_entity(const struct resource *res);
 
+static json_int_t ancestor_of(const struct resource *res, void *ctx)
+{
+    (void)ctx;
+    return ensure_entity(res);
+}
+
 static const char *base_path(const struct resource *res)
 {
-    const struct resource *chain[8];
-    int n = 0;
-    for (const struct resource *p = res->parent; p && n < 8; p = p->parent)
-        chain[n++] = p;
-    char *out = fix_fmt("/api/v1/");
-    const char *p = res->path;
-    while (*p) {
-        const char *brace = strstr(p, "{id}");
-        size_t len = brace ? (size_t)(brace - p) : strlen(p);
-        out = fix_fmt("%s%.*s", out, (int)len, p);
-        if (!brace)
-            break;
-        assert_true(n > 0);
-        out = fix_fmt("%s%lld", out, (long long)ensure_entity(chain[--n]));
-        p = brace + 4;
-    }
-    return out;
+    return declared_path(res, ancestor_of, NULL);
 }
 
 static json_t *value_for(const struct resource *res, const struct field *f)

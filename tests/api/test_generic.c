@@ -120,25 +120,14 @@ static bool field_rendered(const struct field *f)
 static json_int_t ensure_entity(struct account *a, const struct resource *res);
 
 /* /api/v1/PATH with each {id} replaced by the ids of the ancestors in a (root first). */
+static json_int_t ancestor_of(const struct resource *res, void *ctx)
+{
+    return ensure_entity(ctx, res);
+}
+
 static const char *base_path(struct account *a, const struct resource *res)
 {
-    const struct resource *chain[8];
-    int n = 0;
-    for (const struct resource *p = res->parent; p && n < 8; p = p->parent)
-        chain[n++] = p;
-    char *out = fix_fmt("/api/v1/");
-    const char *p = res->path;
-    while (*p) {
-        const char *brace = strstr(p, "{id}");
-        size_t len = brace ? (size_t)(brace - p) : strlen(p);
-        out = fix_fmt("%s%.*s", out, (int)len, p);
-        if (!brace)
-            break;
-        assert_true(n > 0);
-        out = fix_fmt("%s%lld", out, (long long)ensure_entity(a, chain[--n]));
-        p = brace + 4;
-    }
-    return out;
+    return declared_path(res, ancestor_of, a);
 }
 
 static const char *entity_path(struct account *a, const struct resource *res, json_int_t id)

@@ -13,6 +13,7 @@
 #include "engine/resource.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Whether a field takes input at all. */
 static inline bool declared_field_input(const struct field *f)
@@ -71,6 +72,31 @@ static inline json_t *declared_value(const struct resource *res, const struct fi
     default:
         return NULL;
     }
+}
+
+/* /api/v1/PATH of res with each {id} filled by ancestor_id() of that ancestor, root first
+ * (borrowed, kept until fix_free_strings). */
+static inline const char *declared_path(const struct resource *res,
+                                        json_int_t (*ancestor_id)(const struct resource *, void *),
+                                        void *ctx)
+{
+    const struct resource *chain[8];
+    int n = 0;
+    for (const struct resource *p = res->parent; p && n < 8; p = p->parent)
+        chain[n++] = p;
+    char *out = fix_fmt("/api/v1/");
+    const char *p = res->path;
+    while (*p) {
+        const char *brace = strstr(p, "{id}");
+        size_t len = brace ? (size_t)(brace - p) : strlen(p);
+        out = fix_fmt("%s%.*s", out, (int)len, p);
+        if (!brace)
+            break;
+        assert_true(n > 0);
+        out = fix_fmt("%s%lld", out, (long long)ancestor_id(chain[--n], ctx));
+        p = brace + 4;
+    }
+    return out;
 }
 
 #endif
