@@ -46,7 +46,7 @@ extern const struct route_decl auth_routes[];
 
 /* Rate limiting per key, in memory, sliding window. Returns 0 or the seconds to wait. */
 void ratelimit_init(void);
-int ratelimit_check(int64_t key_id, int limit, int window_seconds);
+int ratelimit_check(db_conn *c, int64_t key_id, int limit, int window_seconds);
 
 /* Login attempts per client address and (lower-case) email, with growing waits after a few
  * failures. Returns 0 when the attempt may go ahead (it counts as failed until

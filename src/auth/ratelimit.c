@@ -1,4 +1,5 @@
-/* Per-key sliding-window rate limit, kept in memory (one process; see README for scale-out). */
+/* Per-key sliding-window rate limit: in memory for a database of one process (SQLite), in the
+ * database where several processes share it (db_rate_hit), so that a key has one limit. */
 #include "auth/auth.h"
 
 #include "util/timeutil.h"
@@ -50,10 +51,15 @@ static struct window *window_for(int64_t key_id, int limit)
     return w->at ? w : NULL;
 }
 
-int ratelimit_check(int64_t key_id, int limit, int window_seconds)
+int ratelimit_check(db_conn *c, int64_t key_id, int limit, int window_seconds)
 {
     if (limit <= 0 || window_seconds <= 0)
         return 0;
+    if (c) { /* -1: the store keeps no count (SQLite) or could not be asked: count here */
+        int wait = db_rate_hit(c, key_id, limit, window_seconds);
+        if (wait >= 0)
+            return wait;
+    }
     double now = time_now_mono();
     int wait = 0;
     pthread_mutex_lock(&lock);

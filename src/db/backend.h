@@ -11,6 +11,9 @@ struct db_ops {
     /* The database lets one writer in at a time (SQLite): write transactions of this process
      * queue for their turn in db.c instead of sleeping in the backend's busy handler. */
     bool one_writer;
+    /* Several processes may serve from the database at once (PostgreSQL): state that must be
+     * the same for all of them (rate limits) is kept in the database, not in process memory. */
+    bool shared;
     const char *(*type)(enum db_coltype t);
     db_conn *(*connect)(db *d, const char *url, char *err, size_t errlen);
     void (*disconnect)(db_conn *c);
@@ -29,6 +32,8 @@ struct db_ops {
     bool (*column_exists)(db_conn *c, const char *table, const char *column);
     bool (*column_type)(db_conn *c, const char *table, const char *column, char *buf, size_t cap);
     int (*drop_column)(db_conn *c, const char *table, const char *column);
+    /* Only where `shared`: see db_rate_hit. */
+    int (*rate_hit)(db_conn *c, int64_t key, int limit, int window_seconds);
 };
 
 /* Every backend's connection starts with this header. */
@@ -63,5 +68,6 @@ struct db {
 };
 
 extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_postgres_ops;
 
 #endif

@@ -7,10 +7,8 @@
 int db_open(db **out, const char *url, const struct db_options *opts, char *err, size_t errlen)
 {
     const struct db_ops *ops = &db_sqlite_ops;
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        snprintf(err, errlen, "PostgreSQL support is not built into this mocod yet");
-        return DB_ERROR;
-    }
+    if (db_url_is_server(url))
+        ops = &db_postgres_ops;
     db *d = calloc(1, sizeof(*d));
     if (!d) {
         snprintf(err, errlen, "out of memory");
@@ -70,6 +68,21 @@ void db_close(db *d)
 const char *db_dialect_name(const db *d)
 {
     return d->ops->name;
+}
+
+bool db_url_is_server(const char *url)
+{
+    return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+bool db_shared(const db *d)
+{
+    return d->ops->shared;
+}
+
+int db_rate_hit(db_conn *c, int64_t key, int limit, int window_seconds)
+{
+    return c->ops->rate_hit ? c->ops->rate_hit(c, key, limit, window_seconds) : -1;
 }
 
 const char *db_type(const db *d, enum db_coltype t)

@@ -32,7 +32,16 @@ typedef struct db_param {
 } db_param;
 
 /* Logical column types for DDL; the dialect maps them. */
-enum db_coltype { DBT_ID, DBT_INT, DBT_BIGINT, DBT_TEXT, DBT_BOOL, DBT_DOUBLE, DBT_BLOB };
+enum db_coltype {
+    DBT_ID,
+    DBT_INT,
+    DBT_BIGINT,
+    DBT_TEXT,
+    DBT_BOOL,
+    DBT_DOUBLE,
+    DBT_BLOB,
+    DBT_INTLIST
+};
 
 struct db_options {
     int pool_size;           /* connections kept open */
@@ -45,6 +54,10 @@ struct db_options {
 int db_open(db **out, const char *url, const struct db_options *opts, char *err, size_t errlen);
 void db_close(db *d);
 const char *db_dialect_name(const db *d);
+/* True for a database server's URL (postgres:// or postgresql://), false for a SQLite path. */
+bool db_url_is_server(const char *url);
+/* True when several processes may serve from this database at once (PostgreSQL). */
+bool db_shared(const db *d);
 const char *db_type(const db *d, enum db_coltype t);
 
 db_conn *db_acquire(db *d);
@@ -83,6 +96,11 @@ size_t db_col_len(db_stmt *s, int col);
 int db_col_count(db_stmt *s);
 
 const char *db_errmsg(db_conn *c);
+
+/* Counts one request of `key` against `limit` requests in `window_seconds`, in the database, so
+ * that every process sharing it counts together. Returns the seconds to wait (0: allowed), or
+ * -1 when the store keeps no such count (not shared) or could not be asked. */
+int db_rate_hit(db_conn *c, int64_t key, int limit, int window_seconds);
 
 /* Convenience constructors for parameters. */
 static inline db_param dbp_int(int64_t v)

@@ -68,6 +68,10 @@ static const char *const migrations[] = {
     " DELETE CASCADE, size {INT} NOT NULL, data {BLOB} NOT NULL, created_at {TEXT} NOT NULL);"
     "ALTER TABLE attachments ADD COLUMN blob_id {INT};"
     "CREATE INDEX attachments_by_blob ON attachments (blob_id);",
+    /* 11: the rate limit of each key, where several processes share the database: the times of
+     * the requests inside its window (see db_rate_hit; SQLite's one process counts in memory) */
+    "CREATE TABLE rate_windows (key_id {INT} PRIMARY KEY, hits {INTLIST} NOT NULL,"
+    " last_ok {INT} NOT NULL);",
     NULL,
 };
 
@@ -76,8 +80,11 @@ static char *expand_types(db *d, const char *sql)
     static const struct {
         const char *word;
         enum db_coltype type;
-    } words[] = {
-        {"{ID}", DBT_ID}, {"{INT}", DBT_BIGINT}, {"{TEXT}", DBT_TEXT}, {"{BLOB}", DBT_BLOB}};
+    } words[] = {{"{ID}", DBT_ID},
+                 {"{INT}", DBT_BIGINT},
+                 {"{TEXT}", DBT_TEXT},
+                 {"{BLOB}", DBT_BLOB},
+                 {"{INTLIST}", DBT_INTLIST}};
     size_t cap = strlen(sql) * 2 + 64;
     char *out = malloc(cap);
     if (!out)

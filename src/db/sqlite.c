@@ -41,6 +41,7 @@ static const char *sq_type(enum db_coltype t)
     case DBT_BLOB:
         return "BLOB";
     case DBT_TEXT:
+    case DBT_INTLIST: /* unused: a list column serves the shared rate limit of a server */
         return "TEXT";
     }
     return "TEXT";

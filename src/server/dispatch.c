@@ -288,7 +288,7 @@ static int authenticate_and_limit(struct req *r)
     int window =
         r->settings.rate_limit_seconds ? r->settings.rate_limit_seconds : r->cfg->rate_seconds;
     if (r->cfg->rate_requests > 0) {
-        int wait = ratelimit_check(r->key_id, limit, window);
+        int wait = ratelimit_check(r->db, r->key_id, limit, window);
         if (wait) {
             req_add_header(r, "Retry-After", arena_printf(r->arena, "%d", wait));
             return req_fail(r, 429, NULL,

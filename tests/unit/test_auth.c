@@ -390,26 +390,26 @@ static void ratelimit_allows_limit_then_waits(void **state)
     (void)state;
     ratelimit_init();
     const int64_t key = 900001, other = 900002;
-    assert_int_equal(ratelimit_check(key, 3, 2), 0);
-    assert_int_equal(ratelimit_check(key, 3, 2), 0);
-    assert_int_equal(ratelimit_check(key, 3, 2), 0);
-    int wait = ratelimit_check(key, 3, 2);
+    assert_int_equal(ratelimit_check(NULL, key, 3, 2), 0);
+    assert_int_equal(ratelimit_check(NULL, key, 3, 2), 0);
+    assert_int_equal(ratelimit_check(NULL, key, 3, 2), 0);
+    int wait = ratelimit_check(NULL, key, 3, 2);
     assert_true(wait >= 1 && wait <= 2);
-    wait = ratelimit_check(key, 3, 2); /* refused requests do not count, but still wait */
+    wait = ratelimit_check(NULL, key, 3, 2); /* refused requests do not count, but still wait */
     assert_true(wait >= 1 && wait <= 2);
     /* another key has its own window */
-    assert_int_equal(ratelimit_check(other, 3, 2), 0);
-    assert_int_equal(ratelimit_check(other, 3, 2), 0);
-    assert_int_equal(ratelimit_check(other, 3, 2), 0);
-    assert_true(ratelimit_check(other, 3, 2) >= 1);
+    assert_int_equal(ratelimit_check(NULL, other, 3, 2), 0);
+    assert_int_equal(ratelimit_check(NULL, other, 3, 2), 0);
+    assert_int_equal(ratelimit_check(NULL, other, 3, 2), 0);
+    assert_true(ratelimit_check(NULL, other, 3, 2) >= 1);
     /* a changed limit starts a fresh window */
     for (int i = 0; i < 5; i++)
-        assert_int_equal(ratelimit_check(key, 5, 2), 0);
-    assert_true(ratelimit_check(key, 5, 2) >= 1);
+        assert_int_equal(ratelimit_check(NULL, key, 5, 2), 0);
+    assert_true(ratelimit_check(NULL, key, 5, 2) >= 1);
     /* a limit of 0 (or no window) means no limit */
     for (int i = 0; i < 10; i++) {
-        assert_int_equal(ratelimit_check(900003, 0, 2), 0);
-        assert_int_equal(ratelimit_check(900004, 3, 0), 0);
+        assert_int_equal(ratelimit_check(NULL, 900003, 0, 2), 0);
+        assert_int_equal(ratelimit_check(NULL, 900004, 3, 0), 0);
     }
 }
 
@@ -417,13 +417,13 @@ static void ratelimit_window_slides(void **state)
 {
     (void)state;
     const int64_t key = 900010;
-    assert_int_equal(ratelimit_check(key, 1, 1), 0);
-    assert_int_equal(ratelimit_check(key, 1, 1), 1);
+    assert_int_equal(ratelimit_check(NULL, key, 1, 1), 0);
+    assert_int_equal(ratelimit_check(NULL, key, 1, 1), 1);
     /* after the window has passed, a request is allowed again */
     struct timespec ts = {1, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    assert_int_equal(ratelimit_check(key, 1, 1), 0);
-    assert_int_equal(ratelimit_check(key, 1, 1), 1);
+    assert_int_equal(ratelimit_check(NULL, key, 1, 1), 0);
+    assert_int_equal(ratelimit_check(NULL, key, 1, 1), 1);
 }
 
 int main(void)
