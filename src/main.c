@@ -10,6 +10,7 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ enum opt_id {
     O_IDLE_TIMEOUT,
     O_REQUEST_TIMEOUT,
     O_BODY_MEMORY,
+    O_FROM,
+    O_TO,
     O_COUNT
 };
 
@@ -107,6 +110,8 @@ static const struct option_decl options[O_COUNT] = {
                        "memory for request bodies being received, over all connections (503 "
                        "beyond)",
                        "256"},
+    [O_FROM] = {"--from", "MOCOD_COPY_FROM", "PATH|URL", "mocod copy: the database to read", NULL},
+    [O_TO] = {"--to", "MOCOD_COPY_TO", "URL|PATH", "mocod copy: the empty database to fill", NULL},
     [O_WH_TIMEOUT] = {"--webhook-timeout", "MOCOD_WEBHOOK_TIMEOUT", "SECONDS",
                       "time a receiver has to answer", "10"},
 };
@@ -116,7 +121,8 @@ static const char *values[O_COUNT];
 static void usage(FILE *out)
 {
     fputs("mocod - the MOCO API on your own machine\n\n"
-          "usage:\n"
+          "usage (PATH: a SQLite file; or postgresql://USER@HOST:PORT/DB, which needs\n"
+          "       MOCOD_SECRET or MOCOD_SECRET_FILE):\n"
           "  mocod init --db PATH --account SUBDOMAIN --email EMAIL --password PASSWORD\n"
           "             [--firstname F] [--lastname L]     create account + admin, print API key\n"
           "  mocod serve --db PATH [--listen HOST:PORT] [--base-domain DOMAIN]\n"
@@ -125,6 +131,10 @@ static void usage(FILE *out)
           "             [--idle-timeout S] [--request-timeout S] [--body-memory MIB]\n"
           "  mocod demo [--db PATH] [--listen HOST:PORT]   sample data, then serve\n"
           "  mocod migrate --db PATH                       bring the schema up to date\n"
+          "  mocod copy --from mocod.sqlite --to postgresql://USER@HOST:PORT/DB\n"
+          "             every account and row into an empty database (keys stay valid\n"
+          "             with the source's secret: MOCOD_SECRET_FILE=mocod.sqlite.secret)\n"
+          "  mocod secret                                  print a new server secret\n"
           "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
           "  mocod account --db PATH --account SUBDOMAIN [--rate-limit N/SECONDS|default]\n"
           "             [--custom-properties replace|merge] [--strict-validation on|off]\n"
@@ -206,19 +216,15 @@ static int parse_rate(const char *v, int *requests, int *seconds)
     return 0;
 }
 
-static db *open_db(void)
+static db *open_store(const char *url)
 {
     char err[512];
-    if (auth_init(values[O_DB], err, sizeof(err))) {
-        fprintf(stderr, "mocod: %s\n", err);
-        return NULL;
-    }
     struct db_options opts = {.pool_size = 4,
                               .synchronous_normal = !strcmp(values[O_SYNC], "normal")};
     if (values[O_THREADS])
         opts.pool_size = atoi(values[O_THREADS]) + 2;
     db *d = NULL;
-    if (db_open(&d, values[O_DB], &opts, err, sizeof(err)) != DB_OK) {
+    if (db_open(&d, url, &opts, err, sizeof(err)) != DB_OK) {
         fprintf(stderr, "mocod: cannot open database: %s\n", err);
         return NULL;
     }
@@ -232,6 +238,56 @@ static db *open_db(void)
         return NULL;
     }
     return d;
+}
+
+static db *open_db(void)
+{
+    char err[512];
+    if (auth_init(values[O_DB], err, sizeof(err))) {
+        fprintf(stderr, "mocod: %s\n", err);
+        return NULL;
+    }
+    return open_store(values[O_DB]);
+}
+
+/* mocod copy: both schemas up to date, then every row (db_copy). No secret is needed: keys are
+ * copied sealed. */
+static int cmd_copy(void)
+{
+    if (need(O_FROM) || need(O_TO))
+        return 2;
+    if (!strcmp(values[O_FROM], values[O_TO])) {
+        fprintf(stderr, "mocod: --from and --to are the same database\n");
+        return 2;
+    }
+    db *src = open_store(values[O_FROM]);
+    if (!src)
+        return 1;
+    db *dst = open_store(values[O_TO]);
+    if (!dst) {
+        db_close(src);
+        return 1;
+    }
+    char err[512];
+    int rc = db_copy(src, dst, stdout, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "mocod: copy failed, nothing was written: %s\n", err);
+    db_close(dst);
+    db_close(src);
+    return rc ? 1 : 0;
+}
+
+static int cmd_secret(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    unsigned char raw[32];
+    char hex[65];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+    sodium_memzero(raw, sizeof(raw));
+    printf("%s\n", hex);
+    return 0;
 }
 
 static int cmd_init(db *d, bool quiet_output, char **key_out, arena *a)
@@ -438,12 +494,17 @@ int main(int argc, char **argv)
     const char *verb = argv[1];
     bool demo = !strcmp(verb, "demo");
     if (strcmp(verb, "init") && strcmp(verb, "serve") && !demo && strcmp(verb, "migrate") &&
-        strcmp(verb, "apikey") && strcmp(verb, "account")) {
+        strcmp(verb, "apikey") && strcmp(verb, "account") && strcmp(verb, "copy") &&
+        strcmp(verb, "secret")) {
         fprintf(stderr, "mocod: unknown command %s (see mocod --help)\n", verb);
         return 2;
     }
     if (parse_flags(argc, argv))
         return 2;
+    if (!strcmp(verb, "secret"))
+        return cmd_secret();
+    if (!strcmp(verb, "copy"))
+        return cmd_copy();
     if (demo) {
         if (!values[O_DB])
             values[O_DB] = "mocod-demo.sqlite";

@@ -21,10 +21,20 @@ const char *const perm_area_names[AREA_COUNT] = {
     "settings", "sales",  "projects",  "calendar", "time_tracking", "invoicing",
 };
 
-static int read_secret_file(const char *path, unsigned char *secret, char *err, size_t errlen)
+static int read_secret_file(const char *path, bool may_create, unsigned char *secret, char *err,
+                            size_t errlen)
 {
     char hex[2 * 32 + 2] = {0};
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && !may_create) {
+        /* every process on a database server needs the same secret: one made here would not
+         * open the keys that the others made */
+        snprintf(err, errlen,
+                 "secret file %s does not exist: make one (mocod secret > FILE) and give the "
+                 "same one to every mocod on this database",
+                 path);
+        return -1;
+    }
     if (fd < 0 && errno == ENOENT) {
         /* first start: make one, readable only by us */
         unsigned char fresh[32];
@@ -76,16 +86,20 @@ int auth_init(const char *db_url, char *err, size_t errlen)
     } else {
         const char *file = getenv("MOCOD_SECRET_FILE");
         char path[4096];
+        bool server = db_url_is_server(db_url);
         if (file && *file) {
             snprintf(path, sizeof(path), "%s", file);
-        } else if (strstr(db_url, "://") && strncmp(db_url, "sqlite://", 9) != 0) {
-            snprintf(err, errlen, "set MOCOD_SECRET or MOCOD_SECRET_FILE for a database server");
+        } else if (server) {
+            snprintf(err, errlen,
+                     "a database server needs the server secret from the environment: set "
+                     "MOCOD_SECRET (64 hex characters) or MOCOD_SECRET_FILE (mocod secret > FILE "
+                     "makes one), the same for every mocod on the database");
             return -1;
         } else {
             const char *p = strncmp(db_url, "sqlite://", 9) == 0 ? db_url + 9 : db_url;
             snprintf(path, sizeof(path), "%s.secret", p);
         }
-        if (read_secret_file(path, secret, err, errlen))
+        if (read_secret_file(path, !server, secret, err, errlen))
             return -1;
     }
     static const char lookup_ctx[] = "mocod api-key lookup";

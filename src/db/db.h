@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct db db;
 typedef struct db_conn db_conn;
@@ -133,6 +134,10 @@ static inline db_param dbp_double(double d)
     db_param p = {DBP_DOUBLE, 0, d, NULL, 0};
     return p;
 }
+
+/* Copies every row of every table of src into dst (see copy.c); dst must hold no account. A
+ * line per table goes to report (may be NULL). 0, or -1 with err. */
+int db_copy(db *src, db *dst, FILE *report, char *err, size_t errlen);
 
 /* True when the table has the column (schema sync asks before adding one). */
 bool db_column_exists(db_conn *c, const char *table, const char *column);

@@ -881,6 +881,92 @@ static int pg_rate_hit(db_conn *cc, int64_t key, int limit, int window_seconds)
     return wait;
 }
 
+static int pg_tables(db_conn *cc, char ***names, int *n)
+{
+    struct pg_conn *c = (struct pg_conn *)cc;
+    *names = NULL;
+    *n = 0;
+    PGresult *res = PQexec(c->h, "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r' AND "
+                                 "c.relnamespace = current_schema()::regnamespace ORDER BY c.oid");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        set_err(c, PQresultErrorMessage(res));
+        PQclear(res);
+        return DB_ERROR;
+    }
+    int rows = PQntuples(res);
+    *names = calloc((size_t)rows + 1, sizeof(char *));
+    for (int i = 0; *names && i < rows; i++)
+        (*names)[(*n)++] = strdup(PQgetvalue(res, i, 0));
+    PQclear(res);
+    return *names ? DB_OK : DB_ERROR;
+}
+
+static const char *pg_col_name(db_stmt *ss, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)ss;
+    return s->res ? PQfname(s->res, col) : NULL;
+}
+
+static enum db_param_kind pg_col_kind(db_stmt *ss, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)ss;
+    if (pg_col_null(ss, col))
+        return DBP_NULL;
+    switch (PQftype(s->res, col)) {
+    case OID_INT8:
+    case OID_BOOL:
+    case 21: /* int2 */
+    case 23: /* int4 */
+        return DBP_INT;
+    case OID_FLOAT8:
+    case 700: /* float4 */
+        return DBP_DOUBLE;
+    case OID_BYTEA:
+        return DBP_BLOB;
+    default:
+        return DBP_TEXT;
+    }
+}
+
+/* After rows came with their ids, the identity continues after the largest. */
+static int pg_ids_follow(db_conn *cc, const char *table)
+{
+    struct pg_conn *c = (struct pg_conn *)cc;
+    if (!pg_column_exists(cc, table, "id"))
+        return DB_OK;
+    const char *values[1] = {table};
+    PGresult *res = PQexecParams(c->h, "SELECT pg_get_serial_sequence(quote_ident($1), 'id')", 1,
+                                 NULL, values, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
+        PQclear(res);
+        return DB_OK; /* not an identity (schema_migrations) */
+    }
+    char *seq = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    char *t = PQescapeIdentifier(c->h, table, strlen(table));
+    int rc = DB_ERROR;
+    if (seq && t) {
+        size_t len = strlen(t) + 128;
+        char *sql = malloc(len);
+        if (sql) {
+            snprintf(sql, len,
+                     "SELECT setval($1::regclass, COALESCE((SELECT MAX(id) FROM %s), 0) "
+                     "+ 1, false)",
+                     t);
+            const char *v[1] = {seq};
+            res = PQexecParams(c->h, sql, 1, NULL, v, NULL, NULL, 0);
+            rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : DB_ERROR;
+            if (rc != DB_OK)
+                set_err(c, PQresultErrorMessage(res));
+            PQclear(res);
+            free(sql);
+        }
+    }
+    PQfreemem(t);
+    free(seq);
+    return rc;
+}
+
 const struct db_ops db_postgres_ops = {
     .name = "postgres",
     .one_writer = false,
@@ -903,5 +989,9 @@ const struct db_ops db_postgres_ops = {
     .column_exists = pg_column_exists,
     .column_type = pg_column_type,
     .drop_column = pg_drop_column,
+    .tables = pg_tables,
+    .col_name = pg_col_name,
+    .col_kind = pg_col_kind,
+    .ids_follow = pg_ids_follow,
     .rate_hit = pg_rate_hit,
 };

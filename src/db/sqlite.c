@@ -360,6 +360,63 @@ out:
     return rc;
 }
 
+static int sq_tables(db_conn *c, char ***names, int *n)
+{
+    sqlite3 *h = ((struct sq_conn *)c)->h;
+    sqlite3_stmt *st = NULL;
+    *names = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                           "'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return DB_ERROR;
+    int cap = 0, rc = DB_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **grown = realloc(*names, (size_t)cap * sizeof(char *));
+            if (!grown) {
+                rc = DB_ERROR;
+                break;
+            }
+            *names = grown;
+        }
+        (*names)[(*n)++] = strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *sq_col_name(db_stmt *s, int col)
+{
+    return sqlite3_column_name(((struct sq_stmt *)s)->st, col);
+}
+
+static enum db_param_kind sq_col_kind(db_stmt *s, int col)
+{
+    switch (sqlite3_column_type(((struct sq_stmt *)s)->st, col)) {
+    case SQLITE_INTEGER:
+        return DBP_INT;
+    case SQLITE_FLOAT:
+        return DBP_DOUBLE;
+    case SQLITE_TEXT:
+        return DBP_TEXT;
+    case SQLITE_BLOB:
+        return DBP_BLOB;
+    default:
+        return DBP_NULL;
+    }
+}
+
+/* AUTOINCREMENT remembers the largest id inserted (sqlite_sequence), copied ones too. */
+static int sq_ids_follow(db_conn *c, const char *table)
+{
+    (void)c;
+    (void)table;
+    return DB_OK;
+}
+
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .one_writer = true,
@@ -381,4 +438,8 @@ const struct db_ops db_sqlite_ops = {
     .column_exists = sq_column_exists,
     .column_type = sq_column_type,
     .drop_column = sq_drop_column,
+    .tables = sq_tables,
+    .col_name = sq_col_name,
+    .col_kind = sq_col_kind,
+    .ids_follow = sq_ids_follow,
 };
