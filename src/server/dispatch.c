@@ -391,13 +391,17 @@ static int dispatch_inner(struct req *r, db *d)
     r->db = db_acquire(d);
     if (!r->db)
         return req_fail(r, 503, NULL, "database unavailable");
+    /* The key is checked and counted before the read's snapshot: a rate limit kept in the
+     * database (several processes) counts at once, not when the read ends. The account's data
+     * version is read before the snapshot, so the snapshot holds at least that version's data
+     * (what the caches key on). */
+    if (!route_is_open(found) && !r->authorized && authenticate_and_limit(r))
+        return -1;
     /* A read answers from one snapshot: its count and its page agree, and the database takes
      * its read locks once instead of once per statement. */
     if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
         db_begin(r->db, false) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
-    if (!route_is_open(found) && !r->authorized && authenticate_and_limit(r))
-        return -1;
     if (!found) {
         req_add_header(r, "Allow", allow.buf);
         return req_fail(r, 405, NULL, "method %s is not allowed here; allowed: %s", r->method,
