@@ -20,7 +20,8 @@ struct db_ops {
     db_stmt *(*query)(db_conn *c, const char *sql, const db_param *params, int nparams);
     int (*step)(db_stmt *s);
     void (*done)(db_stmt *s);
-    int (*begin)(db_conn *c, bool write);
+    /* scope: see db_begin_scoped; DB_SCOPE_ALL for db_begin(c, true) */
+    int (*begin)(db_conn *c, bool write, int64_t scope);
     bool (*col_null)(db_stmt *s, int col);
     int64_t (*col_i64)(db_stmt *s, int col);
     double (*col_double)(db_stmt *s, int col);

@@ -214,15 +214,28 @@ static void write_turn_give(db_conn *c)
     pthread_mutex_unlock(&d->write_lock);
 }
 
+static int db_begin_read(db_conn *c)
+{
+    int rc = c->ops->begin(c, false, 0);
+    if (rc == DB_OK)
+        c->in_tx = true;
+    return rc;
+}
+
 int db_begin(db_conn *c, bool write)
 {
+    return write ? db_begin_scoped(c, DB_SCOPE_ALL) : db_begin_read(c);
+}
+
+int db_begin_scoped(db_conn *c, int64_t scope)
+{
     /* inside a transaction the backend refuses BEGIN; waiting for a turn would hang instead */
-    bool turn = write && c->ops->one_writer && !c->in_tx;
+    bool turn = c->ops->one_writer && !c->in_tx;
     if (turn) {
         write_turn_take(c->owner);
         c->has_write_turn = true;
     }
-    int rc = c->ops->begin(c, write);
+    int rc = c->ops->begin(c, true, scope);
     if (rc == DB_OK)
         c->in_tx = true;
     else if (turn)

@@ -85,6 +85,14 @@ int db_exec_script(db_conn *c, const char *sql);
  * in a write transaction must not begin another one on a second connection: it would wait for
  * its own turn. */
 int db_begin(db_conn *c, bool write);
+/* A write transaction that excludes only the write transactions of the same scope (an
+ * account's id, or one of the DB_SCOPE_ names below) and those of db_begin(c, true), which
+ * exclude every other: rules that read and then write (sequences, uniqueness, claims) hold
+ * within a scope. Where the database takes one writer at a time (SQLite) it is db_begin(c, true).
+ * Every write of an account's data runs in that account's scope. */
+int db_begin_scoped(db_conn *c, int64_t scope);
+#define DB_SCOPE_ALL        INT64_MIN
+#define DB_SCOPE_DELIVERIES (-2) /* claims of web hook deliveries, across accounts */
 int db_commit(db_conn *c);
 void db_rollback(db_conn *c);
 bool db_in_transaction(db_conn *c);

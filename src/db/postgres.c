@@ -16,12 +16,13 @@
  * read whole when the statement runs, so a statement may run again while an earlier result of
  * it is still being read (as nested queries do).
  *
- * Transactions: a write transaction takes one advisory lock of the database, so that write
- * transactions of every process on it run one at a time, as SQLite's do; within one, each
- * statement sees what the ones before committed (READ COMMITTED). The engine's read-then-write
- * steps (sequences, uniqueness in a scope, claims of web hook deliveries) are therefore exactly
- * as safe as on SQLite, across processes. Read transactions are REPEATABLE READ: a list and its
- * count come from one snapshot.
+ * Transactions: write transactions take advisory locks, so that those of one scope (an account,
+ * or the claims of web hook deliveries) run one at a time across every process on the database,
+ * as all of SQLite's do, and those of different accounts run side by side; db_begin(c, true)
+ * excludes every other writer. Within one, each statement sees what the ones before committed
+ * (READ COMMITTED): the engine's read-then-write steps (number sequences, uniqueness within an
+ * account, claims of deliveries) are exactly as safe as on SQLite, across processes. Read
+ * transactions are REPEATABLE READ: a list and its count come from one snapshot.
  */
 #include "db/backend.h"
 
@@ -34,8 +35,9 @@
 #define CACHE_SLOTS  1024
 #define CACHE_PROBES 8
 #define MAX_PARAMS   512
-/* The key of the advisory lock that write transactions take ("mocod" in ASCII). */
-#define WRITE_LOCK_KEY "1836016484"
+/* The key of the database's advisory lock that write transactions take; scopes are account ids
+ * (positive) and DB_SCOPE_ names, never this. */
+#define WRITE_LOCK_KEY (-1836016484LL)
 
 /* Type oids of PostgreSQL's catalogue (pg_type.h is a server header). */
 #define OID_BOOL   16
@@ -666,7 +668,7 @@ static void pg_done(db_stmt *ss)
     free(s);
 }
 
-static int pg_begin(db_conn *cc, bool write)
+static int pg_begin(db_conn *cc, bool write, int64_t scope)
 {
     struct pg_conn *c = (struct pg_conn *)cc;
     if (c->base.in_tx) {
@@ -677,9 +679,22 @@ static int pg_begin(db_conn *cc, bool write)
         set_err(c, PQerrorMessage(c->h));
         return DB_ERROR;
     }
-    PGresult *res = PQexec(c->h, write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
-                                         "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
-                                       : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    /* All writers hold the database's lock: those of a scope shared, together with their
+     * scope's own lock (a scope's id is never the database's key), those of DB_SCOPE_ALL alone.
+     * Locks are always taken in that order, and one scope at most: no deadlock. */
+    char sql[192];
+    if (!write)
+        snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    else if (scope == DB_SCOPE_ALL || scope == WRITE_LOCK_KEY)
+        snprintf(sql, sizeof(sql),
+                 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%lld)",
+                 (long long)WRITE_LOCK_KEY);
+    else
+        snprintf(sql, sizeof(sql),
+                 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(%lld);"
+                 " SELECT pg_advisory_xact_lock(%lld)",
+                 (long long)WRITE_LOCK_KEY, (long long)scope);
+    PGresult *res = PQexec(c->h, sql);
     ExecStatusType st = PQresultStatus(res);
     int rc = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? DB_OK : rc_of(res);
     if (rc != DB_OK) {

@@ -274,8 +274,10 @@ static void sq_done(db_stmt *ss)
         stmt_free(s);
 }
 
-static int sq_begin(db_conn *c, bool write)
+/* One writer at a time: every scope is all of them. */
+static int sq_begin(db_conn *c, bool write, int64_t scope)
 {
+    (void)scope;
     return sq_exec_script(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 

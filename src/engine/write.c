@@ -482,7 +482,7 @@ static int bump_version(struct req *r)
 
 int run_write(struct req *r, int (*step)(struct req *r, void *ctx), void *ctx)
 {
-    if (db_begin(r->db, true) != DB_OK)
+    if (db_begin_scoped(r->db, r->account_id) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
     if (step(r, ctx) || r->err_message || bump_version(r))
         goto fail;

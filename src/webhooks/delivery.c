@@ -309,7 +309,7 @@ static enum claim_result claim(db_conn *c)
                      d, 1, 0, &due) != DB_OK ||
         !due)
         return CLAIM_IDLE;
-    if (db_begin(c, true) != DB_OK)
+    if (db_begin_scoped(c, DB_SCOPE_DELIVERIES) != DB_OK)
         return CLAIM_IDLE;
     static struct round rd; /* only the delivery thread claims */
     rd.n = 0;
@@ -392,7 +392,7 @@ static void finish(db_conn *c, struct delivery *d, CURLcode result)
     else
         err[0] = '\0';
     for (int tries = 0; tries < 5; tries++) {
-        if (db_begin(c, true) != DB_OK)
+        if (db_begin_scoped(c, d->account_id) != DB_OK)
             continue;
         int rc;
         if (ok) {
