@@ -658,7 +658,9 @@ static bool sql_run(mt_server *s, const char *sql, bool want_row, char **text, c
         return ok;
     }
     sqlite3 *conn = NULL;
-    if (sqlite3_open_v2(s->db, &conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    /* CREATE: after mt_prepare, no mocod may have made the file yet */
+    if (sqlite3_open_v2(s->db, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
         snprintf(why, n, "cannot open %s: %s", s->db, conn ? sqlite3_errmsg(conn) : "no memory");
         sqlite3_close(conn);
         return false;
@@ -896,7 +898,9 @@ static char *run_cli_key(mt_server *s, char *const *args)
     else if (strpbrk(out, " \t\r\n"))
         why = "stdout is not a single key line";
     if (why) {
-        print_error("mt: `%s` failed (%s, exit code %d)\n", cmd, why, code);
+        print_error("mt: `%s --db %s`%s%s failed (%s, exit code %d)\n", cmd, s->db,
+                    s->secret ? " with MOCOD_SECRET_FILE=" : "", s->secret ? s->secret : "", why,
+                    code);
         print_clipped("stdout: ", out, strlen(out));
         print_clipped("stderr: ", err, strlen(err));
         free(out);
