@@ -34,9 +34,9 @@ find_bindir()
         echo "$MOCOD_PG_BINDIR"
         return 0
     fi
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
+    while IFS= read -r d; do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ] && best=$d
-    done
+    done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V)
     if [ -z "$best" ] && command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
         best=$(dirname "$(readlink -f "$(command -v initdb)")")
     fi
@@ -80,8 +80,8 @@ start()
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
 
     echo "include 'mocod-tests.conf'" | as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
-    local attempt port
-    for attempt in 1 2 3 4 5; do
+    local port
+    for _ in 1 2 3 4 5; do
         port=$(free_port)
         {
             echo "# mocod tests (tests/support/pg_cluster.sh); fsync stays on"
