@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mocod needs to build, test and benchmark, when missing.
-#   scripts/deps.sh           build and test
+#   scripts/deps.sh           build and test (the PostgreSQL server too: scripts/test.sh runs the
+#                             API tests on a private cluster of its own as well)
 #   scripts/deps.sh --bench   and wrk
 #   scripts/deps.sh --fuzz    and clang with its runtime (libFuzzer, ASan, UBSan) for fuzz/
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcurl4-openssl-dev libpq-dev libcmocka-dev openssl curl python3)
+      libsodium-dev libcurl4-openssl-dev libpq-dev libcmocka-dev openssl curl python3 postgresql)
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk)
 # Debian 12: clang is clang 14; libFuzzer (libclang_rt.fuzzer) comes with libclang-rt-14-dev
 [ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)
 missing=()
+installed()
+{
+    [[ $(dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null) == *"install ok installed"* ]]
+}
 for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    # postgresql is Debian's default version; any installed postgresql-NN server will do
+    [ "$p" = postgresql ] && installed 'postgresql-[0-9]*' && continue
+    installed "$p" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""

@@ -72,10 +72,11 @@ static void test_demo_serves_sample_data(void **state)
     (void)state;
     const char *bin = getenv("MOCOD_BIN");
     assert_non_null(bin);
-    char dir[] = "/tmp/mocod-demo-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char db[128], listen_at[64];
-    snprintf(db, sizeof(db), "%s/demo.sqlite", dir);
+    /* a fresh database of the store under test (SQLite file or PostgreSQL database) */
+    mt_server *store = mt_prepare();
+    const char *db = mt_db_path(store);
+    char **env = mt_env(store);
+    char listen_at[64];
     int port = free_port();
     snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", port);
 
@@ -88,9 +89,11 @@ static void test_demo_serves_sample_data(void **state)
         int null = open("/dev/null", O_WRONLY);
         dup2(null, STDERR_FILENO);
         close(out[0]);
-        execl(bin, bin, "demo", "--db", db, "--listen", listen_at, (char *)NULL);
+        char *argv[] = {(char *)bin, "demo", "--db", (char *)db, "--listen", listen_at, NULL};
+        execve(bin, argv, env);
         _exit(127);
     }
+    mt_env_free(env);
     close(out[1]);
     FILE *f = fdopen(out[0], "r");
     char line[512], key[64] = "";
@@ -125,10 +128,7 @@ static void test_demo_serves_sample_data(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     fclose(f);
-
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    mt_stop(store);
 }
 
 int main(void)

@@ -31,7 +31,6 @@
 
 #include "resources/resources.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,22 +609,14 @@ static json_int_t role_id(const char *name)
 /* A role of account A without any right: written to the database, as the API has no way. */
 static void add_nobody_role(void)
 {
-    sqlite3 *conn = NULL;
-    assert_int_equal(sqlite3_open(mt_db_path(g_s), &conn), SQLITE_OK);
-    sqlite3_busy_timeout(conn, 5000);
     char *cols = fix_fmt("account_id, created_at, updated_at, name, is_default, is_admin");
     char *vals = fix_fmt("(SELECT id FROM accounts WHERE subdomain = '" MT_ACCOUNT "'), "
-                         "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 'Nobody', 0, 0");
+                         "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 'Nobody', '0', '0'");
     for (int i = AREA_FIRST; i < AREA_COUNT; i++) {
         cols = fix_fmt("%s, perm_%s", cols, perm_area_names[i]);
         vals = fix_fmt("%s, 'none'", vals);
     }
-    char *err = NULL;
-    int rc = sqlite3_exec(conn, fix_fmt("INSERT INTO user_roles (%s) VALUES (%s)", cols, vals),
-                          NULL, NULL, &err);
-    if (rc != SQLITE_OK)
-        fail_msg("cannot add the role Nobody: %s", err ? err : "?");
-    sqlite3_close(conn);
+    mt_sql_exec(g_s, fix_fmt("INSERT INTO user_roles (%s) VALUES (%s)", cols, vals));
 }
 
 static const char *user_key_with_role(const char *role)

@@ -2,6 +2,7 @@
 #include "mt.h"
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdio.h>
@@ -162,6 +163,63 @@ static void test_start_stop(void **state)
     mt_stop(s);
 }
 
+/* The value of NAME=... in a NULL-terminated environment, NULL if absent. */
+static const char *env_get(char *const *env, const char *name)
+{
+    size_t n = strlen(name);
+    for (; env && *env; env++)
+        if (!strncmp(*env, name, n) && (*env)[n] == '=')
+            return *env + n + 1;
+    return NULL;
+}
+
+/* A database without a server: the store under test, its secret, and SQL beside it. */
+static void test_prepare_and_sql(void **state)
+{
+    (void)state;
+    mt_server *s = mt_prepare();
+    assert_int_equal(mt_pid(s), 0);
+    const char *db = mt_db_path(s);
+    char **env = mt_env(s);
+    const char *secret = env_get(env, "MOCOD_SECRET_FILE");
+    if (mt_on_postgres()) {
+        assert_true(!strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11));
+        assert_non_null(strstr(db, "/mt_"));
+        assert_non_null(secret);
+        struct stat st;
+        assert_int_equal(stat(secret, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        assert_int_equal(st.st_size, 65);
+    } else {
+        assert_non_null(strstr(db, mt_dir(s)));
+        assert_null(strstr(db, "://"));
+    }
+
+    mt_sql_exec(s, "CREATE TABLE t (n INTEGER, s TEXT); INSERT INTO t VALUES (41, 'x'), (1, NULL)");
+    assert_int_equal(mt_sql_i64(s, "SELECT SUM(n) FROM t"), 42);
+    char *text = mt_sql_str(s, "SELECT s FROM t WHERE n = 41");
+    assert_string_equal(text, "x");
+    free(text);
+    assert_null(mt_sql_str(s, "SELECT s FROM t WHERE n = 1"));
+
+    if (mt_on_postgres()) {
+        /* mt_stop drops the database: look from another one */
+        char *name = strdup(strrchr(db, '/') + 1);
+        name[strcspn(name, "?")] = '\0';
+        mt_server *other = mt_prepare();
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM pg_database WHERE datname = '%s'", name);
+        assert_int_equal(mt_sql_i64(other, sql), 1);
+        mt_stop(s);
+        assert_int_equal(mt_sql_i64(other, sql), 0);
+        mt_stop(other);
+        free(name);
+    } else {
+        mt_stop(s);
+    }
+    mt_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +230,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli, mt_setup, mt_teardown),
         cmocka_unit_test_setup_teardown(test_log_and_restart, mt_setup, mt_teardown),
         cmocka_unit_test(test_start_stop),
+        cmocka_unit_test(test_prepare_and_sql),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

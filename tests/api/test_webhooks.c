@@ -1894,8 +1894,8 @@ static char *mocod_binary(mt_server *s)
     return strdup(path);
 }
 
-/* Spawn `mocod serve` on the mt server's database (same flags as the fixture, log appended to the
- * mt server's log) and wait until it listens; sets g_base. */
+/* Spawn `mocod serve` on the mt server's database (same flags and environment as the fixture, log
+ * appended to the mt server's log) and wait until it listens; sets g_base. */
 static void spawn_own(struct fx *f, const char *bin)
 {
     int port = pick_port();
@@ -1923,6 +1923,7 @@ static void spawn_own(struct fx *f, const char *bin)
     long max_fd = sysconf(_SC_OPEN_MAX);
     if (max_fd < 0 || max_fd > 4096)
         max_fd = 4096;
+    char **env = mt_env(f->s); /* on PostgreSQL with the server's MOCOD_SECRET_FILE */
     pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
@@ -1945,9 +1946,10 @@ static void spawn_own(struct fx *f, const char *bin)
         for (int fd = 3; fd < max_fd; fd++)
             close(fd);
         signal(SIGPIPE, SIG_DFL);
-        execv(bin, argv);
+        execve(bin, argv, env);
         _exit(127);
     }
+    mt_env_free(env);
     close(log);
     f->own = pid;
     int64_t deadline = mono_ms() + 10000;

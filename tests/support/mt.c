@@ -7,8 +7,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +30,14 @@
 #define START_ATTEMPTS   3
 #define DUMP_MAX         4000 /* bytes of a body or JSON value printed on failure */
 
+extern char **environ;
+
 struct mt_server {
     char *bin;    /* MOCOD_BIN */
     char *dir;    /* temporary directory */
-    char *db;     /* <dir>/mocod.db */
+    char *db;     /* the --db of every mocod command: <dir>/mocod.db, or a PostgreSQL URL */
+    char *pg_db;  /* on PostgreSQL: the name of the database made for this server, else NULL */
+    char *secret; /* on PostgreSQL: <dir>/secret, given as MOCOD_SECRET_FILE; else NULL */
     char *log;    /* <dir>/serve.log */
     char **extra; /* extra serve arguments, NULL-terminated */
     char *admin_key;
@@ -326,9 +333,10 @@ static void set_cloexec(int fd)
         fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
-/* fork + execv argv[0] with stdin from /dev/null and the given stdout/stderr; the child gets
- * SIGTERM if this process dies, so a crashed test leaves no server running. -1 on error. */
-static pid_t spawn(char *const *argv, int out_fd, int err_fd)
+/* fork + execve argv[0] with stdin from /dev/null, the given stdout/stderr and environment (NULL:
+ * this process's); the child gets SIGTERM if this process dies, so a crashed test leaves no server
+ * running. -1 on error. */
+static pid_t spawn(char *const *argv, char *const *envp, int out_fd, int err_fd)
 {
     long max_fd = sysconf(_SC_OPEN_MAX);
     if (max_fd < 0 || max_fd > 4096)
@@ -358,7 +366,7 @@ static pid_t spawn(char *const *argv, int out_fd, int err_fd)
     for (int fd = 3; fd < max_fd; fd++)
         close(fd);
     signal(SIGPIPE, SIG_DFL);
-    execv(argv[0], argv);
+    execve(argv[0], argv, envp ? envp : environ);
     static const char msg[] = "mt: execv of the mocod binary failed\n";
     ssize_t ignored = write(2, msg, sizeof msg - 1);
     (void)ignored;
@@ -451,6 +459,280 @@ static bool port_accepts(int port)
     return ok;
 }
 
+/* ---- the store under test: SQLite files or PostgreSQL databases ------------------------- */
+
+static PGconn *pg_admin; /* to the maintenance database of MOCOD_TEST_PG: CREATE/DROP DATABASE */
+static unsigned pg_counter;
+
+bool mt_on_postgres(void)
+{
+    const char *v = getenv("MOCOD_TEST_STORE");
+    return v && (!strcmp(v, "postgres") || !strcmp(v, "postgresql") || !strcmp(v, "pg"));
+}
+
+static bool store_known(void)
+{
+    const char *v = getenv("MOCOD_TEST_STORE");
+    return !v || !*v || !strcmp(v, "sqlite") || mt_on_postgres();
+}
+
+static void pg_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs such as "database ... does not exist, skipping" */
+}
+
+/* The URL of database db on the server of MOCOD_TEST_PG (malloc'd); db NULL: the maintenance
+ * database (the one MOCOD_TEST_PG names, else "postgres"). NULL if MOCOD_TEST_PG is no URL. */
+static char *pg_url(const char *db)
+{
+    const char *base = getenv("MOCOD_TEST_PG");
+    if (!base || (strncmp(base, "postgresql://", 13) && strncmp(base, "postgres://", 11)))
+        return NULL;
+    const char *authority = strstr(base, "://") + 3;
+    const char *rest = authority + strcspn(authority, "/?"); /* "", "/db", "?opts", "/db?opts" */
+    const char *query = strchr(rest, '?');
+    if (!query)
+        query = rest + strlen(rest);
+    if (!db) {
+        if (query - rest > 1)
+            return xstrdup(base);
+        db = "postgres";
+    }
+    return xasprintf("%.*s/%s%s", (int)(rest - base), base, db, query);
+}
+
+static PGconn *pg_connect(const char *url, char *why, size_t n)
+{
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) {
+        snprintf(why, n, "cannot connect to %s: %s", url, c ? PQerrorMessage(c) : "out of memory");
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, pg_quiet, NULL);
+    return c;
+}
+
+/* Run a statement without result rows on the maintenance database. */
+static int pg_admin_exec(const char *sql, char *why, size_t n)
+{
+    if (pg_admin && PQstatus(pg_admin) != CONNECTION_OK) {
+        PQfinish(pg_admin);
+        pg_admin = NULL;
+    }
+    if (!pg_admin) {
+        char *url = pg_url(NULL);
+        if (!url) {
+            snprintf(why, n,
+                     "MOCOD_TEST_STORE=postgres needs MOCOD_TEST_PG, the URL of a PostgreSQL "
+                     "server to make databases on (postgresql://user@host:port)");
+            return -1;
+        }
+        pg_admin = pg_connect(url, why, n);
+        free(url);
+        if (!pg_admin)
+            return -1;
+    }
+    PGresult *res = PQexec(pg_admin, sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        snprintf(why, n, "%s: %s", sql, res ? PQresultErrorMessage(res) : PQerrorMessage(pg_admin));
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* A fresh database for s: mt_<pid>_<n> (one left by a dead process of the same pid goes first). */
+static int pg_create(mt_server *s, char *why, size_t n)
+{
+    char *name = xasprintf("mt_%ld_%u", (long)getpid(), ++pg_counter);
+    char *drop = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    /* template0 with C collation: the same order of text on every server, as SQLite's BINARY */
+    char *create = xasprintf("CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' "
+                             "LC_COLLATE 'C' LC_CTYPE 'C'",
+                             name);
+    int rc = pg_admin_exec(drop, why, n);
+    if (rc == 0)
+        rc = pg_admin_exec(create, why, n);
+    free(drop);
+    free(create);
+    if (rc != 0) {
+        free(name);
+        return -1;
+    }
+    s->pg_db = name;
+    s->db = pg_url(name);
+    return 0;
+}
+
+static void pg_drop(mt_server *s)
+{
+    const char *keep = getenv("MT_KEEP");
+    if (keep && *keep && strcmp(keep, "0")) {
+        fprintf(stderr, "mt: keeping the database %s\n", s->db);
+        return;
+    }
+    char why[1024];
+    char *drop = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", s->pg_db);
+    if (pg_admin_exec(drop, why, sizeof why) != 0)
+        fprintf(stderr, "mt: cannot drop the test database: %s\n", why);
+    free(drop);
+}
+
+/* The server secret of a database server (mocod finds it beside a SQLite file by itself): 32
+ * random bytes as 64 hexadecimal characters and a newline, mode 0600. */
+static int write_secret(const char *path, char *why, size_t n)
+{
+    static const char hexdigits[] = "0123456789abcdef";
+    unsigned char raw[32];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)sizeof raw) {
+        snprintf(why, n, "cannot read 32 random bytes from /dev/urandom");
+        return -1;
+    }
+    char hex[65];
+    for (size_t i = 0; i < sizeof raw; i++) {
+        hex[2 * i] = hexdigits[raw[i] >> 4];
+        hex[2 * i + 1] = hexdigits[raw[i] & 15];
+    }
+    hex[64] = '\n';
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && write(fd, hex, sizeof hex) == (ssize_t)sizeof hex;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        snprintf(why, n, "cannot write the secret file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+char **mt_env(const mt_server *s)
+{
+    static const char name[] = "MOCOD_SECRET_FILE=";
+    struct strv env = {0};
+    for (char **e = environ; e && *e; e++)
+        if (!s->secret || strncmp(*e, name, sizeof name - 1))
+            strv_push(&env, *e);
+    if (s->secret) {
+        char *v = xasprintf("%s%s", name, s->secret);
+        strv_push(&env, v);
+        free(v);
+    }
+    if (!env.v)
+        strv_push(&env, NULL);
+    return env.v;
+}
+
+void mt_env_free(char **env)
+{
+    strv_free_v(env);
+}
+
+/* Run sql on the server's database beside the server. want_row: *text gets the first column of the
+ * first row (malloc'd; NULL for SQL NULL), and no row is an error. false with why on an error. */
+static bool sql_run(mt_server *s, const char *sql, bool want_row, char **text, char *why, size_t n)
+{
+    bool ok = false;
+    if (s->pg_db) {
+        PGconn *c = pg_connect(s->db, why, n);
+        if (!c)
+            return false;
+        PGresult *res = PQexec(c, sql);
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            snprintf(why, n, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+        else if (want_row && (st != PGRES_TUPLES_OK || PQntuples(res) < 1 || PQnfields(res) < 1))
+            snprintf(why, n, "no row");
+        else
+            ok = true;
+        if (ok && want_row)
+            *text = PQgetisnull(res, 0, 0) ? NULL : xstrdup(PQgetvalue(res, 0, 0));
+        PQclear(res);
+        PQfinish(c);
+        return ok;
+    }
+    sqlite3 *conn = NULL;
+    /* CREATE: after mt_prepare, no mocod may have made the file yet */
+    if (sqlite3_open_v2(s->db, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(why, n, "cannot open %s: %s", s->db, conn ? sqlite3_errmsg(conn) : "no memory");
+        sqlite3_close(conn);
+        return false;
+    }
+    sqlite3_busy_timeout(conn, 5000);
+    if (!want_row) {
+        char *err = NULL;
+        ok = sqlite3_exec(conn, sql, NULL, NULL, &err) == SQLITE_OK;
+        if (!ok)
+            snprintf(why, n, "%s", err ? err : sqlite3_errmsg(conn));
+        sqlite3_free(err);
+    } else {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(conn, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *v = sqlite3_column_text(st, 0);
+            *text = v ? xstrdup((const char *)v) : NULL;
+            ok = true;
+        } else {
+            snprintf(why, n, "%s", rc == SQLITE_DONE ? "no row" : sqlite3_errmsg(conn));
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(conn);
+    return ok;
+}
+
+static void sql_fail(const mt_server *s, const char *what, const char *sql, const char *why,
+                     const char *file, int line)
+{
+    print_error("%s on %s (%s): %s\n  in: %s\n", what, s->db, s->pg_db ? "PostgreSQL" : "SQLite",
+                why, sql);
+    fail_now(file, line);
+}
+
+void mt_sql_exec_(mt_server *s, const char *sql, const char *file, int line)
+{
+    char why[2048];
+    if (!sql_run(s, sql, false, NULL, why, sizeof why))
+        sql_fail(s, "mt_sql_exec", sql, why, file, line);
+}
+
+char *mt_sql_str_(mt_server *s, const char *sql, const char *file, int line)
+{
+    char why[2048];
+    char *text = NULL;
+    if (!sql_run(s, sql, true, &text, why, sizeof why))
+        sql_fail(s, "mt_sql_str", sql, why, file, line);
+    return text;
+}
+
+int64_t mt_sql_i64_(mt_server *s, const char *sql, const char *file, int line)
+{
+    char why[2048];
+    char *text = NULL;
+    if (!sql_run(s, sql, true, &text, why, sizeof why))
+        sql_fail(s, "mt_sql_i64", sql, why, file, line);
+    char *end = NULL;
+    errno = 0;
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (!text || end == text || *end || errno) {
+        snprintf(why, sizeof why, "the value %s%s%s is not an integer", text ? "\"" : "",
+                 text ? text : "NULL", text ? "\"" : "");
+        free(text);
+        sql_fail(s, "mt_sql_i64", sql, why, file, line);
+    }
+    free(text);
+    return (int64_t)v;
+}
+
 /* ---- server lifecycle ------------------------------------------------------------------- */
 
 static void cleanup_at_exit(void);
@@ -483,10 +765,12 @@ static void unlink_server(mt_server *s)
     s->prev = s->next = NULL;
 }
 
-/* Kill (if running), remove the directory and free; asserts nothing. */
+/* Kill (if running), drop the database, remove the directory and free; asserts nothing. */
 static void destroy(mt_server *s)
 {
     terminate(s);
+    if (s->pg_db)
+        pg_drop(s);
     if (s->curl)
         curl_easy_cleanup(s->curl);
     if (s->dir) {
@@ -500,6 +784,8 @@ static void destroy(mt_server *s)
     free(s->bin);
     free(s->dir);
     free(s->db);
+    free(s->pg_db);
+    free(s->secret);
     free(s->log);
     strv_free_v(s->extra);
     free(s->admin_key);
@@ -512,6 +798,8 @@ static void cleanup_at_exit(void)
         mt_resp_free(live_resps);
     while (live_servers)
         destroy(live_servers);
+    PQfinish(pg_admin);
+    pg_admin = NULL;
     curl_global_cleanup();
 }
 
@@ -545,7 +833,9 @@ static int run_cli(mt_server *s, char *const *args, char **out, char **err)
         goto done;
     set_cloexec(pfd[0]);
     set_cloexec(pfd[1]);
-    pid_t pid = spawn(argv.v, pfd[1], efd);
+    char **env = mt_env(s);
+    pid_t pid = spawn(argv.v, env, pfd[1], efd);
+    mt_env_free(env);
     close(pfd[1]);
     pfd[1] = -1;
     if (pid < 0)
@@ -608,7 +898,9 @@ static char *run_cli_key(mt_server *s, char *const *args)
     else if (strpbrk(out, " \t\r\n"))
         why = "stdout is not a single key line";
     if (why) {
-        print_error("mt: `%s` failed (%s, exit code %d)\n", cmd, why, code);
+        print_error("mt: `%s --db %s`%s%s failed (%s, exit code %d)\n", cmd, s->db,
+                    s->secret ? " with MOCOD_SECRET_FILE=" : "", s->secret ? s->secret : "", why,
+                    code);
         print_clipped("stdout: ", out, strlen(out));
         print_clipped("stderr: ", err, strlen(err));
         free(out);
@@ -655,7 +947,9 @@ static const char *spawn_server(mt_server *s)
             snprintf(why, sizeof why, "cannot open %s: %s", s->log, strerror(errno));
             return why;
         }
-        s->pid = spawn(argv.v, log_fd, log_fd);
+        char **env = mt_env(s);
+        s->pid = spawn(argv.v, env, log_fd, log_fd);
+        mt_env_free(env);
         close(log_fd);
         strv_free(&argv);
         if (s->pid < 0) {
@@ -694,20 +988,28 @@ static const char *spawn_server(mt_server *s)
     return why;
 }
 
-mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
+/* The directory, database (and on PostgreSQL the secret) of a new server, linked into the live
+ * list; fails the test on an error (who: the name of the caller for messages). */
+static mt_server *prepare(const char *who, const char *extra_serve_args, const char *file, int line)
 {
     global_init();
     const char *bin = getenv("MOCOD_BIN");
 #ifdef MOCOD_DEFAULT_BIN
     if (!bin || !*bin)
-        bin = MOCOD_DEFAULT_BIN; /* the binary built beside the tests: they also run without ctest */
+        bin =
+            MOCOD_DEFAULT_BIN; /* the binary built beside the tests: they also run without ctest */
 #endif
     if (!bin || !*bin) {
-        print_error("mt_start: MOCOD_BIN is not set (path of the mocod binary)\n");
+        print_error("%s: MOCOD_BIN is not set (path of the mocod binary)\n", who);
         fail_now(file, line);
     }
     if (access(bin, X_OK) != 0) {
-        print_error("mt_start: MOCOD_BIN=%s is not executable: %s\n", bin, strerror(errno));
+        print_error("%s: MOCOD_BIN=%s is not executable: %s\n", who, bin, strerror(errno));
+        fail_now(file, line);
+    }
+    if (!store_known()) {
+        print_error("%s: MOCOD_TEST_STORE=%s: expected sqlite or postgres\n", who,
+                    getenv("MOCOD_TEST_STORE"));
         fail_now(file, line);
     }
 
@@ -715,7 +1017,7 @@ mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
     char *tmpl = xasprintf("%s/mocod-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(tmpl)) {
         int e = errno;
-        print_error("mt_start: mkdtemp(%s): %s\n", tmpl, strerror(e));
+        print_error("%s: mkdtemp(%s): %s\n", who, tmpl, strerror(e));
         free(tmpl);
         fail_now(file, line);
     }
@@ -724,13 +1026,35 @@ mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
     memset(s, 0, sizeof *s);
     s->bin = xstrdup(bin);
     s->dir = tmpl;
-    s->db = xasprintf("%s/mocod.db", s->dir);
     s->log = xasprintf("%s/serve.log", s->dir);
     struct strv extra = {0};
     split_args(extra_serve_args, &extra);
     strv_push(&extra, NULL); /* so that v is never NULL */
     s->extra = extra.v;
     link_server(s);
+
+    if (mt_on_postgres()) {
+        char why[2048];
+        s->secret = xasprintf("%s/secret", s->dir);
+        if (pg_create(s, why, sizeof why) != 0 || write_secret(s->secret, why, sizeof why) != 0) {
+            print_error("%s: %s\n", who, why);
+            destroy(s);
+            fail_now(file, line);
+        }
+    } else {
+        s->db = xasprintf("%s/mocod.db", s->dir);
+    }
+    return s;
+}
+
+mt_server *mt_prepare_(const char *file, int line)
+{
+    return prepare("mt_prepare", NULL, file, line);
+}
+
+mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
+{
+    mt_server *s = prepare("mt_start", extra_serve_args, file, line);
 
     char *init[] = {"init",         "--account",  MT_ACCOUNT,        "--email",
                     MT_ADMIN_EMAIL, "--password", MT_ADMIN_PASSWORD, "--firstname",

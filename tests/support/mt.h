@@ -25,6 +25,14 @@
  *
  * Memory: strings returned as `char *` are malloc'd and owned by the caller (free()); `const
  * char *` results are borrowed. json_t results of mt_json_get() are borrowed from their root.
+ *
+ * Stores: by default each server gets a SQLite file <dir>/mocod.db. With MOCOD_TEST_STORE=postgres
+ * and MOCOD_TEST_PG=postgresql://user@host:port (a server where that user may create databases,
+ * e.g. the private cluster of tests/support/pg_cluster.sh, which scripts/test.sh starts), each
+ * server gets a fresh database mt_<pid>_<n> instead (dropped by mt_stop), `--db` of every mocod
+ * command is its URL, and MOCOD_SECRET_FILE=<dir>/secret (made by mt, mode 0600) is in their
+ * environment. Tests that must differ ask mt_on_postgres(); mt_sql_*() read and write the database
+ * beside the server on either store.
  */
 #ifndef MT_H
 #define MT_H
@@ -49,18 +57,20 @@ typedef struct mt_server mt_server;
 #define MT_BASE_DOMAIN    "mocod.test"
 
 /*
- * Make a fresh temporary directory and database, run `mocod init` for account "acme" (admin
- * admin@acme.test / "secret-pass-1", Ada Admin), then spawn `mocod serve` on a free loopback port
- * with `--base-domain mocod.test --rate-limit off` plus extra_serve_args (split on blanks, '...'
- * and "..." quote; may be NULL). If the extra args contain --rate-limit or --base-domain, the
- * defaults for those are left out. Waits up to 10 s for the port to accept connections; fails the
- * test (with the server log) if it does not. The server's stdout and stderr go to serve.log.
+ * Make a fresh temporary directory and database (of the store under test, see the top), run `mocod
+ * init` for account "acme" (admin admin@acme.test / "secret-pass-1", Ada Admin), then spawn `mocod
+ * serve` on a free loopback port with `--base-domain mocod.test --rate-limit off` plus
+ * extra_serve_args (split on blanks, '...' and "..." quote; may be NULL). If the extra args contain
+ * --rate-limit or --base-domain, the defaults for those are left out. Waits up to 10 s for the port
+ * to accept connections; fails the test (with the server log) if it does not. The server's stdout
+ * and stderr go to serve.log.
  */
 #define mt_start(extra_serve_args) mt_start_((extra_serve_args), __FILE__, __LINE__)
 mt_server *mt_start_(const char *extra_serve_args, const char *file, int line);
 
-/* SIGTERM the server, wait for it, remove the temporary directory and free s; fails the test if
- * the server did not exit with status 0 (after cleaning up). NULL is a no-op. */
+/* SIGTERM the server, wait for it, drop its PostgreSQL database (unless MT_KEEP), remove the
+ * temporary directory and free s; fails the test if the server did not exit with status 0 (after
+ * cleaning up). NULL is a no-op. */
 #define mt_stop(s) mt_stop_((s), __FILE__, __LINE__)
 void mt_stop_(mt_server *s, const char *file, int line);
 
@@ -68,6 +78,15 @@ void mt_stop_(mt_server *s, const char *file, int line);
  * port; mt_base_url() changes. For tests of what survives a restart. */
 #define mt_restart(s) mt_restart_((s), __FILE__, __LINE__)
 void mt_restart_(mt_server *s, const char *file, int line);
+
+/*
+ * Only the temporary directory and the database of a server (on PostgreSQL also the secret file),
+ * without `mocod init` or `mocod serve`: for tests that run mocod themselves, with
+ * `--db mt_db_path(s)` and the environment mt_env(s). mt_stop releases it as any other (and kills
+ * nothing it did not start).
+ */
+#define mt_prepare() mt_prepare_(__FILE__, __LINE__)
+mt_server *mt_prepare_(const char *file, int line);
 
 /* cmocka fixtures: *state = mt_start(NULL) / mt_stop(*state). Usable per test
  * (cmocka_unit_test_setup_teardown) or per group (cmocka_run_group_tests). */
@@ -79,13 +98,41 @@ const char *mt_base_url(const mt_server *s);  /* "http://127.0.0.1:PORT" */
 int mt_port(const mt_server *s);
 pid_t mt_pid(const mt_server *s);
 const char *mt_dir(const mt_server *s);      /* the temporary directory */
-const char *mt_db_path(const mt_server *s);  /* <dir>/mocod.db */
 const char *mt_log_path(const mt_server *s); /* <dir>/serve.log */
+/* The --db of every mocod command of s: the file <dir>/mocod.db, or on PostgreSQL the URL of the
+ * server's database (postgresql://user@host:port/mt_<pid>_<n>): not a path then. */
+const char *mt_db_path(const mt_server *s);
+
+/* true when the tests run on PostgreSQL (MOCOD_TEST_STORE=postgres), false on SQLite. */
+bool mt_on_postgres(void);
+
+/* The environment for a mocod process of s: this process's, plus MOCOD_SECRET_FILE on PostgreSQL
+ * (for execve). NULL-terminated, malloc'd: free with mt_env_free(). */
+char **mt_env(const mt_server *s);
+void mt_env_free(char **env);
 
 /* The whole server log so far (malloc'd, "" if empty). */
 char *mt_read_log(const mt_server *s);
 /* Print the last `lines` lines of the server log through cmocka's print_error (0 = 40 lines). */
 void mt_dump_log(const mt_server *s, int lines);
+
+/* ---- SQL beside the server -------------------------------------------------------------- */
+
+/*
+ * For the few checks and set-ups the API has no way for: run sql on the server's database
+ * (SQLite file or PostgreSQL database, a connection of its own each call) while it runs. Write
+ * SQL both stores understand, with literal values (no parameters; quote numbers for columns that
+ * may be booleans: '0'). A failure fails the test, printing the SQL and the store's error.
+ *   mt_sql_exec: any statements, no result wanted;
+ *   mt_sql_i64:  the first column of the first row, an integer (no row fails);
+ *   mt_sql_str:  the same as text (malloc'd; NULL for SQL NULL). PostgreSQL writes booleans as t/f.
+ */
+#define mt_sql_exec(s, sql) mt_sql_exec_((s), (sql), __FILE__, __LINE__)
+#define mt_sql_i64(s, sql)  mt_sql_i64_((s), (sql), __FILE__, __LINE__)
+#define mt_sql_str(s, sql)  mt_sql_str_((s), (sql), __FILE__, __LINE__)
+void mt_sql_exec_(mt_server *s, const char *sql, const char *file, int line);
+int64_t mt_sql_i64_(mt_server *s, const char *sql, const char *file, int line);
+char *mt_sql_str_(mt_server *s, const char *sql, const char *file, int line);
 
 /* ---- the command line ------------------------------------------------------------------- */
 
