@@ -5,7 +5,13 @@
 #                                       embedded) on 2,000 companies and 20,000 projects x 5 tasks
 #   bench/run.sh [build-dir] units      POST /api/v1/units (bench/units_post.lua: a new team with a
 #                                       unique name per request) at 1 and 16 connections
+#   bench/run.sh [build-dir] mixed      4 reads (the users page) to 1 write (a new unit) on 2,000
+#                                       users, 16 connections, through BENCH_PROCS processes (1 or
+#                                       2, one wrk per process) on one database
 # Prints wrk results for 1 and 32 connections (units: 1 and 16).
+#
+# The store: BENCH_STORE=sqlite (default) or BENCH_STORE=postgres, a private PostgreSQL cluster
+# (tests/support/pg_cluster.sh) on loopback, made and removed by this script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -14,12 +20,64 @@ scenario=${2:-users}
 "$root/scripts/deps.sh" --bench
 [ -x "$build/mocod" ] || { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null; }
 work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-key=$("$build/mocod" init --db "$work/bench.sqlite" --account bench --email admin@bench.example --password bench-password)
-"$build/mocod" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$port" --rate-limit off ${MOCOD_BENCH_ARGS:-} 2>/dev/null &
-pid=$!
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/api/v1/session" -H "Authorization: Token token=$key" >/dev/null && break; sleep 0.1; done
+pids=()
+cleanup()
+{
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "${pgdir:-}" ] && "$root/tests/support/pg_cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+db="$work/bench.sqlite"
+if [ "${BENCH_STORE:-sqlite}" = postgres ]; then
+    pgdir=$(mktemp -d)
+    base=$("$root/tests/support/pg_cluster.sh" start "$pgdir")
+    psql -q "$base/postgres" -c "CREATE DATABASE bench" >/dev/null
+    db="$base/bench"
+    "$build/mocod" secret > "$work/secret"
+    export MOCOD_SECRET_FILE="$work/secret"
+fi
+echo "store: ${BENCH_STORE:-sqlite} ($db)" >&2
+port=$(free_port)
+key=$("$build/mocod" init --db "$db" --account bench --email admin@bench.example --password bench-password)
+serve() { "$build/mocod" serve --db "$db" --listen "127.0.0.1:$1" --rate-limit off ${MOCOD_BENCH_ARGS:-} 2>/dev/null & pids+=($!); }
+wait_up() { for _ in $(seq 50); do curl -fs "http://127.0.0.1:$1/api/v1/session" -H "Authorization: Token token=$key" >/dev/null && break; sleep 0.1; done; }
+serve "$port"
+wait_up "$port"
+if [ "$scenario" = mixed ]; then
+    echo "generating data ..." >&2
+    python3 "$here/gen_data.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" --users "${BENCH_USERS:-2000}" >/dev/null
+    ports=("$port")
+    if [ "${BENCH_PROCS:-1}" = 2 ]; then
+        ports+=("$(free_port)")
+        serve "${ports[1]}"
+        wait_up "${ports[1]}"
+    fi
+    conns=$((16 / ${#ports[@]}))
+    for p in "${ports[@]}"; do # warm-up
+        wrk -t1 -c1 -d2s -s "$here/mixed.lua" -H "Authorization: Token token=$key" "http://127.0.0.1:$p" >/dev/null
+    done
+    echo "== ${#ports[@]} process(es), 16 connections in all ($conns per process, one wrk each)"
+    i=0
+    wrks=()
+    for p in "${ports[@]}"; do
+        i=$((i + 1))
+        MIXED_TAG="p$i" wrk -t1 -c"$conns" -d10s --latency -s "$here/mixed.lua" \
+            -H "Authorization: Token token=$key" "http://127.0.0.1:$p" > "$work/wrk.$i" &
+        wrks+=($!)
+    done
+    for w in "${wrks[@]}"; do wait "$w"; done
+    total=0
+    for f in "$work"/wrk.*; do
+        cat "$f"
+        rps=$(awk '/Requests\/sec/ {print $2}' "$f")
+        total=$(python3 -c "print(round($total + $rps))")
+    done
+    echo "requests/s in all: $total"
+    exit 0
+fi
 if [ "$scenario" = units ]; then
     url="http://127.0.0.1:$port/api/v1/units"
     post=(-s "$here/units_post.lua" -H "Authorization: Token token=$key")

@@ -176,12 +176,12 @@ struct writer {
     const char *base[2];
     const char *key;
     const char *path;
-    int n;         /* creates to make; 0: until *stop */
-    int *stop;     /* set by the test thread */
+    int n;     /* creates to make; 0: until *stop */
+    int *stop; /* set by the test thread */
     int index;
     long long ids[MAX_CREATES / WRITERS];
     int acked;
-    int failed;    /* answers other than 200 (or none) */
+    int failed; /* answers other than 200 (or none) */
 };
 
 static void *write_units(void *arg)
@@ -243,12 +243,12 @@ static void test_concurrent_creates(void **state)
     pthread_t t[WRITERS];
     for (int i = 0; i < WRITERS; i++) {
         memset(&w[i], 0, sizeof w[i]);
-        w[i] = (struct writer){.base = {mt_base_url(i % 2 ? f->b : f->a),
-                                        mt_base_url(i % 2 ? f->a : f->b)},
-                               .key = key,
-                               .path = "/api/v1/units",
-                               .n = PER_WRITER,
-                               .index = i};
+        w[i] = (struct writer){
+            .base = {mt_base_url(i % 2 ? f->b : f->a), mt_base_url(i % 2 ? f->a : f->b)},
+            .key = key,
+            .path = "/api/v1/units",
+            .n = PER_WRITER,
+            .index = i};
         assert_int_equal(pthread_create(&t[i], NULL, write_units, &w[i]), 0);
     }
     long long all[WRITERS * PER_WRITER];
@@ -382,7 +382,8 @@ static void test_shared_rate_limit(void **state)
 static json_int_t hook_on(mt_server *s, const char *key, rcv *rc, const char *path)
 {
     char *url = rcv_url(rc, path);
-    json_t *body = json_pack("{s:s, s:s, s:s}", "target", "Company", "event", "create", "hook", url);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s}", "target", "Company", "event", "create", "hook", url);
     char *text = json_dumps(body, JSON_COMPACT);
     json_int_t id = mt_create(s, "/api/v1/account/web_hooks", key, text);
     free(text);
@@ -470,8 +471,8 @@ static void test_kill9_while_holding_deliveries(void **state)
     }
     /* B's delivery log: every delivery delivered */
     for (int tries = 0;; tries++) {
-        mt_resp *r = mt_getf(f->b, key, "/api/v1/account/web_hooks/%lld/deliveries",
-                             (long long)hook);
+        mt_resp *r =
+            mt_getf(f->b, key, "/api/v1/account/web_hooks/%lld/deliveries", (long long)hook);
         MT_ASSERT_STATUS(r, 200);
         size_t len = json_array_size(r->json), delivered = 0;
         for (size_t i = 0; i < len; i++) {

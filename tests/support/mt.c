@@ -1076,6 +1076,53 @@ mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
     return s;
 }
 
+mt_server *mt_start_sibling_(mt_server *of, const char *extra_serve_args, const char *file,
+                             int line)
+{
+    global_init();
+    const char *tmp = getenv("TMPDIR");
+    char *tmpl = xasprintf("%s/mocod-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        int e = errno;
+        print_error("mt_start_sibling: mkdtemp(%s): %s\n", tmpl, strerror(e));
+        free(tmpl);
+        fail_now(file, line);
+    }
+    mt_server *s = xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->bin = xstrdup(of->bin);
+    s->dir = tmpl;
+    s->log = xasprintf("%s/serve.log", s->dir);
+    /* the database and its secret are the first server's: it drops them, not this one */
+    s->db = xstrdup(of->db);
+    s->secret = of->secret ? xstrdup(of->secret) : NULL;
+    s->admin_key = of->admin_key ? xstrdup(of->admin_key) : NULL;
+    struct strv extra = {0};
+    split_args(extra_serve_args, &extra);
+    strv_push(&extra, NULL);
+    s->extra = extra.v;
+    link_server(s);
+    const char *why = spawn_server(s);
+    if (why) {
+        print_error("mt_start_sibling: %s\n", why);
+        print_log_tail(s->log, 60);
+        destroy(s);
+        fail_now(file, line);
+    }
+    return s;
+}
+
+void mt_kill9(mt_server *s)
+{
+    if (!s || s->pid <= 0)
+        return;
+    kill(s->pid, SIGKILL);
+    int status;
+    while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    s->pid = 0; /* mt_stop then only cleans up */
+}
+
 void mt_stop_(mt_server *s, const char *file, int line)
 {
     if (!s)

@@ -74,6 +74,17 @@ mt_server *mt_start_(const char *extra_serve_args, const char *file, int line);
 #define mt_stop(s) mt_stop_((s), __FILE__, __LINE__)
 void mt_stop_(mt_server *s, const char *file, int line);
 
+/* Another `mocod serve` (extra_serve_args as for mt_start) on the database of `of`, with its
+ * secret and admin key, on a port and in a directory of its own: several processes on one
+ * database. mt_stop stops it; the database stays `of`'s (stop the sibling first). */
+#define mt_start_sibling(of, extra_serve_args)                                                     \
+    mt_start_sibling_((of), (extra_serve_args), __FILE__, __LINE__)
+mt_server *mt_start_sibling_(mt_server *of, const char *extra_serve_args, const char *file,
+                             int line);
+
+/* SIGKILL the server and reap it; mt_stop afterwards only cleans up. */
+void mt_kill9(mt_server *s);
+
 /* Stop the server (asserting exit status 0) and start it again on the same database and a new
  * port; mt_base_url() changes. For tests of what survives a restart. */
 #define mt_restart(s) mt_restart_((s), __FILE__, __LINE__)
