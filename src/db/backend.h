@@ -78,4 +78,8 @@ struct db {
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_postgres_ops;
 
+/* The PostgreSQL text of a portable statement (postgres.c; malloc'd, NULL when out of memory);
+ * *nparams: its parameters. Unit-tested. */
+char *db_pg_translate(const char *sql, int *nparams);
+
 #endif

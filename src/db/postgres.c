@@ -227,7 +227,7 @@ static const char *skip_space(const char *s)
 }
 
 /* The PostgreSQL text of a portable statement (malloc'd); *nparams gets the number of `?`. */
-static char *translate(const char *sql, int *nparams)
+char *db_pg_translate(const char *sql, int *nparams)
 {
     struct out o = {0};
     put(&o, "", 0);
@@ -416,7 +416,7 @@ static const struct pg_prep *prep_get(struct pg_conn *c, const char *sql, const 
             return e;
     }
     int n = 0;
-    char *text = translate(sql, &n);
+    char *text = db_pg_translate(sql, &n);
     if (!text) {
         set_err(c, "out of memory");
         return NULL;
@@ -458,69 +458,49 @@ static const struct pg_prep *prep_get(struct pg_conn *c, const char *sql, const 
     return e;
 }
 
+/* The length of the well-formed UTF-8 sequence at s[i] (1..4), 0 when it is not one or is NUL. */
+static size_t utf8_at(const char *s, size_t i, size_t len)
+{
+    unsigned char b = (unsigned char)s[i];
+    size_t need = b < 0x80             ? 1
+                  : (b & 0xE0) == 0xC0 ? 2
+                  : (b & 0xF0) == 0xE0 ? 3
+                  : (b & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (b == 0 || !need || i + need > len)
+        return 0;
+    for (size_t k = 1; k < need; k++)
+        if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+            return 0;
+    unsigned char b1 = (unsigned char)s[i + 1];
+    if ((need == 2 && b < 0xC2) ||
+        (need == 3 && ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 >= 0xA0))) ||
+        (need == 4 && (b > 0xF4 || (b == 0xF0 && b1 < 0x90) || (b == 0xF4 && b1 >= 0x90))))
+        return 0; /* overlong, a surrogate, or beyond U+10FFFF */
+    return need;
+}
+
 /* Bytes that PostgreSQL's text type cannot hold (NUL, malformed UTF-8) become U+FFFD, as the
- * JSON writer renders them; SQLite would store them as they are. NULL when nothing changes. */
+ * JSON writer renders them; SQLite would store them as they are. A copy (malloc'd) when
+ * something changes or the text does not end at len; NULL when it can be bound as it is (or
+ * when out of memory). */
 static char *clean_text(const char *s, size_t len)
 {
-    size_t i = 0;
-    bool clean = true;
-    while (i < len) {
-        unsigned char b = (unsigned char)s[i];
-        size_t need = b < 0x80             ? 1
-                      : (b & 0xE0) == 0xC0 ? 2
-                      : (b & 0xF0) == 0xE0 ? 3
-                      : (b & 0xF8) == 0xF0 ? 4
-                                           : 0;
-        bool ok = b != 0 && need && i + need <= len;
-        for (size_t k = 1; ok && k < need; k++)
-            ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-        if (ok && need == 2)
-            ok = b >= 0xC2;
-        if (ok && need == 3) {
-            unsigned char b1 = (unsigned char)s[i + 1];
-            ok = !(b == 0xE0 && b1 < 0xA0) && !(b == 0xED && b1 >= 0xA0);
-        }
-        if (ok && need == 4) {
-            unsigned char b1 = (unsigned char)s[i + 1];
-            ok = b <= 0xF4 && !(b == 0xF0 && b1 < 0x90) && !(b == 0xF4 && b1 >= 0x90);
-        }
-        if (!ok) {
-            clean = false;
-            break;
-        }
-        i += need;
-    }
-    if (clean && s[len] == '\0')
+    size_t i = 0, step;
+    while (i < len && (step = utf8_at(s, i, len)))
+        i += step;
+    if (i == len && s[len] == '\0')
         return NULL;
     char *out = malloc(len * 3 + 1);
     if (!out)
         return NULL;
     size_t n = 0;
-    i = 0;
-    while (i < len) {
-        unsigned char b = (unsigned char)s[i];
-        size_t need = b < 0x80             ? 1
-                      : (b & 0xE0) == 0xC0 ? 2
-                      : (b & 0xF0) == 0xE0 ? 3
-                      : (b & 0xF8) == 0xF0 ? 4
-                                           : 0;
-        bool ok = b != 0 && need && i + need <= len;
-        for (size_t k = 1; ok && k < need; k++)
-            ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-        if (ok && need == 2)
-            ok = b >= 0xC2;
-        if (ok && need == 3) {
-            unsigned char b1 = (unsigned char)s[i + 1];
-            ok = !(b == 0xE0 && b1 < 0xA0) && !(b == 0xED && b1 >= 0xA0);
-        }
-        if (ok && need == 4) {
-            unsigned char b1 = (unsigned char)s[i + 1];
-            ok = b <= 0xF4 && !(b == 0xF0 && b1 < 0x90) && !(b == 0xF4 && b1 >= 0x90);
-        }
-        if (ok) {
-            memcpy(out + n, s + i, need);
-            n += need;
-            i += need;
+    for (i = 0; i < len;) {
+        step = utf8_at(s, i, len);
+        if (step) {
+            memcpy(out + n, s + i, step);
+            n += step;
+            i += step;
         } else {
             memcpy(out + n, "\xEF\xBF\xBD", 3);
             n += 3;
@@ -594,13 +574,6 @@ static db_stmt *pg_query(db_conn *cc, const char *sql, const db_param *params, i
             case DBP_TEXT: {
                 size_t len = q->len == (size_t)-1 ? strlen(q->s) : q->len;
                 char *fixed = clean_text(q->s, len);
-                if (!fixed && q->s[len] != '\0') { /* clean, but not terminated at len */
-                    fixed = malloc(len + 1);
-                    if (fixed) {
-                        memcpy(fixed, q->s, len);
-                        fixed[len] = '\0';
-                    }
-                }
                 if (fixed)
                     owned[nowned++] = fixed;
                 values[i] = fixed ? fixed : q->s;

@@ -53,9 +53,10 @@ static size_t collect(char *data, size_t size, size_t n, void *user)
     return size * n;
 }
 
-/* POST body to base+path with the key; the status (0: no answer) and the new id (or 0). */
+/* POST body to base+path with the key; the status (0: no answer) and the answer's JSON (NULL
+ * unless a 200 with JSON; the caller decrefs it). */
 static long post_json(CURL *h, const char *base, const char *path, const char *key,
-                      const char *body, long long *id)
+                      const char *body, json_t **answer)
 {
     char url[512], auth[128];
     snprintf(url, sizeof url, "%s%s", base, path);
@@ -74,16 +75,22 @@ static long post_json(CURL *h, const char *base, const char *path, const char *k
     long status = 0;
     if (curl_easy_perform(h) == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    *id = 0;
-    if (status == 200 && out.buf) {
-        json_t *j = json_loads(out.buf, 0, NULL);
-        if (json_is_integer(json_object_get(j, "id")))
-            *id = json_integer_value(json_object_get(j, "id"));
-        json_decref(j);
-    }
+    *answer = status == 200 && out.buf ? json_loads(out.buf, 0, NULL) : NULL;
     free(out.buf);
     curl_slist_free_all(hd);
     return status;
+}
+
+/* post_json for a create: the new id, or 0 (no answer, not a 200, or no id). */
+static long long post_create(CURL *h, const char *base, const char *path, const char *key,
+                             const char *body)
+{
+    json_t *j = NULL;
+    long st = post_json(h, base, path, key, body, &j);
+    json_t *id = json_object_get(j, "id");
+    long long v = st == 200 && json_is_integer(id) ? json_integer_value(id) : 0;
+    json_decref(j);
+    return v;
 }
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
@@ -193,10 +200,9 @@ static void *write_units(void *arg)
             break;
         char body[128];
         snprintf(body, sizeof body, "{\"name\":\"Writer %d unit %d\"}", w->index, i);
-        long long id = 0;
         /* alternate between the processes; a dead one is simply not answering */
-        long st = post_json(h, w->base[i % 2], w->path, w->key, body, &id);
-        if (st == 200 && id > 0)
+        long long id = post_create(h, w->base[i % 2], w->path, w->key, body);
+        if (id > 0)
             w->ids[w->acked++] = id;
         else
             w->failed++;
@@ -291,29 +297,12 @@ static void *write_projects(void *arg)
                  "{\"name\":\"Parallel %d\",\"currency\":\"EUR\",\"leader_id\":1,"
                  "\"customer_id\":%lld,\"fixed_price\":false}",
                  i, w->customer);
-        char url[512], auth[128];
-        snprintf(url, sizeof url, "%s/api/v1/projects", w->base);
-        snprintf(auth, sizeof auth, "Authorization: Token token=%s", w->key);
-        struct curl_slist *hd = curl_slist_append(NULL, auth);
-        hd = curl_slist_append(hd, "Content-Type: application/json");
-        struct sink out = {0};
-        curl_easy_reset(h);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        long status = 0;
-        if (curl_easy_perform(h) == CURLE_OK)
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        json_t *j = status == 200 && out.buf ? json_loads(out.buf, 0, NULL) : NULL;
+        json_t *j = NULL;
+        post_json(h, w->base, "/api/v1/projects", w->key, body, &j);
         const char *ident = json_string_value(json_object_get(j, "identifier"));
         if (ident && w->acked < 10)
             snprintf(w->identifiers[w->acked++], 32, "%s", ident);
         json_decref(j);
-        free(out.buf);
-        curl_slist_free_all(hd);
     }
     curl_easy_cleanup(h);
     return NULL;

@@ -988,6 +988,20 @@ static const char *spawn_server(mt_server *s)
     return why;
 }
 
+/* A new temporary directory of a server (malloc'd); fails the test when none can be made. */
+static char *make_dir(const char *who, const char *file, int line)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *tmpl = xasprintf("%s/mocod-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        int e = errno;
+        print_error("%s: mkdtemp(%s): %s\n", who, tmpl, strerror(e));
+        free(tmpl);
+        fail_now(file, line);
+    }
+    return tmpl;
+}
+
 /* The directory, database (and on PostgreSQL the secret) of a new server, linked into the live
  * list; fails the test on an error (who: the name of the caller for messages). */
 static mt_server *prepare(const char *who, const char *extra_serve_args, const char *file, int line)
@@ -1013,14 +1027,7 @@ static mt_server *prepare(const char *who, const char *extra_serve_args, const c
         fail_now(file, line);
     }
 
-    const char *tmp = getenv("TMPDIR");
-    char *tmpl = xasprintf("%s/mocod-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(tmpl)) {
-        int e = errno;
-        print_error("%s: mkdtemp(%s): %s\n", who, tmpl, strerror(e));
-        free(tmpl);
-        fail_now(file, line);
-    }
+    char *tmpl = make_dir(who, file, line);
 
     mt_server *s = xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
@@ -1080,14 +1087,7 @@ mt_server *mt_start_sibling_(mt_server *of, const char *extra_serve_args, const 
                              int line)
 {
     global_init();
-    const char *tmp = getenv("TMPDIR");
-    char *tmpl = xasprintf("%s/mocod-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(tmpl)) {
-        int e = errno;
-        print_error("mt_start_sibling: mkdtemp(%s): %s\n", tmpl, strerror(e));
-        free(tmpl);
-        fail_now(file, line);
-    }
+    char *tmpl = make_dir("mt_start_sibling", file, line);
     mt_server *s = xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->bin = xstrdup(of->bin);
