@@ -2,6 +2,7 @@
 """Cost of comment writes that used to be expensive (issue 9, findings 2 and 11).
 
     bench/comments_bulk.py BUILD/mocod [PORT]
+    MOCOD_BENCH_DB=postgresql://USER@HOST:PORT/EMPTY_DB MOCOD_SECRET_FILE=F bench/comments_bulk.py ...
 
 Starts `mocod serve` on a fresh database in a temporary directory and measures, over loopback:
 POST /comments/bulk with a 4 MiB attachment on 4, 5 and 1000 entities (status, seconds, growth of
@@ -13,7 +14,8 @@ import base64, json, os, shutil, subprocess, sys, tempfile, time, urllib.error, 
 binary = sys.argv[1]
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 18940
 d = tempfile.mkdtemp(prefix="mocod-bench-bulk-")
-db = os.path.join(d, "m.db")
+pg = os.environ.get("MOCOD_BENCH_DB")  # an empty PostgreSQL database instead of a SQLite file
+db = pg or os.path.join(d, "m.db")
 key = subprocess.check_output([binary, "init", "--db", db, "--account", "acme", "--email",
                                "a@acme.test", "--password", "long secret 1"]).decode().strip()
 srv = subprocess.Popen([binary, "serve", "--db", db, "--listen", f"127.0.0.1:{port}",
@@ -35,6 +37,9 @@ def req(method, path, body=None):
 
 
 def size():
+    if pg:
+        return int(subprocess.check_output(
+            ["psql", "-qtA", db, "-c", "SELECT pg_database_size(current_database())"]).decode())
     return sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
 
 
@@ -53,7 +58,7 @@ try:
             "commentable_ids": [units[i % 10] for i in range(n)], "commentable_type": "Unit",
             "text": "x", "attachment_filename": "z.bin", "attachment_content": content})
         print(f"bulk {n} ids x 4 MiB attachment: {st} in {t:.2f} s, "
-              f"database+WAL grew {(size() - s0) / 1048576:.1f} MiB")
+              f"{'database' if pg else 'database+WAL'} grew {(size() - s0) / 1048576:.1f} MiB")
     text = "<a" * 50000
     st, _, t = req("POST", "/comments", {"commentable_type": "Unit", "commentable_id": units[0],
                                          "text": text})

@@ -8,6 +8,7 @@
 #include "setup/setup.h"
 #include "webhooks/webhooks.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
@@ -85,7 +86,9 @@ static const struct option_decl options[O_COUNT] = {
                         "seed's rule) or kept (merge)",
                         NULL},
     [O_SYNC] = {"--synchronous", "MOCOD_SYNCHRONOUS", "full|normal",
-                "SQLite durability: full survives power loss", "full"},
+                "durability: full survives power loss; normal may lose the last commits in a crash "
+                "(PostgreSQL: synchronous_commit off)",
+                "full"},
     [O_WH_PRIVATE] = {"--webhook-allow-private", "MOCOD_WEBHOOK_ALLOW_PRIVATE", NULL,
                       "let web hooks reach loopback, private and link-local addresses", NULL},
     [O_WH_RETRY_BASE] = {"--webhook-retry-base", "MOCOD_WEBHOOK_RETRY_BASE", "SECONDS",
@@ -259,6 +262,11 @@ static int cmd_copy(void)
     if (!strcmp(values[O_FROM], values[O_TO])) {
         fprintf(stderr, "mocod: --from and --to are the same database\n");
         return 2;
+    }
+    const char *from = values[O_FROM];
+    if (!db_url_is_server(from) && access(strncmp(from, "sqlite://", 9) ? from : from + 9, R_OK)) {
+        fprintf(stderr, "mocod: --from %s: %s\n", from, strerror(errno));
+        return 1;
     }
     db *src = open_store(values[O_FROM]);
     if (!src)

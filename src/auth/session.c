@@ -57,7 +57,7 @@ static int session_create(struct req *r)
                         "this email belongs to several accounts: use the account's own host name");
     if (rows == 0 || !active || !password_verify(hash, json_string_value(password)))
         return req_fail(r, 401, NULL, "invalid email or password");
-    if (db_begin(r->db, true) != DB_OK)
+    if (db_begin_scoped(r->db, account_id) != DB_OK)
         return req_fail(r, 503, NULL, "database busy, try again");
     login_throttle_succeeded(r->client_ip, lower);
     char *key = auth_user_key(r->db, r->arena, account_id, user_id);

@@ -34,12 +34,14 @@ struct db_ops {
     bool (*column_type)(db_conn *c, const char *table, const char *column, char *buf, size_t cap);
     int (*drop_column)(db_conn *c, const char *table, const char *column);
     /* For `mocod copy`: the tables of the schema (in the order they were made), a result
-     * column's name and the kind of its value in the current row, and making the ids of a
-     * table continue after the largest one copied into it. */
+     * column's name and the kind of its value in the current row, the largest id a table has
+     * ever given (deleted rows included; 0 when none or no id), and making the ids of a table
+     * continue after both its largest id and `at_least`. */
     int (*tables)(db_conn *c, char ***names, int *n);
     const char *(*col_name)(db_stmt *s, int col);
     enum db_param_kind (*col_kind)(db_stmt *s, int col);
-    int (*ids_follow)(db_conn *c, const char *table);
+    int64_t (*last_id)(db_conn *c, const char *table);
+    int (*ids_follow)(db_conn *c, const char *table, int64_t at_least);
     /* Only where `shared`: see db_rate_hit. */
     int (*rate_hit)(db_conn *c, int64_t key, int limit, int window_seconds);
 };

@@ -111,7 +111,7 @@ static long long copy_table(db_conn *from, db_conn *to, const char *table, char 
         rows = -1;
         goto out;
     }
-    if (to->ops->ids_follow(to, table) != DB_OK) {
+    if (to->ops->ids_follow(to, table, from->ops->last_id(from, table)) != DB_OK) {
         snprintf(err, errlen, "%s: %s", table, db_errmsg(to));
         rows = -1;
     }

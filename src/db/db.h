@@ -41,7 +41,10 @@ enum db_coltype {
     DBT_BOOL,
     DBT_DOUBLE,
     DBT_BLOB,
-    DBT_INTLIST
+    DBT_INTLIST,
+    /* not a column's type: the word before TABLE for a table whose rows may be lost in a crash
+     * (counts of the moment: no journal, no fsync), where the database has such tables */
+    DBT_SCRATCH_TABLE
 };
 
 struct db_options {

@@ -69,8 +69,9 @@ static const char *const migrations[] = {
     "ALTER TABLE attachments ADD COLUMN blob_id {INT};"
     "CREATE INDEX attachments_by_blob ON attachments (blob_id);",
     /* 11: the rate limit of each key, where several processes share the database: the times of
-     * the requests inside its window (see db_rate_hit; SQLite's one process counts in memory) */
-    "CREATE TABLE rate_windows (key_id {INT} PRIMARY KEY, hits {INTLIST} NOT NULL,"
+     * the requests inside its window (see db_rate_hit; SQLite's one process counts in memory).
+     * Counts of the moment: not journaled where the database allows (a crash forgets them) */
+    "CREATE {SCRATCH} TABLE rate_windows (key_id {INT} PRIMARY KEY, hits {INTLIST} NOT NULL,"
     " last_ok {INT} NOT NULL);",
     NULL,
 };
@@ -80,11 +81,9 @@ static char *expand_types(db *d, const char *sql)
     static const struct {
         const char *word;
         enum db_coltype type;
-    } words[] = {{"{ID}", DBT_ID},
-                 {"{INT}", DBT_BIGINT},
-                 {"{TEXT}", DBT_TEXT},
-                 {"{BLOB}", DBT_BLOB},
-                 {"{INTLIST}", DBT_INTLIST}};
+    } words[] = {{"{ID}", DBT_ID},           {"{INT}", DBT_BIGINT},
+                 {"{TEXT}", DBT_TEXT},       {"{BLOB}", DBT_BLOB},
+                 {"{INTLIST}", DBT_INTLIST}, {"{SCRATCH}", DBT_SCRATCH_TABLE}};
     size_t cap = strlen(sql) * 2 + 64;
     char *out = malloc(cap);
     if (!out)

@@ -91,6 +91,8 @@ static const char *pg_type(enum db_coltype t)
         return "TEXT COLLATE \"C\"";
     case DBT_INTLIST:
         return "BIGINT[]";
+    case DBT_SCRATCH_TABLE:
+        return "UNLOGGED";
     }
     return "TEXT";
 }
@@ -131,6 +133,32 @@ static void cache_clear(struct pg_conn *c)
     }
 }
 
+/*
+ * The settings of each session (again after a reconnect): text is UTF-8 and literals standard
+ * (`'\'` is one backslash, as the engine's ESCAPE clauses mean); nothing depends on the server's
+ * time zone (timestamps are the engine's ISO-8601 text). A lock is waited for as long as SQLite
+ * waits for another process (busy_timeout_ms: 10 s by default), then the request gets a 503; a
+ * session left idle inside a transaction (a process cut off mid-write) gives its locks back after
+ * 5 minutes. `--synchronous normal` is synchronous_commit off: as with SQLite's NORMAL, the last
+ * commits may be lost in a crash of the server or machine, never the database's consistency.
+ * Statement timeouts are left to the operator (postgresql.conf).
+ */
+static bool session_setup(struct pg_conn *c)
+{
+    const struct db_options *o = &c->base.owner->opts;
+    int lock_ms = o->busy_timeout_ms == 0 ? 10000 : o->busy_timeout_ms < 0 ? 1 : o->busy_timeout_ms;
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on;"
+             " SET TIME ZONE 'UTC'; SET lock_timeout = %d;"
+             " SET idle_in_transaction_session_timeout = 300000; SET join_collapse_limit = 1%s",
+             lock_ms, o->synchronous_normal ? "; SET synchronous_commit = off" : "");
+    PGresult *res = PQexec(c->h, sql);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
+}
+
 static db_conn *pg_connect(db *d, const char *url, char *err, size_t errlen)
 {
     struct pg_conn *c = calloc(1, sizeof(*c));
@@ -152,12 +180,7 @@ static db_conn *pg_connect(db *d, const char *url, char *err, size_t errlen)
         return NULL;
     }
     PQsetNoticeProcessor(c->h, quiet, NULL);
-    /* timestamps and text are the engine's own (ISO-8601 text, UTF-8); nothing depends on the
-     * server's time zone. Statement timeouts are left to the operator (postgresql.conf). */
-    PGresult *res = PQexec(c->h, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'");
-    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    if (!ok) {
+    if (!session_setup(c)) {
         snprintf(err, errlen, "%s", PQerrorMessage(c->h));
         PQfinish(c->h);
         free(c);
@@ -232,9 +255,21 @@ char *db_pg_translate(const char *sql, int *nparams)
     struct out o = {0};
     put(&o, "", 0);
     int n = 0, explicit_max = 0;
+    /* lower(x) -> lower((x) COLLATE "C"): ASCII letters only, as SQLite's lower(), whatever the
+     * database's locale (a parameter would otherwise take the database's, a column its own) */
+    int depth = 0, lowers[32], nlowers = 0;
     const char *s = sql;
     while (*s && !o.failed) {
         char ch = *s;
+        if (ch == '(') {
+            depth++;
+        } else if (ch == ')') {
+            if (nlowers && lowers[nlowers - 1] == depth) {
+                puts_(&o, ") COLLATE \"C\"");
+                nlowers--;
+            }
+            depth--;
+        }
         if (ch == '\'' || ch == '"') { /* literals and quoted names are copied as they are */
             const char *e = s + 1;
             while (*e && !(*e == ch && e[1] != ch))
@@ -293,6 +328,15 @@ char *db_pg_translate(const char *sql, int *nparams)
                         }
                     }
                 }
+            }
+        }
+        if (at_word && keyword_at(s, "lower") && nlowers < 32) {
+            const char *p = skip_space(s + 5);
+            if (*p == '(') {
+                puts_(&o, "lower((");
+                lowers[nlowers++] = ++depth;
+                s = p + 1;
+                continue;
             }
         }
         if (at_word && word_char(ch)) { /* copy a whole word: no rewrite inside names */
@@ -522,7 +566,7 @@ static bool ensure_connected(struct pg_conn *c)
         return false;
     PQreset(c->h);
     cache_clear(c);
-    return PQstatus(c->h) == CONNECTION_OK;
+    return PQstatus(c->h) == CONNECTION_OK && session_setup(c);
 }
 
 static db_stmt *pg_query(db_conn *cc, const char *sql, const db_param *params, int nparams)
@@ -594,7 +638,13 @@ static db_stmt *pg_query(db_conn *cc, const char *sql, const db_param *params, i
             free(owned[i]);
     }
     ExecStatusType st = PQresultStatus(s->res);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+    if (st == PGRES_COMMAND_OK && keyword_at(sql, "COMMIT") &&
+        strcmp(PQcmdStatus(s->res), "COMMIT") != 0) {
+        /* a transaction that failed earlier ends in ROLLBACK, with a success status */
+        s->rc = DB_ERROR;
+        set_err(c, "the transaction failed and was rolled back");
+        fprintf(stderr, "mocod: sql error: %s\n", c->err);
+    } else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         s->rc = DB_OK;
         s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
     } else {
@@ -916,33 +966,66 @@ static enum db_param_kind pg_col_kind(db_stmt *ss, int col)
     }
 }
 
-/* After rows came with their ids, the identity continues after the largest. */
-static int pg_ids_follow(db_conn *cc, const char *table)
+/* The identity sequence of table's id (malloc'd), NULL when it has none. */
+static char *id_sequence(struct pg_conn *c, const char *table)
 {
-    struct pg_conn *c = (struct pg_conn *)cc;
-    if (!pg_column_exists(cc, table, "id"))
-        return DB_OK;
+    if (!pg_column_exists(&c->base, table, "id"))
+        return NULL;
     const char *values[1] = {table};
     PGresult *res = PQexecParams(c->h, "SELECT pg_get_serial_sequence(quote_ident($1), 'id')", 1,
                                  NULL, values, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
-        PQclear(res);
-        return DB_OK; /* not an identity (schema_migrations) */
-    }
-    char *seq = strdup(PQgetvalue(res, 0, 0));
+    char *seq = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) && !PQgetisnull(res, 0, 0)
+                    ? strdup(PQgetvalue(res, 0, 0))
+                    : NULL;
     PQclear(res);
+    return seq;
+}
+
+/* The last value the identity gave (deleted rows included), 0 when it gave none. */
+static int64_t pg_last_id(db_conn *cc, const char *table)
+{
+    struct pg_conn *c = (struct pg_conn *)cc;
+    char *seq = id_sequence(c, table);
+    if (!seq)
+        return 0;
+    const char *v[1] = {seq};
+    PGresult *res =
+        PQexecParams(c->h,
+                     "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "
+                     "pg_sequences WHERE format('%I.%I', schemaname, sequencename)::regclass "
+                     "= $1::regclass",
+                     1, NULL, v, NULL, NULL, 0);
+    int64_t last =
+        PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) && !PQgetisnull(res, 0, 0)
+            ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+            : 0;
+    PQclear(res);
+    free(seq);
+    return last;
+}
+
+/* After rows came with their ids, the identity continues after the largest of them and
+ * at_least (the source's own last id: ids of deleted rows are not given again). */
+static int pg_ids_follow(db_conn *cc, const char *table, int64_t at_least)
+{
+    struct pg_conn *c = (struct pg_conn *)cc;
+    char *seq = id_sequence(c, table);
+    if (!seq)
+        return DB_OK; /* not an identity (schema_migrations) */
     char *t = PQescapeIdentifier(c->h, table, strlen(table));
     int rc = DB_ERROR;
-    if (seq && t) {
-        size_t len = strlen(t) + 128;
+    if (t) {
+        size_t len = strlen(t) + 160;
         char *sql = malloc(len);
         if (sql) {
             snprintf(sql, len,
-                     "SELECT setval($1::regclass, COALESCE((SELECT MAX(id) FROM %s), 0) "
-                     "+ 1, false)",
+                     "SELECT setval($1::regclass, GREATEST(COALESCE((SELECT MAX(id) FROM %s), 0),"
+                     " $2::bigint) + 1, false)",
                      t);
-            const char *v[1] = {seq};
-            res = PQexecParams(c->h, sql, 1, NULL, v, NULL, NULL, 0);
+            char least[32];
+            snprintf(least, sizeof(least), "%lld", (long long)at_least);
+            const char *v[2] = {seq, least};
+            PGresult *res = PQexecParams(c->h, sql, 2, NULL, v, NULL, NULL, 0);
             rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : DB_ERROR;
             if (rc != DB_OK)
                 set_err(c, PQresultErrorMessage(res));
@@ -980,6 +1063,7 @@ const struct db_ops db_postgres_ops = {
     .tables = pg_tables,
     .col_name = pg_col_name,
     .col_kind = pg_col_kind,
+    .last_id = pg_last_id,
     .ids_follow = pg_ids_follow,
     .rate_hit = pg_rate_hit,
 };

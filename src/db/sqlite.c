@@ -43,6 +43,8 @@ static const char *sq_type(enum db_coltype t)
     case DBT_TEXT:
     case DBT_INTLIST: /* unused: a list column serves the shared rate limit of a server */
         return "TEXT";
+    case DBT_SCRATCH_TABLE:
+        return "";
     }
     return "TEXT";
 }
@@ -411,11 +413,43 @@ static enum db_param_kind sq_col_kind(db_stmt *s, int col)
     }
 }
 
-/* AUTOINCREMENT remembers the largest id inserted (sqlite_sequence), copied ones too. */
-static int sq_ids_follow(db_conn *c, const char *table)
+/* AUTOINCREMENT remembers the largest id it gave, of deleted rows too (sqlite_sequence). */
+static int64_t sq_last_id(db_conn *c, const char *table)
 {
-    (void)c;
-    (void)table;
+    sqlite3 *h = ((struct sq_conn *)c)->h;
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(h, "SELECT seq FROM sqlite_sequence WHERE name = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Rows inserted with their ids move sqlite_sequence already; at_least moves it further. */
+static int sq_ids_follow(db_conn *c, const char *table, int64_t at_least)
+{
+    if (at_least <= sq_last_id(c, table))
+        return DB_OK;
+    sqlite3 *h = ((struct sq_conn *)c)->h;
+    static const char *const sql[] = {"UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1",
+                                      "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(h, sql[i], -1, &st, NULL) != SQLITE_OK)
+            return DB_ERROR;
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, at_least);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return DB_ERROR;
+        if (sqlite3_changes(h) > 0)
+            return DB_OK;
+    }
     return DB_OK;
 }
 
@@ -443,5 +477,6 @@ const struct db_ops db_sqlite_ops = {
     .tables = sq_tables,
     .col_name = sq_col_name,
     .col_kind = sq_col_kind,
+    .last_id = sq_last_id,
     .ids_follow = sq_ids_follow,
 };

@@ -311,12 +311,15 @@ static int parse_sort(struct req *r, const struct resource *res, const char **or
     else if (*dir && strcasecmp(dir, "asc"))
         return req_fail(r, 422, "sort_by", "sort order must be asc or desc");
     const char *col = NULL;
+    bool nullable = false;
     if (!strcmp(name, "id") || !strcmp(name, "created_at") || !strcmp(name, "updated_at")) {
         col = name;
     } else {
         const struct field *f = resource_field(res, name);
-        if (f && (f->flags & F_SORT))
+        if (f && (f->flags & F_SORT)) {
             col = field_column(f);
+            nullable = !(f->flags & F_REQUIRED);
+        }
     }
     if (!col) {
         strbuf allowed;
@@ -328,7 +331,13 @@ static int parse_sort(struct req *r, const struct resource *res, const char **or
         return req_fail(r, 422, "sort_by", "cannot sort by '%s'; sortable fields: %s", name,
                         allowed.buf);
     }
-    *order = arena_printf(r->arena, "t.%s %s, t.id %s", col, desc ? "DESC" : "ASC",
+    /* Empty values sort last, descending first, as MOCO (on PostgreSQL) sorts them; SQLite
+     * would put them first. Said only where a value can be empty, so that the order of the
+     * others stays the one of their index. */
+    *order = arena_printf(r->arena, "t.%s %s%s, t.id %s", col, desc ? "DESC" : "ASC",
+                          !nullable ? ""
+                          : desc    ? " NULLS FIRST"
+                                    : " NULLS LAST",
                           desc ? "DESC" : "ASC");
     return 0;
 }

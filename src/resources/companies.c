@@ -245,7 +245,7 @@ static int contact_list_filter(struct req *r, struct list_query *q)
         sb_init(&digits, r->arena, 32);
         sb_addc(&digits, '%');
         for (const char *p = phone; *p; p++)
-            if (*p != ' ' && *p != '%' && *p != '_')
+            if (*p != ' ' && *p != '%' && *p != '_' && *p != '\\') /* no LIKE pattern */
                 sb_addc(&digits, *p);
         sb_addc(&digits, '%');
         lq_where(q, "(replace(t.work_phone, ' ', '') LIKE ? OR replace(t.mobile_phone, ' ', '') "

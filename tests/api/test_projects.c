@@ -1308,6 +1308,34 @@ static void test_sort_and_pagination(void **state)
     mt_resp_free(r);
 }
 
+/* A sort by a field that may be empty puts the empty ones last (descending: first), as MOCO on
+ * PostgreSQL does, on either store; ties follow the id. */
+static void test_sort_empty_values_last(void **state)
+{
+    mt_server *s = *state;
+    fixture(s);
+    const char *key = mt_admin_key(s);
+    json_int_t company = fix_create_company_as(s, key, "customer", "Empty Sort Customer");
+    const char *finishes[] = {"2021-06-01", NULL, "2021-02-01", NULL};
+    json_int_t ids[4];
+    for (int i = 0; i < 4; i++) {
+        json_t *b = project_body(s, "Empty Sort");
+        json_object_set_new(b, "customer_id", json_integer(company));
+        if (finishes[i])
+            json_object_set_new(b, "finish_date", json_string(finishes[i]));
+        ids[i] = create_project(s, b);
+    }
+    long long c = (long long)company;
+    char *path = fix_fmt(PROJECTS "?company_id=%lld&sort_by=finish_date", c);
+    char *want = fix_fmt("%lld,%lld,%lld,%lld", (long long)ids[2], (long long)ids[0],
+                         (long long)ids[1], (long long)ids[3]);
+    assert_order(s, key, path, want);
+    path = fix_fmt(PROJECTS "?company_id=%lld&sort_by=finish_date%%20desc", c);
+    want = fix_fmt("%lld,%lld,%lld,%lld", (long long)ids[3], (long long)ids[1], (long long)ids[0],
+                   (long long)ids[2]);
+    assert_order(s, key, path, want);
+}
+
 /* ---- tags and custom fields ------------------------------------------------------------- */
 
 static void test_tags_and_custom_properties(void **state)
@@ -2365,6 +2393,7 @@ int main(void)
         cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_list_include_company),
         cmocka_unit_test(test_sort_and_pagination),
+        cmocka_unit_test(test_sort_empty_values_last),
         cmocka_unit_test(test_tags_and_custom_properties),
         cmocka_unit_test(test_renames_show_in_projects),
         cmocka_unit_test(test_archive_unarchive),

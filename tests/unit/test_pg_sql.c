@@ -40,8 +40,8 @@ static void test_literals_and_names_are_left_alone(void **state)
     /* a ? inside a string literal or a quoted name is no placeholder; '' escapes a quote */
     expect("SELECT 'a?b', 'it''s ?', \"odd?name\" FROM t WHERE x = ?",
            "SELECT 'a?b', 'it''s ?', \"odd?name\" FROM t WHERE x = $1", 1);
-    expect("SELECT * FROM t WHERE lower(name) LIKE ? ESCAPE '\\'",
-           "SELECT * FROM t WHERE lower(name) LIKE $1 ESCAPE '\\'", 1);
+    expect("SELECT * FROM t WHERE name LIKE ? ESCAPE '\\'",
+           "SELECT * FROM t WHERE name LIKE $1 ESCAPE '\\'", 1);
     /* words that contain IS or CAST are not the keywords */
     expect("SELECT this_is, castle FROM t WHERE list = ?",
            "SELECT this_is, castle FROM t WHERE list = $1", 1);
@@ -70,6 +70,19 @@ static void test_lenient_integer_cast(void **state)
     expect("SELECT CAST(x AS TEXT) FROM t", "SELECT CAST(x AS TEXT) FROM t", 0);
 }
 
+static void test_lower_is_ascii_as_sqlite(void **state)
+{
+    (void)state;
+    expect("SELECT id FROM users WHERE lower(email) = lower(?)",
+           "SELECT id FROM users WHERE lower((email) COLLATE \"C\") = "
+           "lower(($1) COLLATE \"C\")",
+           1);
+    expect("SELECT 1 WHERE lower(replace(t.a, ' ', '')) LIKE ? ESCAPE '\\'",
+           "SELECT 1 WHERE lower((replace(t.a, ' ', '')) COLLATE \"C\") LIKE $1 ESCAPE '\\'", 1);
+    /* a column named lower_case is no call */
+    expect("SELECT lower_case FROM t", "SELECT lower_case FROM t", 0);
+}
+
 static void test_numbered_sql_is_kept(void **state)
 {
     (void)state;
@@ -84,6 +97,7 @@ int main(void)
         cmocka_unit_test(test_literals_and_names_are_left_alone),
         cmocka_unit_test(test_null_safe_equality),
         cmocka_unit_test(test_lenient_integer_cast),
+        cmocka_unit_test(test_lower_is_ascii_as_sqlite),
         cmocka_unit_test(test_numbered_sql_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
