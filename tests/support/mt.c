@@ -1086,17 +1086,32 @@ mt_server *mt_start_(const char *extra_serve_args, const char *file, int line)
 mt_server *mt_start_sibling_(mt_server *of, const char *extra_serve_args, const char *file,
                              int line)
 {
+    return mt_start_on_(of->db, of->secret, of->admin_key, extra_serve_args, file, line);
+}
+
+mt_server *mt_start_on_(const char *db, const char *secret_file, const char *admin_key,
+                        const char *extra_serve_args, const char *file, int line)
+{
     global_init();
-    char *tmpl = make_dir("mt_start_sibling", file, line);
+    const char *bin = getenv("MOCOD_BIN");
+#ifdef MOCOD_DEFAULT_BIN
+    if (!bin || !*bin)
+        bin = MOCOD_DEFAULT_BIN;
+#endif
+    if (!bin || !*bin) {
+        print_error("mt_start_on: MOCOD_BIN is not set\n");
+        fail_now(file, line);
+    }
+    char *tmpl = make_dir("mt_start_on", file, line);
     mt_server *s = xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
-    s->bin = xstrdup(of->bin);
+    s->bin = xstrdup(bin);
     s->dir = tmpl;
     s->log = xasprintf("%s/serve.log", s->dir);
-    /* the database and its secret are the first server's: it drops them, not this one */
-    s->db = xstrdup(of->db);
-    s->secret = of->secret ? xstrdup(of->secret) : NULL;
-    s->admin_key = of->admin_key ? xstrdup(of->admin_key) : NULL;
+    /* the database and its secret are someone else's: this server drops neither */
+    s->db = xstrdup(db);
+    s->secret = secret_file ? xstrdup(secret_file) : NULL;
+    s->admin_key = admin_key ? xstrdup(admin_key) : NULL;
     struct strv extra = {0};
     split_args(extra_serve_args, &extra);
     strv_push(&extra, NULL);
@@ -1104,7 +1119,7 @@ mt_server *mt_start_sibling_(mt_server *of, const char *extra_serve_args, const 
     link_server(s);
     const char *why = spawn_server(s);
     if (why) {
-        print_error("mt_start_sibling: %s\n", why);
+        print_error("mt_start_on: %s\n", why);
         print_log_tail(s->log, 60);
         destroy(s);
         fail_now(file, line);

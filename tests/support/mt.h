@@ -82,6 +82,14 @@ void mt_stop_(mt_server *s, const char *file, int line);
 mt_server *mt_start_sibling_(mt_server *of, const char *extra_serve_args, const char *file,
                              int line);
 
+/* `mocod serve` on a given database (a SQLite path or a PostgreSQL URL) with the given secret
+ * file (MOCOD_SECRET_FILE; NULL: none set) and admin key (for mt_admin_key; may be NULL). The
+ * database is not this server's: mt_stop leaves it. */
+#define mt_start_on(db, secret_file, admin_key, extra_serve_args)                                  \
+    mt_start_on_((db), (secret_file), (admin_key), (extra_serve_args), __FILE__, __LINE__)
+mt_server *mt_start_on_(const char *db, const char *secret_file, const char *admin_key,
+                        const char *extra_serve_args, const char *file, int line);
+
 /* SIGKILL the server and reap it; mt_stop afterwards only cleans up. */
 void mt_kill9(mt_server *s);
 
