@@ -739,26 +739,27 @@ static bool pg_col_null(db_stmt *ss, int col)
     return !cell(s, col) || PQgetisnull(s->res, s->row, col);
 }
 
-static int64_t pg_col_i64(db_stmt *ss, int col)
+/* The text of a cell, NULL for SQL NULL; booleans ('t'/'f') as "1"/"0", as SQLite has them. */
+static const char *cell_text(struct pg_stmt *s, int col)
 {
-    struct pg_stmt *s = (struct pg_stmt *)ss;
-    if (pg_col_null(ss, col))
-        return 0;
+    if (pg_col_null(&s->base, col))
+        return NULL;
     const char *v = PQgetvalue(s->res, s->row, col);
     if (PQftype(s->res, col) == OID_BOOL)
-        return v[0] == 't';
-    return strtoll(v, NULL, 10);
+        return v[0] == 't' ? "1" : "0";
+    return v;
+}
+
+static int64_t pg_col_i64(db_stmt *ss, int col)
+{
+    const char *v = cell_text((struct pg_stmt *)ss, col);
+    return v ? strtoll(v, NULL, 10) : 0;
 }
 
 static double pg_col_double(db_stmt *ss, int col)
 {
-    struct pg_stmt *s = (struct pg_stmt *)ss;
-    if (pg_col_null(ss, col))
-        return 0;
-    const char *v = PQgetvalue(s->res, s->row, col);
-    if (PQftype(s->res, col) == OID_BOOL)
-        return v[0] == 't';
-    return strtod(v, NULL);
+    const char *v = cell_text((struct pg_stmt *)ss, col);
+    return v ? strtod(v, NULL) : 0;
 }
 
 /* A bytea cell's bytes (PostgreSQL sends them hex-escaped in text results). */
@@ -796,9 +797,7 @@ static const char *pg_col_text(db_stmt *ss, int col)
         return NULL;
     if (PQftype(s->res, col) == OID_BYTEA)
         return decode_bytes(s, col) ? (const char *)s->bytes[col] : NULL;
-    if (PQftype(s->res, col) == OID_BOOL)
-        return PQgetvalue(s->res, s->row, col)[0] == 't' ? "1" : "0";
-    return PQgetvalue(s->res, s->row, col);
+    return cell_text(s, col);
 }
 
 static size_t pg_col_len(db_stmt *ss, int col)
