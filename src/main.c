@@ -6,6 +6,7 @@
 #include "server/http.h"
 #include "server/respcache.h"
 #include "setup/setup.h"
+#include "util/timeutil.h"
 #include "webhooks/webhooks.h"
 
 #include <errno.h>
@@ -55,6 +56,8 @@ enum opt_id {
     O_BODY_MEMORY,
     O_FROM,
     O_TO,
+    O_TIME_ZONE,
+    O_FAKE_NOW,
     O_COUNT
 };
 
@@ -113,6 +116,12 @@ static const struct option_decl options[O_COUNT] = {
                        "memory for request bodies being received, over all connections (503 "
                        "beyond)",
                        "256"},
+    [O_TIME_ZONE] = {"--time-zone", "MOCOD_TIME_ZONE", "ZONE",
+                     "account: its time zone, whose calendar says what today is (Europe/Berlin)",
+                     NULL},
+    [O_FAKE_NOW] = {"--fake-now", "MOCOD_FAKE_NOW", "TIMESTAMP",
+                    "tests only (needs MOCOD_ALLOW_FAKE_NOW=1): the clock starts at this time",
+                    NULL},
     [O_FROM] = {"--from", "MOCOD_COPY_FROM", "PATH|URL", "mocod copy: the database to read", NULL},
     [O_TO] = {"--to", "MOCOD_COPY_TO", "URL|PATH", "mocod copy: the empty database to fill", NULL},
     [O_WH_TIMEOUT] = {"--webhook-timeout", "MOCOD_WEBHOOK_TIMEOUT", "SECONDS",
@@ -141,7 +150,7 @@ static void usage(FILE *out)
           "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
           "  mocod account --db PATH --account SUBDOMAIN [--rate-limit N/SECONDS|default]\n"
           "             [--custom-properties replace|merge] [--strict-validation on|off]\n"
-          "             [--currency XXX]  change account settings\n\n"
+          "             [--currency XXX] [--time-zone ZONE]  change account settings\n\n"
           "options (each has an environment twin):\n",
           out);
     for (int i = 0; i < O_COUNT; i++)
@@ -389,6 +398,16 @@ static int cmd_account(db *d, int argc, char **argv)
         db_param p[2] = {dbp_int(!strcmp(m, "on")), dbp_int(account)};
         db_exec(c, "UPDATE accounts SET strict_validation = ? WHERE id = ?", p, 2);
     }
+    if (values[O_TIME_ZONE]) {
+        if (!time_zone_valid(values[O_TIME_ZONE])) {
+            fprintf(stderr, "mocod: --time-zone %s is not a time zone (Europe/Berlin, UTC, ...)\n",
+                    values[O_TIME_ZONE]);
+            rc = 1;
+            goto out;
+        }
+        db_param p[2] = {dbp_text(values[O_TIME_ZONE]), dbp_int(account)};
+        db_exec(c, "UPDATE accounts SET time_zone = ? WHERE id = ?", p, 2);
+    }
     if (values[O_CURRENCY]) {
         const char *cur = values[O_CURRENCY];
         if (strlen(cur) != 3) {
@@ -509,6 +528,21 @@ int main(int argc, char **argv)
     }
     if (parse_flags(argc, argv))
         return 2;
+    if (values[O_FAKE_NOW]) {
+        /* a clock that lies is for tests: an installation must not start with one by mistake */
+        const char *allow = getenv("MOCOD_ALLOW_FAKE_NOW");
+        time_t t;
+        if (!allow || strcmp(allow, "1")) {
+            fprintf(stderr, "mocod: --fake-now is for tests: set MOCOD_ALLOW_FAKE_NOW=1\n");
+            return 2;
+        }
+        if (!time_parse_iso(values[O_FAKE_NOW], &t)) {
+            fprintf(stderr, "mocod: --fake-now %s is not a timestamp (2026-03-28T23:30:00Z)\n",
+                    values[O_FAKE_NOW]);
+            return 2;
+        }
+        time_set_fake(t);
+    }
     if (!strcmp(verb, "secret"))
         return cmd_secret();
     if (!strcmp(verb, "copy"))

@@ -296,7 +296,7 @@ int auth_authenticate(struct req *r)
     sb_init(&sql, r->arena, 1024);
     sb_adds(&sql, "SELECT k.id, k.account_id, k.user_id, k.kind, a.subdomain, "
                   "a.rate_limit_requests, a.rate_limit_seconds, a.custom_properties_merge, "
-                  "k.lookup, a.data_version, a.strict_validation, ");
+                  "k.lookup, a.data_version, a.strict_validation, a.time_zone, ");
     user_columns(&sql);
     sb_adds(&sql,
             " FROM api_keys k JOIN accounts a ON a.id = k.account_id LEFT JOIN users u ON "
@@ -327,9 +327,10 @@ int auth_authenticate(struct req *r)
     r->settings.custom_properties_merge = db_col_i64(s, 7) != 0;
     r->data_version = db_col_i64(s, 9);
     r->settings.strict_validation = db_col_i64(s, 10) != 0;
+    r->settings.time_zone = arena_strdup(r->arena, db_col_text(s, 11));
     int user_rc = 1;
     if (r->key_kind == KEY_USER && same)
-        user_rc = take_user(r, s, 11, true, NULL);
+        user_rc = take_user(r, s, 12, true, NULL);
     db_done(s);
     if (!same)
         return req_fail(r, 401, NULL, "invalid API key");

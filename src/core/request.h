@@ -50,6 +50,7 @@ struct account_settings {
     bool custom_properties_merge; /* newer docs: merge instead of the seed's replace */
     bool strict_validation;       /* the newer docs' strictness (required retainer, unknown
                                      custom field names refused) instead of the service's */
+    const char *time_zone;        /* "Europe/Berlin": "today" and dates are its calendar's */
 };
 
 /* Settings of the running server (flags and environment), fixed after start-up. */

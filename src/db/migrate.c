@@ -73,6 +73,8 @@ static const char *const migrations[] = {
      * Counts of the moment: not journaled where the database allows (a crash forgets them) */
     "CREATE {SCRATCH} TABLE rate_windows (key_id {INT} PRIMARY KEY, hits {INTLIST} NOT NULL,"
     " last_ok {INT} NOT NULL);",
+    /* 12: the account's time zone: "today" and the dates of time tracking are its calendar's */
+    "ALTER TABLE accounts ADD COLUMN time_zone {TEXT} NOT NULL DEFAULT 'Europe/Berlin';",
     NULL,
 };
 

@@ -106,7 +106,8 @@ static int prepare_sets(struct req *r, const struct resource *res, const struct 
     w->cols = arena_calloc(r->arena, (size_t)n + 1, sizeof(struct col_value));
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
-    char *today = arena_strndup(r->arena, now, 10);
+    char *today = arena_alloc(r->arena, 11);
+    date_today_in(r->settings.time_zone, today); /* the account's calendar day */
     char *now_copy = arena_strdup(r->arena, now);
     for (const struct col_set *cs = act->set; cs && (cs->column || cs->field); cs++) {
         struct col_value *cv = &w->cols[w->ncols++];

@@ -29,7 +29,7 @@ void time_format_iso(time_t t, char *out)
 
 void time_now_iso(char *out)
 {
-    time_format_iso(time(NULL), out);
+    time_format_iso((time_t)(time_now_ms() / 1000), out);
 }
 
 static bool leap(int y)
@@ -136,8 +136,26 @@ bool time_parse_iso(const char *s, time_t *out)
     return true;
 }
 
+/* The test clock: when set, the wall clock starts at fake_ms and runs from there (time_set_fake) */
+static int64_t fake_ms = -1, fake_since_mono_ms;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void time_set_fake(time_t now)
+{
+    fake_since_mono_ms = mono_ms();
+    fake_ms = (int64_t)now * 1000;
+}
+
 int64_t time_now_ms(void)
 {
+    if (fake_ms >= 0)
+        return fake_ms + (mono_ms() - fake_since_mono_ms);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -17,7 +17,20 @@ bool time_parse_iso(const char *s, time_t *out);
 bool date_valid(const char *s);
 /* For a valid date: is it the last day of its month? */
 bool date_last_of_month(const char *s);
+/* The wall clock (ms since the epoch): the system's, or the test clock's. */
 int64_t time_now_ms(void);
 double time_now_mono(void);
+/* The test clock: from now on the wall clock reads `now` and runs on from there (mocod
+ * --fake-now, for tests only). Call before any thread starts. */
+void time_set_fake(time_t now);
+
+/* Time zones (the IANA names of /usr/share/zoneinfo, "Europe/Berlin"). True when the name is one
+ * (a plain relative name, no "..", and its file a time zone file). */
+bool time_zone_valid(const char *zone);
+/* The offset from UTC, in seconds, of zone at the instant t; false for an unknown zone. */
+bool time_zone_offset(const char *zone, time_t t, int *offset);
+/* Today's date (YYYY-MM-DD, 11 bytes with the NUL) in zone by the wall clock; UTC's for an
+ * unknown zone. */
+void date_today_in(const char *zone, char *out);
 
 #endif

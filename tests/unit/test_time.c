@@ -242,9 +242,82 @@ static void date_validity(void **state)
     assert_false(date_valid(NULL));
 }
 
+static time_t at(const char *iso)
+{
+    time_t t = 0;
+    assert_true(time_parse_iso(iso, &t));
+    return t;
+}
+
+static int offset_at(const char *zone, const char *iso)
+{
+    int off = -1;
+    assert_true(time_zone_offset(zone, at(iso), &off));
+    return off;
+}
+
+/* Berlin: CET (+1 h) in winter, CEST (+2 h) from the last Sunday of March 01:00 UTC to the last
+ * Sunday of October 01:00 UTC; the instants of the change belong to the new offset. */
+static void zone_offsets(void **state)
+{
+    (void)state;
+    assert_int_equal(offset_at("Europe/Berlin", "2026-01-15T12:00:00Z"), 3600);
+    assert_int_equal(offset_at("Europe/Berlin", "2026-07-01T12:00:00Z"), 7200);
+    assert_int_equal(offset_at("Europe/Berlin", "2026-03-29T00:59:59Z"), 3600);
+    assert_int_equal(offset_at("Europe/Berlin", "2026-03-29T01:00:00Z"), 7200);
+    assert_int_equal(offset_at("Europe/Berlin", "2026-10-25T00:59:59Z"), 7200);
+    assert_int_equal(offset_at("Europe/Berlin", "2026-10-25T01:00:00Z"), 3600);
+    assert_int_equal(offset_at("UTC", "2026-07-01T12:00:00Z"), 0);
+    assert_int_equal(offset_at("America/New_York", "2026-01-15T12:00:00Z"), -5 * 3600);
+    assert_int_equal(offset_at("America/New_York", "2026-07-01T12:00:00Z"), -4 * 3600);
+    assert_int_equal(offset_at("Asia/Kolkata", "2026-07-01T12:00:00Z"), 5 * 3600 + 1800);
+    /* the second look-up of a zone comes from its cache and agrees */
+    assert_int_equal(offset_at("Europe/Berlin", "2026-07-01T12:00:00Z"), 7200);
+}
+
+static void zone_names(void **state)
+{
+    (void)state;
+    assert_true(time_zone_valid("Europe/Berlin"));
+    assert_true(time_zone_valid("UTC"));
+    assert_false(time_zone_valid("Nowhere/Zone"));
+    assert_false(time_zone_valid("../../etc/passwd"));
+    assert_false(time_zone_valid("/etc/localtime"));
+    assert_false(time_zone_valid("Europe/Berlin\n"));
+    assert_false(time_zone_valid(""));
+    assert_false(time_zone_valid(NULL));
+    int off = 7;
+    assert_false(time_zone_offset("zone.tab", 0, &off)); /* a file that is not a zone */
+    assert_int_equal(off, 7);
+}
+
+/* The test clock starts where it is set and runs on; "today" is the zone's calendar day. */
+static void fake_clock_and_today(void **state)
+{
+    (void)state;
+    time_set_fake(at("2026-03-28T23:30:00Z"));
+    int64_t ms = time_now_ms();
+    assert_true(ms >= (int64_t)at("2026-03-28T23:30:00Z") * 1000);
+    assert_true(ms < (int64_t)at("2026-03-28T23:31:00Z") * 1000);
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    assert_memory_equal(now, "2026-03-28T23:3", 15);
+    char today[11];
+    date_today_in("Europe/Berlin", today);
+    assert_string_equal(today, "2026-03-29"); /* 00:30 CET */
+    date_today_in("UTC", today);
+    assert_string_equal(today, "2026-03-28");
+    date_today_in("America/New_York", today);
+    assert_string_equal(today, "2026-03-28"); /* 19:30 EDT */
+    date_today_in(NULL, today);
+    assert_string_equal(today, "2026-03-28");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(zone_offsets),
+        cmocka_unit_test(zone_names),
         cmocka_unit_test(parse_utc_z),
         cmocka_unit_test(parse_offsets),
         cmocka_unit_test(parse_fractions),
@@ -258,6 +331,7 @@ int main(void)
         cmocka_unit_test(years_stay_four_digits),
         cmocka_unit_test(now_is_consistent),
         cmocka_unit_test(date_validity),
+        cmocka_unit_test(fake_clock_and_today), /* last: the clock stays set */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
