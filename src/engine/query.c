@@ -376,7 +376,8 @@ static void filter_readable_kinds(struct req *r, struct list_query *q, const str
         sb_adds(&in, n++ ? ", ?" : "?");
         lq_param(q, dbp_text(*o));
     }
-    lq_where(q, n ? arena_printf(r->arena, "t.%s IN (%s)", field_column(f), in.buf) : "0");
+    lq_where(q, n ? arena_printf(r->arena, "t.%s IN (%s)", field_column(f), in.buf)
+                  : "1 = 0"); /* portable: PostgreSQL takes no integer as a condition */
 }
 
 int engine_list(struct req *r, const struct resource *res)
