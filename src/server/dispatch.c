@@ -318,19 +318,30 @@ static const struct route *find_route(struct req *r, const char *path, bool *pat
     return found;
 }
 
-static int authorize_inner(struct req *r, db *d)
+/* The request's path below /api/v1, without a .json suffix; NULL (and a 404) when it is not
+ * under /api/v1. */
+static const char *api_path(struct req *r)
 {
     static const char prefix[] = "/api/v1";
     const char *path = r->raw_path;
-    if (!strncmp(path, "/files/", 7))
-        return 0; /* files are found by their secret token; dispatch() answers */
     if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
-        (path[sizeof(prefix) - 1] != '/' && path[sizeof(prefix) - 1] != '\0'))
-        return req_fail(r, 404, NULL, "not found: the API lives under /api/v1");
+        (path[sizeof(prefix) - 1] != '/' && path[sizeof(prefix) - 1] != '\0')) {
+        req_fail(r, 404, NULL, "not found: the API lives under /api/v1");
+        return NULL;
+    }
     path += sizeof(prefix) - 1;
     size_t len = strlen(path);
-    if (len >= 5 && !strcmp(path + len - 5, ".json"))
-        path = arena_strndup(r->arena, path, len - 5);
+    return len >= 5 && !strcmp(path + len - 5, ".json") ? arena_strndup(r->arena, path, len - 5)
+                                                        : path;
+}
+
+static int authorize_inner(struct req *r, db *d)
+{
+    if (!strncmp(r->raw_path, "/files/", 7))
+        return 0; /* files are found by their secret token; dispatch() answers */
+    const char *path = api_path(r);
+    if (!path)
+        return -1;
     bool path_known;
     const struct route *found = find_route(r, path, &path_known);
     if (!path_known)
@@ -345,7 +356,6 @@ static int authorize_inner(struct req *r, db *d)
 
 static int dispatch_inner(struct req *r, db *d)
 {
-    static const char prefix[] = "/api/v1";
     const char *path = r->raw_path;
     static const char files[] = "/files/";
     if (!strncmp(path, files, sizeof(files) - 1) &&
@@ -358,13 +368,9 @@ static int dispatch_inner(struct req *r, db *d)
             return req_fail(r, 503, NULL, "database unavailable");
         return engine_serve_file(r, arena_strndup(r->arena, token, n));
     }
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
-        (path[sizeof(prefix) - 1] != '/' && path[sizeof(prefix) - 1] != '\0'))
-        return req_fail(r, 404, NULL, "not found: the API lives under /api/v1");
-    path += sizeof(prefix) - 1;
-    size_t len = strlen(path);
-    if (len >= 5 && !strcmp(path + len - 5, ".json"))
-        path = arena_strndup(r->arena, path, len - 5);
+    path = api_path(r);
+    if (!path)
+        return -1;
     r->path = path;
 
     const char *segs[MAX_SEGS];
