@@ -75,6 +75,19 @@ static const char *const migrations[] = {
     " last_ok {INT} NOT NULL);",
     /* 12: the account's time zone: "today" and the dates of time tracking are its calendar's */
     "ALTER TABLE accounts ADD COLUMN time_zone {TEXT} NOT NULL DEFAULT 'Europe/Berlin';",
+    /* 13: the account's hourly rates (sections/account/hourly_rates.md), in money units at scale
+     * 2: per currency the default (kind 'default', subject 0), a task template's ('task') and a
+     * user's ('user'); company_id 0 holds the global ones, else a customer's own. And the
+     * internal hourly rates of users, per year (sections/account/internal_hourly_rates.md) */
+    "CREATE TABLE hourly_rates (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
+    " CASCADE, company_id {INT} NOT NULL DEFAULT 0, kind {TEXT} NOT NULL,"
+    " subject_id {INT} NOT NULL DEFAULT 0, currency {TEXT} NOT NULL, rate {INT} NOT NULL);"
+    "CREATE UNIQUE INDEX hourly_rates_key ON hourly_rates"
+    " (account_id, company_id, kind, subject_id, currency);"
+    "CREATE TABLE internal_hourly_rates (account_id {INT} NOT NULL REFERENCES accounts(id) ON"
+    " DELETE CASCADE, user_id {INT} NOT NULL, rate_year {INT} NOT NULL, rate {INT} NOT NULL);"
+    "CREATE UNIQUE INDEX internal_hourly_rates_key ON internal_hourly_rates"
+    " (account_id, user_id, rate_year);",
     NULL,
 };
 

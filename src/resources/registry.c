@@ -27,6 +27,7 @@ const struct resource *const all_resources[] = {
 
 const struct route_decl *const all_routes[] = {
     tagging_routes,
+    hourly_rate_routes,
     NULL,
 };
 

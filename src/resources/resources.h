@@ -31,6 +31,16 @@ extern const struct route_decl *const all_routes[];
 extern const struct registry mocod_registry;
 
 extern const struct route_decl tagging_routes[];
+extern const struct route_decl hourly_rate_routes[];
+
+/* The account's hourly rate for an activity whose project gives none, in money units (scale 2):
+ * the customer's (company_id) own rates first, then the global ones. variant "task": the rate of
+ * the task template named task_name; "user": the rate of user_id; "project" or no such rate: the
+ * default of the currency. *units = 0 when the account has none. 0, or -1 with req_fail on a
+ * database error. */
+int account_hourly_rate(struct req *r, const char *variant, int64_t company_id,
+                        const char *currency, const char *task_name, int64_t user_id,
+                        int64_t *units);
 
 /* The entity kinds that tags and taggings name. */
 extern const char *const tag_contexts[];
