@@ -115,8 +115,11 @@ int engine_check_parent(struct req *r, const struct resource *res);
  * engine_require_row_kind. */
 int engine_require_kind(struct req *r, const struct resource *res, const char *kind, bool write);
 int engine_require_row_kind(struct req *r, const struct resource *res, int64_t id, bool write);
-/* True when the row exists in the caller's account (and under the routed parent). */
+/* True when the row exists in the caller's account (and under the routed parent), and the caller
+ * may see it (.own_column). */
 bool engine_exists(struct req *r, const struct resource *res, int64_t id);
+/* The acting user whose rows alone the caller sees of res (.own_column), 0 when it sees all. */
+int64_t engine_own_user(const struct req *r, const struct resource *res);
 /* Recomputes the copies of tags and custom fields kept in the entity's row (after they change). */
 int engine_refresh_cache(struct req *r, const struct resource *res, int64_t id);
 /* The same for an entity named by its target ("User"); no-op for kinds mocod does not have. */
@@ -145,6 +148,15 @@ bool engine_event_wanted(struct req *r, const struct resource *res, const char *
 /* After a change to an entity's tags or custom fields from outside its own write: touches
  * updated_at, refreshes the copies kept in the row and emits its update. */
 int engine_entity_changed(struct req *r, const struct resource *res, int64_t id);
+/* Inside an action's .fn: sets declared columns of one row to bound values and touches its
+ * updated_at; event: queue its update event too (for rows beside the routed one, whose event the
+ * action emits). */
+struct column_value {
+    const char *column;
+    db_param value;
+};
+int engine_set_columns(struct req *r, const struct resource *res, int64_t id,
+                       const struct column_value *cols, int n, bool event);
 /* Touches updated_at of a row (after changes to its tags or custom fields). */
 int engine_touch(struct req *r, const struct resource *res, int64_t id);
 

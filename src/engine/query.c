@@ -207,6 +207,8 @@ static int date_bounds(struct list_query *q, const char *param, const char *from
     bool stamp = !f || f->type == FT_TIMESTAMP; /* created_at / updated_at are timestamps */
     if ((from && *from && !date_valid(from)) || (to && *to && !date_valid(to)))
         return req_fail(r, 422, param, "%s must be a date (YYYY-MM-DD)", param);
+    if (from && *from && to && *to && strcmp(from, to) > 0)
+        return req_fail(r, 422, param, "%s: the start %s is after the end %s", param, from, to);
     if (from && *from) {
         lq_where(q, arena_printf(r->arena, "t.%s >= ?", column));
         lq_param(q, dbp_text(stamp ? arena_printf(r->arena, "%sT00:00:00Z", from) : from));
@@ -222,9 +224,13 @@ int lq_date_range(struct list_query *q, const char *from_param, const char *to_p
                   const char *column)
 {
     struct req *r = q->r;
-    if (date_bounds(q, from_param, req_query(r, from_param), NULL, column))
+    const char *from = req_query(r, from_param), *to = req_query(r, to_param);
+    if (from && *from && to && *to && date_valid(from) && date_valid(to) && strcmp(from, to) > 0)
+        return req_fail(r, 422, from_param, "%s (%s) is after %s (%s)", from_param, from, to_param,
+                        to);
+    if (date_bounds(q, from_param, from, NULL, column))
         return -1;
-    return date_bounds(q, to_param, NULL, req_query(r, to_param), column);
+    return date_bounds(q, to_param, NULL, to, column);
 }
 
 /* term: every word must appear (any case) in one of the searchable fields. */
@@ -404,6 +410,11 @@ int engine_list(struct req *r, const struct resource *res)
     if (res == r->nested) {
         lq_where(&q, arena_printf(r->arena, "t.%s = ?", res->parent_fk));
         lq_param(&q, dbp_int(r->parent_id));
+    }
+    int64_t own = engine_own_user(r, res);
+    if (own) {
+        lq_where(&q, arena_printf(r->arena, "t.%s = ?", res->own_column));
+        lq_param(&q, dbp_int(own));
     }
     const char *order = "t.id";
     if (lq_id_list(&q, "ids", "t.id IN (%s)", 1) || filter_updated_after(r, &q) ||

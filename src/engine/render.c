@@ -460,15 +460,29 @@ int engine_render_entity(struct req *r, const struct resource *res, int64_t id, 
     return 0;
 }
 
+int64_t engine_own_user(const struct req *r, const struct resource *res)
+{
+    if (!res->own_column || !r->user_id || r->admin || req_perm(r, res->all_area) >= PERM_READ)
+        return 0;
+    return r->user_id;
+}
+
 bool engine_exists(struct req *r, const struct resource *res, int64_t id)
 {
     bool scoped = res == r->nested;
-    char *sql =
-        arena_printf(r->arena, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?%s%s%s", res->table,
-                     scoped ? " AND " : "", scoped ? res->parent_fk : "", scoped ? " = ?" : "");
-    db_param p[3] = {dbp_int(id), dbp_int(r->account_id), dbp_int(r->parent_id)};
+    int64_t own = engine_own_user(r, res);
+    char *sql = arena_printf(r->arena, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?%s%s%s%s%s%s",
+                             res->table, scoped ? " AND " : "", scoped ? res->parent_fk : "",
+                             scoped ? " = ?" : "", own ? " AND " : "", own ? res->own_column : "",
+                             own ? " = ?" : "");
+    db_param p[4] = {dbp_int(id), dbp_int(r->account_id)};
+    int np = 2;
+    if (scoped)
+        p[np++] = dbp_int(r->parent_id);
+    if (own)
+        p[np++] = dbp_int(own);
     int64_t one = 0;
-    db_query_i64(r->db, sql, p, scoped ? 3 : 2, 0, &one);
+    db_query_i64(r->db, sql, p, np, 0, &one);
     return one == 1;
 }
 
@@ -504,6 +518,8 @@ int engine_get(struct req *r, const struct resource *res, int64_t id)
     if (req_require_read(r, res->read_area) || engine_check_parent(r, res) ||
         engine_require_row_kind(r, res, id, false))
         return -1;
+    if (engine_own_user(r, res) && !engine_exists(r, res, id))
+        return req_fail(r, 404, NULL, "%s not found", res->target ? res->target : res->name);
     if (engine_render_entity(r, res, id, &r->out))
         return -1;
     r->status = 200;

@@ -238,6 +238,12 @@ struct resource {
     int (*after_save)(struct req *r, struct record *rec, int64_t id);
     /* Own rules before a delete; runs inside the transaction. */
     int (*before_delete)(struct req *r, int64_t id);
+    /* Rows of a person (activities, presences): a user who is not an administrator and may not
+     * read .all_area sees, changes and references only the rows whose own_column is the acting
+     * user (lists, get, updates, deletes and actions alike; others' rows are 404). Account keys
+     * without impersonation see all rows. */
+    const char *own_column;
+    enum perm_area all_area;
 };
 
 /* Custom routes that are not CRUD on a resource (session, taggings). */

@@ -725,6 +725,35 @@ int engine_touch(struct req *r, const struct resource *res, int64_t id)
     return db_exec(r->db, sql, p, 3) == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
 }
 
+int engine_set_columns(struct req *r, const struct resource *res, int64_t id,
+                       const struct column_value *cols, int n, bool event)
+{
+    strbuf sql;
+    sb_init(&sql, r->arena, 128);
+    sb_addf(&sql, "UPDATE %s SET updated_at = ?", res->table);
+    db_param *p = arena_calloc(r->arena, (size_t)n + 3, sizeof(db_param));
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    int np = 0;
+    p[np++] = dbp_text(now);
+    for (int i = 0; i < n; i++) {
+        const struct field *f = NULL; /* only declared columns: never a name from elsewhere */
+        for (const struct field *g = res->fields; g->name && !f; g++)
+            if (field_stored(g) && !strcmp(field_column(g), cols[i].column))
+                f = g;
+        if (!f)
+            return req_fail(r, 500, NULL, "%s has no column %s", res->name, cols[i].column);
+        sb_addf(&sql, ", %s = ?", field_column(f));
+        p[np++] = cols[i].value;
+    }
+    sb_adds(&sql, " WHERE id = ? AND account_id = ?");
+    p[np++] = dbp_int(id);
+    p[np++] = dbp_int(r->account_id);
+    if (db_exec(r->db, sql.buf, p, np) != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    return event ? engine_event(r, res, "update", id) : 0;
+}
+
 int engine_entity_changed(struct req *r, const struct resource *res, int64_t id)
 {
     if (engine_touch(r, res, id) || engine_refresh_cache(r, res, id))

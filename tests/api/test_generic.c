@@ -52,6 +52,8 @@ struct override {
     const char *field; /* the input key */
     const char *json;
     const char *trigger;
+    const char *requires; /* field NULL: an entity of this resource is made first (a rule of
+                             the resource needs it) */
 };
 
 static const struct override overrides[] = {
@@ -68,6 +70,8 @@ static const struct override overrides[] = {
     {"project_contracts", "user_id", "@admin"},
     {"comments", "commentable_id", "@projects"},
     {"web_hook_deliveries", NULL, NULL, "companies"}, /* rows are made by events of the hook */
+    /* time is tracked by the administrator, who must be on the project's staff */
+    {"activities", NULL, NULL, NULL, "project_contracts"},
     {NULL},
 };
 
@@ -235,6 +239,11 @@ static json_int_t ensure_entity(struct account *a, const struct resource *res)
     if (res->flags & R_SINGLETON)
         fail_msg("%s is a singleton: it has no entity id", res->name);
     json_int_t id = 0;
+    const struct override *needs = override_of(res->name, NULL);
+    if (needs && needs->requires)
+        for (int k = 0; all_resources[k]; k++)
+            if (!strcmp(all_resources[k]->name, needs->requires))
+                ensure_entity(a, all_resources[k]);
     if (!(res->flags & R_NO_CREATE)) {
         id = create_entity(a, res);
     } else {
