@@ -24,6 +24,7 @@ extern const struct resource res_catalog_services;
 extern const struct resource res_catalog_items;
 extern const struct resource res_comments;
 extern const struct resource res_web_hook_deliveries;
+extern const struct resource res_activities;
 
 /* The registry of every resource and custom route (registry.c); main hands it to the engine. */
 extern const struct resource *const all_resources[];
