@@ -237,6 +237,78 @@ static int64_t role_id(struct req *r, const char *name)
     return lookup_id(r->db, "SELECT id FROM user_roles WHERE account_id = ? AND name = ?", p, 2);
 }
 
+/* The ids of the project's tasks, in order. */
+static int project_task_ids(struct req *r, int64_t project, int64_t *ids, int max)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(project)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT id FROM project_tasks WHERE account_id = ? AND project_id = ? "
+                          "ORDER BY id",
+                          p, 2);
+    int n = 0;
+    while (s && n < max && db_step(s) == DB_ROW)
+        ids[n++] = db_col_i64(s, 0);
+    db_done(s);
+    return n;
+}
+
+/* Three months of time of every person, working days only, up to today; the first person's
+ * timer runs on today's last activity. Each person tracks as the acting user, as over the API. */
+static int demo_time(struct req *r, int64_t project, const int64_t *people, int npeople)
+{
+    static const char *const work[] = {
+        "Kick-off and planning", "Wireframes",         "Design review", "Frontend development",
+        "Content migration",     "Performance tuning", "Client call"};
+    int64_t tasks[3];
+    if (project_task_ids(r, project, tasks, 3) != 3)
+        return -1;
+    char today[11];
+    date_today_in(r->settings.time_zone, today);
+    time_t t_today;
+    if (!time_parse_iso(today, &t_today))
+        return -1;
+    int64_t keep_user = r->user_id, running = 0;
+    for (int k = 91; k >= 0; k--) {
+        time_t t = t_today - (time_t)k * 86400;
+        int weekday = (int)((t / 86400 + 4) % 7); /* 0: Sunday */
+        if (weekday == 0 || weekday == 6)
+            continue;
+        char stamp[TIMESTAMP_LEN + 1];
+        time_format_iso(t, stamp);
+        stamp[10] = '\0';
+        for (int i = 0; i < npeople; i++) {
+            r->user_id = people[i];
+            for (int j = 0; j < 2; j++) {
+                int n = k * 7 + i * 3 + j;
+                int64_t id =
+                    demo_insert(r, &res_activities, 0,
+                                json_pack("{s:s, s:I, s:I, s:i, s:s, s:s}", "date", stamp,
+                                          "project_id", (json_int_t)project, "task_id",
+                                          (json_int_t)tasks[n % 3], "seconds", 1800 * (2 + n % 7),
+                                          "description", work[n % 7], "tag", j ? "" : "WEB-100"));
+                if (!id) {
+                    r->user_id = keep_user;
+                    return -1;
+                }
+                if (k == 0 && i == 0)
+                    running = id;
+            }
+        }
+    }
+    r->user_id = keep_user;
+    if (!running) /* today is a weekend day: the timer runs on a short one */
+        running = demo_insert(r, &res_activities, 0,
+                              json_pack("{s:s, s:I, s:I, s:s}", "date", today, "project_id",
+                                        (json_int_t)project, "task_id", (json_int_t)tasks[2],
+                                        "description", "Hotfix on the weekend"));
+    if (!running)
+        return -1;
+    char now[TIMESTAMP_LEN + 1];
+    time_now_iso(now);
+    struct column_value timer[] = {{"timer_started_at", dbp_text(now)}};
+    return engine_set_columns(r, &res_activities, running, timer, 1, false);
+}
+
 /* The demo entities, written through the engine in one transaction. */
 static int demo_step(struct req *r, void *ctx)
 {
@@ -315,8 +387,14 @@ static int demo_step(struct req *r, void *ctx)
         ok = demo_insert(r, &res_project_tasks, project,
                          json_pack("{s:s, s:f}", "name", tasks[i], "hourly_rate", 120.0)) != 0;
     /* the leader (staff[1]) is on the staff already: the project's own contract */
+    for (size_t i = 0; ok && i < 5; i++)
+        if (i != 1)
+            ok = demo_insert(r, &res_project_contracts, project,
+                             json_pack("{s:I}", "user_id", (json_int_t)staff[i])) != 0;
     ok = ok && demo_insert(r, &res_project_contracts, project,
-                           json_pack("{s:I}", "user_id", (json_int_t)staff[3])) != 0;
+                           json_pack("{s:I}", "user_id", (json_int_t)r->user_id)) != 0;
+    int64_t people_ids[6] = {r->user_id, staff[0], staff[1], staff[2], staff[3], staff[4]};
+    ok = ok && demo_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",
@@ -336,6 +414,10 @@ int account_demo_data(db_conn *c, arena *a, const char *subdomain)
     if (lookup_id(c, "SELECT COUNT(*) FROM companies WHERE account_id = ?", ap, 1))
         return 0; /* already there */
     r.user_id = lookup_id(c, "SELECT MIN(id) FROM users WHERE account_id = ?", ap, 1);
+    db_stmt *zs = db_query(c, "SELECT time_zone FROM accounts WHERE id = ?", ap, 1);
+    if (zs && db_step(zs) == DB_ROW && db_col_text(zs, 0))
+        r.settings.time_zone = arena_strdup(a, db_col_text(zs, 0)); /* its calendar's today */
+    db_done(zs);
     int rc = engine_write(&r, demo_step, (void *)subdomain);
     if (r.err_fields)
         json_decref(r.err_fields);
