@@ -471,10 +471,10 @@ bool engine_exists(struct req *r, const struct resource *res, int64_t id)
 {
     bool scoped = res == r->nested;
     int64_t own = engine_own_user(r, res);
-    char *sql = arena_printf(r->arena, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?%s%s%s%s%s%s",
-                             res->table, scoped ? " AND " : "", scoped ? res->parent_fk : "",
-                             scoped ? " = ?" : "", own ? " AND " : "", own ? res->own_column : "",
-                             own ? " = ?" : "");
+    char *sql = arena_printf(
+        r->arena, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?%s%s%s%s%s%s", res->table,
+        scoped ? " AND " : "", scoped ? res->parent_fk : "", scoped ? " = ?" : "",
+        own ? " AND " : "", own ? res->own_column : "", own ? " = ?" : "");
     db_param p[4] = {dbp_int(id), dbp_int(r->account_id)};
     int np = 2;
     if (scoped)

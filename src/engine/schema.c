@@ -24,6 +24,19 @@ static enum db_coltype coltype_of(const struct field *f)
     }
 }
 
+/* Whether one of the declared .indexes ("a,b;c") begins with column and more columns. */
+static bool declared_index_starts_with(const struct resource *res, const char *column)
+{
+    size_t n = strlen(column);
+    for (const char *g = res->indexes; g && *g;) {
+        if (!strncmp(g, column, n) && g[n] == ',')
+            return true;
+        g = strchr(g, ';');
+        g = g ? g + 1 : NULL;
+    }
+    return false;
+}
+
 /* "lower(col)" for an expression index (a static buffer: schema sync runs on one thread). */
 static const char *lower_expr(const char *col)
 {
@@ -168,9 +181,13 @@ int engine_sync_schema(db *d, db_conn *c)
         for (const struct field *f = res->fields; f->name; f++) {
             if (!field_stored(f))
                 continue;
-            if (f->type == FT_REF || (f->flags & (F_FILTER | F_SORT | F_UNIQUE | F_INDEX)))
-                if (add_index(c, res->table, field_column(f), false))
-                    return -1;
+            /* a column of its own, except a yes/no filter (which an index hardly narrows) and
+             * a column that a declared index already begins with (which serves it as well) */
+            bool wanted = f->type == FT_REF || (f->flags & (F_SORT | F_UNIQUE | F_INDEX)) ||
+                          ((f->flags & F_FILTER) && f->type != FT_BOOL);
+            if (wanted && !declared_index_starts_with(res, field_column(f)) &&
+                add_index(c, res->table, field_column(f), false))
+                return -1;
             /* case-insensitive filters and uniqueness compare lower(column): index that too */
             if ((f->flags & F_NOCASE) &&
                 add_index(c, res->table, lower_expr(field_column(f)), false))

@@ -341,7 +341,9 @@ static int check_record(struct req *r, struct record *rec, int64_t id)
         struct value *v = &rec->v[i];
         if (!v->set || v->null)
             continue;
-        if (f->type == FT_REF && !engine_exists(r, f->ref, v->i))
+        /* the acting user, set by the engine, exists: the request authenticated as them */
+        bool acting = (f->flags & F_ACTING_USER) && r->user_id && v->i == r->user_id;
+        if (f->type == FT_REF && !acting && !engine_exists(r, f->ref, v->i))
             req_field_error(r, input_key(f), "does not exist");
         if ((f->flags & F_UNIQUE) && (v->s || f->type == FT_REF || f->type == FT_INT) &&
             check_unique(r, rec, f, v, id))

@@ -496,7 +496,7 @@ const struct resource res_activities = {
     /* who may read reports sees everybody's time; others see their own */
     .own_column = "user_id",
     .all_area = AREA_REPORT,
-    .indexes = "user_id,date;project_id,date;task_id;customer_id,date;date",
+    .indexes = "user_id,date;project_id,date;customer_id,date",
     .list_filter = activity_list_filter,
     .before_save = activity_before_save,
     .before_delete = activity_before_delete,

@@ -354,4 +354,5 @@ const struct resource res_project_contracts = {
     .parent_fk = "project_id",
     .write_area = AREA_PROJECTS,
     .read_area = AREA_PROJECTS,
+    .indexes = "project_id,user_id", /* a person's contract on a project (tracking time) */
 };
