@@ -145,6 +145,10 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
         }
         if (res->parent && !res->parent_fk)
             problem(&l, "%s: a nested resource needs parent_fk", name);
+        if (res->default_sort && (!resource_field(res, res->default_sort) ||
+                                  !(resource_field(res, res->default_sort)->flags & F_SORT) ||
+                                  !(resource_field(res, res->default_sort)->flags & F_REQUIRED)))
+            problem(&l, "%s: default_sort must name a required F_SORT field", name);
         if (res->own_column && (res->all_area <= AREA_UNSET || res->all_area >= AREA_COUNT))
             problem(&l, "%s: own_column needs all_area, the area that shows every row", name);
         for (const struct field *f = res->fields; f && f->name; f++) {

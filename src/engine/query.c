@@ -299,7 +299,8 @@ static int parse_sort(struct req *r, const struct resource *res, const char **or
 {
     const char *v = req_query(r, "sort_by");
     if (!v || !*v) {
-        *order = "t.id";
+        const struct field *f = res->default_sort ? resource_field(res, res->default_sort) : NULL;
+        *order = f ? arena_printf(r->arena, "t.%s, t.id", field_column(f)) : "t.id";
         return 0;
     }
     char name[64];

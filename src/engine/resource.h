@@ -244,6 +244,9 @@ struct resource {
      * without impersonation see all rows. */
     const char *own_column;
     enum perm_area all_area;
+    /* The order of a list without sort_by: this F_SORT field, then id (default: id), as MOCO
+     * lists activities by date. */
+    const char *default_sort;
 };
 
 /* Custom routes that are not CRUD on a resource (session, taggings). */

@@ -497,6 +497,7 @@ const struct resource res_activities = {
     .own_column = "user_id",
     .all_area = AREA_REPORT,
     .indexes = "user_id,date;project_id,date;customer_id,date",
+    .default_sort = "date",
     .list_filter = activity_list_filter,
     .before_save = activity_before_save,
     .before_delete = activity_before_delete,
