@@ -22,6 +22,8 @@ const struct resource *const all_resources[] = {
     &res_catalog_services,
     &res_catalog_items,
     &res_comments,
+    &res_schedules,
+    &res_planning_entries,
     NULL,
 };
 
