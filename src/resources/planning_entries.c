@@ -72,18 +72,31 @@ static void check_planned(struct req *r, struct record *rec, int64_t id, int64_t
         req_field_error(r, "project_id", "can't be blank unless deal_id is given");
         req_field_error(r, "deal_id", "can't be blank unless project_id is given");
     }
-    /* planning on something needs to see it */
-    if ((p->set && !p->null && req_perm(r, AREA_PROJECTS) < PERM_READ) ||
-        (d->set && !d->null && req_perm(r, AREA_SALES) < PERM_READ))
-        req_fail(r, 403, NULL, "your role lacks the permission to read what you plan on");
 }
 
 static int planning_entry_before_save(struct req *r, struct record *rec, int64_t id)
 {
+    /* planning on something needs to see it */
+    struct value *p = record_value(rec, "project");
+    struct value *d = record_value(rec, "deal");
+    if ((p->set && !p->null && req_perm(r, AREA_PROJECTS) < PERM_READ) ||
+        (d->set && !d->null && req_perm(r, AREA_SALES) < PERM_READ))
+        return req_fail(r, 403, NULL, "your role lacks the permission to read what you plan on");
     int64_t project = 0;
     check_planned(r, rec, id, &project);
-    if (r->err_message && !r->err_fields)
-        return -1; /* refused */
+    struct value *tentative = record_value(rec, "tentative");
+    if (tentative->set && tentative->null) {
+        req_field_error(r, "tentative", "can't be blank (true or false)");
+        tentative->set = false;
+    }
+    static const char *const texts[] = {"title", "comment"};
+    for (int i = 0; i < 2; i++) {
+        struct value *v = record_value(rec, texts[i]);
+        if (v->set && v->null) { /* none is an empty one */
+            v->null = false;
+            v->s = "";
+        }
+    }
 
     struct value *task = record_value(rec, "task");
     int64_t task_id = effective_ref(r, rec, id, "task", "task_id");

@@ -102,22 +102,35 @@ static int check_overlaps(struct req *r, struct record *rec, int64_t id, int64_t
 
 static int schedule_before_save(struct req *r, struct record *rec, int64_t id)
 {
-    struct value *code = record_value(rec, "absence_code");
-    if (code->set && !code->null && (code->i < 1 || code->i > 5))
-        req_field_error(r, "absence_code", "is not included in the list (1, 2, 3, 4, 5)");
-    struct value *symbol = record_value(rec, "symbol");
-    if (symbol->set && !symbol->null && (symbol->i < 1 || symbol->i > 12))
-        req_field_error(r, "symbol", "must be between 1 and 12");
-
     if (id) { /* another's absence stays theirs: changing (or taking it over) needs staff */
         const char *was = engine_stored_text(r, &res_schedules, id, "user_id");
         if (was && require_own_or_staff(r, strtoll(was, NULL, 10)))
             return -1;
     }
     struct value *user = record_value(rec, "user");
+    if (user->set && !user->null && require_own_or_staff(r, user->i))
+        return -1;
+
+    struct value *code = record_value(rec, "absence_code");
+    if (code->set && !code->null && (code->i < 1 || code->i > 5))
+        req_field_error(r, "absence_code", "is not included in the list (1, 2, 3, 4, 5)");
+    struct value *symbol = record_value(rec, "symbol");
+    if (symbol->set && !symbol->null && (symbol->i < 1 || symbol->i > 12))
+        req_field_error(r, "symbol", "must be between 1 and 12");
+    static const char *const halves[] = {"am", "pm"};
+    for (int i = 0; i < 2; i++) {
+        struct value *half = record_value(rec, halves[i]);
+        if (half->set && half->null) {
+            req_field_error(r, halves[i], "can't be blank (true or false)");
+            half->set = false;
+        }
+    }
+    struct value *comment = record_value(rec, "comment");
+    if (comment->set && comment->null) { /* no comment is an empty one */
+        comment->null = false;
+        comment->s = "";
+    }
     if (user->set && !user->null) {
-        if (require_own_or_staff(r, user->i))
-            return -1;
         db_param p[2] = {dbp_int(user->i), dbp_int(r->account_id)};
         int64_t active = 1;
         if (db_query_i64(r->db, "SELECT active FROM users WHERE id = ? AND account_id = ?", p, 2, 1,

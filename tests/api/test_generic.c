@@ -68,9 +68,9 @@ static const struct override overrides[] = {
     {"project_contracts", "user_id", "@admin"},
     {"comments", "commentable_id", "@projects"},
     {"web_hook_deliveries", NULL, NULL, "companies"}, /* rows are made by events of the hook */
-    {"schedules", "absence_code", "4"},                /* a holiday: codes are 1..5 */
-    {"planning_entries", "project_id", "@projects"},   /* a project or a deal */
-    {"planning_entries", "hours_per_day", "6.5"},      /* at most 24 */
+    {"schedules", "absence_code", "4"},               /* a holiday: codes are 1..5 */
+    {"planning_entries", "project_id", "@projects"},  /* a project or a deal */
+    {"planning_entries", "hours_per_day", "6.5"},     /* at most 24 */
     {NULL},
 };
 

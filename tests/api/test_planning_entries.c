@@ -198,12 +198,13 @@ static void test_entry_create_and_get(void **state)
     MT_ASSERT_JSON_INT(r->json, "id", id);
     mt_resp_free(r);
 
-    /* a deal, for another user, only the mandatory fields, tentative */
+    /* a deal, for another user, the mandatory fields, tentative; no title or comment is an empty
+     * one */
     json_int_t user = new_user(s, NULL, NULL);
     r = create_as(s, key,
-                  json_pack("{s:I, s:I, s:s, s:s, s:s, s:b}", "deal_id", fx.deal, "user_id", user,
-                            "starts_on", "2030-06-01", "ends_on", "2030-06-01", "hours_per_day",
-                            "7.5", "tentative", 1));
+                  json_pack("{s:I, s:I, s:s, s:s, s:s, s:b, s:n, s:n}", "deal_id", fx.deal,
+                            "user_id", user, "starts_on", "2030-06-01", "ends_on", "2030-06-01",
+                            "hours_per_day", "7.5", "tentative", 1, "title", "comment"));
     MT_ASSERT_JSON_NULL(r->json, "project");
     MT_ASSERT_JSON_NULL(r->json, "task");
     MT_ASSERT_JSON_INT(r->json, "deal.id", fx.deal);
@@ -308,6 +309,7 @@ static void test_entry_validation(void **state)
         {fix_fmt("{%s,%s,\"symbol\":11}", base, proj), "symbol"},
         {fix_fmt("{%s,%s,\"symbol\":0}", base, proj), "symbol"},
         {fix_fmt("{%s,%s,\"tentative\":\"perhaps\"}", base, proj), "tentative"},
+        {fix_fmt("{%s,%s,\"tentative\":null}", base, proj), "tentative"},
         {fix_fmt("{%s,%s,\"title\":7}", base, proj), "title"},
         {fix_fmt("{%s,%s,\"user_id\":%lld}", base, proj, (long long)NO_ID), "user_id"},
         {fix_fmt("{%s,%s,\"user_id\":null}", base, proj), "user_id"},

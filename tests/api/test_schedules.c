@@ -203,6 +203,8 @@ static void test_schedule_validation(void **state)
         {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"symbol\":0}", "symbol"},
         {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"am\":\"maybe\"}", "am"},
         {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"pm\":{}}", "pm"},
+        {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"am\":null}", "am"},
+        {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"pm\":null}", "pm"},
         {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"am\":false,\"pm\":false}", "am"},
         {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"comment\":7}", "comment"},
         {"{\"date\":\"2031-03-01\",\"absence_code\":4,\"overwrite\":\"perhaps\"}", "overwrite"},
@@ -248,10 +250,11 @@ static void test_schedule_validation(void **state)
                         json_pack("{s:s, s:i}", "date", "2031-03-02", "absence_code", 4), NULL);
     fix_assert_422(r, "user_id");
     mt_resp_free(r);
-    r = create_as(
-        s, account,
-        json_pack("{s:s, s:i, s:I}", "date", "2031-03-02", "absence_code", 4, "user_id", user));
+    r = create_as(s, account,
+                  json_pack("{s:s, s:i, s:I, s:n}", "date", "2031-03-02", "absence_code", 4,
+                            "user_id", user, "comment"));
     MT_ASSERT_JSON_INT(r->json, "user.id", user);
+    MT_ASSERT_JSON_STR(r->json, "comment", ""); /* no comment is an empty one */
     mt_resp_free(r);
 }
 
