@@ -195,10 +195,13 @@ enum resource_flags {
     R_HIDES_INACTIVE = 1u << 9, /* lists show active rows unless include_archived=true */
     R_ARCHIVABLE = (1u << 8) | R_HIDES_INACTIVE, /* and PUT {id}/archive, /unarchive set active
                                                     (and archived_on) */
-    R_UNPAGINATED = 1u << 10, /* the list answers every row, without pagination headers */
-    R_AREA_OF_READ = 1u << 11, /* .area_of: writing such a row needs only the read area of its
-                                  kind (whoever may see an entity may comment on it); the
-                                  resource's own write_area still applies */
+    R_UNPAGINATED = 1u << 10,    /* the list answers every row, without pagination headers */
+    R_AREA_OF_READ = 1u << 11,   /* .area_of: writing such a row needs only the read area of its
+                                    kind (whoever may see an entity may comment on it); the
+                                    resource's own write_area still applies */
+    R_DELETE_RENDERS = 1u << 12, /* DELETE {id} answers 200 with the entity as it was before it
+                                    went (MOCO's planning entries and schedules), instead of
+                                    .delete_status with an empty body */
 };
 
 struct list_query; /* engine/query.h */
@@ -224,7 +227,8 @@ struct resource {
      * that resource's read area, writing it (create, update: old and new kind, delete, actions)
      * its write area, and lists show only the rows of kinds the caller may read. */
     const char *area_of;
-    int delete_status;          /* status of a successful DELETE (empty body); 0: 204 */
+    int delete_status;          /* status of a successful DELETE (empty body); 0: 204; see also
+                                   R_DELETE_RENDERS */
     const char *indexes;        /* extra indexes after account_id: "active,id;email" */
     const char *search_extra;   /* one more SQL expression over t that `term` searches */
     const char *global_indexes; /* indexes across accounts (work queues): "status,due;a,b" */

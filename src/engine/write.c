@@ -860,15 +860,21 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
     return 0;
 }
 
-int engine_delete_row(struct req *r, const struct resource *res, int64_t id)
+/* Deletes one row; when `gone` is given, it gets the entity as it was (the answer of
+ * R_DELETE_RENDERS), rendered once for it and the web hook payload. */
+static int delete_row(struct req *r, const struct resource *res, int64_t id, strbuf *gone)
 {
     if ((res->before_delete && res->before_delete(r, id)) || handle_references(r, res, id))
         return -1;
-    if (engine_event_wanted(r, res, "delete")) { /* the payload is the entity as it was */
-        strbuf gone;
-        sb_init(&gone, r->arena, 2048);
-        if (engine_render_entity(r, res, id, &gone) ||
-            engine_event_payload(r, res, "delete", id, gone.buf))
+    bool wanted = engine_event_wanted(r, res, "delete");
+    if (wanted || gone) { /* the payload is the entity as it was */
+        strbuf own;
+        if (!gone) {
+            sb_init(&own, r->arena, 2048);
+            gone = &own;
+        }
+        if (engine_render_entity(r, res, id, gone) ||
+            (wanted && engine_event_payload(r, res, "delete", id, gone->buf)))
             return -1;
     }
     db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_int(id)};
@@ -892,20 +898,39 @@ int engine_delete_row(struct req *r, const struct resource *res, int64_t id)
     return 0;
 }
 
+int engine_delete_row(struct req *r, const struct resource *res, int64_t id)
+{
+    return delete_row(r, res, id, NULL);
+}
+
+struct delete_write {
+    const struct resource *res;
+    int64_t id;
+    strbuf gone; /* R_DELETE_RENDERS: the entity as it was */
+};
+
 static int delete_step(struct req *r, void *ctx)
 {
-    struct row_write *w = ctx;
+    struct delete_write *w = ctx;
     if (require_row(r, w->res, w->id) || engine_require_row_kind(r, w->res, w->id, true))
         return -1;
-    return engine_delete_row(r, w->res, w->id);
+    bool renders = (w->res->flags & R_DELETE_RENDERS) != 0;
+    if (renders)
+        sb_init(&w->gone, r->arena, 2048);
+    return delete_row(r, w->res, w->id, renders ? &w->gone : NULL);
 }
 
 int engine_delete(struct req *r, const struct resource *res, int64_t id)
 {
-    struct row_write w = {.res = res, .id = id};
+    struct delete_write w = {.res = res, .id = id};
     if (req_require_write(r, res->write_area) || engine_check_parent(r, res) ||
         run_write(r, delete_step, &w))
         return -1;
+    if (res->flags & R_DELETE_RENDERS) { /* answered once the delete is committed */
+        sb_add(&r->out, w.gone.buf, w.gone.len);
+        r->status = 200;
+        return 0;
+    }
     r->status = res->delete_status ? res->delete_status : 204;
     return 0;
 }

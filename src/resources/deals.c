@@ -67,6 +67,11 @@ static const struct field deal_fields[] = {
      .sql = "'deal-' || t.id || '@inbox.' || (SELECT a.subdomain FROM accounts a WHERE a.id = "
             "t.account_id) || '.invalid'"},
     {"tags", FT_TAGS},
+    /* not a deal's own keys: what planning entries show of their deal (mocod's deals have no
+     * color of their own: all show this one) */
+    {"customer_name", FT_EXPR, F_INTERNAL,
+     .sql = "(SELECT c.name FROM companies c WHERE c.id = t.company_id)"},
+    {"color", FT_EXPR, F_INTERNAL, .sql = "'#aacb84'"},
     {0},
 };
 

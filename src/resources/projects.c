@@ -86,6 +86,9 @@ static const struct field project_fields[] = {
     {"retainer_billing_date", FT_INT, F_WRITEONLY},
     {"retainer_billing_title", FT_TEXT, F_WRITEONLY, .maxlen = 255},
     {"retainer_billing_description", FT_TEXT, F_WRITEONLY},
+    /* not a project's own key: what planning entries show of their project */
+    {"customer_name", FT_EXPR, F_INTERNAL,
+     .sql = "(SELECT c.name FROM companies c WHERE c.id = t.customer_id)"},
     {0},
 };
 

@@ -23,6 +23,8 @@ const struct resource *const all_resources[] = {
     &res_catalog_items,
     &res_comments,
     &res_activities,
+    &res_schedules,
+    &res_planning_entries,
     NULL,
 };
 

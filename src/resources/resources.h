@@ -25,6 +25,21 @@ extern const struct resource res_catalog_items;
 extern const struct resource res_comments;
 extern const struct resource res_web_hook_deliveries;
 extern const struct resource res_activities;
+extern const struct resource res_schedules;
+extern const struct resource res_planning_entries;
+
+/* Absence seconds of user on date from schedules: full day = target, half day = half (codes as
+ * documented). codes: the absence codes to count, as bits (1u << ABSENCE_SICK_DAY | ...); 0: all.
+ * An absence is a row of table schedules: absence_code 1..5, am and pm (0/1), user_id, date. */
+enum absence_code {
+    ABSENCE_UNPLANNABLE = 1,
+    ABSENCE_PUBLIC_HOLIDAY = 2,
+    ABSENCE_SICK_DAY = 3,
+    ABSENCE_HOLIDAY = 4, /* vacation */
+    ABSENCE_OTHER = 5,
+};
+int schedule_absence_seconds(struct req *r, int64_t user_id, const char *date, int64_t target,
+                             unsigned codes, int64_t *seconds);
 
 /* The registry of every resource and custom route (registry.c); main hands it to the engine. */
 extern const struct resource *const all_resources[];

@@ -47,6 +47,9 @@ static const struct {
     {"comments", "commentable_type", "\"Project\""},
     {"project_contracts", "user_id", "@admin"},
     {"comments", "commentable_id", "@projects"},
+    {"schedules", "absence_code", "4"},
+    {"planning_entries", "project_id", "@projects"},
+    {"planning_entries", "hours_per_day", "6.5"},
     {NULL, NULL, NULL},
 };
 
