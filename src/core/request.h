@@ -111,7 +111,8 @@ struct req {
     int nids;
     const char *words[2];
     int nwords;
-    bool webhooks_pending; /* events were queued: wake the delivery thread after the commit */
+    bool webhooks_pending;    /* events were queued: wake the delivery thread after the commit */
+    struct engine_memo *memo; /* the engine's memo of checks made in this request */
     /* response */
     int status;
     strbuf out;

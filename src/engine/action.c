@@ -145,6 +145,7 @@ static int action_step(struct req *r, void *ctx)
     bool member = !(act->flags & A_COLLECTION);
     if (member && !engine_exists(r, res, w->call.id))
         return req_fail(r, 404, NULL, "%s not found", res->target);
+    memo_write(r, res, false);
     if (w->ncols) {
         for (int i = 0; i < w->ncols; i++)
             if (w->cols[i].ref && !engine_exists(r, w->cols[i].ref->ref, w->cols[i].ref_id))

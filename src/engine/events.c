@@ -19,9 +19,13 @@ bool engine_event_wanted(struct req *r, const struct resource *res, const char *
 {
     if (!(res->flags & R_WEBHOOKS))
         return false;
+    int known = memo_hooks(r, res, event);
+    if (known >= 0)
+        return known;
     db_param p[3] = {dbp_int(r->account_id), dbp_text(res->target), dbp_text(event)};
     int64_t any = 0;
     db_query_i64(r->db, hooks_count_sql, p, 3, 0, &any);
+    memo_hooks_set(r, res, event, any != 0);
     return any != 0;
 }
 

@@ -31,6 +31,14 @@ struct res_rt {
 };
 
 const struct res_rt *rt_of(const struct resource *res);
+
+/* The request's memo (engine/memo.c): -1 when it does not know. Every write tells it first
+ * (memo_write), so that it forgets what the write may change. */
+int memo_exists(struct req *r, const struct resource *res, int64_t id);
+void memo_exists_set(struct req *r, const struct resource *res, int64_t id);
+int memo_hooks(struct req *r, const struct resource *res, const char *event);
+void memo_hooks_set(struct req *r, const struct resource *res, const char *event, bool yes);
+void memo_write(struct req *r, const struct resource *res, bool deleting);
 const char *field_column(const struct field *f);
 bool field_stored(const struct field *f);
 bool field_written(const struct field *f);

@@ -481,8 +481,13 @@ bool engine_exists(struct req *r, const struct resource *res, int64_t id)
         p[np++] = dbp_int(r->parent_id);
     if (own)
         p[np++] = dbp_int(own);
+    bool plain = !scoped && !own; /* the memo knows rows by their id alone */
+    if (plain && memo_exists(r, res, id) == 1)
+        return true;
     int64_t one = 0;
     db_query_i64(r->db, sql, p, np, 0, &one);
+    if (one == 1 && plain)
+        memo_exists_set(r, res, id);
     return one == 1;
 }
 

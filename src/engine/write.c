@@ -602,6 +602,7 @@ static int insert_record(struct req *r, const struct resource *res, struct recor
                          int64_t parent_id, int64_t *out_id)
 {
     rec->parent_id = parent_id;
+    memo_write(r, res, false);
     /* the permission comes first: a refused caller learns nothing about which ids exist */
     if (res->area_of &&
         engine_require_kind(r, res, engine_effective_text(r, rec, 0, res->area_of), true))
@@ -730,6 +731,7 @@ int engine_touch(struct req *r, const struct resource *res, int64_t id)
 int engine_set_columns(struct req *r, const struct resource *res, int64_t id,
                        const struct column_value *cols, int n, bool event)
 {
+    memo_write(r, res, false);
     strbuf sql;
     sb_init(&sql, r->arena, 128);
     sb_addf(&sql, "UPDATE %s SET updated_at = ?", res->table);
@@ -768,6 +770,7 @@ static int update_step(struct req *r, void *ctx)
     struct row_write *w = ctx;
     const struct resource *res = w->res;
     int64_t id = w->id;
+    memo_write(r, res, false);
     w->rec.parent_id = res == r->nested ? r->parent_id : 0;
     if (require_row(r, res, id) || engine_require_row_kind(r, res, id, true) ||
         (res->area_of &&
@@ -864,6 +867,7 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
  * R_DELETE_RENDERS), rendered once for it and the web hook payload. */
 static int delete_row(struct req *r, const struct resource *res, int64_t id, strbuf *gone)
 {
+    memo_write(r, res, true);
     if ((res->before_delete && res->before_delete(r, id)) || handle_references(r, res, id))
         return -1;
     bool wanted = engine_event_wanted(r, res, "delete");

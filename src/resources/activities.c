@@ -18,7 +18,7 @@ static const char *const remote_services[] = {"trello",     "jira",      "asana"
 static const struct field activity_fields[] = {
     {"date", FT_DATE, F_REQUIRED | F_SORT, .range = "from,to"},
     {"hours", FT_DECIMAL, F_READONLY, .def = "0", .scale = 2}, /* from seconds (before_save) */
-    {"seconds", FT_INT, F_SORT},
+    {"seconds", FT_INT},
     {"worked_seconds", FT_INT, F_READONLY, .def = "0"},
     {"description", FT_TEXT, F_SEARCH, .def = "\"\""},
     {"billed", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
