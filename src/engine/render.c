@@ -41,6 +41,7 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
         break;
     }
     case FT_STRLIST:
+    case FT_CUSTOM: /* an FT_EXPR .as FT_CUSTOM: a JSON object kept as text (a weekly pattern) */
         sb_add(o, text, db_col_len(s, col));
         break;
     default:
@@ -502,7 +503,7 @@ int engine_require_row_kind(struct req *r, const struct resource *res, int64_t i
 int engine_get(struct req *r, const struct resource *res, int64_t id)
 {
     if (req_require_read(r, res->read_area) || engine_check_parent(r, res) ||
-        engine_require_row_kind(r, res, id, false))
+        engine_require_row_kind(r, res, id, false) || (res->before_read && res->before_read(r, id)))
         return -1;
     if (engine_render_entity(r, res, id, &r->out))
         return -1;

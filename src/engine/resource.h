@@ -50,7 +50,8 @@ enum field_type {
     FT_HAS_MANY,  /* out only: array of child rows whose .fk column points here */
     FT_TAGS,      /* in/out: array of tag names (taggings with context = resource target) */
     FT_CUSTOM,    /* in/out: custom_properties object */
-    FT_EXPR,      /* out only: SQL expression over the row alias `t` */
+    FT_EXPR,      /* out only: SQL expression over the row alias `t` (.as FT_CUSTOM: its text is
+                     a JSON object, rendered as it is) */
     FT_PASSWORD,  /* in only: hashed with Argon2id into .column */
     FT_UUID,      /* generated on create, never written by clients */
     FT_FILE,      /* in: {"filename", "base64"} (or, with .filename_input, the base64 text under
@@ -195,7 +196,7 @@ enum resource_flags {
     R_HIDES_INACTIVE = 1u << 9, /* lists show active rows unless include_archived=true */
     R_ARCHIVABLE = (1u << 8) | R_HIDES_INACTIVE, /* and PUT {id}/archive, /unarchive set active
                                                     (and archived_on) */
-    R_UNPAGINATED = 1u << 10, /* the list answers every row, without pagination headers */
+    R_UNPAGINATED = 1u << 10,  /* the list answers every row, without pagination headers */
     R_AREA_OF_READ = 1u << 11, /* .area_of: writing such a row needs only the read area of its
                                   kind (whoever may see an entity may comment on it); the
                                   resource's own write_area still applies */
@@ -238,6 +239,9 @@ struct resource {
     int (*after_save)(struct req *r, struct record *rec, int64_t id);
     /* Own rules before a delete; runs inside the transaction. */
     int (*before_delete)(struct req *r, int64_t id);
+    /* Own rules before one row is answered (GET {id}), after the area's check: rows of others
+     * that the caller may not see (lists leave them out through list_filter). */
+    int (*before_read)(struct req *r, int64_t id);
 };
 
 /* Custom routes that are not CRUD on a resource (session, taggings). */
