@@ -22,6 +22,10 @@ const struct resource *const all_resources[] = {
     &res_catalog_services,
     &res_catalog_items,
     &res_comments,
+    &res_presences,
+    &res_holidays,
+    &res_employments,
+    &res_work_time_adjustments,
     NULL,
 };
 

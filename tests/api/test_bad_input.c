@@ -47,6 +47,8 @@ static const struct {
     {"comments", "commentable_type", "\"Project\""},
     {"project_contracts", "user_id", "@admin"},
     {"comments", "commentable_id", "@projects"},
+    {"presences", "from", "\"08:00\""},
+    {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {NULL, NULL, NULL},
 };
 

@@ -68,6 +68,8 @@ static const struct override overrides[] = {
     {"project_contracts", "user_id", "@admin"},
     {"comments", "commentable_id", "@projects"},
     {"web_hook_deliveries", NULL, NULL, "companies"}, /* rows are made by events of the hook */
+    {"presences", "from", "\"08:00\""},                 /* "HH:MM" */
+    {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {NULL},
 };
 
