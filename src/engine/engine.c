@@ -311,7 +311,7 @@ int engine_init(const struct registry *reg)
 const struct field *resource_field_of_type(const struct resource *res, enum field_type type)
 {
     for (const struct field *f = res->fields; f->name; f++)
-        if (f->type == type)
+        if (f->type == type && !(f->flags & F_TRANSIENT)) /* hook input: no tags, no values */
             return f;
     return NULL;
 }

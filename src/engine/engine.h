@@ -89,6 +89,10 @@ int engine_parse_create(struct req *r, const struct resource *res, json_t *input
 int engine_insert_parsed(struct req *r, const struct resource *res, const struct record *rec,
                          int64_t parent_id, int64_t *out_id);
 int engine_update(struct req *r, const struct resource *res, int64_t id);
+/* Validates and updates one row from a JSON object (the fields given) with every rule of an
+ * update (before_save, after_save, its event) inside the caller's write transaction: for actions
+ * that change another row than the routed one (a presence closed by touch). */
+int engine_update_row(struct req *r, const struct resource *res, int64_t id, json_t *input);
 int engine_delete(struct req *r, const struct resource *res, int64_t id);
 /* Deletes one row with every rule of a delete (before_delete, references, its event, tags, custom
  * values, files) inside the caller's write transaction: for actions that delete rows. */

@@ -41,6 +41,7 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
         break;
     }
     case FT_STRLIST:
+    case FT_CUSTOM: /* an FT_EXPR .as FT_CUSTOM: a JSON object kept as text (a weekly pattern) */
         sb_add(o, text, db_col_len(s, col));
         break;
     default:

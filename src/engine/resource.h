@@ -50,7 +50,8 @@ enum field_type {
     FT_HAS_MANY,  /* out only: array of child rows whose .fk column points here */
     FT_TAGS,      /* in/out: array of tag names (taggings with context = resource target) */
     FT_CUSTOM,    /* in/out: custom_properties object */
-    FT_EXPR,      /* out only: SQL expression over the row alias `t` */
+    FT_EXPR,      /* out only: SQL expression over the row alias `t` (.as FT_CUSTOM: its text is
+                     a JSON object, rendered as it is) */
     FT_PASSWORD,  /* in only: hashed with Argon2id into .column */
     FT_UUID,      /* generated on create, never written by clients */
     FT_FILE,      /* in: {"filename", "base64"} (or, with .filename_input, the base64 text under

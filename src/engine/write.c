@@ -348,7 +348,8 @@ static int check_record(struct req *r, struct record *rec, int64_t id)
         if ((f->flags & F_UNIQUE) && (v->s || f->type == FT_REF || f->type == FT_INT) &&
             check_unique(r, rec, f, v, id))
             return -1;
-        if (f->type == FT_CUSTOM && v->j && custom_validate(r, res->target, v->j))
+        if (f->type == FT_CUSTOM && !(f->flags & F_TRANSIENT) && v->j &&
+            custom_validate(r, res->target, v->j))
             return -1;
     }
     return 0; /* problems are field errors; -1 only when it could not check */
@@ -459,7 +460,7 @@ static int write_attachments(struct req *r, struct record *rec, int64_t id)
             json_decref(empty);
             if (rc)
                 return -1;
-        } else if (f->type == FT_CUSTOM) {
+        } else if (f->type == FT_CUSTOM && !(f->flags & F_TRANSIENT)) {
             json_t *empty = json_object();
             int rc = custom_write(r, rec->res->target, id, v->j ? v->j : empty,
                                   !rec->creating && r->settings.custom_properties_merge);
@@ -803,6 +804,16 @@ static int update_step(struct req *r, void *ctx)
     if (write_attachments(r, &w->rec, id) || (res->after_save && res->after_save(r, &w->rec, id)))
         return -1;
     return engine_event(r, res, "update", id);
+}
+
+int engine_update_row(struct req *r, const struct resource *res, int64_t id, json_t *input)
+{
+    struct row_write w = {.res = res, .id = id};
+    if (!json_is_object(input))
+        return req_fail(r, 422, res->name, "each %s must be an object", res->name);
+    if (parse_record(r, res, input, false, &w.rec))
+        return -1;
+    return update_step(r, &w);
 }
 
 int engine_update(struct req *r, const struct resource *res, int64_t id)

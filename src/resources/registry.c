@@ -25,6 +25,10 @@ const struct resource *const all_resources[] = {
     &res_activities,
     &res_schedules,
     &res_planning_entries,
+    &res_presences,
+    &res_holidays,
+    &res_employments,
+    &res_work_time_adjustments,
     NULL,
 };
 

@@ -40,6 +40,10 @@ enum absence_code {
 };
 int schedule_absence_seconds(struct req *r, int64_t user_id, const char *date, int64_t target,
                              unsigned codes, int64_t *seconds);
+extern const struct resource res_presences;
+extern const struct resource res_holidays;
+extern const struct resource res_employments;
+extern const struct resource res_work_time_adjustments;
 
 /* The registry of every resource and custom route (registry.c); main hands it to the engine. */
 extern const struct resource *const all_resources[];
@@ -68,6 +72,9 @@ char *comment_clean_html(arena *a, const char *in, size_t *scanned);
 
 const char *check_email(const char *s);
 const char *check_hex_color(const char *s);
+/* Target seconds of user on date (YYYY-MM-DD) from the employment valid that day (0 without one).
+ */
+int employment_target_seconds(struct req *r, int64_t user_id, const char *date, int64_t *seconds);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
 

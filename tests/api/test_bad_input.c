@@ -50,6 +50,8 @@ static const struct {
     {"schedules", "absence_code", "4"},
     {"planning_entries", "project_id", "@projects"},
     {"planning_entries", "hours_per_day", "6.5"},
+    {"presences", "from", "\"08:00\""},
+    {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {NULL, NULL, NULL},
 };
 

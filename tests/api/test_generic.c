@@ -75,6 +75,8 @@ static const struct override overrides[] = {
     {"schedules", "absence_code", "4"},               /* a holiday: codes are 1..5 */
     {"planning_entries", "project_id", "@projects"},  /* a project or a deal */
     {"planning_entries", "hours_per_day", "6.5"},     /* at most 24 */
+    {"presences", "from", "\"08:00\""},                 /* "HH:MM" */
+    {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {NULL},
 };
 
