@@ -8,6 +8,12 @@
 #   bench/run.sh [build-dir] mixed      4 reads (the users page) to 1 write (a new unit) on 2,000
 #                                       users, 16 connections, through BENCH_PROCS processes (1 or
 #                                       2, one wrk per process) on one database
+#   bench/run.sh [build-dir] activities 1,000,000 activities of 200 people on 2,000 projects,
+#                                       made through POST /activities/bulk (bench/gen_activities.py,
+#                                       timed); then, response cache off: a month of one person's
+#                                       activities (100 per page) at 1 and 32 connections,
+#                                       POST /activities at 1 and 16, and bulks of 1,000 at 1
+#                                       (BENCH_ACTIVITIES, BENCH_USERS, BENCH_PROJECTS scale it)
 # Prints wrk results for 1 and 32 connections (units: 1 and 16).
 #
 # The store: BENCH_STORE=sqlite (default) or BENCH_STORE=postgres, a private PostgreSQL cluster
@@ -76,6 +82,48 @@ if [ "$scenario" = mixed ]; then
         total=$(python3 -c "print(round($total + $rps))")
     done
     echo "requests/s in all: $total"
+    exit 0
+fi
+if [ "$scenario" = activities ]; then
+    echo "generating data ..." >&2
+    gen=$(python3 "$here/gen_activities.py" --base-url "http://127.0.0.1:$port/api/v1" --key "$key" \
+        --users "${BENCH_USERS:-200}" --projects "${BENCH_PROJECTS:-2000}" \
+        --activities "${BENCH_ACTIVITIES:-1000000}")
+    echo "$gen"
+    user=$(echo "$gen" | sed -n 's/.*bench_user=\([0-9]*\).*/\1/p')
+    month=$(echo "$gen" | sed -n 's/.*month=\([0-9-]*\).*/\1/p')
+    # the same server without the response cache: every request counts and renders afresh
+    for p in "${pids[@]}"; do kill "$p"; done
+    wait 2>/dev/null || true
+    pids=()
+    MOCOD_BENCH_ARGS="${MOCOD_BENCH_ARGS:-} --response-cache 0" serve "$port"
+    wait_up "$port"
+    auth=(-H "Authorization: Token token=$key")
+    url="http://127.0.0.1:$port/api/v1/activities?from=$month-01&to=$month-31&user_id=$user"
+    echo "list: $url"
+    echo "response size: $(curl -s "$url" "${auth[@]}" | wc -c) bytes"
+    curl -s -D - -o /dev/null "$url" "${auth[@]}" | grep -i x-total
+    wrk -t1 -c1 -d3s "${auth[@]}" "$url" >/dev/null # warm-up
+    echo "== list, 1 connection"
+    wrk -t1 -c1 -d10s --latency "${auth[@]}" "$url"
+    echo "== list, 32 connections, 1 wrk thread"
+    wrk -t1 -c32 -d10s --latency "${auth[@]}" "$url"
+    # one activity of the person on one of their projects (as the list shows it)
+    curl -s "$url&per_page=1" "${auth[@]}" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)[0]
+one = {"date": a["date"], "project_id": a["project"]["id"], "task_id": a["task"]["id"],
+       "seconds": 1800, "description": "Benchmark"}
+json.dump(one, open(sys.argv[1], "w"))
+json.dump({"activities": [one] * 1000}, open(sys.argv[2], "w"))' "$work/one.json" "$work/bulk.json"
+    imp=(-H "X-IMPERSONATE-USER-ID: $user")
+    post="http://127.0.0.1:$port/api/v1/activities"
+    echo "== POST /activities, 1 connection"
+    BODY_FILE="$work/one.json" wrk -t1 -c1 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post"
+    echo "== POST /activities, 16 connections"
+    BODY_FILE="$work/one.json" wrk -t1 -c16 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post"
+    echo "== POST /activities/bulk (1,000 activities each), 1 connection"
+    BODY_FILE="$work/bulk.json" wrk -t1 -c1 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post/bulk"
     exit 0
 fi
 if [ "$scenario" = units ]; then

@@ -5,6 +5,7 @@
 #include "util/timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct default_role {
@@ -309,6 +310,96 @@ static int demo_time(struct req *r, int64_t project, const int64_t *people, int 
     return engine_set_columns(r, &res_activities, running, timer, 1, false);
 }
 
+/* YYYY-MM-DD of today + days (negative: before) in buf (11 bytes); its weekday (0: Sunday). */
+static int demo_day(const char *today, int days, char *buf)
+{
+    time_t t;
+    time_parse_iso(today, &t);
+    t += (time_t)days * 86400;
+    char stamp[TIMESTAMP_LEN + 1];
+    time_format_iso(t, stamp);
+    memcpy(buf, stamp, 10);
+    buf[10] = '\0';
+    return (int)((t / 86400 + 4) % 7);
+}
+
+/* Employments, holiday entitlements, presences, a few absences, planning entries and a work
+ * time adjustment of every person; each written as that person (or for them, as Staff). */
+static int demo_people_time(struct req *r, int64_t project, const int64_t *people, int npeople)
+{
+    char today[11], day[11], year_start[11];
+    date_today_in(r->settings.time_zone, today);
+    memcpy(year_start, today, 5);
+    memcpy(year_start + 5, "01-01", 6);
+    int year = atoi(today);
+    int64_t keep_user = r->user_id;
+    bool ok = true;
+    for (int i = 0; ok && i < npeople; i++) {
+        json_t *pattern = json_pack("{s:[f,f,f,f,f], s:[f,f,f,f,f]}", "am", 4.0, 4.0, 4.0, 4.0, 4.0,
+                                    "pm", 4.0, 4.0, 4.0, 4.0, i % 2 ? 0.0 : 4.0);
+        ok = demo_insert(r, &res_employments, 0,
+                         json_pack("{s:I, s:o, s:s}", "user_id", (json_int_t)people[i], "pattern",
+                                   pattern, "from", year_start)) != 0;
+        ok = ok && demo_insert(r, &res_holidays, 0,
+                               json_pack("{s:i, s:s, s:f, s:I}", "year", year, "title",
+                                         "Urlaubsanspruch", "days", i % 2 ? 28.0 : 30.0, "user_id",
+                                         (json_int_t)people[i])) != 0;
+        /* presences of the last two weeks' working days; today's is still open */
+        r->user_id = people[i];
+        for (int k = -13; ok && k <= 0; k++) {
+            int weekday = demo_day(today, k, day);
+            if (weekday == 0 || weekday == 6)
+                continue;
+            char from[6];
+            snprintf(from, sizeof from, "0%d:%d0", 8 + (i + k + 14) % 2, (i * 3 + k + 14) % 6);
+            json_t *body = json_pack("{s:s, s:s, s:b}", "date", day, "from", from, "is_home_office",
+                                     (i + k) % 3 == 0);
+            if (k < 0)
+                json_object_set_new(body, "to", json_string(i % 2 ? "16:30" : "17:15"));
+            ok = demo_insert(r, &res_presences, 0, body) != 0;
+        }
+        /* planned on the project for the next two weeks, the second one tentative */
+        demo_day(today, 1, day);
+        char until[11];
+        demo_day(today, 14, until);
+        ok = ok && demo_insert(r, &res_planning_entries, 0,
+                               json_pack("{s:I, s:I, s:s, s:s, s:f, s:b, s:s}", "user_id",
+                                         (json_int_t)people[i], "project_id", (json_int_t)project,
+                                         "starts_on", day, "ends_on", until, "hours_per_day",
+                                         i % 2 ? 4.0 : 6.0, "tentative", i == npeople - 1,
+                                         "comment", "Website Relaunch: next sprint")) != 0;
+        r->user_id = keep_user;
+    }
+    /* a vacation, a sick half day and a public holiday in the last weeks */
+    static const struct {
+        int person, days_ago, code;
+        bool am, pm;
+        const char *comment;
+    } absences[] = {
+        {1, 20, ABSENCE_HOLIDAY, true, true, "Urlaub"},
+        {1, 19, ABSENCE_HOLIDAY, true, true, "Urlaub"},
+        {3, 8, ABSENCE_SICK_DAY, false, true, "Arzttermin"},
+        {4, 30, ABSENCE_OTHER, true, false, "Weiterbildung"},
+    };
+    for (size_t a = 0; ok && a < sizeof(absences) / sizeof(absences[0]); a++) {
+        int weekday = demo_day(today, -absences[a].days_ago, day);
+        if (weekday == 0 || weekday == 6)
+            demo_day(today, -absences[a].days_ago - 2, day); /* the Thursday or Friday before */
+        ok = demo_insert(r, &res_schedules, 0,
+                         json_pack("{s:I, s:s, s:i, s:b, s:b, s:s}", "user_id",
+                                   (json_int_t)people[absences[a].person], "date", day,
+                                   "absence_code", absences[a].code, "am", absences[a].am, "pm",
+                                   absences[a].pm, "comment", absences[a].comment)) != 0;
+    }
+    demo_day(today, -7, day);
+    ok = ok &&
+         demo_insert(r, &res_work_time_adjustments, 0,
+                     json_pack("{s:I, s:s, s:s, s:f}", "user_id", (json_int_t)people[2], "date",
+                               day, "description", "Overtime paid out", "hours", -8.0)) != 0;
+    r->user_id = keep_user;
+    return ok ? 0 : -1;
+}
+
 /* The demo entities, written through the engine in one transaction. */
 static int demo_step(struct req *r, void *ctx)
 {
@@ -395,6 +486,7 @@ static int demo_step(struct req *r, void *ctx)
                            json_pack("{s:I}", "user_id", (json_int_t)r->user_id)) != 0;
     int64_t people_ids[6] = {r->user_id, staff[0], staff[1], staff[2], staff[3], staff[4]};
     ok = ok && demo_time(r, project, people_ids, 6) == 0;
+    ok = ok && demo_people_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",
