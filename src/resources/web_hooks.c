@@ -54,8 +54,8 @@ static const char *check_target(const char *target)
     const struct resource *res = resource_by_target(target);
     if (res && (res->flags & R_WEBHOOKS))
         return NULL;
-    return "is not a target mocod has (User, Company, Contact, Deal, Project, Task, Contract, "
-           "Comment)";
+    return "is not a target mocod has: it sends the events of its resources with web hooks (the "
+           "README lists them)";
 }
 
 static const char *check_hook_url(const char *url)
