@@ -81,7 +81,12 @@ void memo_hooks_set(struct req *r, const struct resource *res, const char *event
 void memo_write(struct req *r, const struct resource *res, bool deleting)
 {
     struct engine_memo *m = r->memo;
-    if (!m || (!deleting && m->writer == res))
+    if (!m) { /* nothing known yet: only who writes */
+        if (deleting)
+            return;
+        m = r->memo = arena_calloc(r->arena, 1, sizeof(*r->memo));
+    }
+    if (!deleting && m->writer == res)
         return;
     memset(m, 0, sizeof(*m));
     m->writer = deleting ? NULL : res;
