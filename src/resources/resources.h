@@ -75,6 +75,8 @@ const char *check_hex_color(const char *s);
 /* Target seconds of user on date (YYYY-MM-DD) from the employment valid that day (0 without one).
  */
 int employment_target_seconds(struct req *r, int64_t user_id, const char *date, int64_t *seconds);
+/* GET /users/{id}/performance_report (performance_report.c): the render of res_users' action. */
+int users_performance_report(struct req *r, struct action_call *call);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
 

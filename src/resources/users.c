@@ -129,12 +129,19 @@ static int users_before_delete(struct req *r, int64_t id)
     return 0;
 }
 
+static const struct action user_actions[] = {
+    /* target hours against tracked hours (performance_report.c) */
+    {"GET", "performance_report", .answer = ANSWER_OWN, .render = users_performance_report},
+    {0},
+};
+
 const struct resource res_users = {
     .name = "users",
     .path = "users",
     .table = "users",
     .target = "User",
     .fields = user_fields,
+    .actions = user_actions,
     .flags = R_WEBHOOKS | R_HIDES_INACTIVE,
     .write_area = AREA_PEOPLE,
     .read_area = AREA_ANY,
