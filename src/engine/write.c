@@ -910,6 +910,7 @@ static int delete_row(struct req *r, const struct resource *res, int64_t id, str
     db_param q[2] = {dbp_int(r->account_id), dbp_int(id)};
     if (db_exec(r->db, sql, q, 2) != DB_DONE)
         return req_fail(r, 500, NULL, "database error");
+    memo_write(r, res, true); /* also what its hooks and references learnt on the way */
     return 0;
 }
 

@@ -155,6 +155,14 @@ static int activity_before_save(struct req *r, struct record *rec, int64_t id)
 {
     if (id && require_unlocked(r, id))
         return -1;
+    static const char *const texts[] = {"description", "tag"};
+    for (int i = 0; i < 2; i++) { /* null is empty: they render as strings */
+        struct value *t = record_value(rec, texts[i]);
+        if (t->set && t->null) {
+            t->null = false;
+            t->s = "";
+        }
+    }
     /* seconds, or hours: both kept consistent (worked_seconds follows too) */
     struct value *seconds = record_value(rec, "seconds");
     json_t *hours = json_object_get(rec->input, "hours");
@@ -300,7 +308,29 @@ static int start_timer(struct req *r, struct action_call *call)
 
 static int stop_timer(struct req *r, struct action_call *call)
 {
+    if (engine_stored_text(r, &res_activities, call->id, "timer_started_at") &&
+        require_unlocked(r, call->id))
+        return -1;
     return stop_timer_of(r, call->id, false);
+}
+
+/* Whether the caller decides what is billed of the project: administrators, whoever may invoice,
+ * and the project's leaders. */
+static int may_bill(struct req *r, int64_t project, bool *yes)
+{
+    *yes = r->admin || req_perm(r, AREA_INVOICING) >= PERM_FULL;
+    if (*yes || !r->user_id)
+        return 0;
+    db_param p[4] = {dbp_int(r->account_id), dbp_int(project), dbp_int(r->user_id),
+                     dbp_int(r->user_id)};
+    int64_t leads = 0;
+    if (db_query_i64(r->db,
+                     "SELECT COUNT(*) FROM projects WHERE account_id = ? AND id = ? AND "
+                     "(leader_id = ? OR co_leader_id = ?)",
+                     p, 4, 0, &leads) != DB_OK)
+        return req_fail(r, 500, NULL, "database error");
+    *yes = leads > 0;
+    return 0;
 }
 
 /* ---- billable seconds ------------------------------------------------------------------------ */
@@ -311,10 +341,13 @@ static int billable_seconds_prepare(struct req *r, struct action_call *call)
     if (!j || json_is_null(j))
         return req_fail(r, 422, "seconds", "can't be blank");
     int64_t *seconds = arena_alloc(r->arena, sizeof(*seconds));
+    double d = json_is_real(j) ? json_real_value(j) : 0;
     if (json_is_integer(j))
         *seconds = json_integer_value(j);
-    else if (json_is_real(j) && json_real_value(j) == (double)(int64_t)json_real_value(j))
-        *seconds = (int64_t)json_real_value(j);
+    else if (json_is_real(j) && d >= 0 && d <= DAY_SECONDS && d == (double)(int64_t)d)
+        *seconds = (int64_t)d; /* in range before the cast: a huge double is no integer */
+    else if (json_is_real(j) && (d < 0 || d > DAY_SECONDS))
+        *seconds = -1; /* out of range: refused below */
     else
         return req_fail(r, 422, "seconds", "must be a whole number of seconds");
     if (*seconds < 0 || *seconds > DAY_SECONDS)
@@ -324,23 +357,16 @@ static int billable_seconds_prepare(struct req *r, struct action_call *call)
     return 0;
 }
 
-/* Only administrators and the leaders of the activity's project change what is billed. */
+/* Only those who decide what is billed (may_bill) change billable seconds. */
 static int billable_seconds(struct req *r, struct action_call *call)
 {
-    if (!r->admin) {
-        db_param p[4] = {dbp_int(r->account_id), dbp_int(stored_int(r, call->id, "project_id")),
-                         dbp_int(r->user_id), dbp_int(r->user_id)};
-        int64_t leads = 0;
-        if (db_query_i64(r->db,
-                         "SELECT COUNT(*) FROM projects WHERE account_id = ? AND id = ? AND "
-                         "(leader_id = ? OR co_leader_id = ?)",
-                         p, 4, 0, &leads) != DB_OK)
-            return req_fail(r, 500, NULL, "database error");
-        if (!r->user_id || !leads)
-            return req_fail(r, 403, NULL,
-                            "only administrators and the project's leaders change billable "
-                            "seconds");
-    }
+    bool allowed = false;
+    if (may_bill(r, stored_int(r, call->id, "project_id"), &allowed))
+        return -1;
+    if (!allowed)
+        return req_fail(r, 403, NULL,
+                        "only administrators, invoicing and the project's leaders change billable "
+                        "seconds");
     if (require_unlocked(r, call->id))
         return -1;
     int64_t seconds = *(int64_t *)call->ctx;
@@ -370,6 +396,9 @@ static int bulk_prepare(struct req *r, struct action_call *call)
     b->n = json_array_size(items);
     b->recs = arena_calloc(r->arena, b->n, sizeof(*b->recs));
     for (size_t i = 0; i < b->n; i++) {
+        if (!json_is_object(json_array_get(items, i)))
+            return req_fail(r, 422, arena_printf(r->arena, "activities[%zu]", i),
+                            "activities[%zu] must be an object: nothing was written", i);
         r->field_prefix = arena_printf(r->arena, "activities[%zu].", i);
         int rc = engine_parse_create(r, call->res, json_array_get(items, i), &b->recs[i]);
         r->field_prefix = NULL;
@@ -447,7 +476,8 @@ static int disregard_prepare(struct req *r, struct action_call *call)
     return 0;
 }
 
-/* The activities are marked as billed (not to be billed again), with the reason. */
+/* The activities are marked as billed (not to be billed again), with the reason; a timer running
+ * on one stops first. */
 static int disregard(struct req *r, struct action_call *call)
 {
     struct disregard *d = call->ctx;
@@ -465,6 +495,16 @@ static int disregard(struct req *r, struct action_call *call)
         if (stored_int(r, d->ids[i], "billed"))
             return req_fail(r, 422, "activity_ids", "activity %lld is billed already",
                             (long long)d->ids[i]);
+        bool allowed = false;
+        if (may_bill(r, stored_int(r, d->ids[i], "project_id"), &allowed))
+            return -1;
+        if (!allowed)
+            return req_fail(r, 403, NULL,
+                            "only administrators, invoicing and the project's leaders disregard "
+                            "activities (activity %lld)",
+                            (long long)d->ids[i]);
+        if (stop_timer_of(r, d->ids[i], true))
+            return -1;
         struct column_value cols[] = {{"billed", dbp_int(1)},
                                       {"disregard_reason", dbp_text(d->reason)}};
         if (engine_set_columns(r, &res_activities, d->ids[i], cols, 2, true))

@@ -174,6 +174,8 @@ static int employments_list_filter(struct req *r, struct list_query *q)
     if ((has_from && !date_valid(from)) || (has_to && !date_valid(to)))
         return req_fail(r, 422, has_from && !date_valid(from) ? "from" : "to",
                         "must be a date (YYYY-MM-DD)");
+    if (has_from && has_to && strcmp(from, to) > 0)
+        return req_fail(r, 422, "from", "from (%s) is after to (%s)", from, to);
     if (has_from) {
         lq_where(q, "(t.to_date IS NULL OR t.to_date >= ?)");
         lq_param(q, dbp_text(from));

@@ -35,6 +35,11 @@
 enum rate_kind { KIND_DEFAULT, KIND_TASK, KIND_USER };
 static const char *const kind_names[] = {"default", "task", "user"};
 
+/* One write changes at most this many subjects (tasks, users) and currencies of each: its work
+ * inside the write transaction stays bounded. */
+#define RATES_MAX      2000
+#define CURRENCIES_MAX 50
+
 static int db_error(struct req *r)
 {
     return req_fail(r, 500, NULL, "database error");
@@ -385,6 +390,10 @@ static void parse_rate_entries(struct req *r, json_t *list, const char *path, in
         req_field_error(r, path, "must be an array of {currency, hourly_rate}");
         return;
     }
+    if (json_array_size(list) > CURRENCIES_MAX) {
+        req_field_error(r, path, "at most %d currencies", CURRENCIES_MAX);
+        return;
+    }
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e)
@@ -428,6 +437,10 @@ static int parse_subjects(struct req *r, const char *key, int kind, const char *
         return 0;
     if (!json_is_array(list)) {
         req_field_error(r, key, "must be an array of {id, rates}");
+        return 0;
+    }
+    if (json_array_size(list) > RATES_MAX) { /* bounded work inside the write */
+        req_field_error(r, key, "at most %d entries at once", RATES_MAX);
         return 0;
     }
     size_t i;
@@ -731,6 +744,8 @@ static int internal_rates_patch(struct req *r)
     size_t nr = json_is_array(rates) ? json_array_size(rates) : 0;
     if (!json_is_array(rates))
         req_field_error(r, "rates", "must be an array of {user_id, rate}");
+    if (nr > RATES_MAX)
+        return req_fail(r, 422, "rates", "at most %d rates at once", RATES_MAX);
     int64_t *users = arena_calloc(r->arena, nr + 1, sizeof(*users));
     int64_t *units = arena_calloc(r->arena, nr + 1, sizeof(*units));
     bool *remove = arena_calloc(r->arena, nr + 1, sizeof(*remove));

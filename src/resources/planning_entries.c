@@ -74,8 +74,32 @@ static void check_planned(struct req *r, struct record *rec, int64_t id, int64_t
     }
 }
 
+/* Planning others is for Staff and project leaders (projects: full); everyone plans themselves. */
+static int require_own_or_planner(struct req *r, int64_t user)
+{
+    if (user == r->user_id || req_is_staff(r) || req_perm(r, AREA_PROJECTS) >= PERM_FULL)
+        return 0;
+    return req_fail(r, 403, "user_id",
+                    "only staff and project leaders plan other users (or change their plans)");
+}
+
+static int64_t stored_user(struct req *r, int64_t id)
+{
+    const char *u = engine_stored_text(r, &res_planning_entries, id, "user_id");
+    return u ? strtoll(u, NULL, 10) : 0;
+}
+
+static int planning_entry_before_delete(struct req *r, int64_t id)
+{
+    return require_own_or_planner(r, stored_user(r, id));
+}
+
 static int planning_entry_before_save(struct req *r, struct record *rec, int64_t id)
 {
+    struct value *who = record_value(rec, "user");
+    if ((id && require_own_or_planner(r, stored_user(r, id))) ||
+        (who->set && !who->null && require_own_or_planner(r, who->i)))
+        return -1;
     /* planning on something needs to see it */
     struct value *p = record_value(rec, "project");
     struct value *d = record_value(rec, "deal");
@@ -147,6 +171,8 @@ static int planning_entry_list_filter(struct req *r, struct list_query *q)
     const char *to = colon ? colon + 1 : v;
     if ((*from && !date_valid(from)) || (*to && !date_valid(to)) || (!*from && !*to))
         return req_fail(r, 422, "period", "period must be FROM:TO (YYYY-MM-DD:YYYY-MM-DD)");
+    if (*from && *to && strcmp(from, to) > 0)
+        return req_fail(r, 422, "period", "period: %s is after %s", from, to);
     if (*from) {
         lq_where(q, "t.ends_on >= ?");
         lq_param(q, dbp_text(from));
@@ -171,4 +197,5 @@ const struct resource res_planning_entries = {
     .indexes = "user_id,ends_on",
     .list_filter = planning_entry_list_filter,
     .before_save = planning_entry_before_save,
+    .before_delete = planning_entry_before_delete,
 };

@@ -118,7 +118,7 @@ static int presences_before_save(struct req *r, struct record *rec, int64_t id)
     return r->err_fields ? -1 : 0;
 }
 
-/* is_home_office given: "will set the whole day", each other presence of it by an update. */
+/* is_home_office given: "will set the whole day", each other presence of it too. */
 static int presences_after_save(struct req *r, struct record *rec, int64_t id)
 {
     struct value *home = record_value(rec, "is_home_office");
@@ -134,18 +134,11 @@ static int presences_after_save(struct req *r, struct record *rec, int64_t id)
                                 "o.is_home_office <> ? ORDER BY o.id",
                                 p, 5, &others))
         return -1;
-    for (int i = 0; i < others.n; i++) {
-        const char *now =
-            engine_stored_text(r, &res_presences, others.items[i].id, "is_home_office");
-        if (now && (strcmp(now, "0") != 0) == (home->i != 0))
-            continue; /* set already, by the update of a sibling */
-        json_t *input = json_pack("{sb}", "is_home_office", (int)home->i);
-        if (!input)
-            return req_fail(r, 500, NULL, "out of memory");
-        req_keep(r, input);
-        if (engine_update_row(r, &res_presences, others.items[i].id, input))
+    /* the siblings' flag alone, each with its update event: no hooks run again (linear) */
+    struct column_value set[] = {{"is_home_office", dbp_int(home->i != 0)}};
+    for (int i = 0; i < others.n; i++)
+        if (engine_set_columns(r, &res_presences, others.items[i].id, set, 1, true))
             return -1;
-    }
     return 0;
 }
 

@@ -224,6 +224,13 @@ static void test_hours_and_seconds_stay_consistent(void **state)
     MT_ASSERT_STATUS(r, 200);
     fix_assert_number(r->json, "hours", 1.0);
     mt_resp_free(r);
+    /* null texts are empty, as they render as strings */
+    r = mt_requestf(g.s, "PUT", g.key, "{\"description\":null,\"tag\":null}", ACTIVITIES "/%lld",
+                    (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "description", "");
+    MT_ASSERT_JSON_STR(r->json, "tag", "");
+    mt_resp_free(r);
     /* other fields leave the time alone */
     r = mt_requestf(g.s, "PUT", g.key, "{\"description\":\"later\"}", ACTIVITIES "/%lld",
                     (long long)id);
@@ -463,8 +470,8 @@ static void test_bulk_is_all_or_nothing(void **state)
     r = post_as(g.key, ACTIVITIES "/bulk", "{\"activities\":[]}");
     fix_assert_422(r, "activities");
     mt_resp_free(r);
-    r = post_as(g.key, ACTIVITIES "/bulk", "{\"activities\":[1]}");
-    MT_ASSERT_STATUS(r, 422);
+    r = post_as(g.key, ACTIVITIES "/bulk", fix_fmt("{\"activities\":[%s,1]}", item));
+    fix_assert_422(r, "activities[1]");
     mt_resp_free(r);
 
     /* all valid: every one written, answered in order */
@@ -699,6 +706,14 @@ static void test_billable_seconds(void **state)
     r = mt_requestf(g.s, "PATCH", g.key, "{}", ACTIVITIES "/%lld/billable_seconds", (long long)id);
     fix_assert_422(r, "seconds");
     mt_resp_free(r);
+    r = mt_requestf(g.s, "PATCH", g.key, "{\"seconds\":1e20}", ACTIVITIES "/%lld/billable_seconds",
+                    (long long)id);
+    fix_assert_422(r, "seconds");
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PATCH", g.key, "{\"seconds\":1.5}", ACTIVITIES "/%lld/billable_seconds",
+                    (long long)id);
+    fix_assert_422(r, "seconds");
+    mt_resp_free(r);
 }
 
 /* ---- timers ------------------------------------------------------------------------------ */
@@ -741,6 +756,28 @@ static void test_timers(void **state)
     mt_resp_free(r);
     r = get_activity(b);
     MT_ASSERT_TIMESTAMP(r->json, "timer_started_at");
+    mt_resp_free(r);
+
+    /* disregarding an activity stops its timer: billed time does not run on */
+    json_int_t f = track(TODAY, g.project, g.task, 0, NULL);
+    r = mt_requestf(g.s, "PATCH", g.emp_key, NULL, ACTIVITIES "/%lld/start_timer", (long long)e);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PATCH", g.key, NULL, ACTIVITIES "/%lld/start_timer", (long long)f);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    r = post_as(g.key, ACTIVITIES "/disregard",
+                fix_fmt("{\"reason\":\"x\",\"activity_ids\":[%lld],\"company_id\":%lld}",
+                        (long long)f, (long long)g.customer));
+    MT_ASSERT_STATUS(r, 200);
+    assert_true(json_is_null(mt_json_get(r->json, "[0].timer_started_at")));
+    assert_true(mt_json_bool(r->json, "[0].billed"));
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PATCH", g.key, NULL, ACTIVITIES "/%lld/start_timer", (long long)f);
+    fix_assert_422(r, "billed");
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PATCH", g.key, NULL, ACTIVITIES "/%lld/start_timer", (long long)b);
+    MT_ASSERT_STATUS(r, 200); /* b runs again (its time so far kept) */
     mt_resp_free(r);
 
     /* an hour later (a second server on the same database, its clock an hour on) */
@@ -802,6 +839,20 @@ static void test_disregard(void **state)
     mt_resp_free(r);
     fix_assert_list_empty(g.s, g.key,
                           fix_fmt(ACTIVITIES "?project_id=%lld&billed=true", (long long)pid));
+    /* what is billed is decided by administrators, invoicing and the project's leaders: an
+     * employee may not lock their own time */
+    add_staff(pid, g.emp, "0");
+    r = post_as(g.emp_key, ACTIVITIES,
+                fix_fmt("{\"date\":\"2026-03-16\",\"project_id\":%lld,\"task_id\":%lld}",
+                        (long long)pid, (long long)task));
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t own = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    r = post_as(g.emp_key, path,
+                fix_fmt("{\"reason\":\"mine\",\"activity_ids\":[%lld],\"company_id\":%lld}",
+                        (long long)own, C));
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
     /* marked as billed, all of them */
     r = post_as(g.key, path,
                 fix_fmt("{\"reason\":\"Courtesy service as agreed\",\"activity_ids\":[%lld,%lld],"
@@ -814,7 +865,7 @@ static void test_disregard(void **state)
     fix_assert_list_of(g.s, g.key,
                        fix_fmt(ACTIVITIES "?project_id=%lld&billed=true", (long long)pid), a, b);
     fix_assert_list_of(g.s, g.key,
-                       fix_fmt(ACTIVITIES "?project_id=%lld&billed=false", (long long)pid), c);
+                       fix_fmt(ACTIVITIES "?project_id=%lld&billed=false", (long long)pid), own, c);
     /* billed time is locked: no change, no delete, no timer, no second disregard */
     r = mt_requestf(g.s, "PUT", g.key, "{\"seconds\":5}", ACTIVITIES "/%lld", A);
     fix_assert_422(r, "billed");

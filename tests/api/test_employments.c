@@ -339,6 +339,7 @@ static void test_employments_rules(void **state)
                        y2020, open);
     fix_expect_422(g_s, "GET", g_admin, NULL, "from", EMPLOYMENTS "?to=2020-01-01");
     fix_expect_422(g_s, "GET", g_admin, NULL, "from", EMPLOYMENTS "?from=2020-13-01");
+    fix_expect_422(g_s, "GET", g_admin, NULL, "from", EMPLOYMENTS "?from=2020-12-01&to=2020-01-01");
     delete_ok(g_admin, EMPLOYMENTS, y2020);
     delete_ok(g_admin, EMPLOYMENTS, open);
     delete_ok(g_admin, EMPLOYMENTS, theirs);

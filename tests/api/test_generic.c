@@ -72,10 +72,10 @@ static const struct override overrides[] = {
     {"web_hook_deliveries", NULL, NULL, "companies"}, /* rows are made by events of the hook */
     /* time is tracked by the administrator, who must be on the project's staff */
     {"activities", NULL, NULL, NULL, "project_contracts"},
-    {"schedules", "absence_code", "4"},               /* a holiday: codes are 1..5 */
-    {"planning_entries", "project_id", "@projects"},  /* a project or a deal */
-    {"planning_entries", "hours_per_day", "6.5"},     /* at most 24 */
-    {"presences", "from", "\"08:00\""},                 /* "HH:MM" */
+    {"schedules", "absence_code", "4"},              /* a holiday: codes are 1..5 */
+    {"planning_entries", "project_id", "@projects"}, /* a project or a deal */
+    {"planning_entries", "hours_per_day", "6.5"},    /* at most 24 */
+    {"presences", "from", "\"08:00\""},              /* "HH:MM" */
     {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {NULL},
 };

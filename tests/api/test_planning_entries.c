@@ -607,6 +607,22 @@ static void test_entry_permissions(void **state)
                      403, ENTRIES);
     fix_expect_error(s, "PUT", employee_key, fix_fmt("{\"deal_id\":%lld}", (long long)fx.deal), 403,
                      ENTRIES "/%lld", (long long)own);
+    /* others' plans are for Staff and project leaders: an employee neither plans a colleague
+     * nor changes or deletes their entry */
+    fix_expect_error(s, "POST", employee_key,
+                     fix_fmt("{\"project_id\":%lld,\"user_id\":%lld,\"starts_on\":\"2030-12-05\","
+                             "\"ends_on\":\"2030-12-05\",\"hours_per_day\":2}",
+                             (long long)fx.project, (long long)colleague),
+                     403, ENTRIES);
+    fix_expect_error(s, "PUT", employee_key, "{\"hours_per_day\":24}", 403, ENTRIES "/%lld",
+                     (long long)theirs);
+    fix_expect_error(s, "PUT", employee_key, fix_fmt("{\"user_id\":%lld}", (long long)colleague),
+                     403, ENTRIES "/%lld", (long long)own);
+    fix_expect_error(s, "DELETE", employee_key, NULL, 403, ENTRIES "/%lld", (long long)theirs);
+    fix_expect_status(s, "PUT", staff_key, "{\"comment\":\"by staff\"}", 200, ENTRIES "/%lld",
+                      (long long)theirs);
+    fix_expect_status(s, "PUT", leader_key, "{\"comment\":\"by the leader\"}", 200, ENTRIES "/%lld",
+                      (long long)theirs);
     /* a project leader may (sales: read) */
     mt_resp_free(create_as(s, leader_key,
                            json_pack("{s:I, s:s, s:s, s:i}", "deal_id", fx.deal, "starts_on",
@@ -641,9 +657,10 @@ static void test_entry_permissions(void **state)
     }
     r = mt_getf(s, admin, ENTRIES "/%lld", (long long)theirs);
     MT_ASSERT_STATUS(r, 200);
-    MT_ASSERT_JSON_STR(r->json, "comment", "");
+    MT_ASSERT_JSON_STR(r->json, "comment", "by the leader");
     mt_resp_free(r);
     fix_expect_error(s, "GET", NULL, NULL, 401, ENTRIES);
+    fix_expect_422(s, "GET", admin, NULL, "period", ENTRIES "?period=2030-12-05:2030-12-01");
 
     /* an account key plans for a user it names */
     const char *account = fix_keep(mt_account_key(s, MT_ACCOUNT, "full"));
