@@ -2,7 +2,7 @@
 """Fills a running mocod with time-tracking data through its own API (standard library only).
 
 usage: gen_activities.py --base-url http://127.0.0.1:8080/api/v1 --key KEY
-           [--users 200] [--projects 2000] [--activities 1000000] [--staff 10] [--batch 1000]
+           [--users 200] [--projects 2000] [--activities 1000000] [--staff 2] [--batch 1000]
 
 Makes --users people, 100 customers, --projects projects (one task each, --staff people on each
 project's staff), then --activities activities through POST /activities/bulk (--batch per
@@ -47,7 +47,7 @@ def main():
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--projects", type=int, default=2000)
     ap.add_argument("--activities", type=int, default=1000000)
-    ap.add_argument("--staff", type=int, default=10)
+    ap.add_argument("--staff", type=int, default=2)
     ap.add_argument("--batch", type=int, default=1000)
     args = ap.parse_args()
     c = Client(args.base_url, args.key)
