@@ -24,6 +24,9 @@ struct db_ops {
     int (*begin)(db_conn *c, bool write, int64_t scope);
     bool (*col_null)(db_stmt *s, int col);
     int64_t (*col_i64)(db_stmt *s, int col);
+    /* The integer of a column, false for NULL: one call where null and value take two. NULL:
+     * db.c asks col_null and col_i64. */
+    bool (*col_int)(db_stmt *s, int col, int64_t *out);
     double (*col_double)(db_stmt *s, int col);
     const char *(*col_text)(db_stmt *s, int col);
     size_t (*col_len)(db_stmt *s, int col);

@@ -277,6 +277,16 @@ int64_t db_col_i64(db_stmt *s, int col)
 {
     return s->conn->ops->col_i64(s, col);
 }
+bool db_col_int(db_stmt *s, int col, int64_t *out)
+{
+    if (s->conn->ops->col_int)
+        return s->conn->ops->col_int(s, col, out);
+    *out = 0;
+    if (s->conn->ops->col_null(s, col))
+        return false;
+    *out = s->conn->ops->col_i64(s, col);
+    return true;
+}
 double db_col_double(db_stmt *s, int col)
 {
     return s->conn->ops->col_double(s, col);

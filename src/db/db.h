@@ -102,6 +102,8 @@ bool db_in_transaction(db_conn *c);
 
 bool db_col_null(db_stmt *s, int col);
 int64_t db_col_i64(db_stmt *s, int col);
+/* The integer of a column into *out; false (and 0) when it is NULL. */
+bool db_col_int(db_stmt *s, int col, int64_t *out);
 double db_col_double(db_stmt *s, int col);
 const char *db_col_text(db_stmt *s, int col); /* NULL for SQL NULL */
 size_t db_col_len(db_stmt *s, int col);

@@ -291,6 +291,13 @@ static int64_t sq_col_i64(db_stmt *s, int col)
 {
     return sqlite3_column_int64(((struct sq_stmt *)s)->st, col);
 }
+/* A NULL reads as 0: only a 0 needs the type asked (ids and most values are not 0). */
+static bool sq_col_int(db_stmt *s, int col, int64_t *out)
+{
+    sqlite3_stmt *st = ((struct sq_stmt *)s)->st;
+    *out = sqlite3_column_int64(st, col);
+    return *out != 0 || sqlite3_column_type(st, col) != SQLITE_NULL;
+}
 static double sq_col_double(db_stmt *s, int col)
 {
     return sqlite3_column_double(((struct sq_stmt *)s)->st, col);
@@ -465,6 +472,7 @@ const struct db_ops db_sqlite_ops = {
     .begin = sq_begin,
     .col_null = sq_col_null,
     .col_i64 = sq_col_i64,
+    .col_int = sq_col_int,
     .col_double = sq_col_double,
     .col_text = sq_col_text,
     .col_len = sq_col_len,

@@ -14,9 +14,11 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
     enum field_type type = f->type == FT_EXPR ? f->as : f->type;
     bool textual = type != FT_INT && type != FT_REF && type != FT_BOOL && type != FT_DECIMAL &&
                    type != FT_MONEY;
-    /* text columns answer NULL for SQL NULL: one call instead of a type check and a read */
+    /* text columns answer NULL for SQL NULL, numbers false: one call instead of a type check
+     * and a read */
     const char *text = textual ? db_col_text(s, col) : NULL;
-    if (textual ? !text : db_col_null(s, col)) {
+    int64_t num = 0;
+    if (textual ? !text : !db_col_int(s, col, &num)) {
         if (type == FT_STRLIST)
             sb_add(o, "[]", 2);
         else
@@ -26,18 +28,18 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
     switch (type) {
     case FT_INT:
     case FT_REF:
-        sb_add_i64(o, db_col_i64(s, col));
+        sb_add_i64(o, num);
         break;
     case FT_BOOL:
-        if (db_col_i64(s, col))
+        if (num)
             sb_add(o, "true", 4);
         else
             sb_add(o, "false", 5);
         break;
     case FT_DECIMAL:
     case FT_MONEY: { /* "12.5", "18200.0": always with a fraction, printed from the integer */
-        char num[MONEY_BUF];
-        sb_add(o, num, money_format(db_col_i64(s, col), field_scale(f), num));
+        char digits[MONEY_BUF];
+        sb_add(o, digits, money_format(num, field_scale(f), digits));
         break;
     }
     case FT_STRLIST:
@@ -291,24 +293,26 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
             }
             sb_add(o, fr->prefix, fr->prefix_len);
             switch (f->type) {
-            case FT_REF:
-                if (db_col_null(s, fr->col)) {
+            case FT_REF: {
+                int64_t ref_id;
+                if (!db_col_int(s, fr->col, &ref_id)) {
                     sb_add(o, "null", 4);
                     break;
                 }
                 if (f->expand && expand_asked(r, f->expand)) { /* include_company=true */
-                    if (engine_render_entity(r, f->ref, db_col_i64(s, fr->col), o))
+                    if (engine_render_entity(r, f->ref, ref_id, o))
                         goto failed;
                     break;
                 }
                 sb_add(o, "{\"id\":", 6);
-                sb_add_i64(o, db_col_i64(s, fr->col));
+                sb_add_i64(o, ref_id);
                 for (int k = 0; k < fr->nsub; k++) {
                     sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
                     render_column(o, fr->sub[k], s, fr->col + 1 + k);
                 }
                 sb_addc(o, '}');
                 break;
+            }
             case FT_HAS_MANY: {
                 size_t len = 0;
                 const char *frag = fm_get(&maps[i], id, &len);
