@@ -27,33 +27,13 @@
 static struct {
     mt_server *s;
     const char *key;
-    json_int_t admin, unit, employee_role, leader_role;
+    json_int_t admin, unit;
     json_int_t customer, other_customer;
     json_int_t project, task; /* billing variant project, hourly rate 120 */
     char *emp_key, *leader_key;
     json_int_t emp, leader;
     int n;
 } g;
-
-static json_int_t role_named(const char *name)
-{
-    mt_resp *r = mt_get(g.s, "/api/v1/users/roles", g.key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(fix_find_by_str(r->json, "name", name), "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t make_user(const char *first, json_int_t role, char **key)
-{
-    char email[96];
-    fix_uniq_email(email, sizeof email, "act");
-    json_int_t id = fix_create_user(
-        g.s, fix_user_body(first, "Tracker", email, g.unit,
-                           json_pack("{s:s, s:I}", "password", "act-pass-1234", "role_id", role)));
-    *key = fix_login(g.s, email, "act-pass-1234");
-    return id;
-}
 
 /* A project of the customer led by leader, with variant and rate; *task gets a task of it. */
 static json_int_t make_project(json_int_t leader, json_int_t customer, const char *variant,
@@ -94,10 +74,8 @@ static int group_setup(void **state)
     g.key = mt_admin_key(g.s);
     g.admin = fix_session_user_id(g.s, g.key);
     g.unit = fix_first_unit_id(g.s);
-    g.employee_role = role_named("Employee");
-    g.leader_role = role_named("Project leader");
-    g.emp = make_user("Emma", g.employee_role, &g.emp_key);
-    g.leader = make_user("Leo", g.leader_role, &g.leader_key);
+    g.emp = fix_user_with_role(g.s, "Emma", "Employee", &g.emp_key);
+    g.leader = fix_user_with_role(g.s, "Leo", "Project leader", &g.leader_key);
     g.customer = fix_create_company_as(g.s, g.key, "customer", "Tracked Time GmbH");
     g.other_customer = fix_create_company_as(g.s, g.key, "customer", "Other Time AG");
     g.project = make_project(g.admin, g.customer, "project", "120", "0", &g.task);

@@ -38,22 +38,6 @@ static json_int_t create_user(mt_server *s, const char *first, const char *last)
     return fix_create_user_as(s, mt_admin_key(s), first, last, email, NULL);
 }
 
-/* A user with a password and the role named role; *key gets its key (malloc'd). */
-static json_int_t create_user_with_role(mt_server *s, const char *role, char **key)
-{
-    mt_resp *r = mt_get(s, "/api/v1/users/roles", mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t role_id = mt_json_int(fix_find_by_str(r->json, "name", role), "id");
-    mt_resp_free(r);
-    char email[96];
-    fix_uniq_email(email, sizeof email, "rate-role");
-    json_int_t id = fix_create_user(
-        s, fix_user_body("Role", role, email, fix_first_unit_id(s),
-                         json_pack("{s:s, s:I}", "password", "rate-pass-123", "role_id", role_id)));
-    *key = fix_login(s, email, "rate-pass-123");
-    return id;
-}
-
 static json_int_t create_template(mt_server *s, const char *key, const char *name)
 {
     mt_resp *r = mt_request_json(s, "POST", "/api/v1/account/task_templates", key,
@@ -712,9 +696,9 @@ static void test_permissions(void **state)
 {
     mt_server *s = *state;
     char *emp_key, *ro_key, *leader_key;
-    json_int_t emp = create_user_with_role(s, "Employee", &emp_key);
-    create_user_with_role(s, "Read-only", &ro_key);
-    create_user_with_role(s, "Project leader", &leader_key);
+    json_int_t emp = fix_user_with_role(s, "Rita", "Employee", &emp_key);
+    fix_user_with_role(s, "Rita", "Read-only", &ro_key);
+    fix_user_with_role(s, "Rita", "Project leader", &leader_key);
     const char *read_key = fix_read_key(s);
     mt_resp *rates_before = get_rates(s, NULL);
     mt_resp *internal_before = mt_get(s, INTERNAL "?years=2021", mt_admin_key(s));

@@ -32,27 +32,6 @@ static struct {
     char *pia_key, *otto_key, *staff_key;
 } g;
 
-static json_int_t role_named(const char *name)
-{
-    mt_resp *r = mt_get(g.s, "/api/v1/users/roles", g.key);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(fix_find_by_str(r->json, "name", name), "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t make_user(const char *first, const char *role, char **key)
-{
-    char email[96];
-    fix_uniq_email(email, sizeof email, "perf");
-    json_int_t id =
-        fix_create_user(g.s, fix_user_body(first, "Report", email, g.unit,
-                                           json_pack("{s:s, s:I}", "password", "perf-pass-1234",
-                                                     "role_id", role_named(role))));
-    *key = fix_login(g.s, email, "perf-pass-1234");
-    return id;
-}
-
 static void add_staff(json_int_t user)
 {
     mt_resp *r = mt_requestf(g.s, "POST", g.key, fix_fmt("{\"user_id\":%lld}", (long long)user),
@@ -69,9 +48,9 @@ static int group_setup(void **state)
     g.key = mt_admin_key(g.s);
     g.admin = fix_session_user_id(g.s, g.key);
     g.unit = fix_first_unit_id(g.s);
-    g.pia = make_user("Pia", "Employee", &g.pia_key);
-    g.otto = make_user("Otto", "Employee", &g.otto_key);
-    g.staff = make_user("Stefan", "Staff", &g.staff_key);
+    g.pia = fix_user_with_role(g.s, "Pia", "Employee", &g.pia_key);
+    g.otto = fix_user_with_role(g.s, "Otto", "Employee", &g.otto_key);
+    g.staff = fix_user_with_role(g.s, "Stefan", "Staff", &g.staff_key);
     json_int_t customer = fix_create_company_as(g.s, g.key, "customer", "Report GmbH");
     g.project = mt_create(g.s, "/api/v1/projects", g.key,
                           fix_fmt("{\"name\":\"Report project\",\"identifier\":\"PR-1\","

@@ -25,27 +25,6 @@ static json_int_t g_admin_id;
 static char *g_emp_key, *g_staff_key;
 static json_int_t g_emp_id, g_staff_id;
 
-static json_int_t role_named(const char *name)
-{
-    mt_resp *r = mt_get(g_s, "/api/v1/users/roles", g_admin);
-    MT_ASSERT_STATUS(r, 200);
-    json_int_t id = mt_json_int(fix_find_by_str(r->json, "name", name), "id");
-    mt_resp_free(r);
-    return id;
-}
-
-static json_int_t user_with_role(const char *first, const char *role, char **key)
-{
-    char email[96];
-    fix_uniq_email(email, sizeof email, "presence");
-    json_int_t id =
-        fix_create_user(g_s, fix_user_body(first, "Clock", email, fix_first_unit_id(g_s),
-                                           json_pack("{s:s,s:I}", "password", "presence-pass-1",
-                                                     "role_id", role_named(role))));
-    *key = fix_login(g_s, email, "presence-pass-1");
-    return id;
-}
-
 static int setup(void **state)
 {
     setenv("MOCOD_ALLOW_FAKE_NOW", "1", 1);
@@ -53,8 +32,8 @@ static int setup(void **state)
     *state = g_s;
     g_admin = mt_admin_key(g_s);
     g_admin_id = fix_session_user_id(g_s, g_admin);
-    g_emp_id = user_with_role("Emma", "Employee", &g_emp_key);
-    g_staff_id = user_with_role("Stefan", "Staff", &g_staff_key);
+    g_emp_id = fix_user_with_role(g_s, "Emma", "Employee", &g_emp_key);
+    g_staff_id = fix_user_with_role(g_s, "Stefan", "Staff", &g_staff_key);
     return 0;
 }
 

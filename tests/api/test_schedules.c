@@ -21,8 +21,6 @@
 
 #define NO_ID ((json_int_t)987654321)
 
-static int g_counter;
-
 /* ---- set-up ------------------------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -33,30 +31,14 @@ static int setup(void **state)
     return 0;
 }
 
-static json_int_t role_named(mt_server *s, const char *name)
-{
-    mt_resp *r = mt_get(s, "/api/v1/users/roles", mt_admin_key(s));
-    MT_ASSERT_STATUS(r, 200);
-    json_t *role = fix_find_by_str(r->json, "name", name);
-    assert_non_null(role);
-    json_int_t id = json_integer_value(json_object_get(role, "id"));
-    mt_resp_free(r);
-    return id;
-}
-
 /* A new user of acme with the role (NULL: the default one); *key (if not NULL) gets their API
  * key, kept until the end of the file. */
 static json_int_t new_user(mt_server *s, const char *role, const char **key)
 {
-    char email[96];
-    snprintf(email, sizeof email, "absent-%d@acme.test", ++g_counter);
-    json_t *extra = json_pack("{s:s}", "password", "absent-pass-1");
-    if (role)
-        json_object_set_new(extra, "role_id", json_integer(role_named(s, role)));
-    json_int_t id =
-        fix_create_user(s, fix_user_body("Abby", "Absent", email, fix_first_unit_id(s), extra));
+    char *mine = NULL;
+    json_int_t id = fix_user_with_role(s, "Nina", role, key ? &mine : NULL);
     if (key)
-        *key = fix_keep(fix_login(s, email, "absent-pass-1"));
+        *key = fix_keep(mine);
     return id;
 }
 
@@ -147,8 +129,8 @@ static void test_schedule_create_and_get(void **state)
     MT_ASSERT_JSON_TYPE(r->json, "pm", JSON_FALSE);
     MT_ASSERT_JSON_INT(r->json, "symbol", 12);
     MT_ASSERT_JSON_INT(r->json, "user.id", user);
-    MT_ASSERT_JSON_STR(r->json, "user.firstname", "Abby");
-    MT_ASSERT_JSON_STR(r->json, "user.lastname", "Absent");
+    MT_ASSERT_JSON_STR(r->json, "user.firstname", "Nina");
+    MT_ASSERT_JSON_STR(r->json, "user.lastname", "Roled");
     MT_ASSERT_JSON_STR(r->json, "assignment.code", "3");
     MT_ASSERT_JSON_STR(r->json, "assignment.name", "Sick day");
     mt_resp_free(r);

@@ -358,6 +358,37 @@ char *fix_login_(mt_server *s, const char *email, const char *password, const ch
     return key;
 }
 
+json_int_t fix_role_id_(mt_server *s, const char *name, const char *file, int line)
+{
+    mt_resp *r = mt_get(s, "/api/v1/users/roles", mt_admin_key(s));
+    mt_assert_status_(r, 200, file, line);
+    json_t *role = fix_find_by_str_(r->json, "name", name, file, line);
+    if (!role) {
+        print_error("%s:%d: no role named %s\n", file, line, name);
+        mt_resp_free(r);
+        _fail(file, line);
+    }
+    json_int_t id = json_integer_value(json_object_get(role, "id"));
+    mt_resp_free(r);
+    return id;
+}
+
+json_int_t fix_user_with_role_(mt_server *s, const char *first, const char *role, char **key,
+                               const char *file, int line)
+{
+    char email[96];
+    fix_uniq_email(email, sizeof email, "role-user");
+    json_t *extra = json_pack("{s:s}", "password", "role-user-pass-1");
+    if (role)
+        json_object_set_new(extra, "role_id", json_integer(fix_role_id_(s, role, file, line)));
+    json_int_t id = fix_create_user_(
+        s, fix_user_body(first, "Roled", email, fix_first_unit_id_(s, file, line), extra), file,
+        line);
+    if (key)
+        *key = fix_login_(s, email, "role-user-pass-1", file, line);
+    return id;
+}
+
 json_t *fix_company_body(const char *type, const char *name)
 {
     json_t *b = json_pack("{s:s, s:s}", "type", type, "name", name);

@@ -182,6 +182,18 @@ json_t *fix_user_body(const char *first, const char *last, const char *email, js
 json_int_t fix_create_user_(mt_server *s, json_t *body, const char *file, int line);
 
 /* POST /api/v1/session {email, password}; asserts 200 and returns the api_key (malloc'd). */
+/* The id of the account's role of this name ("Employee", "Staff", "Project leader", ...). */
+#define fix_role_id(s, name) fix_role_id_((s), (name), __FILE__, __LINE__)
+json_int_t fix_role_id_(mt_server *s, const char *name, const char *file, int line);
+
+/* A new user of the admin's account (first name `first`, in the first team) with the role of this
+ * name (NULL: the account's default role); when key is not NULL it gets the user's API key
+ * (malloc'd, the caller's). */
+#define fix_user_with_role(s, first, role, key)                                                    \
+    fix_user_with_role_((s), (first), (role), (key), __FILE__, __LINE__)
+json_int_t fix_user_with_role_(mt_server *s, const char *first, const char *role, char **key,
+                               const char *file, int line);
+
 #define fix_login(s, email, password) fix_login_((s), (email), (password), __FILE__, __LINE__)
 char *fix_login_(mt_server *s, const char *email, const char *password, const char *file, int line);
 
