@@ -37,7 +37,7 @@ static const struct field catalog_item_fields[] = {
     {"quantity", FT_DECIMAL},
     {"unit", FT_TEXT, 0, .maxlen = 64},
     {"unit_price", FT_MONEY},
-    {"net_total", FT_MONEY}, /* given, else quantity x unit_price (item_line_total) */
+    {"net_total", FT_MONEY}, /* given, else quantity x unit_price (items_line_total) */
     {"unit_cost", FT_MONEY, 0, .def = "0"},
     {"optional", FT_BOOL, 0, .def = "false"},
     {"part", FT_BOOL, 0, .def = "false"},
@@ -47,27 +47,6 @@ static const struct field catalog_item_fields[] = {
     {0},
 };
 
-/* An item created without net_total gets quantity x unit_price, rounded to cents half away from
- * zero (the line rule of docs/api-conventions.md, "Money"); without both, 0. */
-static int item_line_total(struct req *r, struct record *rec, int64_t id)
-{
-    struct value *total = record_value(rec, "net_total");
-    struct value *qty = record_value(rec, "quantity");
-    struct value *price = record_value(rec, "unit_price");
-    if (id || total->set)
-        return 0;
-    int64_t units = 0;
-    if (qty->set && !qty->null && price->set && !price->null &&
-        money_mul(qty->i, field_scale(resource_field(rec->res, "quantity")), price->i,
-                  field_scale(resource_field(rec->res, "unit_price")),
-                  field_scale(resource_field(rec->res, "net_total")), &units) != MONEY_OK)
-        req_field_error(r, "net_total", "is out of range");
-    total->set = true;
-    total->null = false;
-    total->i = units;
-    return 0;
-}
-
 const struct resource res_catalog_items = {
     .name = "catalog_items",
     .path = "account/catalog_services/{id}/items",
@@ -76,7 +55,7 @@ const struct resource res_catalog_items = {
     .fields = catalog_item_fields,
     .parent = &res_catalog_services,
     .parent_fk = "service_id",
-    .before_save = item_line_total,
+    .before_save = items_line_total,
     .write_area = AREA_SETTINGS,
     .read_area = AREA_ANY,
 };

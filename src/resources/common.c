@@ -1,5 +1,7 @@
 #include "resources/resources.h"
 
+#include "util/money.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,5 +57,26 @@ int filter_by_tag_names(struct list_query *q, const char *param)
     sb_adds(&in, ") AND tg.entity = ?)");
     lq_param(q, dbp_text(q->res->target));
     lq_where(q, in.buf);
+    return 0;
+}
+
+/* An item created without net_total gets quantity x unit_price, rounded to cents half away from
+ * zero (the line rule of docs/api-conventions.md, "Money"); without both, 0. */
+int items_line_total(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *total = record_value(rec, "net_total");
+    struct value *qty = record_value(rec, "quantity");
+    struct value *price = record_value(rec, "unit_price");
+    if (id || total->set)
+        return 0;
+    int64_t units = 0;
+    if (qty->set && !qty->null && price->set && !price->null &&
+        money_mul(qty->i, field_scale(resource_field(rec->res, "quantity")), price->i,
+                  field_scale(resource_field(rec->res, "unit_price")),
+                  field_scale(resource_field(rec->res, "net_total")), &units) != MONEY_OK)
+        req_field_error(r, "net_total", "is out of range");
+    total->set = true;
+    total->null = false;
+    total->i = units;
     return 0;
 }

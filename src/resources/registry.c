@@ -29,6 +29,8 @@ const struct resource *const all_resources[] = {
     &res_holidays,
     &res_employments,
     &res_work_time_adjustments,
+    &res_invoices,
+    &res_invoice_items,
     NULL,
 };
 

@@ -25,6 +25,8 @@ extern const struct resource res_catalog_items;
 extern const struct resource res_comments;
 extern const struct resource res_web_hook_deliveries;
 extern const struct resource res_activities;
+extern const struct resource res_invoices;
+extern const struct resource res_invoice_items;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 
@@ -69,6 +71,10 @@ extern const char *const tag_contexts[];
  * all others; a '<' that starts no tag stays text, escaped. Linear time: *scanned (when not NULL)
  * gets the number of bytes looked at, at most twice the length of the text. */
 char *comment_clean_html(arena *a, const char *in, size_t *scanned);
+
+/* before_save of document items (catalog, invoices, offers): an item created without net_total
+ * gets quantity x unit_price, rounded to the cent half away from zero; without both, 0. */
+int items_line_total(struct req *r, struct record *rec, int64_t id);
 
 const char *check_email(const char *s);
 const char *check_hex_color(const char *s);

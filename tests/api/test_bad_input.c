@@ -52,6 +52,11 @@ static const struct {
     {"planning_entries", "hours_per_day", "6.5"},
     {"presences", "from", "\"08:00\""},
     {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
+    {"invoices", "tax", "19.0"},
+    {"invoices", "currency", "\"EUR\""},
+    {"invoices", "customer_id", "@companies"},
+    {"invoices", "items",
+     "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
     {NULL, NULL, NULL},
 };
 
@@ -114,8 +119,9 @@ static json_t *create_body(const struct resource *res)
 {
     json_t *body = json_object();
     for (const struct field *f = res->fields; f->name; f++)
-        if (declared_field_input(f) &&
-            ((f->flags & F_REQUIRED) || override_of(res->name, declared_input_key(f))))
+        if ((declared_field_input(f) &&
+             ((f->flags & F_REQUIRED) || override_of(res->name, declared_input_key(f)))) ||
+            declared_children_given(res, f, override_of(res->name, f->name) != NULL))
             json_object_set_new(body, declared_input_key(f), value_for(res, f));
     return body;
 }

@@ -72,6 +72,14 @@ static const struct override overrides[] = {
     {"web_hook_deliveries", NULL, NULL, "companies"}, /* rows are made by events of the hook */
     /* time is tracked by the administrator, who must be on the project's staff */
     {"activities", NULL, NULL, NULL, "project_contracts"},
+    {"invoices", "tax", "19.0"},
+    {"invoices", "currency", "\"EUR\""},
+    {"invoices", "customer_id", "@companies"}, /* the customer of the generic project */
+    /* items come with their invoice (F_WITH_PARENT) */
+    {"invoices", "items",
+     "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,"
+     "\"unit_price\":50}]"},
+    {"invoice_items", NULL, NULL, "invoices"},       /* made by creating an invoice */
     {"schedules", "absence_code", "4"},              /* a holiday: codes are 1..5 */
     {"planning_entries", "project_id", "@projects"}, /* a project or a deal */
     {"planning_entries", "hours_per_day", "6.5"},    /* at most 24 */
@@ -181,6 +189,8 @@ static json_t *create_body(struct account *a, const struct resource *res)
 {
     json_t *body = json_object();
     for (const struct field *f = res->fields; f->name; f++) {
+        if (declared_children_given(res, f, override_of(res->name, f->name) != NULL))
+            json_object_set_new(body, f->name, value_for(a, res, f));
         if (!declared_field_input(f))
             continue;
         if ((f->flags & F_REQUIRED) || override_of(res->name, declared_input_key(f)))
@@ -868,6 +878,10 @@ static void generic_declared_routes(void **state)
         const struct resource *res = all_resources[i];
         struct groute rt[MAX_ROUTES];
         int n = routes_of(res, rt);
+        if (n == 0 && res->parent) { /* rows shown only inside their parent (invoice items) */
+            print_message("%-22s  0 routes (rendered in %s)\n", res->name, res->parent->name);
+            continue;
+        }
         print_message("%-22s %2d routes (read %s, write %s)\n", res->name, n,
                       res->read_area == AREA_ANY ? "any" : perm_area_names[res->read_area],
                       res->write_area == AREA_ANY ? "any" : perm_area_names[res->write_area]);

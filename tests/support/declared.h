@@ -23,6 +23,15 @@ static inline bool declared_field_input(const struct field *f)
     return f->type != FT_HAS_MANY && f->type != FT_EXPR && f->type != FT_UUID;
 }
 
+/* Children written with their parent (F_WITH_PARENT) that a test gives in the create body: only
+ * where it has a value for them (an override), since their rows are of another resource. */
+static inline bool declared_children_given(const struct resource *res, const struct field *f,
+                                           bool has_value)
+{
+    (void)res;
+    return f->type == FT_HAS_MANY && (f->flags & F_WITH_PARENT) && has_value;
+}
+
 /* The JSON key of a field's input (borrowed, kept until fix_free_strings). */
 static inline const char *declared_input_key(const struct field *f)
 {

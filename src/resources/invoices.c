@@ -1,0 +1,353 @@
+/* Invoices (sections/invoices.md) with their items: created with their items, numbered from the
+ * account's sequence, totals exact (each line rounded to the cent, then summed), activities of
+ * items billed by the invoice and released when a draft goes. */
+#include "resources/resources.h"
+
+#include "util/money.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const invoice_statuses[] = {"draft", "created", "sent",    "partially_paid",
+                                               "paid",  "overdue", "ignored", NULL};
+/* the states update_status may set (the others follow from payments, or come with create) */
+static const char *const settable_statuses[] = {"created", "sent", "overdue", "ignored", NULL};
+static const char *const item_types[] = {"title",    "description", "item", "page-break",
+                                         "subtotal", "separator",   NULL};
+static const char *const service_types[] = {"service", "expense", NULL};
+static const char *const address_changes[] = {"invoice", "project", "customer", NULL};
+
+/* ------------------------------------------------------------- items */
+
+static const struct field invoice_item_fields[] = {
+    {"type", FT_ENUM, 0, .options = item_types, .def = "\"item\""},
+    {"title", FT_TEXT, 0, .maxlen = 1000},
+    {"revenue_category", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no revenue categories yet */
+    {"description", FT_TEXT},
+    {"quantity", FT_DECIMAL},
+    {"unit", FT_TEXT, 0, .maxlen = 64},
+    {"unit_price", FT_MONEY},
+    {"net_total", FT_MONEY}, /* given, else quantity x unit_price (items_line_total) */
+    {"service_type", FT_ENUM, 0, .options = service_types, .def = "\"service\""},
+    {"optional", FT_BOOL, F_WRITEONLY, .def = "false"}, /* not billed, not in the total */
+    {"additional", FT_BOOL, F_WRITEONLY, .def = "false"},
+    {"revenue_category_id", FT_INT, F_WRITEONLY},
+    {0},
+};
+
+static int64_t stored_int(struct req *r, const struct resource *res, int64_t id, const char *col)
+{
+    const char *v = engine_stored_text(r, res, id, col);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* activity_ids of an item: those activities are billed by the invoice (not billed before, of
+ * the invoice's customer). */
+static int bill_activities(struct req *r, struct record *rec, int64_t invoice)
+{
+    json_t *ids = json_object_get(rec->input, "activity_ids");
+    if (!ids || json_is_null(ids))
+        return 0;
+    if (!json_is_array(ids) || json_array_size(ids) > 10000) {
+        req_field_error(r, "activity_ids", "must be a list of at most 10000 activity ids");
+        return -1;
+    }
+    int64_t customer = stored_int(r, &res_invoices, invoice, "customer_id");
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        int64_t id = json_is_integer(v) ? json_integer_value(v) : 0;
+        if (!id || !engine_exists(r, &res_activities, id)) {
+            req_field_error(r, "activity_ids", "activity %lld does not exist", (long long)id);
+            return -1;
+        }
+        if (stored_int(r, &res_activities, id, "billed")) {
+            req_field_error(r, "activity_ids", "activity %lld is billed already", (long long)id);
+            return -1;
+        }
+        if (stored_int(r, &res_activities, id, "customer_id") != customer) {
+            req_field_error(r, "activity_ids", "activity %lld is not of the invoice's customer",
+                            (long long)id);
+            return -1;
+        }
+        struct column_value bill[] = {{"billed", dbp_int(1)}, {"invoice_id", dbp_int(invoice)}};
+        if (engine_set_columns(r, &res_activities, id, bill, 2, true))
+            return -1;
+    }
+    return 0;
+}
+
+static int invoice_item_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    return rec->creating ? bill_activities(r, rec, rec->parent_id) : 0;
+}
+
+const struct resource res_invoice_items = {
+    .name = "invoice_items",
+    .path = "invoices/{id}/items",
+    .table = "invoice_items",
+    .target = "InvoiceItem",
+    .fields = invoice_item_fields,
+    /* items come with their invoice; MOCO has no routes of their own for them */
+    .flags = R_NO_LIST | R_NO_GET | R_READONLY,
+    .parent = &res_invoices,
+    .parent_fk = "invoice_id",
+    .write_area = AREA_INVOICING,
+    .read_area = AREA_INVOICING,
+    .before_save = items_line_total,
+    .after_save = invoice_item_after_save,
+};
+
+/* ------------------------------------------------------------- invoices */
+
+#define ITEM_FIELDS                                                                                \
+    "id,type,title,revenue_category,description,quantity,unit,unit_price,net_total,service_type"
+
+static const struct field invoice_fields[] = {
+    {"customer_id", FT_EXPR, 0, .sql = "t.customer_id", .as = FT_INT},
+    {"project_id", FT_EXPR, 0, .sql = "t.project_id", .as = FT_INT},
+    {"offer_id", FT_INT, F_READONLY},
+    {"identifier", FT_TEXT, F_READONLY | F_FILTER | F_SEARCH | F_SORT | F_UNIQUE, .maxlen = 64,
+     .sequence = "R{yy}{mm}-{n:3}"},
+    {"date", FT_DATE, F_REQUIRED | F_SORT, .range = "date_from,date_to"},
+    {"due_date", FT_DATE, F_REQUIRED | F_SORT},
+    /* "10/2018": the month of the period's start */
+    {"service_period", FT_EXPR, 0,
+     .sql = "CASE WHEN t.service_period_from IS NULL THEN NULL ELSE substr(t.service_period_from, "
+            "6, 2) || '/' || substr(t.service_period_from, 1, 4) END"},
+    {"service_period_from", FT_DATE, 0, .range = "service_period_from,"},
+    {"service_period_to", FT_DATE, 0, .range = ",service_period_to"},
+    {"status", FT_ENUM, F_FILTER | F_MULTI | F_SORT | F_CREATEONLY, .options = invoice_statuses,
+     .def = "\"created\""},
+    {"reversed", FT_EXPR, 0, .sql = "0", .as = FT_BOOL}, /* mocod makes no reversal invoices */
+    {"reversal_invoice_id", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
+    {"reversal", FT_EXPR, 0, .sql = "0", .as = FT_BOOL},
+    {"reversed_invoice_id", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
+    {"title", FT_TEXT, F_REQUIRED | F_SEARCH, .maxlen = 255},
+    {"recipient_address", FT_TEXT, F_REQUIRED},
+    {"currency", FT_TEXT, F_REQUIRED, .maxlen = 3},
+    {"net_total", FT_MONEY, F_READONLY, .def = "0"},
+    {"tax", FT_DECIMAL, F_REQUIRED, .scale = 2},
+    {"tax", FT_EXPR, 0, .sql = "t.tax", .as = FT_DECIMAL, .scale = 2, .group = "vat"},
+    {"reverse_charge", FT_EXPR, 0, .sql = "0", .as = FT_BOOL, .group = "vat"},
+    {"intra_eu", FT_EXPR, 0, .sql = "0", .as = FT_BOOL, .group = "vat"},
+    {"active", FT_EXPR, 0, .sql = "1", .as = FT_BOOL, .group = "vat"},
+    {"print_gross_total", FT_EXPR, 0, .sql = "1", .as = FT_BOOL, .group = "vat"},
+    {"notice_tax_exemption", FT_EXPR, 0, .sql = "''", .group = "vat"},
+    {"notice_tax_exemption_alt", FT_EXPR, 0, .sql = "''", .group = "vat"},
+    {"code", FT_EXPR, 0, .sql = "NULL", .group = "vat"},
+    {"gross_total", FT_MONEY, F_READONLY, .def = "0"},
+    {"discount", FT_DECIMAL, 0, .def = "0", .scale = 2},
+    {"creditor_reference", FT_EXPR, 0, .sql = "NULL"},
+    {"cash_discount", FT_DECIMAL, 0, .def = "0", .scale = 2},
+    {"cash_discount_days", FT_INT, 0, .def = "0"},
+    {"debit_number", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
+    {"credit_number", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
+    {"locked", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
+    {"activity_hours_modified", FT_EXPR, 0, .sql = "0", .as = FT_BOOL},
+    {"salutation", FT_TEXT, F_LIST_HIDDEN, .def = "\"\""},
+    {"footer", FT_TEXT, F_LIST_HIDDEN, .def = "\"\""},
+    {"custom_properties", FT_CUSTOM},
+    {"tags", FT_TAGS},
+    {"file_url", FT_EXPR, 0, .sql = "NULL"},
+    {"debt_collection_procedure", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no debt collection */
+    {"user", FT_REF, F_READONLY | F_ACTING_USER, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    {"items", FT_HAS_MANY, F_WITH_PARENT | F_LIST_HIDDEN, .ref = &res_invoice_items,
+     .fk = "invoice_id", .ref_fields = ITEM_FIELDS},
+    /* payments and reminders have no resources in mocod yet */
+    {"payments", FT_EXPR, F_LIST_HIDDEN, .sql = "NULL", .as = FT_STRLIST}, /* [] */
+    {"reminders", FT_EXPR, F_LIST_HIDDEN, .sql = "NULL", .as = FT_STRLIST},
+
+    {"customer", FT_REF, F_WRITEONLY | F_REQUIRED | F_RESTRICT | F_CREATEONLY,
+     .ref = &res_companies},
+    {"project", FT_REF, F_WRITEONLY | F_RESTRICT | F_CREATEONLY, .ref = &res_projects},
+    {"internal_contact", FT_REF, F_WRITEONLY, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    {"change_address", FT_ENUM, F_TRANSIENT, .options = address_changes},
+    {"print_detail_columns", FT_BOOL, F_TRANSIENT},
+    {"vat_total", FT_MONEY, F_INTERNAL, .def = "0"},
+    {0},
+};
+
+static int invoice_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    struct value *status = record_value(rec, "status");
+    if (status->set && !status->null && strcmp(status->s, "created") != 0 &&
+        strcmp(status->s, "draft") != 0)
+        req_field_error(r, "status", "a new invoice is created or draft");
+    const char *date = engine_effective_text(r, rec, id, "date");
+    const char *due = engine_effective_text(r, rec, id, "due_date");
+    if (date && due && strcmp(due, date) < 0)
+        req_field_error(r, "due_date", "must not be before date");
+    const char *from = engine_effective_text(r, rec, id, "service_period_from");
+    const char *to = engine_effective_text(r, rec, id, "service_period_to");
+    if (from && to && strcmp(from, to) > 0)
+        req_field_error(r, "service_period_to", "must not be before service_period_from");
+    static const char *const percents[] = {"tax", "discount", "cash_discount"};
+    for (int i = 0; i < 3; i++) {
+        struct value *v = record_value(rec, percents[i]);
+        if (v->set && !v->null && (v->i < 0 || v->i > 100 * 100))
+            req_field_error(r, percents[i], "must be a percentage between 0 and 100");
+    }
+    struct value *customer = record_value(rec, "customer");
+    if (customer->set && !customer->null) {
+        const char *type = engine_stored_text(r, &res_companies, customer->i, "type");
+        if (type && strcmp(type, "customer") != 0)
+            req_field_error(r, "customer_id", "must be a customer");
+    }
+    struct value *project = record_value(rec, "project");
+    if (project->set && !project->null && customer->set && !customer->null &&
+        stored_int(r, &res_projects, project->i, "customer_id") != customer->i)
+        req_field_error(r, "project_id", "is not a project of the customer");
+    json_t *items = json_object_get(rec->input, "items");
+    if (rec->creating && (!json_is_array(items) || json_array_size(items) == 0))
+        req_field_error(r, "items", "can't be blank");
+    else if (json_is_array(items) && json_array_size(items) > 5000)
+        req_field_error(r, "items", "at most 5000 items");
+    return r->err_fields ? -1 : 0;
+}
+
+/*
+ * The totals, from the items as stored: each line's net (rounded to the cent when it was made),
+ * summed over the billed lines (type item, not optional); the discount off the sum, rounded;
+ * VAT on the discounted net, rounded; gross = net + VAT.
+ */
+static int invoice_totals(struct req *r, struct record *rec, int64_t id)
+{
+    (void)rec;
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    int64_t items_net = 0;
+    if (db_query_i64(r->db,
+                     "SELECT COALESCE(SUM(net_total), 0) FROM invoice_items WHERE account_id = ? "
+                     "AND invoice_id = ? AND type = 'item' AND optional = 0",
+                     p, 2, 0, &items_net) != DB_OK)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t discount = stored_int(r, &res_invoices, id, "discount");
+    int64_t tax = stored_int(r, &res_invoices, id, "tax");
+    int64_t off = 0, net = 0, vat = 0, gross = 0;
+    /* percent at scale 2 is a fraction at scale 4 */
+    if (money_mul(items_net, 2, discount, 4, 2, &off) != MONEY_OK ||
+        money_add(items_net, -off, &net) != MONEY_OK ||
+        money_mul(net, 2, tax, 4, 2, &vat) != MONEY_OK || money_add(net, vat, &gross) != MONEY_OK)
+        return req_fail(r, 422, "items", "the invoice's total is out of range");
+    struct column_value totals[] = {
+        {"net_total", dbp_int(net)}, {"vat_total", dbp_int(vat)}, {"gross_total", dbp_int(gross)}};
+    return engine_set_columns(r, &res_invoices, id, totals, 3, false);
+}
+
+/* Only drafts and the newest invoice go (as MOCO); a sent or exported one never. Its activities
+ * are billable again. */
+static int invoice_before_delete(struct req *r, int64_t id)
+{
+    const char *status = engine_stored_text(r, &res_invoices, id, "status");
+    bool draft = status && !strcmp(status, "draft");
+    if (!draft) {
+        if (stored_int(r, &res_invoices, id, "locked"))
+            return req_fail(r, 422, "locked", "a locked invoice can't be deleted");
+        db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+        int64_t newer = 0;
+        if (db_query_i64(r->db,
+                         "SELECT COUNT(*) FROM invoices WHERE account_id = ? AND id > ? AND "
+                         "status <> 'draft'",
+                         p, 2, 0, &newer) != DB_OK)
+            return req_fail(r, 500, NULL, "database error");
+        if (newer)
+            return req_fail(r, 422, "id", "only drafts and the newest invoice can be deleted");
+        json_t *reason = r->body ? json_object_get(r->body, "reason") : NULL;
+        if (!json_is_string(reason) || !json_string_length(reason))
+            return req_fail(r, 422, "reason", "can't be blank: say why the invoice goes");
+    }
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    struct entity_list billed;
+    if (engine_collect_entities(r,
+                                "SELECT 'Activity', id FROM activities WHERE account_id = ? AND "
+                                "invoice_id = ?",
+                                p, 2, &billed))
+        return -1;
+    struct column_value release[] = {{"billed", dbp_int(0)}, {"invoice_id", dbp_null()}};
+    for (int i = 0; i < billed.n; i++)
+        if (engine_set_columns(r, &res_activities, billed.items[i].id, release, 2, true))
+            return -1;
+    return 0;
+}
+
+/* company_id, project_id, tags; include_disregarded and not_booked are accepted (mocod has
+ * neither disregarded invoices nor bookkeeping yet: they change nothing). */
+static int invoice_list_filter(struct req *r, struct list_query *q)
+{
+    if (lq_id_list(q, "company_id", "t.customer_id IN (%s)", 1) ||
+        lq_id_list(q, "project_id", "t.project_id IN (%s)", 1))
+        return -1;
+    return filter_by_tag_names(q, "tags");
+}
+
+/* PUT {id}/update_status: the states the docs list; drafts stay drafts. Sent invoices are
+ * locked. */
+static int update_status_prepare(struct req *r, struct action_call *call)
+{
+    json_t *s = r->body && json_is_object(r->body) ? json_object_get(r->body, "status") : NULL;
+    const char *v = json_is_string(s) ? json_string_value(s) : NULL;
+    bool ok = false;
+    for (int i = 0; v && settable_statuses[i]; i++)
+        ok = ok || !strcmp(v, settable_statuses[i]);
+    if (!ok)
+        return req_fail(r, 422, "status", "must be one of created, sent, overdue, ignored");
+    call->ctx = (void *)v;
+    return 0;
+}
+
+static int update_status(struct req *r, struct action_call *call)
+{
+    const char *now = engine_stored_text(r, &res_invoices, call->id, "status");
+    if (now && !strcmp(now, "draft"))
+        return req_fail(r, 422, "status", "a draft invoice keeps its status");
+    const char *status = call->ctx;
+    struct column_value set[] = {
+        {"status", dbp_text(status)},
+        {"locked",
+         dbp_int(!strcmp(status, "sent") || stored_int(r, &res_invoices, call->id, "locked"))},
+    };
+    return engine_set_columns(r, &res_invoices, call->id, set, 2, false);
+}
+
+/* GET /invoices/locked: the list, of locked invoices only, with the same filters. */
+static int invoices_locked(struct req *r, struct action_call *call)
+{
+    struct kv *q = arena_calloc(r->arena, (size_t)r->nquery + 1, sizeof(*q));
+    int n = 0;
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->query[i].key, "locked") != 0)
+            q[n++] = r->query[i];
+    q[n++] = (struct kv){"locked", "true"};
+    r->query = q;
+    r->nquery = n;
+    return engine_list(r, call->res);
+}
+
+static const struct action invoice_actions[] = {
+    {"GET", "locked", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = invoices_locked},
+    {"PUT", "update_status", update_status, .prepare = update_status_prepare},
+    {0},
+};
+
+const struct resource res_invoices = {
+    .name = "invoices",
+    .path = "invoices",
+    .table = "invoices",
+    .target = "Invoice",
+    .fields = invoice_fields,
+    .actions = invoice_actions,
+    .flags = R_WEBHOOKS | R_NO_UPDATE,
+    .write_area = AREA_INVOICING,
+    .read_area = AREA_INVOICING,
+    .indexes = "customer_id,date;project_id,date;status,date",
+    .default_sort = "date",
+    .list_filter = invoice_list_filter,
+    .before_save = invoice_before_save,
+    .after_save = invoice_totals,
+    .before_delete = invoice_before_delete,
+};

@@ -1,0 +1,385 @@
+/*
+ * API tests of invoices (sections/invoices.md), as far as mocod has them: create with items
+ * (totals exact to the cent: each line rounded, the discount and VAT rounded once), numbering
+ * from the account's sequence, billing activities through an item's activity_ids and releasing
+ * them when the invoice goes, update_status, the locked list, the rules of a delete, the list's
+ * filters and what it leaves out, and permissions.
+ *
+ * One server for the file (group fixture).
+ */
+#include "fixtures.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INVOICES "/api/v1/invoices"
+
+static struct {
+    mt_server *s;
+    const char *key;
+    json_int_t admin, customer, other_customer, project, task;
+    int n;
+} g;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    g.s = mt_start(NULL);
+    g.key = mt_admin_key(g.s);
+    g.admin = fix_session_user_id(g.s, g.key);
+    g.customer = fix_create_company_as(g.s, g.key, "customer", "Billed AG");
+    g.other_customer = fix_create_company_as(g.s, g.key, "customer", "Other GmbH");
+    g.project = fix_create_project_as(g.s, g.key, "Billed project", "INV-1", g.admin, g.customer);
+    g.task = mt_create(g.s, fix_fmt("/api/v1/projects/%lld/tasks", (long long)g.project), g.key,
+                       "{\"name\":\"Work\"}");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    mt_stop(g.s);
+    return 0;
+}
+
+/* POST /invoices with the given items (JSON array text); extra (JSON members, may be NULL)
+ * adds fields or replaces the usual ones. The response. */
+static mt_resp *post_invoice(const char *key, const char *items, const char *extra)
+{
+    json_t *body =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:s}", "customer_id", (json_int_t)g.customer,
+                  "recipient_address", "Billed AG\nWeg 1", "date", "2026-11-30", "due_date",
+                  "2026-12-30", "title", "Rechnung", "tax", 19.0, "currency", "EUR");
+    json_error_t err;
+    json_t *list = json_loads(items, 0, &err);
+    assert_non_null(list);
+    json_object_set_new(body, "items", list);
+    if (extra) {
+        json_t *more = json_loads(fix_fmt("{%s}", extra), 0, &err);
+        assert_non_null(more);
+        json_object_update(body, more);
+        json_decref(more);
+    }
+    return mt_request_json(g.s, "POST", INVOICES, key, body, NULL);
+}
+
+static json_int_t create_invoice(const char *items, const char *extra)
+{
+    mt_resp *r = post_invoice(g.key, items, extra);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    return id;
+}
+
+static void test_totals_are_exact_to_the_cent(void **state)
+{
+    (void)state;
+    /* 40 lines of 3.333 h at 97.35 (each 324.46755 -> 324.47), a fixed 0.005 and an optional
+     * line that is not billed */
+    static char items[8192];
+    size_t n = (size_t)snprintf(items, sizeof items, "[{\"type\":\"title\",\"title\":\"Stunden\"}");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(items + n, sizeof items - n,
+                              ",{\"type\":\"item\",\"title\":\"Line %d\",\"quantity\":3.333,"
+                              "\"unit\":\"h\",\"unit_price\":97.35}",
+                              i);
+    snprintf(items + n, sizeof items - n,
+             ",{\"type\":\"item\",\"title\":\"Small\",\"net_total\":0.01}"
+             ",{\"type\":\"separator\"}"
+             ",{\"type\":\"item\",\"title\":\"Maybe\",\"net_total\":1000,\"optional\":true}]");
+    mt_resp *r = post_invoice(g.key, items, "\"discount\":2.5");
+    MT_ASSERT_STATUS(r, 200);
+    /* lines: 40 x 324.47 = 12978.80, + 0.01 = 12978.81; discount 2.5 % = 324.47025 -> 324.47;
+     * net 12654.34; VAT 19 % = 2404.3246 -> 2404.32; gross 15058.66 */
+    fix_assert_number(r->json, "net_total", 12654.34);
+    fix_assert_number(r->json, "gross_total", 15058.66);
+    fix_assert_number(r->json, "tax", 19.0);
+    fix_assert_number(r->json, "vat.tax", 19.0);
+    fix_assert_number(r->json, "discount", 2.5);
+    fix_assert_number(r->json, "items[1].net_total", 324.47);
+    fix_assert_number(r->json, "items[1].quantity", 3.333);
+    fix_assert_number(r->json, "items[0].net_total", 0);
+    assert_int_equal(mt_json_len(r->json, "items"), 44);
+    MT_ASSERT_JSON_STR(r->json, "items[42].type", "separator");
+    MT_ASSERT_JSON_STR(r->json, "status", "created");
+    MT_ASSERT_JSON_INT(r->json, "customer_id", g.customer);
+    MT_ASSERT_JSON_INT(r->json, "user.id", g.admin);
+    assert_true(json_is_array(mt_json_get(r->json, "payments")));
+    assert_true(json_is_array(mt_json_get(r->json, "reminders")));
+    mt_resp_free(r);
+}
+
+static void test_identifiers_come_from_the_sequence(void **state)
+{
+    (void)state;
+    const char *one = "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":10}]";
+    mt_resp *a = post_invoice(g.key, one, NULL);
+    mt_resp *b = post_invoice(g.key, one, NULL);
+    MT_ASSERT_STATUS(a, 200);
+    MT_ASSERT_STATUS(b, 200);
+    const char *ia = mt_json_str(a->json, "identifier"), *ib = mt_json_str(b->json, "identifier");
+    /* R<yymm>-<n>: the month of today, each number once */
+    assert_int_equal(strlen(ia), strlen("R2612-001"));
+    assert_true(ia[0] == 'R' && ia[5] == '-');
+    assert_string_not_equal(ia, ib);
+    assert_int_equal(atoi(ib + 6), atoi(ia + 6) + 1);
+    /* identifier is the server's: not input */
+    mt_resp *c = post_invoice(g.key, one, "\"identifier\":\"MINE-1\"");
+    MT_ASSERT_STATUS(c, 200);
+    assert_string_not_equal(mt_json_str(c->json, "identifier"), "MINE-1");
+    mt_resp_free(a);
+    mt_resp_free(b);
+    mt_resp_free(c);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    const char *one = "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":10}]";
+    mt_resp *r = post_invoice(g.key, "[]", NULL);
+    fix_assert_422(r, "items");
+    mt_resp_free(r);
+    r = post_invoice(g.key, "[{\"type\":\"weird\"}]", NULL);
+    fix_assert_422(r, "items[0].type");
+    mt_resp_free(r);
+    r = post_invoice(g.key, "[{\"type\":\"item\",\"quantity\":\"many\"}]", NULL);
+    fix_assert_422(r, "items[0].quantity");
+    mt_resp_free(r);
+    r = post_invoice(g.key, one, "\"status\":\"paid\"");
+    fix_assert_422(r, "status");
+    mt_resp_free(r);
+    r = post_invoice(g.key, one, "\"tax\":101");
+    fix_assert_422(r, "tax");
+    mt_resp_free(r);
+    r = post_invoice(g.key, one, "\"due_date\":\"2026-11-01\"");
+    fix_assert_422(r, "due_date");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", INVOICES, g.key,
+                   fix_fmt("{\"customer_id\":%lld,\"project_id\":%lld,\"recipient_address\":\"x\","
+                           "\"date\":\"2026-11-30\",\"due_date\":\"2026-12-30\",\"title\":\"R\","
+                           "\"tax\":19,\"currency\":\"EUR\",\"items\":%s}",
+                           (long long)g.other_customer, (long long)g.project, one),
+                   NULL);
+    fix_assert_422(r, "project_id");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", INVOICES, g.key,
+                   "{\"recipient_address\":\"x\",\"title\":\"R\",\"items\":[]}", NULL);
+    fix_assert_422_fields(r, "customer_id,date,due_date,tax,currency");
+    mt_resp_free(r);
+}
+
+static json_int_t track(int seconds)
+{
+    mt_resp *r =
+        mt_request(g.s, "POST", "/api/v1/activities", g.key,
+                   fix_fmt("{\"date\":\"2026-11-%02d\",\"project_id\":%lld,\"task_id\":%lld,"
+                           "\"seconds\":%d}",
+                           1 + (++g.n % 28), (long long)g.project, (long long)g.task, seconds),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    return id;
+}
+
+static void test_billing_activities_and_releasing_them(void **state)
+{
+    (void)state;
+    json_int_t a = track(3600), b = track(1800);
+    json_int_t inv = create_invoice(
+        fix_fmt("[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":1.5,\"unit\":\"h\","
+                "\"unit_price\":100,\"activity_ids\":[%lld,%lld]}]",
+                (long long)a, (long long)b),
+        "\"status\":\"draft\"");
+    for (int i = 0; i < 2; i++) {
+        mt_resp *r = mt_getf(g.s, g.key, "/api/v1/activities/%lld", (long long)(i ? b : a));
+        MT_ASSERT_STATUS(r, 200);
+        assert_true(mt_json_bool(r->json, "billed"));
+        MT_ASSERT_JSON_INT(r->json, "invoice_id", inv);
+        mt_resp_free(r);
+    }
+    /* billed once only; billed time is locked */
+    mt_resp *r = post_invoice(
+        g.key,
+        fix_fmt("[{\"type\":\"item\",\"title\":\"Again\",\"net_total\":1,\"activity_ids\":[%lld]}]",
+                (long long)a),
+        NULL);
+    fix_assert_422(r, "items[0].activity_ids");
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PUT", g.key, "{\"seconds\":5}", "/api/v1/activities/%lld", (long long)a);
+    fix_assert_422(r, "billed");
+    mt_resp_free(r);
+    /* activities of another customer are not this invoice's */
+    json_int_t stranger_project =
+        fix_create_project_as(g.s, g.key, "Other project", "INV-2", g.admin, g.other_customer);
+    json_int_t stranger_task =
+        mt_create(g.s, fix_fmt("/api/v1/projects/%lld/tasks", (long long)stranger_project), g.key,
+                  "{\"name\":\"Work\"}");
+    r = mt_request(g.s, "POST", "/api/v1/activities", g.key,
+                   fix_fmt("{\"date\":\"2026-11-03\",\"project_id\":%lld,\"task_id\":%lld}",
+                           (long long)stranger_project, (long long)stranger_task),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t foreign = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    r = post_invoice(
+        g.key,
+        fix_fmt("[{\"type\":\"item\",\"title\":\"X\",\"net_total\":1,\"activity_ids\":[%lld]}]",
+                (long long)foreign),
+        NULL);
+    fix_assert_422(r, "items[0].activity_ids");
+    mt_resp_free(r);
+    /* the draft goes (no reason needed): its activities are billable again */
+    r = mt_deletef(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, "/api/v1/activities/%lld", (long long)a);
+    assert_false(mt_json_bool(r->json, "billed"));
+    assert_true(json_is_null(mt_json_get(r->json, "invoice_id")));
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+}
+
+static void test_status_locked_and_deletes(void **state)
+{
+    (void)state;
+    const char *one = "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":10}]";
+    json_int_t older = create_invoice(one, NULL);
+    json_int_t draft = create_invoice(one, "\"status\":\"draft\"");
+    json_int_t newest = create_invoice(one, NULL);
+    /* update_status: only the states the docs list; drafts stay drafts */
+    mt_resp *r = mt_requestf(g.s, "PUT", g.key, "{\"status\":\"paid\"}",
+                             INVOICES "/%lld/update_status", (long long)older);
+    fix_assert_422(r, "status");
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PUT", g.key, "{\"status\":\"sent\"}", INVOICES "/%lld/update_status",
+                    (long long)draft);
+    fix_assert_422(r, "status");
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PUT", g.key, "{\"status\":\"overdue\"}", INVOICES "/%lld/update_status",
+                    (long long)older);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "status", "overdue");
+    assert_false(mt_json_bool(r->json, "locked"));
+    mt_resp_free(r);
+    /* sent: locked, listed as locked, never deleted */
+    r = mt_requestf(g.s, "PUT", g.key, "{\"status\":\"sent\"}", INVOICES "/%lld/update_status",
+                    (long long)older);
+    MT_ASSERT_STATUS(r, 200);
+    assert_true(mt_json_bool(r->json, "locked"));
+    mt_resp_free(r);
+    r = mt_get(g.s, INVOICES "/locked", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_non_null(fix_find_by_id(r->json, older));
+    assert_null(fix_find_by_id(r->json, newest));
+    assert_false(mt_json_has(json_array_get(r->json, 0), "items"));
+    mt_resp_free(r);
+    r = mt_get(g.s, INVOICES "/locked?status=created", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_null(fix_find_by_id(r->json, older));
+    mt_resp_free(r);
+    /* deletes: not an older one, the newest only with a reason, drafts always */
+    r = mt_request(g.s, "DELETE", fix_fmt(INVOICES "/%lld", (long long)older), g.key,
+                   "{\"reason\":\"wrong\"}", NULL);
+    MT_ASSERT_STATUS(r, 422);
+    mt_resp_free(r);
+    r = mt_deletef(g.s, g.key, INVOICES "/%lld", (long long)newest);
+    fix_assert_422(r, "reason");
+    mt_resp_free(r);
+    r = mt_request(g.s, "DELETE", fix_fmt(INVOICES "/%lld", (long long)newest), g.key,
+                   "{\"reason\":\"Wrong invoice number\"}", NULL);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_deletef(g.s, g.key, INVOICES "/%lld", (long long)draft);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    /* no update through PUT (MOCO has none) */
+    r = mt_requestf(g.s, "PUT", g.key, "{\"title\":\"x\"}", INVOICES "/%lld", (long long)older);
+    assert_true(r->status == 404 || r->status == 405);
+    mt_resp_free(r);
+}
+
+static void test_list_filters_and_shape(void **state)
+{
+    (void)state;
+    const char *one = "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":10}]";
+    json_int_t a = create_invoice(one, "\"date\":\"2025-01-10\",\"due_date\":\"2025-02-10\","
+                                       "\"service_period_from\":\"2024-12-01\","
+                                       "\"service_period_to\":\"2024-12-31\","
+                                       "\"tags\":[\"Periodenfremd\"],\"title\":\"Needle\"");
+    json_int_t b = create_invoice(one, "\"date\":\"2025-01-20\",\"due_date\":\"2025-02-20\","
+                                       "\"status\":\"draft\"");
+    const char *jan = INVOICES "?date_from=2025-01-01&date_to=2025-01-31";
+    fix_assert_list_of(g.s, g.key, jan, a, b);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&status=draft", jan), b);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&status=draft,created", jan), a, b);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&tags=Periodenfremd", jan), a);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&term=needle", jan), a);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&service_period_from=2024-12-01", jan), a);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&company_id=%lld", jan, (long long)g.customer), a, b);
+    fix_assert_list_empty(g.s, g.key,
+                          fix_fmt("%s&company_id=%lld", jan, (long long)g.other_customer));
+    mt_resp *r = mt_get(g.s, jan, g.key);
+    MT_ASSERT_STATUS(r, 200);
+    json_t *first = json_array_get(r->json, 0);
+    /* the list leaves out salutation, footer, items, payments and reminders */
+    const char *hidden[] = {"salutation", "footer", "items", "payments", "reminders"};
+    for (int i = 0; i < 5; i++)
+        assert_false(mt_json_has(first, hidden[i]));
+    MT_ASSERT_JSON_STR(first, "service_period", "12/2024");
+    MT_ASSERT_JSON_STR(first, "service_period_from", "2024-12-01");
+    fix_assert_json_eq(mt_json_get(first, "tags"), "[\"Periodenfremd\"]", r);
+    mt_resp_free(r);
+    r = mt_get(g.s, INVOICES "?date_from=2025-02-01&date_to=2025-01-01", g.key);
+    fix_assert_422(r, "date_from");
+    mt_resp_free(r);
+}
+
+static void test_permissions(void **state)
+{
+    (void)state;
+    char *emp_key = NULL;
+    fix_user_with_role(g.s, "Erik", "Employee", &emp_key);
+    const char *one = "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":10}]";
+    json_int_t id = create_invoice(one, NULL);
+    /* invoicing is not an employee's */
+    mt_resp *r = mt_getf(g.s, emp_key, INVOICES "/%lld", (long long)id);
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
+    r = post_invoice(emp_key, one, NULL);
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
+    r = mt_requestf(g.s, "PUT", emp_key, "{\"status\":\"sent\"}", INVOICES "/%lld/update_status",
+                    (long long)id);
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
+    free(emp_key);
+    const char *read = fix_read_key(g.s);
+    r = mt_getf(g.s, read, INVOICES "/%lld", (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    r = post_invoice(read, one, NULL);
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
+    r = mt_getf(g.s, fix_other_key(g.s), INVOICES "/%lld", (long long)id);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_totals_are_exact_to_the_cent),
+        cmocka_unit_test(test_identifiers_come_from_the_sequence),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_billing_activities_and_releasing_them),
+        cmocka_unit_test(test_status_locked_and_deletes),
+        cmocka_unit_test(test_list_filters_and_shape),
+        cmocka_unit_test(test_permissions),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
