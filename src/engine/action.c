@@ -137,6 +137,57 @@ static int prepare_sets(struct req *r, const struct resource *res, const struct 
     return r->err_fields ? -1 : 0;
 }
 
+/* .bulk: the rows of the body's array, parsed once, before the transaction. */
+struct bulk {
+    struct record **recs;
+    size_t n;
+};
+
+static int bulk_prepare(struct req *r, struct action_call *call)
+{
+    const char *key = call->act->bulk;
+    json_t *items = r->body && json_is_object(r->body) ? json_object_get(r->body, key) : NULL;
+    if (!json_is_array(items) || json_array_size(items) == 0)
+        return req_fail(r, 422, key, "%s must be a non-empty array", key);
+    if (json_array_size(items) > BULK_MAX)
+        return req_fail(r, 422, key, "at most %d %s at once", BULK_MAX, key);
+    struct bulk *b = arena_calloc(r->arena, 1, sizeof(*b));
+    b->n = json_array_size(items);
+    b->recs = arena_calloc(r->arena, b->n, sizeof(*b->recs));
+    for (size_t i = 0; i < b->n; i++) {
+        const char *at = arena_printf(r->arena, "%s[%zu]", key, i);
+        if (!json_is_object(json_array_get(items, i)))
+            return req_fail(r, 422, at, "%s must be an object: nothing was written", at);
+        r->field_prefix = arena_printf(r->arena, "%s.", at);
+        int rc = engine_parse_create(r, call->res, json_array_get(items, i), &b->recs[i]);
+        r->field_prefix = NULL;
+        if (rc)
+            return -1;
+        if (r->err_fields)
+            return req_fail(r, 422, NULL, "%s is invalid: nothing was written", at);
+    }
+    call->ctx = b;
+    return 0;
+}
+
+/* All or nothing: the first row with a problem rolls the request back. */
+static int bulk_insert(struct req *r, struct action_call *call)
+{
+    struct bulk *b = call->ctx;
+    call->made = arena_calloc(r->arena, b->n, sizeof(int64_t));
+    for (size_t i = 0; i < b->n; i++) {
+        const char *at = arena_printf(r->arena, "%s[%zu]", call->act->bulk, i);
+        r->field_prefix = arena_printf(r->arena, "%s.", at);
+        int rc = engine_insert_parsed(r, call->res, b->recs[i], 0, &call->made[i]);
+        r->field_prefix = NULL;
+        if (rc || r->err_fields)
+            return r->err_fields ? req_fail(r, 422, NULL, "%s is invalid: nothing was written", at)
+                                 : -1;
+        call->nmade++;
+    }
+    return 0;
+}
+
 static int action_step(struct req *r, void *ctx)
 {
     struct action_write *w = ctx;
@@ -171,7 +222,7 @@ static int action_step(struct req *r, void *ctx)
         if (db_exec(r->db, sql.buf, p, np) != DB_DONE)
             return req_fail(r, 500, NULL, "database error");
     }
-    if (act->fn && act->fn(r, &w->call))
+    if (act->bulk ? bulk_insert(r, &w->call) : (act->fn && act->fn(r, &w->call)))
         return -1;
     const char *event = act->event ? act->event : (member ? "update" : "");
     if (*event && engine_event(r, res, event, w->call.id))
@@ -270,7 +321,8 @@ int engine_action(struct req *r, const struct resource *res, const struct action
             return -1;
         return answer(r, &w.call);
     }
-    if (prepare_sets(r, res, act, &w) || (act->prepare && act->prepare(r, &w.call)) ||
+    int (*prepare)(struct req *, struct action_call *) = act->bulk ? bulk_prepare : act->prepare;
+    if (prepare_sets(r, res, act, &w) || (prepare && prepare(r, &w.call)) ||
         run_write(r, action_step, &w))
         return -1;
     return answer(r, &w.call);

@@ -90,7 +90,10 @@ static void lint_action(struct lint *l, const struct resource *res, const struct
     bool read = a->method && !strcmp(a->method, "GET");
     if (read && a->set)
         problem(l, "%s/%s: a GET action cannot set columns", res->name, a->name);
-    if (!a->fn && !a->set && a->answer != ANSWER_OWN)
+    if (a->bulk && (read || !(a->flags & A_COLLECTION) || a->fn || a->prepare))
+        problem(l, "%s/%s: a bulk create is a collection POST without code of its own", res->name,
+                a->name);
+    if (!a->fn && !a->set && !a->bulk && a->answer != ANSWER_OWN)
         problem(l, "%s/%s: an action without code, columns or an answer of its own", res->name,
                 a->name);
     if (a->answer == ANSWER_OWN && !a->render)

@@ -180,7 +180,13 @@ struct action {
     /* Work on the input before the transaction opens (parse it once: engine_parse_create), so
      * that .fn, inside it, only writes rows. */
     int (*prepare)(struct req *r, struct action_call *call);
+    /* A bulk create (collection POST): the body's array under this key holds new rows, each
+     * parsed before the transaction and created with every rule of a create, all or none (at
+     * most BULK_MAX; a problem names the row: "activities[3].date"); answered as an array.
+     * .prepare and .fn are the engine's then. */
+    const char *bulk;
 };
+#define BULK_MAX 1000
 enum action_flags { A_COLLECTION = 1u << 0 };
 
 enum resource_flags {

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #define DAY_SECONDS 86400 /* one activity holds at most a day */
-#define BULK_MAX    1000  /* activities of one bulk request */
 
 static const char *const remote_services[] = {"trello",     "jira",      "asana",     "basecamp",
                                               "wunderlist", "basecamp2", "basecamp3", "toggl",
@@ -375,60 +374,6 @@ static int billable_seconds(struct req *r, struct action_call *call)
     return engine_set_columns(r, &res_activities, call->id, cols, 2, false);
 }
 
-/* ---- bulk ------------------------------------------------------------------------------------ */
-
-struct bulk {
-    struct record **recs;
-    size_t n;
-};
-
-/* POST /activities/bulk, before the transaction: every item parsed once; a problem names the
- * item ("activities[3].date"). */
-static int bulk_prepare(struct req *r, struct action_call *call)
-{
-    json_t *items =
-        r->body && json_is_object(r->body) ? json_object_get(r->body, "activities") : NULL;
-    if (!json_is_array(items) || json_array_size(items) == 0)
-        return req_fail(r, 422, "activities", "activities must be a non-empty array");
-    if (json_array_size(items) > BULK_MAX)
-        return req_fail(r, 422, "activities", "at most %d activities at once", BULK_MAX);
-    struct bulk *b = arena_calloc(r->arena, 1, sizeof(*b));
-    b->n = json_array_size(items);
-    b->recs = arena_calloc(r->arena, b->n, sizeof(*b->recs));
-    for (size_t i = 0; i < b->n; i++) {
-        if (!json_is_object(json_array_get(items, i)))
-            return req_fail(r, 422, arena_printf(r->arena, "activities[%zu]", i),
-                            "activities[%zu] must be an object: nothing was written", i);
-        r->field_prefix = arena_printf(r->arena, "activities[%zu].", i);
-        int rc = engine_parse_create(r, call->res, json_array_get(items, i), &b->recs[i]);
-        r->field_prefix = NULL;
-        if (rc)
-            return -1;
-        if (r->err_fields)
-            return req_fail(r, 422, NULL, "activities[%zu] is invalid: nothing was written", i);
-    }
-    call->ctx = b;
-    return 0;
-}
-
-/* All or nothing: the first invalid item rolls back the request. */
-static int bulk_create(struct req *r, struct action_call *call)
-{
-    struct bulk *b = call->ctx;
-    call->made = arena_calloc(r->arena, b->n, sizeof(int64_t));
-    for (size_t i = 0; i < b->n; i++) {
-        r->field_prefix = arena_printf(r->arena, "activities[%zu].", i);
-        int rc = engine_insert_parsed(r, call->res, b->recs[i], 0, &call->made[i]);
-        r->field_prefix = NULL;
-        if (rc || r->err_fields)
-            return r->err_fields ? req_fail(r, 422, NULL,
-                                            "activities[%zu] is invalid: nothing was written", i)
-                                 : -1;
-        call->nmade++;
-    }
-    return 0;
-}
-
 /* ---- disregard ------------------------------------------------------------------------------- */
 
 struct disregard {
@@ -515,7 +460,7 @@ static int disregard(struct req *r, struct action_call *call)
 }
 
 static const struct action activity_actions[] = {
-    {"POST", "bulk", bulk_create, A_COLLECTION, .prepare = bulk_prepare},
+    {"POST", "bulk", .flags = A_COLLECTION, .bulk = "activities"},
     {"POST", "disregard", disregard, A_COLLECTION, .prepare = disregard_prepare},
     {"PATCH", "billable_seconds", billable_seconds, .prepare = billable_seconds_prepare},
     {"PATCH", "start_timer", start_timer},
