@@ -39,7 +39,13 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
     case FT_DECIMAL:
     case FT_MONEY: { /* "12.5", "18200.0": always with a fraction, printed from the integer */
         char digits[MONEY_BUF];
-        sb_add(o, digits, money_format(num, field_scale(f), digits));
+        if (f->flags & F_AS_STRING) {
+            sb_addc(o, '"');
+            sb_add(o, digits, money_format_fixed(num, field_scale(f), digits));
+            sb_addc(o, '"');
+        } else {
+            sb_add(o, digits, money_format(num, field_scale(f), digits));
+        }
         break;
     }
     case FT_STRLIST:

@@ -82,6 +82,8 @@ enum field_flags {
     F_WITH_PARENT = 1u << 18,     /* FT_HAS_MANY: the children come in the parent's create, as an
                                      array under the field's name, written in its transaction;
                                      a problem names the child: "items[2].title" */
+    F_AS_STRING = 1u << 19,       /* FT_MONEY/FT_DECIMAL rendered as a JSON string with all its
+                                     decimals ("17999.00"), as MOCO renders payments */
 };
 
 struct field {

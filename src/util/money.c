@@ -190,6 +190,21 @@ int money_from_json(const json_t *j, int scale, int64_t *out)
     return MONEY_SYNTAX;
 }
 
+size_t money_format_fixed(int64_t units, int scale, char *buf)
+{
+    size_t n = money_format(units, scale, buf);
+    if (scale <= 0 || scale > 18) { /* "5.0" -> "5" */
+        n -= 2;
+        buf[n] = '\0';
+        return n;
+    }
+    size_t point = (size_t)(strchr(buf, '.') - buf);
+    while (n - point - 1 < (size_t)scale)
+        buf[n++] = '0';
+    buf[n] = '\0';
+    return n;
+}
+
 size_t money_format(int64_t units, int scale, char *buf)
 {
     if (scale < 0 || scale > 18)

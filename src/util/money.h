@@ -46,6 +46,8 @@ int money_from_json(const json_t *j, int scale, int64_t *out);
 
 /* Writes the JSON number text of units at scale into buf (MONEY_BUF bytes); returns its length. */
 size_t money_format(int64_t units, int scale, char *buf);
+/* The same with every decimal of the scale kept ("17999.00" at scale 2; "5" at scale 0). */
+size_t money_format_fixed(int64_t units, int scale, char *buf);
 
 int money_add(int64_t a, int64_t b, int64_t *out);
 /* Sum of n amounts of one scale; MONEY_RANGE on overflow. */

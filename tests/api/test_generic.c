@@ -490,8 +490,8 @@ static void check_type(const struct resource *res, const struct field *f, const 
         ok = json_is_integer(v) || json_is_null(v);
         break;
     case FT_DECIMAL:
-    case FT_MONEY:
-        ok = json_is_number(v) || json_is_null(v);
+    case FT_MONEY: /* F_AS_STRING: "17999.00" */
+        ok = ((f->flags & F_AS_STRING) ? json_is_string(v) : json_is_number(v)) || json_is_null(v);
         break;
     case FT_BOOL:
         ok = json_is_boolean(v) || json_is_null(v);

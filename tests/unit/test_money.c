@@ -36,6 +36,28 @@ static const char *fmt(int64_t units, int scale)
     return buf;
 }
 
+static const char *fmt_fixed(int64_t units, int scale)
+{
+    static char buf[MONEY_BUF];
+    size_t n = money_format_fixed(units, scale, buf);
+    assert_int_equal(n, strlen(buf));
+    return buf;
+}
+
+static void format_fixed_keeps_every_decimal(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt_fixed(1799900, 2), "17999.00");
+    assert_string_equal(fmt_fixed(1799950, 2), "17999.50");
+    assert_string_equal(fmt_fixed(5, 2), "0.05");
+    assert_string_equal(fmt_fixed(-5, 2), "-0.05");
+    assert_string_equal(fmt_fixed(0, 2), "0.00");
+    assert_string_equal(fmt_fixed(12345, 4), "1.2345");
+    assert_string_equal(fmt_fixed(120000, 4), "12.0000");
+    assert_string_equal(fmt_fixed(7, 0), "7");
+    assert_string_equal(fmt_fixed(-7, 0), "-7");
+}
+
 static void parse_plain(void **state)
 {
     (void)state;
@@ -266,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_plain),
+        cmocka_unit_test(format_fixed_keeps_every_decimal),
         cmocka_unit_test(parse_exponents),
         cmocka_unit_test(parse_refusals),
         cmocka_unit_test(parse_rounded_half_away_from_zero),
