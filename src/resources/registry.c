@@ -29,6 +29,9 @@ const struct resource *const all_resources[] = {
     &res_holidays,
     &res_employments,
     &res_work_time_adjustments,
+    &res_vat_code_sales,
+    &res_vat_code_purchases,
+    &res_letter_papers,
     NULL,
 };
 
