@@ -342,6 +342,16 @@ static void test_vat_codes_filters(void **state)
         mt_resp_free(r);
         fix_assert_list_ids(s, key, fix_fmt("/api/v1/%s?updated_after=2999-01-01T00:00:00Z", p),
                             want, 0);
+        /* sort_by the rate */
+        static const double desc[2][6] = {{19.0, 16.0, 7.7, 7.0, 0.0, 0.0},
+                                          {19.0, 19.0, 16.0, 7.7, 7.0, 0.0}};
+        r = mt_get(s, fix_fmt("/api/v1/%s?sort_by=tax%%20desc", p), key);
+        MT_ASSERT_STATUS(r, 200);
+        assert_int_equal(json_array_size(r->json), 6);
+        for (size_t i = 0; i < 6; i++)
+            if (json_real_value(json_object_get(json_array_get(r->json, i), "tax")) != desc[k][i])
+                fail_msg("%s by tax desc: %zu. is not %g: %s", p, i, desc[k][i], r->body);
+        mt_resp_free(r);
         /* bad values name the parameter */
         fix_expect_422(s, "GET", key, NULL, "active", "/api/v1/%s?active=maybe", p);
         fix_expect_422(s, "GET", key, NULL, "reverse_charge", "/api/v1/%s?reverse_charge=2x", p);
