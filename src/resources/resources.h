@@ -46,6 +46,11 @@ extern const struct resource res_presences;
 extern const struct resource res_holidays;
 extern const struct resource res_employments;
 extern const struct resource res_work_time_adjustments;
+extern const struct resource res_vat_code_sales;
+extern const struct resource res_vat_code_purchases;
+extern const struct resource res_letter_papers;
+/* A new account's VAT codes and letter paper (vat_codes.c): 0, or -1 on a database error. */
+int vat_defaults_seed(db_conn *c, int64_t account, const char *now);
 
 /* The registry of every resource and custom route (registry.c); main hands it to the engine. */
 extern const struct resource *const all_resources[];

@@ -99,6 +99,8 @@ static int64_t create_account(db_conn *c, arena *a, const char *subdomain, const
         if (!insert_returning(c, sql, rp, 6 + AREA_COUNT - AREA_FIRST))
             return 0;
     }
+    if (vat_defaults_seed(c, account, now))
+        return 0;
     return account;
 }
 
