@@ -58,6 +58,19 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
     }
 }
 
+/* A field of another entity, embedded in this one: F_AS_STRING holds for the entity's own JSON
+ * only (MOCO embeds an invoice's payments with numbers, and renders a payment with strings). */
+static void render_embedded_column(strbuf *o, const struct field *f, db_stmt *s, int col)
+{
+    if (!(f->flags & F_AS_STRING)) {
+        render_column(o, f, s, col);
+        return;
+    }
+    struct field plain = *f;
+    plain.flags &= ~(unsigned)F_AS_STRING;
+    render_column(o, &plain, s, col);
+}
+
 /* A key from the data (a custom field's name): escaped like every value. */
 static void render_key(strbuf *o, const char *key)
 {
@@ -179,7 +192,7 @@ static void emit_child(strbuf *o, db_stmt *s, const void *ctx, bool first)
     sb_add_i64(o, db_col_i64(s, 1));
     for (int k = 0; k < fr->nsub; k++) {
         sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
-        render_column(o, fr->sub[k], s, 2 + k);
+        render_embedded_column(o, fr->sub[k], s, 2 + k);
     }
     sb_addc(o, '}');
 }
@@ -314,7 +327,7 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
                 sb_add_i64(o, ref_id);
                 for (int k = 0; k < fr->nsub; k++) {
                     sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
-                    render_column(o, fr->sub[k], s, fr->col + 1 + k);
+                    render_embedded_column(o, fr->sub[k], s, fr->col + 1 + k);
                 }
                 sb_addc(o, '}');
                 break;

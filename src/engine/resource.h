@@ -83,7 +83,8 @@ enum field_flags {
                                      array under the field's name, written in its transaction;
                                      a problem names the child: "items[2].title" */
     F_AS_STRING = 1u << 19,       /* FT_MONEY/FT_DECIMAL rendered as a JSON string with all its
-                                     decimals ("17999.00"), as MOCO renders payments */
+                                     decimals ("17999.00") in the entity's own JSON, as MOCO
+                                     renders payments (embedded elsewhere: a number) */
 };
 
 struct field {

@@ -157,8 +157,9 @@ static const struct field invoice_fields[] = {
      .ref_fields = "id,firstname,lastname"},
     {"items", FT_HAS_MANY, F_WITH_PARENT | F_LIST_HIDDEN, .ref = &res_invoice_items,
      .fk = "invoice_id", .ref_fields = ITEM_FIELDS},
-    /* payments and reminders have no resources in mocod yet */
-    {"payments", FT_EXPR, F_LIST_HIDDEN, .sql = "NULL", .as = FT_STRLIST}, /* [] */
+    {"payments", FT_HAS_MANY, F_LIST_HIDDEN, .ref = &res_invoice_payments, .fk = "invoice_id",
+     .ref_fields = "id,date,paid_total,currency,created_on,updated_on"},
+    /* reminders have no resource in mocod yet */
     {"reminders", FT_EXPR, F_LIST_HIDDEN, .sql = "NULL", .as = FT_STRLIST},
 
     {"customer", FT_REF, F_WRITEONLY | F_REQUIRED | F_RESTRICT | F_CREATEONLY,
@@ -350,4 +351,116 @@ const struct resource res_invoices = {
     .before_save = invoice_before_save,
     .after_save = invoice_totals,
     .before_delete = invoice_before_delete,
+};
+
+/* ------------------------------------------------------------- payments */
+
+/* The invoice's status follows its payments: paid when they cover the gross total, partially
+ * paid when there are some; without any it is back to sent (locked) or created. `leaving`: a
+ * payment that is being deleted (not counted). */
+static int invoice_settle(struct req *r, int64_t invoice, int64_t leaving)
+{
+    const char *status = engine_stored_text(r, &res_invoices, invoice, "status");
+    if (!status || !strcmp(status, "draft") || !strcmp(status, "ignored"))
+        return 0;
+    db_param p[3] = {dbp_int(r->account_id), dbp_int(invoice), dbp_int(leaving)};
+    int64_t paid = 0;
+    if (db_query_i64(r->db,
+                     "SELECT COALESCE(SUM(paid_total), 0) FROM invoice_payments WHERE account_id = "
+                     "? AND invoice_id = ? AND id <> ?",
+                     p, 3, 0, &paid) != DB_OK)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t gross = stored_int(r, &res_invoices, invoice, "gross_total");
+    bool settled = !strcmp(status, "paid") || !strcmp(status, "partially_paid");
+    const char *now = paid > 0 && paid >= gross                         ? "paid"
+                      : paid > 0                                        ? "partially_paid"
+                      : !settled                                        ? status
+                      : stored_int(r, &res_invoices, invoice, "locked") ? "sent"
+                                                                        : "created";
+    if (!strcmp(now, status))
+        return 0;
+    struct column_value set[] = {{"status", dbp_text(now)}};
+    return engine_set_columns(r, &res_invoices, invoice, set, 1, true);
+}
+
+static const struct field payment_fields[] = {
+    {"date", FT_DATE, F_REQUIRED | F_SORT, .range = "date_from,date_to"},
+    {"invoice", FT_REF, F_FILTER | F_CREATEONLY | F_RESTRICT, .ref = &res_invoices,
+     .ref_fields = "id,identifier,title"},
+    {"paid_total", FT_MONEY, F_REQUIRED | F_AS_STRING},
+    {"paid_total_in_account_currency", FT_EXPR, F_AS_STRING, .sql = "t.paid_total", .as = FT_MONEY},
+    {"currency", FT_TEXT, 0, .maxlen = 3},
+    {"description", FT_TEXT, 0, .def = "\"\""},
+    /* the invoice's rendering of a payment: its dates */
+    {"created_on", FT_EXPR, F_INTERNAL, .sql = "substr(t.created_at, 1, 10)"},
+    {"updated_on", FT_EXPR, F_INTERNAL, .sql = "substr(t.updated_at, 1, 10)"},
+    {"partially_paid", FT_BOOL, F_TRANSIENT},
+    {0},
+};
+
+static int payment_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *invoice = record_value(rec, "invoice");
+    struct value *currency = record_value(rec, "currency");
+    struct value *description = record_value(rec, "description");
+    if (description->set && description->null) {
+        description->null = false;
+        description->s = "";
+    }
+    if (!id && (!invoice->set || invoice->null)) {
+        if (!json_is_string(json_object_get(rec->input, "description")) ||
+            !json_string_length(json_object_get(rec->input, "description")))
+            req_field_error(r, "description", "can't be blank without invoice_id");
+        if (!currency->set || currency->null)
+            req_field_error(r, "currency", "can't be blank without invoice_id");
+    }
+    if (invoice->set && !invoice->null) {
+        const char *status = engine_stored_text(r, &res_invoices, invoice->i, "status");
+        if (status && !strcmp(status, "draft"))
+            req_field_error(r, "invoice_id", "a draft invoice takes no payments");
+        if (!currency->set || currency->null) {
+            currency->set = true;
+            currency->null = false;
+            currency->s = engine_stored_text(r, &res_invoices, invoice->i, "currency");
+        }
+    }
+    struct value *paid = record_value(rec, "paid_total");
+    if (paid->set && !paid->null && paid->i == 0)
+        req_field_error(r, "paid_total", "must not be 0");
+    return r->err_fields ? -1 : 0;
+}
+
+static int payment_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)rec;
+    int64_t invoice = stored_int(r, &res_invoice_payments, id, "invoice_id");
+    return invoice ? invoice_settle(r, invoice, 0) : 0;
+}
+
+static int payment_before_delete(struct req *r, int64_t id)
+{
+    int64_t invoice = stored_int(r, &res_invoice_payments, id, "invoice_id");
+    return invoice ? invoice_settle(r, invoice, id) : 0;
+}
+
+static const struct action payment_actions[] = {
+    {"POST", "bulk", .flags = A_COLLECTION, .bulk = "bulk_data"},
+    {0},
+};
+
+const struct resource res_invoice_payments = {
+    .name = "invoice_payments",
+    .path = "invoices/payments",
+    .table = "invoice_payments",
+    .target = "Invoice::Payment",
+    .fields = payment_fields,
+    .actions = payment_actions,
+    .flags = R_WEBHOOKS,
+    .write_area = AREA_INVOICING,
+    .read_area = AREA_INVOICING,
+    .indexes = "invoice_id,date",
+    .default_sort = "date",
+    .before_save = payment_before_save,
+    .after_save = payment_after_save,
+    .before_delete = payment_before_delete,
 };

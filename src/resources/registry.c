@@ -31,6 +31,7 @@ const struct resource *const all_resources[] = {
     &res_work_time_adjustments,
     &res_invoices,
     &res_invoice_items,
+    &res_invoice_payments,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,

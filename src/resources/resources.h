@@ -27,6 +27,7 @@ extern const struct resource res_web_hook_deliveries;
 extern const struct resource res_activities;
 extern const struct resource res_invoices;
 extern const struct resource res_invoice_items;
+extern const struct resource res_invoice_payments;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 

@@ -72,6 +72,7 @@ static const struct override overrides[] = {
     {"web_hook_deliveries", NULL, NULL, "companies"}, /* rows are made by events of the hook */
     /* time is tracked by the administrator, who must be on the project's staff */
     {"activities", NULL, NULL, NULL, "project_contracts"},
+    {"invoice_payments", "invoice_id", "@invoices"},
     {"invoices", "tax", "19.0"},
     {"invoices", "currency", "\"EUR\""},
     {"invoices", "customer_id", "@companies"}, /* the customer of the generic project */

@@ -339,6 +339,99 @@ static void test_list_filters_and_shape(void **state)
     mt_resp_free(r);
 }
 
+static void test_payments_settle_the_invoice(void **state)
+{
+    (void)state;
+    /* gross 119.00 (net 100, VAT 19 %) */
+    json_int_t inv =
+        create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":100}]", NULL);
+    mt_resp *r = mt_request(g.s, "POST", "/api/v1/invoices/payments", g.key,
+                            fix_fmt("{\"date\":\"2026-12-01\",\"invoice_id\":%lld,\"paid_total\":"
+                                    "50.5}",
+                                    (long long)inv),
+                            NULL);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, "id,date,invoice,paid_total,paid_total_in_account_currency,currency,"
+                            "description,created_at,updated_at");
+    MT_ASSERT_JSON_STR(r->json, "paid_total", "50.50"); /* MOCO renders a payment's amounts so */
+    MT_ASSERT_JSON_STR(r->json, "paid_total_in_account_currency", "50.50");
+    MT_ASSERT_JSON_STR(r->json, "currency", "EUR"); /* the invoice's */
+    MT_ASSERT_JSON_INT(r->json, "invoice.id", inv);
+    mt_assert_keys(mt_json_get(r->json, "invoice"), "id,identifier,title");
+    json_int_t first = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    MT_ASSERT_JSON_STR(r->json, "status", "partially_paid");
+    fix_assert_number(r->json, "payments[0].paid_total", 50.5); /* embedded: a number */
+    mt_resp_free(r);
+    /* the rest, by bulk: paid */
+    r = mt_request(g.s, "POST", "/api/v1/invoices/payments/bulk", g.key,
+                   fix_fmt("{\"bulk_data\":[{\"date\":\"2026-12-02\",\"invoice_id\":%lld,"
+                           "\"paid_total\":60},{\"date\":\"2026-12-03\",\"invoice_id\":%lld,"
+                           "\"paid_total\":8.5}]}",
+                           (long long)inv, (long long)inv),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    MT_ASSERT_JSON_STR(r->json, "status", "paid");
+    assert_int_equal(mt_json_len(r->json, "payments"), 3);
+    mt_resp_free(r);
+    fix_assert_list_ids_any_order(
+        g.s, g.key,
+        fix_fmt("/api/v1/invoices/payments?invoice_id=%lld&date_from=2026-12-01&date_to=2026-12-01",
+                (long long)inv),
+        (json_int_t[]){first}, 1);
+    /* one goes: partially paid again */
+    r = mt_deletef(g.s, g.key, "/api/v1/invoices/payments/%lld", (long long)first);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    MT_ASSERT_JSON_STR(r->json, "status", "partially_paid");
+    mt_resp_free(r);
+    /* a bad bulk writes nothing; drafts take no payments; 0 is no payment */
+    r = mt_request(g.s, "POST", "/api/v1/invoices/payments/bulk", g.key,
+                   fix_fmt("{\"bulk_data\":[{\"date\":\"2026-12-04\",\"invoice_id\":%lld,"
+                           "\"paid_total\":1},{\"date\":\"x\",\"invoice_id\":%lld,"
+                           "\"paid_total\":1}]}",
+                           (long long)inv, (long long)inv),
+                   NULL);
+    fix_assert_422(r, "bulk_data[1].date");
+    mt_resp_free(r);
+    json_int_t draft = create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]",
+                                      "\"status\":\"draft\"");
+    r = mt_request(
+        g.s, "POST", "/api/v1/invoices/payments", g.key,
+        fix_fmt("{\"date\":\"2026-12-01\",\"invoice_id\":%lld,\"paid_total\":1}", (long long)draft),
+        NULL);
+    fix_assert_422(r, "invoice_id");
+    mt_resp_free(r);
+    r = mt_request(
+        g.s, "POST", "/api/v1/invoices/payments", g.key,
+        fix_fmt("{\"date\":\"2026-12-01\",\"invoice_id\":%lld,\"paid_total\":0}", (long long)inv),
+        NULL);
+    fix_assert_422(r, "paid_total");
+    mt_resp_free(r);
+    /* without an invoice: a description and a currency */
+    r = mt_request(g.s, "POST", "/api/v1/invoices/payments", g.key,
+                   "{\"date\":\"2026-12-01\",\"paid_total\":10}", NULL);
+    fix_assert_422_fields(r, "description,currency");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", "/api/v1/invoices/payments", g.key,
+                   "{\"date\":\"2026-12-01\",\"paid_total\":10,\"description\":\"Provision\","
+                   "\"currency\":\"EUR\"}",
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    assert_true(json_is_null(mt_json_get(r->json, "invoice")));
+    mt_resp_free(r);
+    /* an invoice with payments cannot go */
+    r = mt_request(g.s, "DELETE", fix_fmt(INVOICES "/%lld", (long long)inv), g.key,
+                   "{\"reason\":\"x\"}", NULL);
+    MT_ASSERT_STATUS(r, 422);
+    mt_resp_free(r);
+}
+
 static void test_permissions(void **state)
 {
     (void)state;
@@ -379,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_billing_activities_and_releasing_them),
         cmocka_unit_test(test_status_locked_and_deletes),
         cmocka_unit_test(test_list_filters_and_shape),
+        cmocka_unit_test(test_payments_settle_the_invoice),
         cmocka_unit_test(test_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
