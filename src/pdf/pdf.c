@@ -247,7 +247,7 @@ static void new_page(struct ctx *c)
 }
 
 /* Makes room for a block of height h (a table row when row: the header goes first where it is
- * due). A block taller than a whole page starts at the top of one and runs over its bottom. */
+ * due): a new page when it does not fit on this one. */
 static void room(struct ctx *c, double h, bool row)
 {
     double need = h + (row && c->need_header ? table_header_height(c) : 0);
@@ -257,7 +257,58 @@ static void room(struct ctx *c, double h, bool row)
         table_header(c);
 }
 
-/* Paragraphs ("\n"-separated) of s over the whole body width, each kept on one page. */
+/* The height a block may have to be kept on one page (below a table header for a row). */
+static double page_room(struct ctx *c, bool row)
+{
+    return c->body_bottom - c->body_top - (row ? table_header_height(c) : 0);
+}
+
+/* Draws l at (x, c->y) line by line, going on on a new page (after the table header for a row)
+ * where a line would cross the bottom: text taller than a page is never cut off. */
+static void flow(struct ctx *c, PangoLayout *l, double x, double grey, bool row)
+{
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    double base = c->y, shift = 0; /* the layout's y `shift` is at page y `base` */
+    do {
+        int y0, y1;
+        pango_layout_iter_get_line_yrange(it, &y0, &y1);
+        double ly0 = (double)y0 / PANGO_SCALE, ly1 = (double)y1 / PANGO_SCALE;
+        if (base + ly1 - shift > c->body_bottom && base + ly0 - shift > c->body_top + 0.5) {
+            new_page(c);
+            if (row && c->need_header)
+                table_header(c);
+            base = c->y;
+            shift = ly0;
+        }
+        if (c->cr) {
+            PangoRectangle logical;
+            pango_layout_iter_get_line_extents(it, NULL, &logical);
+            double bl = (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
+            cairo_set_source_rgb(c->cr, grey, grey, grey);
+            cairo_move_to(c->cr, x + (double)logical.x / PANGO_SCALE, base + bl - shift);
+            pango_cairo_show_layout_line(c->cr, pango_layout_iter_get_line_readonly(it));
+        }
+        c->y = base + ly1 - shift;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+}
+
+/* A block of text: kept on one page when it fits on one, else flowing over pages. */
+static void block(struct ctx *c, PangoLayout *l, double x, double grey, bool row)
+{
+    double h = height(l);
+    if (h <= page_room(c, row)) {
+        room(c, h, row);
+        show(c, l, x, c->y, grey);
+        c->y += h;
+        return;
+    }
+    if (row && c->need_header)
+        room(c, 0, true);
+    flow(c, l, x, grey, row);
+}
+
+/* Paragraphs ("\n"-separated) of s over the whole body width, each kept on one page if it fits. */
 static void paragraphs(struct ctx *c, const char *s, const PangoFontDescription *fd)
 {
     if (!s || !*s)
@@ -268,10 +319,7 @@ static void paragraphs(struct ctx *c, const char *s, const PangoFontDescription 
         size_t n = e ? (size_t)(e - p) : strlen(p);
         gchar *para = g_strndup(p, n);
         PangoLayout *l = layout(c, n ? para : " ", fd, BODY_W, PANGO_ALIGN_LEFT);
-        double h = height(l);
-        room(c, h, false);
-        show(c, l, MARGIN_L, c->y, 0);
-        c->y += h;
+        block(c, l, MARGIN_L, 0, false);
         g_object_unref(l);
         g_free(para);
         if (!e)
@@ -358,16 +406,27 @@ static void item_row(struct ctx *c, const struct pdf_line *ln)
     for (int i = 0; i < 4; i++)
         if (height(cols[i]) > h)
             h = height(cols[i]);
-    room(c, h + 5.0, true);
+    bool fits = h + 5.0 <= page_room(c, true);
+    /* kept on one page; one taller than a page starts where its first line fits and flows */
+    room(c, fits ? h + 5.0 : 24.0, true);
     double y = c->y;
-    show(c, t, MARGIN_L, y, 0);
-    if (ds)
-        show(c, ds, MARGIN_L, y + th + 1.0, 0.3);
     show(c, q, MARGIN_L + COL_QTY_X, y, 0);
     show(c, u, MARGIN_L + COL_UNI_X, y, 0);
     show(c, p, MARGIN_L + COL_PRI_X, y, 0);
     show(c, n, MARGIN_L + COL_TOT_X, y, 0);
-    c->y = y + h + 5.0;
+    if (fits) {
+        show(c, t, MARGIN_L, y, 0);
+        if (ds)
+            show(c, ds, MARGIN_L, y + th + 1.0, 0.3);
+        c->y = y + h + 5.0;
+    } else {
+        flow(c, t, MARGIN_L, 0, true);
+        if (ds) {
+            c->y += 1.0;
+            flow(c, ds, MARGIN_L, 0.3, true);
+        }
+        c->y += 5.0;
+    }
     g_object_unref(t);
     if (ds)
         g_object_unref(ds);
@@ -401,10 +460,8 @@ static void line(struct ctx *c, const struct pdf_line *ln, const struct pdf_line
     if (is(ln->kind, "description")) {
         const char *s = ln->description && *ln->description ? ln->description : ln->title;
         PangoLayout *l = layout(c, s, c->f.table, BODY_W, PANGO_ALIGN_LEFT);
-        double h = height(l);
-        room(c, h + 5.0, true);
-        show(c, l, MARGIN_L, c->y, 0.1);
-        c->y += h + 5.0;
+        block(c, l, MARGIN_L, 0.1, true);
+        c->y += 5.0;
         g_object_unref(l);
         return;
     }

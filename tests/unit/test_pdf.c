@@ -180,6 +180,27 @@ static void assert_has(const char *text, const char *want)
         fail_msg("the PDF's text lacks \"%s\"", want);
 }
 
+/* Every word of every page lies within the page's text area (none cut off at an edge); returns the
+ * number of words. */
+static int assert_words_on_pages(const char *path)
+{
+    strbuf o;
+    sb_init(&o, NULL, 0);
+    assert_int_equal(runf(&o, "pdftotext -bbox '%s' -", path), 0);
+    int words = 0;
+    for (const char *p = o.buf; (p = strstr(p, "<word ")) != NULL; p++) {
+        double x0, y0, x1, y1;
+        assert_int_equal(sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &x0,
+                                &y0, &x1, &y1),
+                         4);
+        if (x0 < 20 || y0 < 20 || x1 > 595.28 - 20 || y1 > 841.89 - 20)
+            fail_msg("a word outside the page's text area: %.80s", p);
+        words++;
+    }
+    sb_release(&o);
+    return words;
+}
+
 /* strstr for bytes that hold NULs (a PDF's font streams) */
 static bool bytes_have(const char *buf, size_t len, const char *want)
 {
@@ -224,6 +245,7 @@ static void sixty_items_flow_over_a4_pages(void **state)
 
     int pages = page_count(path);
     assert_true(pages >= 3);
+    assert_true(assert_words_on_pages(path) > 60 * 10);
 
     page_text(path, 0, 0, &o);
     assert_has(o.buf, "R-2026-00042");
@@ -328,6 +350,47 @@ static void empty_fields_and_bad_utf8_still_render(void **state)
     render_to(&empty, "empty.pdf", path, sizeof(path));
     assert_qpdf_ok(path);
     assert_int_equal(page_count(path), 1);
+}
+
+/* An item description, a description line and a salutation each taller than a page flow over
+ * pages line by line; nothing runs off a page's bottom. */
+static void text_taller_than_a_page_flows_over_pages(void **state)
+{
+    (void)state;
+    static struct test_doc t;
+    make_doc(&t, 3, "de");
+    static strbuf longtext;
+    sb_init(&longtext, NULL, 0);
+    for (int i = 1; i <= 150; i++)
+        sb_addf(&longtext, "Zeile %d der langen Beschreibung mit Überlänge\n", i);
+    sb_adds(&longtext, "Ende der Beschreibung");
+    t.it[1].desc[0] = '\0';
+    t.lines[2].description = longtext.buf; /* the second item */
+    t.lines[t.d.nlines++] = (struct pdf_line){.kind = "description", .description = longtext.buf};
+    t.d.salutation = longtext.buf;
+    char path[256];
+    render_to(&t.d, "long.pdf", path, sizeof(path));
+    assert_qpdf_ok(path);
+    int pages = page_count(path);
+    assert_true(pages >= 8);
+    assert_words_on_pages(path);
+    strbuf o;
+    sb_init(&o, NULL, 0);
+    page_text(path, 0, 0, &o);
+    assert_has(o.buf, "Zeile 1 der langen");
+    assert_has(o.buf, "Zeile 150 der langen");
+    assert_has(o.buf, "Ende der Beschreibung");
+    assert_has(o.buf, t.it[2].title);
+    assert_has(o.buf, "Gesamtbetrag");
+    char num[64];
+    snprintf(num, sizeof(num), "Seite %d von %d", pages, pages);
+    assert_has(o.buf, num);
+    /* a page in the middle of the long item: the table header is repeated there */
+    page_text(path, 4, 4, &o);
+    assert_has(o.buf, "Einzelpreis");
+    assert_has(o.buf, "Zeile");
+    sb_release(&o);
+    sb_release(&longtext);
 }
 
 static const char facturx[] =
@@ -478,6 +541,7 @@ int main(void)
         cmocka_unit_test(sixty_items_flow_over_a4_pages),
         cmocka_unit_test(page_break_line_forces_a_page_and_english_numbers),
         cmocka_unit_test(empty_fields_and_bad_utf8_still_render),
+        cmocka_unit_test(text_taller_than_a_page_flows_over_pages),
         cmocka_unit_test(attachments_become_embedded_files),
         cmocka_unit_test(two_threads_render_at_once),
     };
