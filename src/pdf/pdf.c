@@ -591,6 +591,11 @@ int pdf_render(const struct pdf_doc *doc, strbuf *out)
 
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(sink, out, PAGE_W, PAGE_H);
     if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+        /* With files to embed, PDF 1.4: cairo then writes a classic cross-reference table and no
+         * object streams (newer cairo compresses objects into streams from 1.5 on), which the
+         * update of pdf_embed.c reads; the updated catalog says /Version /1.7. */
+        if (doc->nembed > 0)
+            cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_4);
         char title[512];
         snprintf(title, sizeof(title), "%s %s", nz(doc->title), nz(doc->identifier));
         if (g_utf8_validate(title, -1, NULL))

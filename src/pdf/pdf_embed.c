@@ -2,13 +2,14 @@
  * Embedded files for the PDFs cairo writes (cairo has document metadata but no embedded files):
  * an incremental update appended to cairo's output (PDF 1.7, 7.5.6) with, per attachment, an
  * /EmbeddedFile stream and a /Filespec, an /EmbeddedFiles name tree, and the catalog written anew
- * with /Names and /AF (the associated files of PDF/A-3 and PDF 2.0: factur-x.xml with
- * /AFRelationship /Alternative, as ZUGFeRD 2 / Factur-X want it).
+ * with /Names, /AF and /Version /1.7 (the associated files of PDF/A-3 and PDF 2.0: factur-x.xml
+ * with /AFRelationship /Alternative, as ZUGFeRD 2 / Factur-X want it).
  *
- * It reads what cairo 1.16 writes: one classic cross-reference table, a trailer with /Size, /Root
- * and /Info, a catalog without /Names or /AF. Anything else (a cross-reference stream, /Prev, a
- * catalog that has /Names already) is refused with -1 rather than guessed at.
- * Not done here: PDF/A-3 itself (XMP metadata, output intent), which a full ZUGFeRD file needs.
+ * It reads what cairo writes for PDF 1.4 (pdf.c asks for it when there are files): one classic
+ * cross-reference table, a trailer with /Size, /Root and /Info, a catalog without /Names, /AF or
+ * /Version. Anything else (a cross-reference stream, /Prev, a catalog that has /Names already) is
+ * refused with -1 rather than guessed at. Not done here: PDF/A-3 itself (XMP metadata, output
+ * intent), which a full ZUGFeRD file needs.
  */
 #include "pdf/pdf_internal.h"
 
@@ -116,14 +117,19 @@ static struct ref dict_ref(const char *p, const char *end, const char *key)
 
 /* ------------------------------------------------------------------ PDF strings */
 
-/* A name's PDF text string (raw bytes): ASCII as it is, else UTF-16BE with a byte order mark. */
-static bool text_string(const char *utf8, strbuf *raw)
+static bool is_ascii(const char *s)
 {
-    bool ascii = true;
-    for (const unsigned char *p = (const unsigned char *)utf8; *p; p++)
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p >= 0x80)
-            ascii = false;
-    if (ascii) {
+            return false;
+    return true;
+}
+
+/* A name's PDF text string (raw bytes): ASCII as it is (unless utf16), else UTF-16BE with a byte
+ * order mark. */
+static bool text_string(const char *utf8, strbuf *raw, bool utf16)
+{
+    if (!utf16 && is_ascii(utf8)) {
         sb_adds(raw, utf8);
         return true;
     }
@@ -258,7 +264,7 @@ int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att,
         return -1;
     const char *cd = find(q, end, "<<"), *cde = cd ? dict_end(cd, end) : NULL;
     if (!cde || find(cd, cde, "/Catalog") == NULL || find(cd, cde, "/Names") ||
-        find(cd, cde, "/AF"))
+        find(cd, cde, "/AF") || find(cd, cde, "/Version"))
         return -1;
 
     /* the attachments, sorted by their keys (a name tree is) */
@@ -270,12 +276,20 @@ int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att,
         es[i].a = &att[i];
         sb_init(&es[i].key, NULL, 32);
     }
+    /* The keys are sorted by their bytes; readers that compare them as text (qpdf) must see the
+     * same order: all keys in UTF-16BE as soon as one is not ASCII (both orders are then the
+     * code points'). */
+    bool utf16 = false;
     for (int i = 0; i < n; i++) {
         const struct pdf_attachment *a = &att[i];
-        if (!a->name || !*a->name || (!a->data && a->len) || !text_string(a->name, &es[i].key) ||
-            es[i].key.failed)
+        if (!a->name || !*a->name || (!a->data && a->len))
             goto done;
+        if (!is_ascii(a->name))
+            utf16 = true;
     }
+    for (int i = 0; i < n; i++)
+        if (!text_string(att[i].name, &es[i].key, utf16) || es[i].key.failed)
+            goto done;
     qsort(es, (size_t)n, sizeof(*es), cmp_entry);
     for (int i = 1; i < n; i++)
         if (cmp_entry(&es[i - 1], &es[i]) == 0)
@@ -346,8 +360,8 @@ int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att,
     sb_adds(out, " ] >>\nendobj\n");
 
     size_t cat_off = out->len - start;
-    sb_addf(out, "%ld %ld obj\n<<%s /Names << /EmbeddedFiles %ld 0 R >> /AF [", root.num, root.gen,
-            cat_body, tree);
+    sb_addf(out, "%ld %ld obj\n<<%s /Version /1.7 /Names << /EmbeddedFiles %ld 0 R >> /AF [",
+            root.num, root.gen, cat_body, tree);
     /* /AF in the order given by the caller */
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)

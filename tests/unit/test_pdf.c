@@ -406,9 +406,10 @@ static void attachments_become_embedded_files(void **state)
     struct pdf_attachment att[] = {
         {"notes.bin", NULL, bin, sizeof(bin)},
         {"factur-x.xml", "text/xml", (const unsigned char *)facturx, sizeof(facturx) - 1},
+        {"Anhänge (Übersicht).txt", "text/plain", (const unsigned char *)"Grüße", 7},
     };
     t.d.embed = att;
-    t.d.nembed = 2;
+    t.d.nembed = 3;
     strbuf sb;
     sb_init(&sb, NULL, 0);
     sb_adds(&sb, "prefix"); /* the PDF is appended to what out holds */
@@ -430,9 +431,15 @@ static void attachments_become_embedded_files(void **state)
     assert_int_equal(runf(&o, "qpdf --list-attachments '%s'", path), 0);
     assert_has(o.buf, "factur-x.xml");
     assert_has(o.buf, "notes.bin");
+    assert_has(o.buf, "Anhänge (Übersicht).txt");
     assert_int_equal(runf(&o, "qpdf --show-attachment=factur-x.xml '%s'", path), 0);
     assert_int_equal(o.len, sizeof(facturx) - 1);
     assert_memory_equal(o.buf, facturx, o.len);
+    assert_int_equal(runf(&o, "qpdf --show-attachment='Anhänge (Übersicht).txt' '%s'", path), 0);
+    assert_string_equal(o.buf, "Grüße");
+    /* the catalog's /Version says 1.7 (the associated files are PDF/A-3's and PDF 2.0's) */
+    assert_int_equal(runf(&o, "pdfinfo '%s'", path), 0);
+    assert_has(o.buf, "PDF version:     1.7");
     assert_int_equal(runf(&o, "qpdf --show-attachment=notes.bin '%s'", path), 0);
     assert_int_equal(o.len, sizeof(bin));
     assert_memory_equal(o.buf, bin, sizeof(bin));
@@ -449,6 +456,7 @@ static void attachments_become_embedded_files(void **state)
     /* a duplicate name or a nameless attachment: -1, out as it was */
     struct pdf_attachment dup[] = {att[1], att[1]};
     t.d.embed = dup;
+    t.d.nembed = 2;
     sb_init(&sb, NULL, 0);
     sb_adds(&sb, "keep");
     assert_int_equal(pdf_render(&t.d, &sb), -1);
