@@ -566,7 +566,7 @@ static cairo_status_t sink(void *closure, const unsigned char *data, unsigned in
 
 int pdf_render(const struct pdf_doc *doc, strbuf *out)
 {
-    if (!doc || !out || out->failed || pdf_init())
+    if (!doc || !out || out->failed || (doc->nlines > 0 && !doc->lines) || pdf_init())
         return -1;
     size_t start = out->len;
     int rc = -1;
@@ -598,7 +598,7 @@ int pdf_render(const struct pdf_doc *doc, strbuf *out)
             cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_4);
         char title[512];
         snprintf(title, sizeof(title), "%s %s", nz(doc->title), nz(doc->identifier));
-        if (g_utf8_validate(title, -1, NULL))
+        if ((doc->title || doc->identifier) && g_utf8_validate(title, -1, NULL))
             cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "mocod");
         c.cr = cairo_create(s);

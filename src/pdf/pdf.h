@@ -79,9 +79,10 @@ int pdf_init(void);
  * after it. */
 void pdf_shutdown(void);
 
-/* Appends the PDF of doc to out. Returns 0, or -1 (out of memory, a cairo error, an invalid
- * attachment: no name, a duplicate name); on -1 out is left as it was before the call. Invalid
- * UTF-8 in any text is repaired (U+FFFD), never an error. */
+/* Appends the PDF of doc to out. Returns 0, or -1 (out of memory, a cairo error, nlines > 0
+ * without lines, an invalid attachment: no name, a duplicate name, data NULL with len > 0); on -1
+ * out is left as it was before the call (unless out->failed: out of memory). Invalid UTF-8 in any
+ * text is repaired (U+FFFD), never an error. */
 int pdf_render(const struct pdf_doc *doc, strbuf *out);
 
 #endif
