@@ -2,6 +2,7 @@
 #include "auth/auth.h"
 #include "db/migrate.h"
 #include "engine/engine.h"
+#include "pdf/pdf.h"
 #include "resources/resources.h"
 #include "server/http.h"
 #include "server/respcache.h"
@@ -487,6 +488,8 @@ static int serve(db *d, const char *banner_key)
         fprintf(stderr, "mocod: cannot start web hook delivery\n");
         return 1;
     }
+    if (pdf_init()) /* fonts loaded once, before the HTTP threads render documents */
+        fprintf(stderr, "mocod: no font configuration: documents (PDF) will fail\n");
     char err[256];
     http_server *srv = http_start(d, &cfg, err, sizeof(err));
     if (!srv) {
@@ -508,6 +511,7 @@ static int serve(db *d, const char *banner_key)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
     webhooks_stop();
+    pdf_shutdown(); /* after every thread that rendered has stopped */
     return 0;
 }
 

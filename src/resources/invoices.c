@@ -3,6 +3,7 @@
  * items billed by the invoice and released when a draft goes. */
 #include "resources/resources.h"
 
+#include "pdf/pdf.h"
 #include "util/money.h"
 
 #include <stdlib.h>
@@ -329,7 +330,142 @@ static int invoices_locked(struct req *r, struct action_call *call)
     return engine_list(r, call->res);
 }
 
+/* ---- the PDF ---- */
+
+/* Text of a stored HTML snippet (salutation, footer) for the PDF: tags dropped, <br> and block
+ * ends as line breaks, the common entities decoded. */
+static char *pdf_text(struct req *r, const char *html)
+{
+    if (!html)
+        return NULL;
+    strbuf o;
+    sb_init(&o, r->arena, strlen(html) + 1);
+    for (const char *p = html; *p;) {
+        if (*p == '<') {
+            const char *end = strchr(p, '>');
+            if (!end)
+                break;
+            if (!strncmp(p, "<br", 3) || !strncmp(p, "</div", 5) || !strncmp(p, "</p", 3))
+                sb_addc(&o, '\n');
+            p = end + 1;
+        } else if (*p == '&') {
+            static const struct {
+                const char *name, *text;
+            } ents[] = {
+                {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", " "}};
+            size_t i = 0;
+            for (; i < sizeof ents / sizeof ents[0]; i++)
+                if (!strncmp(p, ents[i].name, strlen(ents[i].name)))
+                    break;
+            sb_adds(&o, i < sizeof ents / sizeof ents[0] ? ents[i].text : "&");
+            p += i < sizeof ents / sizeof ents[0] ? strlen(ents[i].name) : 1;
+        } else {
+            sb_addc(&o, *p++);
+        }
+    }
+    return o.buf;
+}
+
+/* An amount with its cents ("1234.50 EUR"); a quantity (no currency) as short as it is ("3.5"). */
+static const char *pdf_amount(struct req *r, const char *units, int scale, const char *currency)
+{
+    if (!units)
+        return NULL;
+    char digits[MONEY_BUF];
+    if (currency || scale == 2)
+        money_format_fixed(strtoll(units, NULL, 10), scale, digits);
+    else
+        money_format(strtoll(units, NULL, 10), scale, digits);
+    return currency ? arena_printf(r->arena, "%s %s", digits, currency)
+                    : arena_strdup(r->arena, digits);
+}
+
+static const char *col_dup(struct req *r, db_stmt *s, int col)
+{
+    const char *t = db_col_text(s, col);
+    return t ? arena_strdup(r->arena, t) : NULL;
+}
+
+/* GET /invoices/{id}.pdf: the invoice as an A4 document (src/pdf), with the account as sender. */
+static int invoice_pdf(struct req *r, struct action_call *call)
+{
+    db_param p[2] = {dbp_int(call->id), dbp_int(r->account_id)};
+    db_stmt *s = db_query(
+        r->db,
+        "SELECT i.identifier, i.date, i.due_date, i.service_period_from, i.service_period_to, "
+        "i.title, i.recipient_address, i.salutation, i.footer, i.currency, i.net_total, "
+        "i.vat_total, i.gross_total, i.tax, a.name FROM invoices i JOIN accounts a ON a.id = "
+        "i.account_id WHERE i.id = ? AND i.account_id = ?",
+        p, 2);
+    if (!s || db_step(s) != DB_ROW) {
+        db_done(s);
+        return req_fail(r, 404, NULL, "Invoice not found");
+    }
+    struct pdf_doc doc = {.lang = "de", .title = col_dup(r, s, 5)};
+    doc.identifier = col_dup(r, s, 0);
+    doc.date = col_dup(r, s, 1);
+    doc.due_date = col_dup(r, s, 2);
+    const char *from = col_dup(r, s, 3), *to = col_dup(r, s, 4);
+    doc.service_period = from ? arena_printf(r->arena, "%s - %s", from, to ? to : "") : NULL;
+    doc.recipient_address = col_dup(r, s, 6);
+    doc.salutation = pdf_text(r, col_dup(r, s, 7));
+    doc.footer = pdf_text(r, col_dup(r, s, 8));
+    const char *currency = col_dup(r, s, 9);
+    char tax_digits[MONEY_BUF];
+    money_format(db_col_i64(s, 13), 2, tax_digits);
+    struct pdf_total *totals = arena_calloc(r->arena, 3, sizeof(*totals));
+    totals[0] = (struct pdf_total){"Netto", pdf_amount(r, col_dup(r, s, 10), 2, currency), 0};
+    totals[1] = (struct pdf_total){arena_printf(r->arena, "MwSt. %s %%", tax_digits),
+                                   pdf_amount(r, col_dup(r, s, 11), 2, currency), 0};
+    totals[2] = (struct pdf_total){"Brutto", pdf_amount(r, col_dup(r, s, 12), 2, currency), 1};
+    doc.totals = totals;
+    doc.ntotals = 3;
+    doc.sender_address = col_dup(r, s, 14);
+    doc.letter_paper_header = doc.sender_address;
+    db_done(s);
+
+    db_param ip[2] = {dbp_int(r->account_id), dbp_int(call->id)};
+    s = db_query(r->db,
+                 "SELECT type, title, description, quantity, unit, unit_price, net_total FROM "
+                 "invoice_items WHERE account_id = ? AND invoice_id = ? ORDER BY id",
+                 ip, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int cap = 16, n = 0, rc;
+    struct pdf_line *lines = arena_calloc(r->arena, (size_t)cap, sizeof(*lines));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            lines = arena_realloc(r->arena, lines, (size_t)cap * sizeof(*lines),
+                                  (size_t)cap * 2 * sizeof(*lines));
+            cap *= 2;
+        }
+        bool item = db_col_text(s, 0) && !strcmp(db_col_text(s, 0), "item");
+        lines[n++] = (struct pdf_line){
+            .kind = col_dup(r, s, 0),
+            .title = col_dup(r, s, 1),
+            .description = pdf_text(r, col_dup(r, s, 2)),
+            .quantity = pdf_amount(r, col_dup(r, s, 3), 4, NULL),
+            .unit = col_dup(r, s, 4),
+            .unit_price = pdf_amount(r, col_dup(r, s, 5), 2, NULL),
+            .net_total = item ? pdf_amount(r, col_dup(r, s, 6), 2, NULL) : NULL,
+        };
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    doc.lines = lines;
+    doc.nlines = n;
+    if (pdf_render(&doc, &r->out))
+        return req_fail(r, 500, NULL, "the PDF could not be made");
+    req_add_header(r, "Content-Type", "application/pdf");
+    req_add_header(r, "Content-Disposition",
+                   arena_printf(r->arena, "inline; filename=\"%s.pdf\"",
+                                doc.identifier ? doc.identifier : "invoice"));
+    return 0;
+}
+
 static const struct action invoice_actions[] = {
+    {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
     {"GET", "locked", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = invoices_locked},
     {"PUT", "update_status", update_status, .prepare = update_status_prepare},
     {0},

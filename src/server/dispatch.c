@@ -318,8 +318,8 @@ static const struct route *find_route(struct req *r, const char *path, bool *pat
     return found;
 }
 
-/* The request's path below /api/v1, without a .json suffix; NULL (and a 404) when it is not
- * under /api/v1. */
+/* The request's path below /api/v1, without a .json suffix (".pdf" of an entity: its action
+ * "pdf"); NULL (and a 404) when it is not under /api/v1. */
 static const char *api_path(struct req *r)
 {
     static const char prefix[] = "/api/v1";
@@ -331,8 +331,17 @@ static const char *api_path(struct req *r)
     }
     path += sizeof(prefix) - 1;
     size_t len = strlen(path);
-    return len >= 5 && !strcmp(path + len - 5, ".json") ? arena_strndup(r->arena, path, len - 5)
-                                                        : path;
+    if (len >= 5 && !strcmp(path + len - 5, ".json"))
+        return arena_strndup(r->arena, path, len - 5);
+    /* "/invoices/12.pdf": the entity's document, routed as its action "pdf" */
+    if (len > 4 && !strcmp(path + len - 4, ".pdf")) {
+        size_t end = len - 4, start = end;
+        while (start > 0 && path[start - 1] >= '0' && path[start - 1] <= '9')
+            start--;
+        if (start < end && start > 0 && path[start - 1] == '/')
+            return arena_printf(r->arena, "%.*s/pdf", (int)end, path);
+    }
+    return path;
 }
 
 static int authorize_inner(struct req *r, db *d)

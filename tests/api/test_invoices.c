@@ -432,6 +432,58 @@ static void test_payments_settle_the_invoice(void **state)
     mt_resp_free(r);
 }
 
+/* GET /invoices/{id}.pdf: a valid A4 PDF (qpdf --check) whose text (pdftotext) shows the
+ * identifier, the address, every item and the totals, umlauts and the euro sign included. */
+static void test_pdf(void **state)
+{
+    (void)state;
+    mt_resp *c = post_invoice(g.key,
+                              "[{\"type\":\"title\",\"title\":\"Stunden\"},{\"type\":\"item\","
+                              "\"title\":\"Größere Änderungen\",\"quantity\":3.5,\"unit\":\"h\","
+                              "\"unit_price\":120},{\"type\":\"item\",\"title\":\"Pauschale €\","
+                              "\"net_total\":400}]",
+                              "\"recipient_address\":\"Beispiel AG\\nMüllerstraße 5\\n80331 "
+                              "München\"");
+    MT_ASSERT_STATUS(c, 200);
+    json_int_t id = mt_json_int(c->json, "id");
+    char *identifier = strdup(mt_json_str(c->json, "identifier"));
+    mt_resp_free(c);
+    mt_resp *r = mt_getf(g.s, g.key, INVOICES "/%lld.pdf", (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_HEADER(r, "Content-Type", "application/pdf");
+    assert_true(r->body_len > 1000 && !memcmp(r->body, "%PDF-", 5));
+    char *pdf = strdup(fix_fmt("%s/invoice.pdf", mt_dir(g.s)));
+    FILE *f = fopen(pdf, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(r->body, 1, r->body_len, f), r->body_len);
+    fclose(f);
+    mt_resp_free(r);
+    assert_int_equal(system(fix_fmt("qpdf --check '%s' >/dev/null", pdf)), 0);
+    assert_int_equal(system(fix_fmt("pdfinfo '%s' | grep -q 'Page size:.*(A4)'", pdf)), 0);
+    char *txt = strdup(fix_fmt("%s/invoice.txt", mt_dir(g.s)));
+    assert_int_equal(system(fix_fmt("pdftotext '%s' '%s'", pdf, txt)), 0);
+    f = fopen(txt, "r");
+    assert_non_null(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    /* net 820.00 (3.5 x 120 + 400), VAT 19 % 155.80, gross 975.80 */
+    const char *want[] = {identifier,   "Beispiel AG",        "Müllerstraße 5", "80331 München",
+                          "Stunden",    "Größere Änderungen", "Pauschale €",    "420.00",
+                          "820.00 EUR", "155.80 EUR",         "975.80 EUR"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("the PDF's text lacks \"%s\":\n%s", want[i], text);
+    free(identifier);
+    free(pdf);
+    free(txt);
+    /* another account's invoice has no document here */
+    r = mt_getf(g.s, fix_other_key(g.s), INVOICES "/%lld.pdf", (long long)id);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+}
+
 static void test_permissions(void **state)
 {
     (void)state;
@@ -473,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_status_locked_and_deletes),
         cmocka_unit_test(test_list_filters_and_shape),
         cmocka_unit_test(test_payments_settle_the_invoice),
+        cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
