@@ -21,7 +21,7 @@ static const struct field activity_fields[] = {
     {"worked_seconds", FT_INT, F_READONLY, .def = "0"},
     {"description", FT_TEXT, F_SEARCH, .def = "\"\""},
     {"billed", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
-    {"invoice_id", FT_INT, F_READONLY},
+    {"invoice_id", FT_INT, F_READONLY | F_FILTER},
     {"billable", FT_BOOL, F_FILTER},
     {"tag", FT_TEXT, F_SEARCH, .def = "\"\"", .maxlen = 255},
     {"remote_service", FT_ENUM, 0, .options = remote_services},

@@ -464,7 +464,23 @@ static int invoice_pdf(struct req *r, struct action_call *call)
     return 0;
 }
 
+/* GET /invoices/{id}/timesheet: the activities the invoice bills, as the activities list
+ * renders them (its filters and pages too). */
+static int invoice_timesheet(struct req *r, struct action_call *call)
+{
+    struct kv *q = arena_calloc(r->arena, (size_t)r->nquery + 1, sizeof(*q));
+    int n = 0;
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->query[i].key, "invoice_id") != 0)
+            q[n++] = r->query[i];
+    q[n++] = (struct kv){"invoice_id", arena_printf(r->arena, "%lld", (long long)call->id)};
+    r->query = q;
+    r->nquery = n;
+    return engine_list(r, &res_activities);
+}
+
 static const struct action invoice_actions[] = {
+    {"GET", "timesheet", .answer = ANSWER_OWN, .render = invoice_timesheet},
     {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
     {"GET", "locked", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = invoices_locked},
     {"PUT", "update_status", update_status, .prepare = update_status_prepare},

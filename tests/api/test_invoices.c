@@ -200,6 +200,14 @@ static void test_billing_activities_and_releasing_them(void **state)
         MT_ASSERT_JSON_INT(r->json, "invoice_id", inv);
         mt_resp_free(r);
     }
+    /* the timesheet: the activities it bills */
+    mt_resp *ts = mt_getf(g.s, g.key, INVOICES "/%lld/timesheet", (long long)inv);
+    MT_ASSERT_STATUS(ts, 200);
+    assert_int_equal(json_array_size(ts->json), 2);
+    assert_non_null(fix_find_by_id(ts->json, a));
+    assert_non_null(fix_find_by_id(ts->json, b));
+    assert_true(mt_json_bool(ts->json, "[0].billed"));
+    mt_resp_free(ts);
     /* billed once only; billed time is locked */
     mt_resp *r = post_invoice(
         g.key,
@@ -240,6 +248,9 @@ static void test_billing_activities_and_releasing_them(void **state)
     assert_true(json_is_null(mt_json_get(r->json, "invoice_id")));
     mt_resp_free(r);
     r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld/timesheet", (long long)inv);
     fix_assert_json_error(r, 404);
     mt_resp_free(r);
 }
