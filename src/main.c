@@ -250,6 +250,15 @@ static db *open_store(const char *url)
         db_close(d);
         return NULL;
     }
+    db_conn *c = db_acquire(d);
+    int seeded = c ? accounts_seed_defaults(c) : -1;
+    if (c)
+        db_release(d, c);
+    if (seeded) {
+        fprintf(stderr, "mocod: cannot give accounts their default VAT codes\n");
+        db_close(d);
+        return NULL;
+    }
     return d;
 }
 

@@ -1,7 +1,7 @@
 /* VAT codes (sections/vat_codes.md): the account's sale and purchase tax keys, and its letter
  * papers (sections/letter_papers.md). All three are read-only through the API: an account comes
  * with its defaults (vat_defaults_seed, called by the account set-up; accounts made before these
- * tables existed got the same rows from migration 14). */
+ * tables existed get the same rows at the next start: accounts_seed_defaults). */
 #include "resources/resources.h"
 
 static const struct field vat_code_sale_fields[] = {

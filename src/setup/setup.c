@@ -40,6 +40,34 @@ static const struct default_role default_roles[] = {
      {"read", "read", "read", "read", "read", "read", "read", "read", "read", "read", "read"}},
 };
 
+int accounts_seed_defaults(db_conn *c)
+{
+    if (db_begin(c, true) != DB_OK)
+        return -1;
+    db_stmt *s = db_query(c,
+                          "SELECT a.id, a.created_at FROM accounts a WHERE NOT EXISTS (SELECT 1 "
+                          "FROM vat_code_sales v WHERE v.account_id = a.id) AND NOT EXISTS "
+                          "(SELECT 1 FROM letter_papers l WHERE l.account_id = a.id) ORDER BY a.id",
+                          NULL, 0);
+    int64_t ids[64];
+    char made[64][TIMESTAMP_LEN + 1];
+    int n = 0, rc;
+    while (s && (rc = db_step(s)) == DB_ROW && n < 64) {
+        ids[n] = db_col_i64(s, 0);
+        snprintf(made[n], sizeof made[n], "%s", db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        n++;
+    }
+    db_done(s);
+    for (int i = 0; i < n; i++)
+        if (vat_defaults_seed(c, ids[i], made[i])) {
+            db_rollback(c);
+            return -1;
+        }
+    if (db_commit(c) != DB_OK)
+        return -1;
+    return n == 64 ? accounts_seed_defaults(c) : 0; /* the next 64 */
+}
+
 static int64_t insert_returning(db_conn *c, const char *sql, db_param *p, int n)
 {
     int64_t id = 0;

@@ -16,6 +16,9 @@ char *account_setup(db_conn *c, arena *a, const char *subdomain, const char *ema
 /* Creates an account API key ("read" or "full"). */
 char *account_key(db_conn *c, arena *a, const char *subdomain, const char *access, char *err,
                   size_t errlen);
+/* Gives every account that has no VAT codes (made before mocod had them) the defaults a new
+ * account gets (vat_defaults_seed), dated as the account; at every start, after the migrations. */
+int accounts_seed_defaults(db_conn *c);
 /* Adds sample data (teams, staff, tags, custom fields) to an account. */
 int account_demo_data(db_conn *c, arena *a, const char *subdomain);
 
