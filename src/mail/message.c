@@ -172,7 +172,18 @@ static bool ascii_printable(const char *s, size_t n)
  * *col is the line's length so far. */
 static void add_header_text(strbuf *o, const char *s, size_t n, size_t *col)
 {
-    if (ascii_printable(s, n)) {
+    /* as it is: printable ASCII whose words fit on a line, and which does not look like an
+     * encoded word itself */
+    size_t longest = 0, run = 0;
+    for (size_t i = 0; i < n; i++) {
+        run = s[i] == ' ' ? 0 : run + 1;
+        if (run > longest)
+            longest = run;
+    }
+    bool plain = ascii_printable(s, n) && longest <= 60;
+    for (size_t i = 0; plain && i + 1 < n; i++)
+        plain = !(s[i] == '=' && s[i + 1] == '?');
+    if (plain) {
         /* fold at blanks beyond 76 columns */
         size_t i = 0;
         while (i < n) {

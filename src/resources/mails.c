@@ -22,7 +22,7 @@ static const struct field mail_fields[] = {
     {"cc", FT_STRLIST, F_CREATEONLY, .column = "cc_addrs", .def = "[]"},
     {"bcc", FT_STRLIST, F_CREATEONLY, .column = "bcc_addrs", .def = "[]"},
     {"subject", FT_TEXT, F_REQUIRED | F_CREATEONLY, .maxlen = 998},
-    {"body", FT_TEXT, F_REQUIRED | F_CREATEONLY, .maxlen = 100000},
+    {"body", FT_TEXT, F_CREATEONLY, .maxlen = 100000, .def = "\"\""},
     /* [{"filename", "content_type", "size"}], kept as JSON text when the mail is queued */
     {"attachments", FT_EXPR, .sql = "t.attachments", .as = FT_STRLIST},
     {"attempts", FT_INT, F_READONLY, .def = "0"},
