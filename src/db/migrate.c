@@ -98,7 +98,8 @@ static const char *const migrations[] = {
     " message_id {TEXT}, next_attempt_ms {INT} NOT NULL DEFAULT 0,"
     " created_at {TEXT} NOT NULL, updated_at {TEXT} NOT NULL);"
     "CREATE INDEX mails_by_account ON mails (account_id, id);"
-    "CREATE INDEX mails_due ON mails (status, next_attempt_ms);",
+    "CREATE INDEX mails_due ON mails (status, next_attempt_ms);"
+    "CREATE INDEX mails_by_status_account ON mails (status, account_id, next_attempt_ms);",
     NULL,
 };
 

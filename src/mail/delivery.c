@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_IN_FLIGHT 8 /* SMTP sessions of this process at once */
+#define MAX_IN_FLIGHT   8  /* SMTP sessions of this process at once */
+#define MAX_PER_ACCOUNT 4  /* of them for one account: one account's many mails delay no other */
+#define MAX_PROBES      32 /* accounts a claim round looks at */
 
 struct sending {
     int64_t id;
@@ -42,6 +44,7 @@ static struct {
     CURLM *multi;
     struct sending *flight[MAX_IN_FLIGHT];
     int nflight;
+    int64_t rr_account; /* the account the round-robin of claims visited last */
 } mq;
 
 void mail_kick(void)
@@ -151,8 +154,9 @@ static struct sending *sending_from_row(db_stmt *st)
     return s;
 }
 
-/* Takes due mails, oldest first, as many as this process may send more at once; leases them
- * for the time a session may take (plus some), so that no other process or round takes them. */
+/* Takes due mails, fairly: a round-robin over the accounts with pending mails, each account's
+ * oldest due ones first, at most MAX_PER_ACCOUNT of one account in flight; leases them for the
+ * time a session may take (plus some), so that no other process or round takes them. */
 static void claim(db_conn *c)
 {
     int room = MAX_IN_FLIGHT - mq.nflight;
@@ -170,22 +174,55 @@ static void claim(db_conn *c)
         return;
     struct sending *taken[MAX_IN_FLIGHT];
     int n = 0;
-    db_param p[2] = {dbp_int(now), dbp_int(room)};
-    db_stmt *st = db_query(c,
-                           "SELECT id, account_id, attempts, envelope_from, envelope_rcpt, message "
-                           "FROM mails WHERE status = 'pending' AND next_attempt_ms <= ? "
-                           "ORDER BY next_attempt_ms, id LIMIT ?",
-                           p, 2);
     int64_t broken[MAX_IN_FLIGHT];
     int nbroken = 0;
-    while (st && n < room && db_step(st) == DB_ROW) {
-        struct sending *s = sending_from_row(st);
-        if (s)
-            taken[n++] = s;
-        else if (nbroken < MAX_IN_FLIGHT)
-            broken[nbroken++] = db_col_i64(st, 0);
+    /* round-robin over the accounts with pending mails, resumed after the one visited last */
+    int64_t account = mq.rr_account;
+    const int64_t start = account;
+    bool wrapped = false;
+    for (int probe = 0; probe < MAX_PROBES && n < room; probe++) {
+        int64_t next = 0;
+        db_param a[1] = {dbp_int(account)};
+        if (db_query_i64(c,
+                         "SELECT MIN(account_id) FROM mails WHERE status = 'pending' AND "
+                         "account_id > ?",
+                         a, 1, 0, &next) != DB_OK)
+            break;
+        if (!next) {
+            if (wrapped || start == 0)
+                break;
+            wrapped = true; /* from the start, up to where this round began */
+            account = 0;
+            continue;
+        }
+        if (wrapped && next > start)
+            break;
+        account = next;
+        mq.rr_account = account;
+        int left = MAX_PER_ACCOUNT;
+        for (int i = 0; i < mq.nflight; i++)
+            left -= mq.flight[i]->account_id == account;
+        for (int i = 0; i < n; i++)
+            left -= taken[i]->account_id == account;
+        if (left > room - n)
+            left = room - n;
+        if (left <= 0)
+            continue;
+        db_param p[3] = {dbp_int(account), dbp_int(now), dbp_int(left)};
+        db_stmt *st = db_query(c,
+                               "SELECT id, account_id, attempts, envelope_from, envelope_rcpt, "
+                               "message FROM mails WHERE status = 'pending' AND account_id = ? "
+                               "AND next_attempt_ms <= ? ORDER BY next_attempt_ms, id LIMIT ?",
+                               p, 3);
+        while (st && n < room && db_step(st) == DB_ROW) {
+            struct sending *s = sending_from_row(st);
+            if (s)
+                taken[n++] = s;
+            else if (nbroken < MAX_IN_FLIGHT)
+                broken[nbroken++] = db_col_i64(st, 0);
+        }
+        db_done(st);
     }
-    db_done(st);
     int64_t lease = now + (int64_t)(mq.cfg.timeout_seconds * 1000.0) + 5000;
     for (int i = 0; i < n; i++) {
         db_param q[2] = {dbp_int(lease), dbp_int(taken[i]->id)};

@@ -657,6 +657,31 @@ static void test_two_processes_send_once(void **state)
     mt_resp_free(r);
 }
 
+/* One account's many mails delay no other's: mails are taken round-robin over the accounts. */
+static void test_fair_across_accounts(void **state)
+{
+    struct fx *f = *state; /* a server without SMTP: the mails wait */
+    const char *other = fix_keep(fix_new_other_key(f->s));
+    enum { N = 20 };
+    for (int i = 0; i < N; i++)
+        queue_simple(f->s, "many@example.com", fix_fmt("acme %d", i));
+    queue_mail(f->s, other,
+               json_pack("{s:[s], s:s, s:s}", "to", "theirs@example.com", "subject", "other",
+                         "body", "x"));
+    /* a process that sends finds them all due at once */
+    mt_server *sib = mt_start_sibling(
+        f->s, fix_fmt("--smtp-url smtp://127.0.0.1:%d " FAST, smtp_sink_port(f->k)));
+    assert_true(smtp_sink_wait(f->k, N + 1, 20000));
+    mt_stop(sib);
+    size_t at = N + 1;
+    for (size_t i = 0; i <= N; i++)
+        if (!strcmp(smtp_sink_at(f->k, i)->rcpt[0], "theirs@example.com"))
+            at = i;
+    /* at most 4 of one account are in flight: the other's mail is among the first sent */
+    if (at >= 8)
+        fail_msg("the other account's mail was sent as number %zu of %d", at + 1, N + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +696,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_permissions_isolation_pages, setup_no_smtp,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_two_processes_send_once, setup_smtp, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fair_across_accounts, setup_no_smtp, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
