@@ -8,6 +8,7 @@
 #include "server/respcache.h"
 #include "setup/setup.h"
 #include "util/timeutil.h"
+#include "mail/mail.h"
 #include "webhooks/webhooks.h"
 
 #include <errno.h>
@@ -59,6 +60,17 @@ enum opt_id {
     O_TO,
     O_TIME_ZONE,
     O_FAKE_NOW,
+    O_SMTP_URL,
+    O_SMTP_USER,
+    O_SMTP_PASSWORD,
+    O_SMTP_STARTTLS,
+    O_SMTP_FROM,
+    O_SMTP_RETRY_BASE,
+    O_SMTP_RETRY_MAX,
+    O_SMTP_MAX_FAILURES,
+    O_SMTP_TIMEOUT,
+    O_SUBJECT,
+    O_ATTACH,
     O_COUNT
 };
 
@@ -123,10 +135,36 @@ static const struct option_decl options[O_COUNT] = {
     [O_FAKE_NOW] = {"--fake-now", "MOCOD_FAKE_NOW", "TIMESTAMP",
                     "tests only (needs MOCOD_ALLOW_FAKE_NOW=1): the clock starts at this time",
                     NULL},
-    [O_FROM] = {"--from", "MOCOD_COPY_FROM", "PATH|URL", "mocod copy: the database to read", NULL},
-    [O_TO] = {"--to", "MOCOD_COPY_TO", "URL|PATH", "mocod copy: the empty database to fill", NULL},
+    [O_FROM] = {"--from", "MOCOD_COPY_FROM", "PATH|URL",
+                "mocod copy: the database to read; mocod mail-test: the From", NULL},
+    [O_TO] = {"--to", "MOCOD_COPY_TO", "URL|PATH",
+              "mocod copy: the empty database to fill; mocod mail-test: the recipient", NULL},
     [O_WH_TIMEOUT] = {"--webhook-timeout", "MOCOD_WEBHOOK_TIMEOUT", "SECONDS",
                       "time a receiver has to answer", "10"},
+    [O_SMTP_URL] = {"--smtp-url", "MOCOD_SMTP_URL", "smtp(s)://HOST:PORT",
+                    "the SMTP server that sends mails (without one they stay in the outbox)", NULL},
+    [O_SMTP_USER] = {"--smtp-user", "MOCOD_SMTP_USER", "USER", "SMTP login", NULL},
+    [O_SMTP_PASSWORD] = {"--smtp-password", "MOCOD_SMTP_PASSWORD", "PASSWORD",
+                         "SMTP password (better in the environment than on the command line)",
+                         NULL},
+    [O_SMTP_STARTTLS] = {"--smtp-starttls", "MOCOD_SMTP_STARTTLS", "required|optional|off",
+                         "smtp:// URLs: STARTTLS before anything is sent", "required"},
+    [O_SMTP_FROM] = {"--smtp-from", "MOCOD_SMTP_FROM", "ADDRESS",
+                     "From of mails that name none (\"Name <a@example.com>\")",
+                     "mocod <mocod@localhost>"},
+    [O_SMTP_RETRY_BASE] = {"--smtp-retry-base", "MOCOD_SMTP_RETRY_BASE", "SECONDS",
+                           "first retry of a mail that could not be sent; doubles per failure",
+                           "60"},
+    [O_SMTP_RETRY_MAX] = {"--smtp-retry-max", "MOCOD_SMTP_RETRY_MAX", "SECONDS",
+                          "longest wait between retries of a mail", "3600"},
+    [O_SMTP_MAX_FAILURES] = {"--smtp-max-failures", "MOCOD_SMTP_MAX_FAILURES", "N",
+                             "failed attempts after which a mail is marked failed", "10"},
+    [O_SUBJECT] = {"--subject", "MOCOD_MAIL_SUBJECT", "TEXT", "mocod mail-test: the subject",
+                   "mocod test mail"},
+    [O_ATTACH] = {"--attach", "MOCOD_MAIL_ATTACH", "FILE", "mocod mail-test: a file to attach",
+                  NULL},
+    [O_SMTP_TIMEOUT] = {"--smtp-timeout", "MOCOD_SMTP_TIMEOUT", "SECONDS",
+                        "time one SMTP session may take", "60"},
 };
 
 static const char *values[O_COUNT];
@@ -142,12 +180,16 @@ static void usage(FILE *out)
           "             [--rate-limit N/SECONDS|off] [--threads N]\n"
           "             [--max-connections N] [--max-connections-per-ip N]\n"
           "             [--idle-timeout S] [--request-timeout S] [--body-memory MIB]\n"
+          "             [--smtp-url smtp://HOST:PORT [--smtp-user U] [--smtp-from A] ...]\n"
           "  mocod demo [--db PATH] [--listen HOST:PORT]   sample data, then serve\n"
           "  mocod migrate --db PATH                       bring the schema up to date\n"
           "  mocod copy --from mocod.sqlite --to postgresql://USER@HOST:PORT/DB\n"
           "             every account and row into an empty database (keys stay valid\n"
           "             with the source's secret: MOCOD_SECRET_FILE=mocod.sqlite.secret)\n"
           "  mocod secret                                  print a new server secret\n"
+          "  mocod mail-test --db PATH --account SUBDOMAIN --to ADDRESS [--from ADDRESS]\n"
+          "             [--subject TEXT] [--attach FILE]   queue a mail (sent by mocod serve\n"
+          "             with --smtp-url; the mail log is GET /api/v1/account/mails)\n"
           "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
           "  mocod account --db PATH --account SUBDOMAIN [--rate-limit N/SECONDS|default]\n"
           "             [--custom-properties replace|merge] [--strict-validation on|off]\n"
@@ -433,6 +475,167 @@ out:
     return rc;
 }
 
+struct mail_test {
+    struct mail m;
+    int64_t id;
+};
+
+static int mail_test_step(struct req *r, void *ctx)
+{
+    struct mail_test *t = ctx;
+    return engine_queue_mail_id(r, &t->m, &t->id);
+}
+
+/* A file's bytes in the arena; NULL (with the problem on stderr) when it cannot be read. */
+static unsigned char *read_file(arena *a, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "mocod: --attach %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        unsigned char *grown = n < MAIL_MAX_BYTES + 1 ? realloc(buf, cap * 2) : NULL;
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    bool bad = ferror(f) || !buf;
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "mocod: --attach %s: cannot be read (at most %d bytes)\n", path,
+                MAIL_MAX_BYTES);
+        free(buf);
+        return NULL;
+    }
+    unsigned char *out = arena_alloc(a, n + 1);
+    memcpy(out, buf, n);
+    free(buf);
+    *len = n;
+    return out;
+}
+
+/* mocod mail-test: one mail queued through the engine, as an action sends one (a test of the
+ * SMTP set-up; the delivery is mocod serve's). Prints the mail's id in the log. */
+static int cmd_mail_test(db *d, arena *a)
+{
+    if (need(O_ACCOUNT) || need(O_TO))
+        return 1;
+    db_conn *c = db_acquire(d);
+    struct req r = {.arena = a, .db = c, .admin = true, .key_kind = KEY_ACCOUNT_FULL};
+    memset(r.perm, PERM_FULL, sizeof(r.perm));
+    db_param who = dbp_text(values[O_ACCOUNT]);
+    db_query_i64(c, "SELECT id FROM accounts WHERE subdomain = ?", &who, 1, 0, &r.account_id);
+    int rc = 1;
+    if (!r.account_id) {
+        fprintf(stderr, "mocod: no account %s\n", values[O_ACCOUNT]);
+        goto out;
+    }
+    const char *to[1] = {values[O_TO]};
+    struct mail_attachment att = {0};
+    struct mail_test t = {0};
+    struct mail m = {
+        .from = values[O_FROM],
+        .to = to,
+        .nto = 1,
+        .subject = values[O_SUBJECT],
+        .body = arena_printf(a,
+                             "This is a test mail of mocod for the account %s.\n"
+                             "If you read this, mocod can send mails.\n",
+                             values[O_ACCOUNT]),
+    };
+    if (values[O_ATTACH]) {
+        att.data = read_file(a, values[O_ATTACH], &att.len);
+        if (!att.data)
+            goto out;
+        const char *slash = strrchr(values[O_ATTACH], '/');
+        att.filename = slash ? slash + 1 : values[O_ATTACH];
+        size_t n = strlen(att.filename);
+        att.content_type = n > 4 && !strcmp(att.filename + n - 4, ".pdf") ? "application/pdf"
+                           : n > 4 && !strcmp(att.filename + n - 4, ".txt")
+                               ? "text/plain"
+                               : "application/octet-stream";
+        m.attachments = &att;
+        m.nattachments = 1;
+    }
+    t.m = m;
+    if (engine_write(&r, mail_test_step, &t)) {
+        fprintf(stderr, "mocod: the mail was not queued: %s", r.err_message ? r.err_message : "");
+        const char *key;
+        json_t *problems;
+        json_object_foreach(r.err_fields, key, problems)
+        {
+            size_t i;
+            json_t *p;
+            json_array_foreach(problems, i, p)
+                fprintf(stderr, "; %s %s", key, json_string_value(p));
+        }
+        fprintf(stderr, "\n");
+        goto out;
+    }
+    printf("%lld\n", (long long)t.id);
+    rc = 0;
+out:
+    if (r.err_fields)
+        json_decref(r.err_fields);
+    if (r.scratch)
+        json_decref(r.scratch);
+    db_release(d, c);
+    return rc;
+}
+
+/* The mail settings, for every verb (a mail queued anywhere gets the default From). */
+static int configure_mail(void)
+{
+    struct mail_config mc = {
+        .url = values[O_SMTP_URL],
+        .user = values[O_SMTP_USER],
+        .password = values[O_SMTP_PASSWORD],
+        .from = values[O_SMTP_FROM],
+        .retry_base_seconds = atof(values[O_SMTP_RETRY_BASE]),
+        .retry_max_seconds = atof(values[O_SMTP_RETRY_MAX]),
+        .max_failures = atoi(values[O_SMTP_MAX_FAILURES]),
+        .timeout_seconds = atof(values[O_SMTP_TIMEOUT]),
+    };
+    const char *tls = values[O_SMTP_STARTTLS];
+    if (!strcmp(tls, "required"))
+        mc.starttls = MAIL_TLS_REQUIRED;
+    else if (!strcmp(tls, "optional"))
+        mc.starttls = MAIL_TLS_OPTIONAL;
+    else if (!strcmp(tls, "off"))
+        mc.starttls = MAIL_TLS_OFF;
+    else {
+        fprintf(stderr, "mocod: --smtp-starttls must be required, optional or off\n");
+        return -1;
+    }
+    if (mc.url && *mc.url && strncmp(mc.url, "smtp://", 7) && strncmp(mc.url, "smtps://", 8)) {
+        fprintf(stderr, "mocod: --smtp-url must start with smtp:// or smtps://\n");
+        return -1;
+    }
+    if (mail_address_problem(mc.from)) {
+        fprintf(stderr, "mocod: --smtp-from %s %s\n", mc.from, mail_address_problem(mc.from));
+        return -1;
+    }
+    if (mc.retry_base_seconds <= 0 || mc.retry_max_seconds <= 0 || mc.max_failures < 1 ||
+        mc.timeout_seconds <= 0) {
+        fprintf(stderr, "mocod: --smtp-retry-base, --smtp-retry-max, --smtp-max-failures and "
+                        "--smtp-timeout must be positive\n");
+        return -1;
+    }
+    mail_configure(&mc);
+    return 0;
+}
+
 static int serve(db *d, const char *banner_key)
 {
     struct server_config cfg = {0};
@@ -497,12 +700,18 @@ static int serve(db *d, const char *banner_key)
         fprintf(stderr, "mocod: cannot start web hook delivery\n");
         return 1;
     }
+    if (mail_start(d)) {
+        fprintf(stderr, "mocod: cannot start mail delivery\n");
+        webhooks_stop();
+        return 1;
+    }
     if (pdf_init()) /* fonts loaded once, before the HTTP threads render documents */
         fprintf(stderr, "mocod: no font configuration: documents (PDF) will fail\n");
     char err[256];
     http_server *srv = http_start(d, &cfg, err, sizeof(err));
     if (!srv) {
         fprintf(stderr, "mocod: %s\n", err);
+        mail_stop();
         webhooks_stop();
         return 1;
     }
@@ -519,6 +728,7 @@ static int serve(db *d, const char *banner_key)
     fprintf(stderr, "mocod: %s received, finishing requests\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
+    mail_stop();
     webhooks_stop();
     pdf_shutdown(); /* after every thread that rendered has stopped */
     return 0;
@@ -535,7 +745,7 @@ int main(int argc, char **argv)
     bool demo = !strcmp(verb, "demo");
     if (strcmp(verb, "init") && strcmp(verb, "serve") && !demo && strcmp(verb, "migrate") &&
         strcmp(verb, "apikey") && strcmp(verb, "account") && strcmp(verb, "copy") &&
-        strcmp(verb, "secret")) {
+        strcmp(verb, "secret") && strcmp(verb, "mail-test")) {
         fprintf(stderr, "mocod: unknown command %s (see mocod --help)\n", verb);
         return 2;
     }
@@ -556,6 +766,8 @@ int main(int argc, char **argv)
         }
         time_set_fake(t);
     }
+    if (configure_mail())
+        return 2;
     if (!strcmp(verb, "secret"))
         return cmd_secret();
     if (!strcmp(verb, "copy"))
@@ -591,6 +803,8 @@ int main(int argc, char **argv)
         rc = cmd_apikey(d, &a);
     } else if (!strcmp(verb, "account")) {
         rc = cmd_account(d, argc, argv);
+    } else if (!strcmp(verb, "mail-test")) {
+        rc = cmd_mail_test(d, &a);
     } else if (!strcmp(verb, "serve")) {
         rc = serve(d, NULL);
     } else if (demo) {

@@ -88,6 +88,18 @@ static const char *const migrations[] = {
     " DELETE CASCADE, user_id {INT} NOT NULL, rate_year {INT} NOT NULL, rate {INT} NOT NULL);"
     "CREATE UNIQUE INDEX internal_hourly_rates_key ON internal_hourly_rates"
     " (account_id, user_id, rate_year);",
+    /* 14: the mail outbox and log (src/mail): one row per mail, its message built once
+     * (envelope and RFC 5322 text), its delivery state; the mail log resource reads it */
+    "CREATE TABLE mails (id {ID}, account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
+    " CASCADE, status {TEXT} NOT NULL DEFAULT 'pending', from_addr {TEXT}, to_addrs {TEXT},"
+    " cc_addrs {TEXT}, bcc_addrs {TEXT}, subject {TEXT}, body {TEXT}, attachments {TEXT},"
+    " attempts {INT} NOT NULL DEFAULT 0, last_error {TEXT}, next_attempt_at {TEXT},"
+    " sent_at {TEXT}, envelope_from {TEXT}, envelope_rcpt {TEXT}, message {TEXT},"
+    " message_id {TEXT}, next_attempt_ms {INT} NOT NULL DEFAULT 0,"
+    " created_at {TEXT} NOT NULL, updated_at {TEXT} NOT NULL);"
+    "CREATE INDEX mails_by_account ON mails (account_id, id);"
+    "CREATE INDEX mails_due ON mails (status, next_attempt_ms);"
+    "CREATE INDEX mails_by_status_account ON mails (status, account_id, next_attempt_ms);",
     NULL,
 };
 

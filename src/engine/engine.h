@@ -184,4 +184,34 @@ int custom_filter(struct list_query *q, const char *entity);
 bool custom_entity_valid(const char *entity);
 extern const char *const custom_entities[];
 
+/* Mails (engine/mail.c, src/mail/): a mail that a resource action sends (an invoice's, an
+ * offer's). engine_queue_mail checks it, builds its MIME message once (RFC 5322 headers, a UTF-8
+ * subject as encoded words, a text/plain UTF-8 body, base64 attachments) and writes it into the
+ * outbox (table mails) inside the caller's write transaction: it is sent after the commit, by the
+ * delivery thread, or never when the transaction rolls back. Problems are field errors named
+ * "from", "to", "cc", "bcc", "subject", "body", "attachments" (-1). Addresses are
+ * "a@example.com" or "Name <a@example.com>"; from NULL: the server's --smtp-from. */
+struct mail_attachment {
+    const char *filename;
+    const char *content_type; /* "application/pdf"; NULL: application/octet-stream */
+    const unsigned char *data;
+    size_t len;
+};
+struct mail {
+    const char *from;
+    const char *const *to; /* at least one */
+    int nto;
+    const char *const *cc;
+    int ncc;
+    const char *const *bcc;
+    int nbcc;
+    const char *subject;
+    const char *body; /* plain text, UTF-8 */
+    const struct mail_attachment *attachments;
+    int nattachments;
+};
+int engine_queue_mail(struct req *r, const struct mail *m);
+/* The same, with the id of the mail's row in the log (GET /account/mails/{id}) into *id. */
+int engine_queue_mail_id(struct req *r, const struct mail *m, int64_t *id);
+
 #endif

@@ -10,6 +10,7 @@ const struct resource *const all_resources[] = {
     &res_tags,
     &res_web_hooks,
     &res_web_hook_deliveries,
+    &res_mails,
     &res_companies,
     &res_contacts,
     &res_deal_categories,

@@ -24,6 +24,7 @@ extern const struct resource res_catalog_services;
 extern const struct resource res_catalog_items;
 extern const struct resource res_comments;
 extern const struct resource res_web_hook_deliveries;
+extern const struct resource res_mails;
 extern const struct resource res_activities;
 extern const struct resource res_invoices;
 extern const struct resource res_invoice_items;
