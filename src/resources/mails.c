@@ -17,7 +17,8 @@ static const char *check_address(const char *s)
 
 static const struct field mail_fields[] = {
     {"status", FT_ENUM, F_READONLY | F_FILTER, .options = mail_statuses, .def = "\"pending\""},
-    {"from", FT_TEXT, F_CREATEONLY, .column = "from_addr", .maxlen = 998, .check = check_address},
+    /* the server's sender (--smtp-from): a mail made through the API never names its own */
+    {"from", FT_TEXT, F_READONLY, .column = "from_addr", .maxlen = 998, .check = check_address},
     {"to", FT_STRLIST, F_CREATEONLY, .column = "to_addrs", .def = "[]"},
     {"cc", FT_STRLIST, F_CREATEONLY, .column = "cc_addrs", .def = "[]"},
     {"bcc", FT_STRLIST, F_CREATEONLY, .column = "bcc_addrs", .def = "[]"},
