@@ -386,10 +386,10 @@ static const char *col_dup(struct req *r, db_stmt *s, int col)
     return t ? arena_strdup(r->arena, t) : NULL;
 }
 
-/* GET /invoices/{id}.pdf: the invoice as an A4 document (src/pdf), with the account as sender. */
-static int invoice_pdf(struct req *r, struct action_call *call)
+/* The invoice as an A4 document (src/pdf), with the account as sender, appended to out. */
+static int render_invoice_pdf(struct req *r, int64_t id, strbuf *out, const char **identifier)
 {
-    db_param p[2] = {dbp_int(call->id), dbp_int(r->account_id)};
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
     db_stmt *s = db_query(
         r->db,
         "SELECT i.identifier, i.date, i.due_date, i.service_period_from, i.service_period_to, "
@@ -424,7 +424,7 @@ static int invoice_pdf(struct req *r, struct action_call *call)
     doc.letter_paper_header = doc.sender_address;
     db_done(s);
 
-    db_param ip[2] = {dbp_int(r->account_id), dbp_int(call->id)};
+    db_param ip[2] = {dbp_int(r->account_id), dbp_int(id)};
     s = db_query(r->db,
                  "SELECT type, title, description, quantity, unit, unit_price, net_total FROM "
                  "invoice_items WHERE account_id = ? AND invoice_id = ? ORDER BY id",
@@ -455,12 +455,182 @@ static int invoice_pdf(struct req *r, struct action_call *call)
         return req_fail(r, 500, NULL, "database error");
     doc.lines = lines;
     doc.nlines = n;
-    if (pdf_render(&doc, &r->out))
+    if (pdf_render(&doc, out))
         return req_fail(r, 500, NULL, "the PDF could not be made");
+    *identifier = doc.identifier ? doc.identifier : "invoice";
+    return 0;
+}
+
+/* GET /invoices/{id}.pdf */
+static int invoice_pdf(struct req *r, struct action_call *call)
+{
+    const char *identifier = NULL;
+    if (render_invoice_pdf(r, call->id, &r->out, &identifier))
+        return -1;
     req_add_header(r, "Content-Type", "application/pdf");
     req_add_header(r, "Content-Disposition",
-                   arena_printf(r->arena, "inline; filename=\"%s.pdf\"",
-                                doc.identifier ? doc.identifier : "invoice"));
+                   arena_printf(r->arena, "inline; filename=\"%s.pdf\"", identifier));
+    return 0;
+}
+
+/* ---- send_email ---- */
+
+struct invoice_mail {
+    struct mail m;
+    struct mail_attachment pdf;
+    const char *to, *cc, *bcc; /* as given or chosen, ";"-separated: the answer */
+};
+
+/* "a@x.test; b@y.test" as a list (empty parts left out). */
+static const char *const *address_list(struct req *r, const char *v, int *n)
+{
+    *n = 0;
+    if (!v)
+        return NULL;
+    const char **out = arena_calloc(r->arena, strlen(v) / 2 + 2, sizeof(char *));
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ";,");
+        const char *a = p, *b = p + len;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a)
+            out[(*n)++] = arena_strndup(r->arena, a, (size_t)(b - a));
+        p += len;
+        if (*p)
+            p++;
+    }
+    return out;
+}
+
+/* {identifier}, {title}, {date}, {due_date}, {net_total}, {gross_total}, {tax},
+ * {company_name}, {recipient} of the invoice in text; other {words} stay as they are. */
+static const char *fill_placeholders(struct req *r, int64_t id, const char *text)
+{
+    static const char *const columns[] = {"identifier", "title",       "date", "due_date",
+                                          "net_total",  "gross_total", "tax",  "recipient_address"};
+    static const char *const names[] = {"identifier", "title",       "date", "due_date",
+                                        "net_total",  "gross_total", "tax",  "recipient"};
+    const char *currency = engine_stored_text(r, &res_invoices, id, "currency");
+    strbuf o;
+    sb_init(&o, r->arena, strlen(text) + 64);
+    for (const char *p = text; *p;) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        size_t k = 0, nn = sizeof names / sizeof names[0];
+        for (; end && k < nn; k++)
+            if ((size_t)(end - p - 1) == strlen(names[k]) &&
+                !strncmp(p + 1, names[k], strlen(names[k])))
+                break;
+        if (!end || k == nn) {
+            if (!strncmp(p, "{company_name}", 14)) {
+                const char *name = engine_stored_text(
+                    r, &res_companies, stored_int(r, &res_invoices, id, "customer_id"), "name");
+                sb_adds(&o, name ? name : "");
+                p += 14;
+            } else {
+                sb_addc(&o, *p++);
+            }
+            continue;
+        }
+        const char *v = engine_stored_text(r, &res_invoices, id, columns[k]);
+        if (v && (!strcmp(names[k], "net_total") || !strcmp(names[k], "gross_total")))
+            v = pdf_amount(r, v, 2, currency);
+        else if (v && !strcmp(names[k], "tax"))
+            v = pdf_amount(r, v, 2, NULL);
+        sb_adds(&o, v ? v : "");
+        p = end + 1;
+    }
+    return o.buf;
+}
+
+/* Before the transaction: the recipients (given, else the project's billing address), the
+ * texts with their placeholders filled, and the PDF rendered once. */
+static int send_email_prepare(struct req *r, struct action_call *call)
+{
+    json_t *b = r->body && json_is_object(r->body) ? r->body : NULL;
+    const char *given[5] = {NULL};
+    static const char *const keys[] = {"emails_to", "emails_cc", "emails_bcc", "subject", "text"};
+    for (int i = 0; i < 5; i++) {
+        json_t *v = b ? json_object_get(b, keys[i]) : NULL;
+        if (v && !json_is_null(v) && !json_is_string(v))
+            req_field_error(r, keys[i], "must be a text");
+        given[i] = json_is_string(v) ? json_string_value(v) : NULL;
+    }
+    if (!given[3] || !*given[3])
+        req_field_error(r, "subject", "can't be blank");
+    if (!given[4] || !*given[4])
+        req_field_error(r, "text", "can't be blank");
+    if (r->err_fields)
+        return -1;
+    const char *status = engine_stored_text(r, &res_invoices, call->id, "status");
+    if (status && !strcmp(status, "draft"))
+        return req_fail(r, 422, "status", "a draft invoice is not sent");
+    struct invoice_mail *im = arena_calloc(r->arena, 1, sizeof(*im));
+    im->to = given[0] && *given[0] ? given[0] : NULL;
+    im->cc = given[1];
+    im->bcc = given[2];
+    if (!im->to && !(given[1] && *given[1]) && !(given[2] && *given[2])) {
+        int64_t project = stored_int(r, &res_invoices, call->id, "project_id");
+        im->to = project ? engine_stored_text(r, &res_projects, project, "billing_email_to") : NULL;
+        im->cc = project ? engine_stored_text(r, &res_projects, project, "billing_email_cc") : NULL;
+        if (!im->to || !*im->to) {
+            int64_t customer = stored_int(r, &res_invoices, call->id, "customer_id");
+            im->to = engine_stored_text(r, &res_companies, customer, "email");
+        }
+    }
+    im->m.to = address_list(r, im->to, &im->m.nto);
+    im->m.cc = address_list(r, im->cc, &im->m.ncc);
+    im->m.bcc = address_list(r, im->bcc, &im->m.nbcc);
+    if (im->m.nto == 0)
+        return req_fail(r, 422, "emails_to",
+                        "can't be blank: neither given nor set on the project or the customer");
+    im->m.subject = fill_placeholders(r, call->id, given[3]);
+    im->m.body = fill_placeholders(r, call->id, given[4]);
+    strbuf pdf;
+    sb_init(&pdf, r->arena, 65536);
+    const char *identifier = NULL;
+    if (render_invoice_pdf(r, call->id, &pdf, &identifier))
+        return -1;
+    im->pdf = (struct mail_attachment){arena_printf(r->arena, "%s.pdf", identifier),
+                                       "application/pdf", (const unsigned char *)pdf.buf, pdf.len};
+    im->m.attachments = &im->pdf;
+    im->m.nattachments = 1;
+    call->ctx = im;
+    return 0;
+}
+
+/* The mail goes into the outbox with the invoice's change: it is sent, and locked. */
+static int send_email(struct req *r, struct action_call *call)
+{
+    struct invoice_mail *im = call->ctx;
+    if (engine_queue_mail(r, &im->m))
+        return -1;
+    struct column_value set[] = {{"status", dbp_text("sent")}, {"locked", dbp_int(1)}};
+    const char *status = engine_stored_text(r, &res_invoices, call->id, "status");
+    bool settled = status && (!strcmp(status, "paid") || !strcmp(status, "partially_paid"));
+    return engine_set_columns(r, &res_invoices, call->id, settled ? set + 1 : set, settled ? 1 : 2,
+                              false);
+}
+
+/* The answer: the recipients the mail went to. */
+static int send_email_answer(struct req *r, struct action_call *call)
+{
+    struct invoice_mail *im = call->ctx;
+    const char *v[3] = {im->to, im->cc, im->bcc};
+    static const char *const keys[] = {"emails_to", "emails_cc", "emails_bcc"};
+    sb_addc(&r->out, '{');
+    for (int i = 0; i < 3; i++) {
+        if (i)
+            sb_addc(&r->out, ',');
+        sb_add_json_str(&r->out, keys[i], strlen(keys[i]));
+        sb_addc(&r->out, ':');
+        if (v[i] && *v[i])
+            sb_add_json_str(&r->out, v[i], strlen(v[i]));
+        else
+            sb_adds(&r->out, "null");
+    }
+    sb_addc(&r->out, '}');
     return 0;
 }
 
@@ -482,6 +652,8 @@ static int invoice_timesheet(struct req *r, struct action_call *call)
 static const struct action invoice_actions[] = {
     {"GET", "timesheet", .answer = ANSWER_OWN, .render = invoice_timesheet},
     {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
+    {"POST", "send_email", send_email, .prepare = send_email_prepare, .answer = ANSWER_OWN,
+     .render = send_email_answer},
     {"GET", "locked", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = invoices_locked},
     {"PUT", "update_status", update_status, .prepare = update_status_prepare},
     {0},

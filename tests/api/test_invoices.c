@@ -495,6 +495,62 @@ static void test_pdf(void **state)
     mt_resp_free(r);
 }
 
+/* POST /invoices/{id}/send_email: the mail, with the PDF and the placeholders filled, goes into
+ * the outbox (no SMTP server here: it stays in the mail log); the invoice is sent and locked. */
+static void test_send_email(void **state)
+{
+    (void)state;
+    mt_resp *c =
+        post_invoice(g.key, "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":100}]", NULL);
+    MT_ASSERT_STATUS(c, 200);
+    json_int_t id = mt_json_int(c->json, "id");
+    char *identifier = strdup(mt_json_str(c->json, "identifier"));
+    mt_resp_free(c);
+    const char *path = fix_fmt(INVOICES "/%lld/send_email", (long long)id);
+    mt_resp *r = mt_request(g.s, "POST", path, g.key, "{\"emails_to\":\"a@example.test\"}", NULL);
+    fix_assert_422_fields(r, "subject,text");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key,
+                   "{\"emails_to\":\"a@example.test; Bea <b@example.test>\","
+                   "\"emails_cc\":\"c@example.test\",\"subject\":\"Rechnung {identifier}\","
+                   "\"text\":\"Total {gross_total}, due {due_date}. {unknown}\"}",
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "emails_to", "a@example.test; Bea <b@example.test>");
+    MT_ASSERT_JSON_STR(r->json, "emails_cc", "c@example.test");
+    assert_true(json_is_null(mt_json_get(r->json, "emails_bcc")));
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)id);
+    MT_ASSERT_JSON_STR(r->json, "status", "sent");
+    assert_true(mt_json_bool(r->json, "locked"));
+    mt_resp_free(r);
+    r = mt_get(g.s, "/api/v1/account/mails?per_page=100", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    json_t *mail = fix_find_by_str(r->json, "subject", fix_fmt("Rechnung %s", identifier));
+    assert_non_null(mail);
+    MT_ASSERT_JSON_STR(mail, "to[0]", "a@example.test");
+    MT_ASSERT_JSON_STR(mail, "to[1]", "Bea <b@example.test>");
+    MT_ASSERT_JSON_STR(mail, "cc[0]", "c@example.test");
+    MT_ASSERT_JSON_STR(mail, "body", "Total 119.00 EUR, due 2026-12-30. {unknown}");
+    MT_ASSERT_JSON_STR(mail, "attachments[0].filename", fix_fmt("%s.pdf", identifier));
+    assert_true(mt_json_int(mail, "attachments[0].size") > 1000);
+    MT_ASSERT_JSON_STR(mail, "status", "pending");
+    mt_resp_free(r);
+    free(identifier);
+    /* no recipient given nor known: 422; drafts are not sent */
+    json_int_t bare = create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]", NULL);
+    r = mt_request(g.s, "POST", fix_fmt(INVOICES "/%lld/send_email", (long long)bare), g.key,
+                   "{\"subject\":\"s\",\"text\":\"t\"}", NULL);
+    fix_assert_422(r, "emails_to");
+    mt_resp_free(r);
+    json_int_t draft = create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]",
+                                      "\"status\":\"draft\"");
+    r = mt_request(g.s, "POST", fix_fmt(INVOICES "/%lld/send_email", (long long)draft), g.key,
+                   "{\"emails_to\":\"a@example.test\",\"subject\":\"s\",\"text\":\"t\"}", NULL);
+    fix_assert_422(r, "status");
+    mt_resp_free(r);
+}
+
 static void test_permissions(void **state)
 {
     (void)state;
@@ -537,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_list_filters_and_shape),
         cmocka_unit_test(test_payments_settle_the_invoice),
         cmocka_unit_test(test_pdf),
+        cmocka_unit_test(test_send_email),
         cmocka_unit_test(test_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
