@@ -2,6 +2,7 @@
 #include "auth/auth.h"
 #include "resources/resources.h"
 #include "setup/setup.h"
+#include "util/money.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
@@ -430,6 +431,70 @@ static int demo_people_time(struct req *r, int64_t project, const int64_t *peopl
     return ok ? 0 : -1;
 }
 
+/* Invoices billed from the demo project's activities: paid, partially paid, overdue (each
+ * billing a few activities), a draft, and their payments. */
+static int demo_invoices(struct req *r, int64_t customer, int64_t project)
+{
+    static const struct {
+        const char *title, *status;
+        int days_ago, activities;
+        int paid_halves; /* of the gross total: 2 all, 1 half, 0 nothing */
+    } invoices[] = {
+        {"Website Relaunch: Konzept", "created", 60, 12, 2},
+        {"Website Relaunch: Design", "created", 35, 10, 1},
+        {"Website Relaunch: Entwicklung", "overdue", 20, 8, 0},
+        {"Website Relaunch: Hosting", "draft", 0, 0, 0},
+    };
+    char today[11], day[11], due[11];
+    date_today_in(r->settings.time_zone, today);
+    for (size_t i = 0; i < sizeof(invoices) / sizeof(invoices[0]); i++) {
+        db_param p[3] = {dbp_int(r->account_id), dbp_int(project), dbp_int(invoices[i].activities)};
+        db_stmt *s = db_query(r->db,
+                              "SELECT id FROM activities WHERE account_id = ? AND project_id = ? "
+                              "AND billed = 0 AND billable = 1 ORDER BY date, id LIMIT ?",
+                              p, 3);
+        json_t *ids = json_array();
+        while (s && db_step(s) == DB_ROW)
+            json_array_append_new(ids, json_integer(db_col_i64(s, 0)));
+        db_done(s);
+        demo_day(today, -invoices[i].days_ago, day);
+        demo_day(today, 30 - invoices[i].days_ago, due);
+        json_t *items = json_pack(
+            "[{s:s, s:s}, {s:s, s:s, s:f, s:s, s:f, s:o}, {s:s, s:s, s:f}]", "type", "title",
+            "title", invoices[i].title, "type", "item", "title", "Design und Entwicklung",
+            "quantity", (double)json_array_size(ids) * 2.5, "unit", "h", "unit_price", 120.0,
+            "activity_ids", ids, "type", "item", "title", "Projektpauschale", "net_total", 450.0);
+        int64_t id = demo_insert(
+            r, &res_invoices, 0,
+            json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:o}", "customer_id",
+                      (json_int_t)customer, "project_id", (json_int_t)project, "recipient_address",
+                      "Beispiel AG\nBeispielstraße 123\n80331 München", "date", day, "due_date",
+                      due, "title", "Rechnung", "tax", 19.0, "currency", "EUR", "status",
+                      !strcmp(invoices[i].status, "draft") ? "draft" : "created", "salutation",
+                      "<div>Wir erlauben uns, Ihnen Folgendes in Rechnung zu stellen:</div>",
+                      "items", items));
+        if (!id)
+            return -1;
+        if (!strcmp(invoices[i].status, "overdue")) {
+            struct column_value overdue[] = {{"status", dbp_text("overdue")}};
+            if (engine_set_columns(r, &res_invoices, id, overdue, 1, false))
+                return -1;
+        }
+        if (invoices[i].paid_halves > 0) {
+            const char *gross = engine_stored_text(r, &res_invoices, id, "gross_total");
+            int64_t units = gross ? atoll(gross) : 0; /* cents: exact, half of them rounded up */
+            char paid[MONEY_BUF];
+            money_format_fixed((units * invoices[i].paid_halves + 1) / 2, 2, paid);
+            demo_day(today, 10 - invoices[i].days_ago, day);
+            if (!demo_insert(r, &res_invoice_payments, 0,
+                             json_pack("{s:s, s:I, s:s}", "date", day, "invoice_id", (json_int_t)id,
+                                       "paid_total", paid)))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* The demo entities, written through the engine in one transaction. */
 static int demo_step(struct req *r, void *ctx)
 {
@@ -517,6 +582,7 @@ static int demo_step(struct req *r, void *ctx)
     int64_t people_ids[6] = {r->user_id, staff[0], staff[1], staff[2], staff[3], staff[4]};
     ok = ok && demo_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_people_time(r, project, people_ids, 6) == 0;
+    ok = ok && demo_invoices(r, customer, project) == 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",
