@@ -160,8 +160,8 @@ static const struct field invoice_fields[] = {
      .fk = "invoice_id", .ref_fields = ITEM_FIELDS},
     {"payments", FT_HAS_MANY, F_LIST_HIDDEN, .ref = &res_invoice_payments, .fk = "invoice_id",
      .ref_fields = "id,date,paid_total,currency,created_on,updated_on"},
-    /* reminders have no resource in mocod yet */
-    {"reminders", FT_EXPR, F_LIST_HIDDEN, .sql = "NULL", .as = FT_STRLIST},
+    {"reminders", FT_HAS_MANY, F_LIST_HIDDEN, .ref = &res_invoice_reminders, .fk = "invoice_id",
+     .ref_fields = "id,date,due_date,fee,text,created_on,updated_on"},
 
     {"customer", FT_REF, F_WRITEONLY | F_REQUIRED | F_RESTRICT | F_CREATEONLY,
      .ref = &res_companies},

@@ -33,6 +33,7 @@ const struct resource *const all_resources[] = {
     &res_invoices,
     &res_invoice_items,
     &res_invoice_payments,
+    &res_invoice_reminders,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,

@@ -53,6 +53,7 @@ static const struct {
     {"presences", "from", "\"08:00\""},
     {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {"invoice_payments", "invoice_id", "@invoices"},
+    {"invoice_reminders", "invoice_id", "@invoices"},
     {"invoices", "tax", "19.0"},
     {"invoices", "currency", "\"EUR\""},
     {"invoices", "customer_id", "@companies"},

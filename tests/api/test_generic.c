@@ -74,6 +74,7 @@ static const struct override overrides[] = {
     /* time is tracked by the administrator, who must be on the project's staff */
     {"activities", NULL, NULL, NULL, "project_contracts"},
     {"invoice_payments", "invoice_id", "@invoices"},
+    {"invoice_reminders", "invoice_id", "@invoices"},
     {"invoices", "tax", "19.0"},
     {"invoices", "currency", "\"EUR\""},
     {"invoices", "customer_id", "@companies"}, /* the customer of the generic project */

@@ -551,6 +551,76 @@ static void test_send_email(void **state)
     mt_resp_free(r);
 }
 
+static void test_reminders(void **state)
+{
+    (void)state;
+    json_int_t inv = create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":100}]",
+                                    "\"date\":\"2026-10-01\",\"due_date\":\"2026-10-15\"");
+    const char *path = "/api/v1/invoice_reminders";
+    /* title, text, date and due date have defaults */
+    mt_resp *r = mt_request(g.s, "POST", path, g.key,
+                            fix_fmt("{\"invoice_id\":%lld,\"fee\":5}", (long long)inv), NULL);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, "id,title,text,fee,date,due_date,status,file_url,invoice,created_at,"
+                            "updated_at");
+    MT_ASSERT_JSON_STR(r->json, "title", "Zahlungserinnerung");
+    assert_true(strlen(mt_json_str(r->json, "text")) > 20);
+    fix_assert_number(r->json, "fee", 5.0);
+    MT_ASSERT_JSON_STR(r->json, "status", "created");
+    MT_ASSERT_DATE(r->json, "date");
+    MT_ASSERT_DATE(r->json, "due_date");
+    assert_true(strcmp(mt_json_str(r->json, "due_date"), mt_json_str(r->json, "date")) > 0);
+    mt_assert_keys(mt_json_get(r->json, "invoice"), "id,identifier,title");
+    json_int_t first = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key,
+                   fix_fmt("{\"invoice_id\":%lld,\"title\":\"Mahnung\",\"text\":\"Hallo\","
+                           "\"date\":\"2026-11-04\",\"due_date\":\"2026-11-12\"}",
+                           (long long)inv),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t second = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    fix_assert_list_of(
+        g.s, g.key,
+        fix_fmt("%s?invoice_id=%lld&date_from=2026-11-01&date_to=2026-11-30", path, (long long)inv),
+        second);
+    /* the invoice shows them */
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    assert_int_equal(mt_json_len(r->json, "reminders"), 2);
+    mt_assert_keys(json_array_get(mt_json_get(r->json, "reminders"), 0),
+                   "id,date,due_date,fee,text,created_on,updated_on");
+    mt_resp_free(r);
+    /* refusals: no invoice, a draft, a negative fee, due before date */
+    r = mt_request(g.s, "POST", path, g.key, "{\"fee\":1}", NULL);
+    fix_assert_422(r, "invoice_id");
+    mt_resp_free(r);
+    json_int_t draft = create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]",
+                                      "\"status\":\"draft\"");
+    r = mt_request(g.s, "POST", path, g.key, fix_fmt("{\"invoice_id\":%lld}", (long long)draft),
+                   NULL);
+    fix_assert_422(r, "invoice_id");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key,
+                   fix_fmt("{\"invoice_id\":%lld,\"fee\":-1}", (long long)inv), NULL);
+    fix_assert_422(r, "fee");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key,
+                   fix_fmt("{\"invoice_id\":%lld,\"date\":\"2026-11-04\",\"due_date\":"
+                           "\"2026-11-01\"}",
+                           (long long)inv),
+                   NULL);
+    fix_assert_422(r, "due_date");
+    mt_resp_free(r);
+    /* deleted: 204 */
+    r = mt_deletef(g.s, g.key, "%s/%lld", path, (long long)first);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, "%s/%lld", path, (long long)first);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+}
+
 static void test_permissions(void **state)
 {
     (void)state;
@@ -594,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_payments_settle_the_invoice),
         cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_send_email),
+        cmocka_unit_test(test_reminders),
         cmocka_unit_test(test_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,88 @@
+/* Invoice reminders (sections/invoice_reminders.md): reminders of unpaid invoices, with a fee;
+ * an invoice shows its reminders. */
+#include "resources/resources.h"
+
+#include "util/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const reminder_statuses[] = {"created", "sent", NULL};
+
+/* the texts an account starts with (MOCO's "configured default values") */
+#define REMINDER_TITLE "Zahlungserinnerung"
+#define REMINDER_TEXT                                                                              \
+    "\"Bei der Bearbeitung unserer Buchhaltung ist uns aufgefallen, dass wir für folgende "       \
+    "Rechnung noch keinen Zahlungseingang verbuchen konnten. Sicherlich handelt es sich hierbei "  \
+    "um ein Versehen. Wir bitten Sie höflich, uns den Betrag in den nächsten Tagen zu "          \
+    "überweisen.\""
+
+static const struct field reminder_fields[] = {
+    {"title", FT_TEXT, 0, .def = "\"" REMINDER_TITLE "\"", .maxlen = 255},
+    {"text", FT_TEXT, 0, .def = REMINDER_TEXT},
+    {"fee", FT_MONEY, 0, .def = "0"},
+    {"date", FT_DATE, F_SORT, .range = "date_from,date_to"},
+    {"due_date", FT_DATE},
+    {"status", FT_ENUM, F_READONLY | F_FILTER, .options = reminder_statuses, .def = "\"created\""},
+    {"file_url", FT_EXPR, 0, .sql = "NULL"},
+    {"invoice", FT_REF, F_REQUIRED | F_CREATEONLY | F_FILTER | F_RESTRICT, .ref = &res_invoices,
+     .ref_fields = "id,identifier,title"},
+    /* the invoice's rendering of a reminder: its dates */
+    {"created_on", FT_EXPR, F_INTERNAL, .sql = "substr(t.created_at, 1, 10)"},
+    {"updated_on", FT_EXPR, F_INTERNAL, .sql = "substr(t.updated_at, 1, 10)"},
+    {0},
+};
+
+/* A reminder is for an invoice that is out and not paid; date and due date default to today
+ * and two weeks on (in the account's time zone). */
+static int reminder_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    struct value *invoice = record_value(rec, "invoice");
+    if (!id && invoice->set && !invoice->null) {
+        const char *status = engine_stored_text(r, &res_invoices, invoice->i, "status");
+        if (status && (!strcmp(status, "draft") || !strcmp(status, "paid")))
+            req_field_error(r, "invoice_id", "a %s invoice gets no reminder", status);
+    }
+    struct value *fee = record_value(rec, "fee");
+    if (fee->set && !fee->null && fee->i < 0)
+        req_field_error(r, "fee", "must not be negative");
+    if (!id) {
+        char today[11];
+        date_today_in(r->settings.time_zone, today);
+        struct value *date = record_value(rec, "date");
+        if (!date->set || date->null) {
+            date->set = true;
+            date->null = false;
+            date->s = arena_strdup(r->arena, today);
+        }
+        struct value *due = record_value(rec, "due_date");
+        if (!due->set || due->null) {
+            time_t t;
+            char stamp[TIMESTAMP_LEN + 1];
+            if (time_parse_iso(date->s, &t)) {
+                time_format_iso(t + 14 * 86400, stamp);
+                due->set = true;
+                due->null = false;
+                due->s = arena_strndup(r->arena, stamp, 10);
+            }
+        }
+    }
+    const char *date = engine_effective_text(r, rec, id, "date");
+    const char *due = engine_effective_text(r, rec, id, "due_date");
+    if (date && due && strcmp(due, date) < 0)
+        req_field_error(r, "due_date", "must not be before date");
+    return r->err_fields ? -1 : 0;
+}
+
+const struct resource res_invoice_reminders = {
+    .name = "invoice_reminders",
+    .path = "invoice_reminders",
+    .table = "invoice_reminders",
+    .target = "InvoiceReminder",
+    .fields = reminder_fields,
+    .flags = R_WEBHOOKS | R_NO_UPDATE, /* MOCO has no update of a reminder */
+    .write_area = AREA_INVOICING,
+    .read_area = AREA_INVOICING,
+    .indexes = "invoice_id,date",
+    .before_save = reminder_before_save,
+};
