@@ -1,5 +1,6 @@
 /* Invoice reminders (sections/invoice_reminders.md): reminders of unpaid invoices, with a fee;
- * an invoice shows its reminders. */
+ * an invoice shows its reminders. And the files attached to invoices (sections/invoices.md,
+ * attachments). */
 #include "resources/resources.h"
 
 #include "util/timeutil.h"
@@ -85,4 +86,33 @@ const struct resource res_invoice_reminders = {
     .read_area = AREA_INVOICING,
     .indexes = "invoice_id,date",
     .before_save = reminder_before_save,
+};
+
+/* ------------------------------------------------------------- attachments */
+
+/* Files sent with an invoice (PDFs): kept through the engine's one attachment type. */
+static const struct field invoice_attachment_fields[] = {
+    {"filename", FT_EXPR, 0,
+     .sql = "(SELECT a.filename FROM attachments a WHERE a.account_id = t.account_id AND "
+            "a.entity = 'InvoiceAttachment.file' AND a.entity_id = t.id)"},
+    {"file_size", FT_EXPR, 0,
+     .sql = "(SELECT a.size FROM attachments a WHERE a.account_id = t.account_id AND "
+            "a.entity = 'InvoiceAttachment.file' AND a.entity_id = t.id)",
+     .as = FT_INT},
+    /* in: {"filename", "base64"}; out: its address on mocod */
+    {"file", FT_FILE, F_REQUIRED | F_CREATEONLY, .input = "attachment"},
+    {0},
+};
+
+const struct resource res_invoice_attachments = {
+    .name = "invoice_attachments",
+    .path = "invoices/{id}/attachments",
+    .table = "invoice_attachments",
+    .target = "InvoiceAttachment",
+    .fields = invoice_attachment_fields,
+    .flags = R_NO_UPDATE | R_NO_GET, /* MOCO lists, adds and removes them */
+    .parent = &res_invoices,
+    .parent_fk = "invoice_id",
+    .write_area = AREA_INVOICING,
+    .read_area = AREA_INVOICING,
 };

@@ -34,6 +34,7 @@ const struct resource *const all_resources[] = {
     &res_invoice_items,
     &res_invoice_payments,
     &res_invoice_reminders,
+    &res_invoice_attachments,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,

@@ -30,6 +30,7 @@ extern const struct resource res_invoices;
 extern const struct resource res_invoice_items;
 extern const struct resource res_invoice_payments;
 extern const struct resource res_invoice_reminders;
+extern const struct resource res_invoice_attachments;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 

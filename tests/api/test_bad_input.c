@@ -54,6 +54,7 @@ static const struct {
     {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
     {"invoice_payments", "invoice_id", "@invoices"},
     {"invoice_reminders", "invoice_id", "@invoices"},
+    {"invoice_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {"invoices", "tax", "19.0"},
     {"invoices", "currency", "\"EUR\""},
     {"invoices", "customer_id", "@companies"},

@@ -75,6 +75,7 @@ static const struct override overrides[] = {
     {"activities", NULL, NULL, NULL, "project_contracts"},
     {"invoice_payments", "invoice_id", "@invoices"},
     {"invoice_reminders", "invoice_id", "@invoices"},
+    {"invoice_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {"invoices", "tax", "19.0"},
     {"invoices", "currency", "\"EUR\""},
     {"invoices", "customer_id", "@companies"}, /* the customer of the generic project */

@@ -621,6 +621,49 @@ static void test_reminders(void **state)
     mt_resp_free(r);
 }
 
+static void test_attachments(void **state)
+{
+    (void)state;
+    json_int_t inv = create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]", NULL);
+    const char *path = fix_fmt(INVOICES "/%lld/attachments", (long long)inv);
+    /* "%PDF-1.4\n" */
+    mt_resp *r = mt_request(g.s, "POST", path, g.key,
+                            "{\"attachment\":{\"filename\":\"AGB.pdf\",\"base64\":"
+                            "\"JVBERi0xLjQK\"}}",
+                            NULL);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, "id,filename,file_size,file,created_at,updated_at");
+    MT_ASSERT_JSON_STR(r->json, "filename", "AGB.pdf");
+    MT_ASSERT_JSON_INT(r->json, "file_size", 9);
+    json_int_t id = mt_json_int(r->json, "id");
+    char *url = strdup(mt_json_str(r->json, "file"));
+    mt_resp_free(r);
+    r = mt_get(g.s, path, g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 1);
+    mt_resp_free(r);
+    r = mt_get(g.s, url, NULL); /* the file, by its secret address */
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(r->body_len, 9);
+    assert_memory_equal(r->body, "%PDF-1.4\n", 9);
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key, "{\"attachment\":{\"filename\":\"x.pdf\"}}", NULL);
+    MT_ASSERT_STATUS(r, 422);
+    mt_resp_free(r);
+    r = mt_deletef(g.s, g.key, "%s/%lld", path, (long long)id);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_get(g.s, url, NULL);
+    MT_ASSERT_STATUS(r, 404);
+    mt_resp_free(r);
+    fix_assert_list_empty(g.s, g.key, path);
+    free(url);
+    /* another account's invoice: 404 */
+    r = mt_get(g.s, path, fix_other_key(g.s));
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+}
+
 static void test_permissions(void **state)
 {
     (void)state;
@@ -665,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_send_email),
         cmocka_unit_test(test_reminders),
+        cmocka_unit_test(test_attachments),
         cmocka_unit_test(test_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
