@@ -19,7 +19,7 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
     const char *text = textual ? db_col_text(s, col) : NULL;
     int64_t num = 0;
     if (textual ? !text : !db_col_int(s, col, &num)) {
-        if (type == FT_STRLIST)
+        if (type == FT_STRLIST || type == FT_IDLIST)
             sb_add(o, "[]", 2);
         else
             sb_add(o, "null", 4);
@@ -49,6 +49,7 @@ void render_column(strbuf *o, const struct field *f, db_stmt *s, int col)
         break;
     }
     case FT_STRLIST:
+    case FT_IDLIST:
     case FT_CUSTOM: /* an FT_EXPR .as FT_CUSTOM: a JSON object kept as text (a weekly pattern) */
         sb_add(o, text, db_col_len(s, col));
         break;

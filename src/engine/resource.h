@@ -46,6 +46,8 @@ enum field_type {
     FT_TIMESTAMP, /* "YYYY-MM-DDTHH:MM:SSZ" */
     FT_ENUM,      /* JSON string, one of .options */
     FT_STRLIST,   /* JSON array of strings, stored as JSON text */
+    FT_IDLIST,    /* JSON array of ids (of .ref's rows when it names a resource: each must be one
+                     of the account), at most 10000, stored as JSON text */
     FT_REF,       /* in: <input> (default NAME_id) integer id; out: {id, ...ref_fields} or null */
     FT_HAS_MANY,  /* out only: array of child rows whose .fk column points here */
     FT_TAGS,      /* in/out: array of tag names (taggings with context = resource target) */

@@ -71,6 +71,16 @@ static int parse_bool(json_t *j, bool *out)
     return -1;
 }
 
+static bool idlist_valid(json_t *j)
+{
+    if (!json_is_array(j) || json_array_size(j) > 10000)
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(j, i, e) if (!json_is_integer(e) || json_integer_value(e) <= 0) return false;
+    return true;
+}
+
 static bool strlist_valid(json_t *j)
 {
     if (!json_is_array(j))
@@ -182,8 +192,10 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
         return NULL;
     }
     case FT_STRLIST:
-        if (!strlist_valid(j))
-            return "must be an array of strings";
+    case FT_IDLIST:
+        if (f->type == FT_STRLIST ? !strlist_valid(j) : !idlist_valid(j))
+            return f->type == FT_STRLIST ? "must be an array of strings"
+                                         : "must be an array of at most 10000 ids";
         v->j = j;
         v->s = json_dumps(j, JSON_COMPACT);
         if (v->s) {
@@ -345,6 +357,16 @@ static int check_record(struct req *r, struct record *rec, int64_t id)
         bool acting = (f->flags & F_ACTING_USER) && r->user_id && v->i == r->user_id;
         if (f->type == FT_REF && !acting && !engine_exists(r, f->ref, v->i))
             req_field_error(r, input_key(f), "does not exist");
+        if (f->type == FT_IDLIST && f->ref) {
+            size_t k;
+            json_t *e;
+            json_array_foreach(v->j, k, e) if (!engine_exists(r, f->ref, json_integer_value(e)))
+            {
+                req_field_error(r, input_key(f), "%lld does not exist",
+                                (long long)json_integer_value(e));
+                break;
+            }
+        }
         if ((f->flags & F_UNIQUE) && (v->s || f->type == FT_REF || f->type == FT_INT) &&
             check_unique(r, rec, f, v, id))
             return -1;

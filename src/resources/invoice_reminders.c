@@ -1,6 +1,6 @@
 /* Invoice reminders (sections/invoice_reminders.md): reminders of unpaid invoices, with a fee;
- * an invoice shows its reminders. And the files attached to invoices (sections/invoices.md,
- * attachments). */
+ * an invoice shows its reminders. The files attached to invoices (sections/invoices.md,
+ * attachments), and invoice bookkeeping exports (invoice_bookkeeping_exports.md). */
 #include "resources/resources.h"
 
 #include "util/timeutil.h"
@@ -115,4 +115,88 @@ const struct resource res_invoice_attachments = {
     .parent_fk = "invoice_id",
     .write_area = AREA_INVOICING,
     .read_area = AREA_INVOICING,
+};
+
+/* ------------------------------------------------------------- bookkeeping exports */
+
+static const struct field export_fields[] = {
+    {"from", FT_DATE, F_READONLY, .column = "from_date"}, /* the exported invoices' first date */
+    {"to", FT_DATE, F_READONLY, .column = "to_date"},     /* and last */
+    {"invoice_ids", FT_IDLIST, F_REQUIRED | F_CREATEONLY, .ref = &res_invoices},
+    {"comment", FT_TEXT, 0, .def = "\"\""},
+    {"user", FT_REF, F_READONLY | F_ACTING_USER, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    /* mocod submits to no bookkeeping service: every export is a manual one */
+    {"status", FT_TEXT, F_READONLY, .def = "\"manual\""},
+    {"trigger_submission", FT_BOOL, F_TRANSIENT},
+    {0},
+};
+
+static int64_t stored_i64(struct req *r, const struct resource *res, int64_t id, const char *col)
+{
+    const char *v = engine_stored_text(r, res, id, col);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* invoice_ids (of the account: the engine checks that): not drafts, not exported before; from
+ * and to are their first and last date. */
+static int export_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    struct value *ids = record_value(rec, "invoice_ids");
+    if (!ids->set || ids->null || r->err_fields)
+        return -1;
+    if (json_array_size(ids->j) == 0)
+        req_field_error(r, "invoice_ids", "can't be empty");
+    const char *from = NULL, *to = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids->j, i, v)
+    {
+        int64_t inv = json_integer_value(v);
+        const char *status = engine_stored_text(r, &res_invoices, inv, "status");
+        if (status && !strcmp(status, "draft"))
+            req_field_error(r, "invoice_ids", "invoice %lld is a draft", (long long)inv);
+        else if (stored_i64(r, &res_invoices, inv, "exported"))
+            req_field_error(r, "invoice_ids", "invoice %lld is exported already", (long long)inv);
+        const char *date = engine_stored_text(r, &res_invoices, inv, "date");
+        if (date && (!from || strcmp(date, from) < 0))
+            from = date;
+        if (date && (!to || strcmp(date, to) > 0))
+            to = date;
+    }
+    if (r->err_fields)
+        return -1;
+    struct value *f = record_value(rec, "from"), *u = record_value(rec, "to");
+    f->set = u->set = true;
+    f->null = u->null = false;
+    f->s = from;
+    u->s = to;
+    return 0;
+}
+
+/* The exported invoices are locked: bookkeeping has them. */
+static int export_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    json_t *ids = record_value(rec, "invoice_ids")->j;
+    size_t i;
+    json_t *v;
+    struct column_value set[] = {{"locked", dbp_int(1)}, {"exported", dbp_int(1)}};
+    json_array_foreach(ids, i, v) if (engine_set_columns(r, &res_invoices, json_integer_value(v),
+                                                         set, 2, true)) return -1;
+    return 0;
+}
+
+const struct resource res_invoice_bookkeeping_exports = {
+    .name = "invoice_bookkeeping_exports",
+    .path = "invoices/bookkeeping_exports",
+    .table = "invoice_bookkeeping_exports",
+    .target = "InvoiceBookkeepingExport",
+    .fields = export_fields,
+    .flags = R_NO_UPDATE | R_NO_DELETE,
+    .write_area = AREA_INVOICING,
+    .read_area = AREA_INVOICING,
+    .before_save = export_before_save,
+    .after_save = export_after_save,
 };

@@ -171,6 +171,7 @@ static const struct field invoice_fields[] = {
     {"change_address", FT_ENUM, F_TRANSIENT, .options = address_changes},
     {"print_detail_columns", FT_BOOL, F_TRANSIENT},
     {"vat_total", FT_MONEY, F_INTERNAL, .def = "0"},
+    {"exported", FT_BOOL, F_INTERNAL, .def = "false"}, /* in a bookkeeping export */
     {0},
 };
 

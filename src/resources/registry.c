@@ -35,6 +35,7 @@ const struct resource *const all_resources[] = {
     &res_invoice_payments,
     &res_invoice_reminders,
     &res_invoice_attachments,
+    &res_invoice_bookkeeping_exports,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,

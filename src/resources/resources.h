@@ -31,6 +31,7 @@ extern const struct resource res_invoice_items;
 extern const struct resource res_invoice_payments;
 extern const struct resource res_invoice_reminders;
 extern const struct resource res_invoice_attachments;
+extern const struct resource res_invoice_bookkeeping_exports;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 

@@ -112,7 +112,9 @@ static json_t *value_for(const struct resource *res, const struct field *f)
             text = fix_fmt("%.*s%d%s", (int)(pct - text), text, n, pct + 2);
         return json_loads(text, JSON_DECODE_ANY, NULL);
     }
-    json_t *v = declared_value(res, f, n, "b", f->type == FT_REF ? ensure_entity(f->ref) : 0);
+    json_t *v = declared_value(
+        res, f, n, "b",
+        (f->type == FT_REF || f->type == FT_IDLIST) && f->ref ? ensure_entity(f->ref) : 0);
     if (!v)
         fail_msg("%s.%s: no value for its type; add an override", res->name, f->name);
     return v;
@@ -394,6 +396,12 @@ static int wrong_values(const struct field *f, const char **out)
         out[n++] = "\"now\"";
         out[n++] = "1577836800";
         out[n++] = "{}";
+        break;
+    case FT_IDLIST:
+        out[n++] = "[\"1\"]";
+        out[n++] = "[-1]";
+        out[n++] = "\"1,2\"";
+        out[n++] = "[1.5]";
         break;
     case FT_STRLIST:
     case FT_TAGS:

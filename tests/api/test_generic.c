@@ -182,7 +182,9 @@ static json_t *value_for(struct account *a, const struct resource *res, const st
             fail_msg("override %s.%s is not JSON: %s", res->name, o->field, text);
         return v;
     }
-    json_t *v = declared_value(res, f, n, "g", f->type == FT_REF ? ensure_entity(a, f->ref) : 0);
+    json_t *v = declared_value(
+        res, f, n, "g",
+        (f->type == FT_REF || f->type == FT_IDLIST) && f->ref ? ensure_entity(a, f->ref) : 0);
     if (!v)
         fail_msg("%s.%s: no generic value for its type; add an override", res->name, f->name);
     return v;
@@ -517,6 +519,13 @@ static void check_type(const struct resource *res, const struct field *f, const 
         size_t i;
         json_t *e;
         json_array_foreach(v, i, e) ok = ok && json_is_string(e);
+        break;
+    }
+    case FT_IDLIST: {
+        ok = json_is_array(v);
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) ok = ok && json_is_integer(e);
         break;
     }
     case FT_CUSTOM:

@@ -664,6 +664,54 @@ static void test_attachments(void **state)
     mt_resp_free(r);
 }
 
+static void test_bookkeeping_exports(void **state)
+{
+    (void)state;
+    const char *one = "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]";
+    json_int_t a = create_invoice(one, "\"date\":\"2025-03-05\",\"due_date\":\"2025-04-05\"");
+    json_int_t b = create_invoice(one, "\"date\":\"2025-02-10\",\"due_date\":\"2025-03-10\"");
+    json_int_t draft = create_invoice(one, "\"status\":\"draft\"");
+    const char *path = "/api/v1/invoices/bookkeeping_exports";
+    mt_resp *r = mt_request(g.s, "POST", path, g.key,
+                            fix_fmt("{\"invoice_ids\":[%lld,%lld],\"comment\":\"Q1\","
+                                    "\"trigger_submission\":false}",
+                                    (long long)a, (long long)b),
+                            NULL);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, "id,from,to,invoice_ids,comment,user,status,created_at,updated_at");
+    MT_ASSERT_JSON_STR(r->json, "from", "2025-02-10");
+    MT_ASSERT_JSON_STR(r->json, "to", "2025-03-05");
+    MT_ASSERT_JSON_INT(r->json, "invoice_ids[0]", a);
+    MT_ASSERT_JSON_INT(r->json, "invoice_ids[1]", b);
+    MT_ASSERT_JSON_STR(r->json, "status", "manual");
+    MT_ASSERT_JSON_INT(r->json, "user.id", g.admin);
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    /* exported invoices are locked */
+    r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)a);
+    assert_true(mt_json_bool(r->json, "locked"));
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, "%s/%lld", path, (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    /* once only; no drafts; no other account's; a list of ids */
+    const char *bodies[] = {fix_fmt("{\"invoice_ids\":[%lld]}", (long long)a),
+                            fix_fmt("{\"invoice_ids\":[%lld]}", (long long)draft),
+                            "{\"invoice_ids\":[987654321]}",
+                            "{\"invoice_ids\":\"1,2\"}",
+                            "{\"invoice_ids\":[]}",
+                            "{}"};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        r = mt_request(g.s, "POST", path, g.key, bodies[i], NULL);
+        fix_assert_422(r, "invoice_ids");
+        mt_resp_free(r);
+    }
+    r = mt_request(g.s, "POST", path, fix_other_key(g.s),
+                   fix_fmt("{\"invoice_ids\":[%lld]}", (long long)b), NULL);
+    fix_assert_422(r, "invoice_ids");
+    mt_resp_free(r);
+}
+
 static void test_permissions(void **state)
 {
     (void)state;
@@ -709,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_send_email),
         cmocka_unit_test(test_reminders),
         cmocka_unit_test(test_attachments),
+        cmocka_unit_test(test_bookkeeping_exports),
         cmocka_unit_test(test_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -74,6 +74,8 @@ static inline json_t *declared_value(const struct resource *res, const struct fi
         return json_array();
     case FT_REF:
         return json_integer(ref_id);
+    case FT_IDLIST:
+        return ref_id ? json_pack("[I]", ref_id) : json_array();
     case FT_CUSTOM:
         return json_object();
     case FT_PASSWORD:

@@ -217,7 +217,8 @@ static void typed_fields_have_what_they_need(void **state)
                 fail_msg("%s.%s: an enum needs options", res->name, f->name);
             if (f->type == FT_EXPR && (!f->sql || !*f->sql))
                 fail_msg("%s.%s: an expression needs .sql", res->name, f->name);
-            if (f->type != FT_REF && f->type != FT_HAS_MANY && (f->ref || f->ref_fields || f->fk))
+            if (f->type != FT_REF && f->type != FT_HAS_MANY && f->type != FT_IDLIST &&
+                (f->ref || f->ref_fields || f->fk))
                 fail_msg("%s.%s: .ref/.ref_fields/.fk only belong to references", res->name,
                          f->name);
             if (f->maxlen < 0)
