@@ -33,6 +33,8 @@ const struct resource *const all_resources[] = {
     &res_invoices,
     &res_invoice_items,
     &res_invoice_payments,
+    &res_offers,
+    &res_offer_items,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,

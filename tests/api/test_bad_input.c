@@ -58,6 +58,11 @@ static const struct {
     {"invoices", "customer_id", "@companies"},
     {"invoices", "items",
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
+    {"offers", "tax", "19.0"},
+    {"offers", "currency", "\"EUR\""},
+    {"offers", "project_id", "@projects"},
+    {"offers", "items",
+     "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
     {NULL, NULL, NULL},
 };
 
