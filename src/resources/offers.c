@@ -330,3 +330,43 @@ const struct resource res_offers = {
     .before_save = offer_before_save,
     .after_save = offer_totals,
 };
+
+/* ------------------------------------------------------------- attachments */
+
+/* POST /offers/{id}/attachments {"attachment": {"filename", "base64"}}: a PDF kept with the
+ * offer; listed and deleted below it. */
+static const struct field offer_attachment_fields[] = {
+    {"filename", FT_EXPR, 0,
+     .sql = "(SELECT f.filename FROM attachments f WHERE f.account_id = t.account_id AND f.entity "
+            "= 'Offer::Attachment.url' AND f.entity_id = t.id)"},
+    {"size", FT_EXPR, 0,
+     .sql = "(SELECT f.size FROM attachments f WHERE f.account_id = t.account_id AND f.entity = "
+            "'Offer::Attachment.url' AND f.entity_id = t.id)",
+     .as = FT_INT},
+    {"url", FT_FILE, F_REQUIRED | F_CREATEONLY, .input = "attachment"},
+    {0},
+};
+
+static int offer_attachment_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    struct value *file = record_value(rec, "url");
+    if (file->set && !file->null && file->blob &&
+        (file->blob_len < 5 || memcmp(file->blob, "%PDF-", 5) != 0))
+        req_field_error(r, "attachment", "must be a PDF");
+    return r->err_fields ? -1 : 0;
+}
+
+const struct resource res_offer_attachments = {
+    .name = "offer_attachments",
+    .path = "offers/{id}/attachments",
+    .table = "offer_attachments",
+    .target = "Offer::Attachment",
+    .fields = offer_attachment_fields,
+    .flags = R_NO_GET | R_NO_UPDATE,
+    .parent = &res_offers,
+    .parent_fk = "offer_id",
+    .write_area = AREA_SALES,
+    .read_area = AREA_SALES,
+    .before_save = offer_attachment_before_save,
+};

@@ -35,6 +35,7 @@ const struct resource *const all_resources[] = {
     &res_invoice_payments,
     &res_offers,
     &res_offer_items,
+    &res_offer_attachments,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,

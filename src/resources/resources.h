@@ -31,6 +31,7 @@ extern const struct resource res_invoice_items;
 extern const struct resource res_invoice_payments;
 extern const struct resource res_offers;
 extern const struct resource res_offer_items;
+extern const struct resource res_offer_attachments;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 

@@ -63,6 +63,7 @@ static const struct {
     {"offers", "project_id", "@projects"},
     {"offers", "items",
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
+    {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {NULL, NULL, NULL},
 };
 

@@ -95,6 +95,8 @@ static const struct override overrides[] = {
     {"offers", "items",
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
     {"offer_items", NULL, NULL, "offers"},
+    /* a PDF ("%PDF-1.4") */
+    {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {NULL},
 };
 

@@ -518,6 +518,76 @@ static void test_permissions_and_tenants(void **state)
     mt_resp_free(r);
 }
 
+/* GET, POST /offers/{id}/attachments, DELETE /offers/{id}/attachments/{id}: PDFs kept with the
+ * offer, served from their link. */
+static void test_attachments(void **state)
+{
+    (void)state;
+    json_int_t id = create_offer(ONE, NULL);
+    const char *path = fix_fmt(OFFERS "/%lld/attachments", (long long)id);
+    /* "%PDF-1.4\n%offer attachment\n" */
+    const char *pdf = "JVBERi0xLjQKJW9mZmVyIGF0dGFjaG1lbnQK";
+    mt_resp *r = mt_request(
+        g.s, "POST", path, g.key,
+        fix_fmt("{\"attachment\":{\"filename\":\"terms.pdf\",\"base64\":\"%s\"}}", pdf), NULL);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, "id,filename,size,url,created_at,updated_at");
+    MT_ASSERT_JSON_STR(r->json, "filename", "terms.pdf");
+    MT_ASSERT_JSON_INT(r->json, "size", 27);
+    json_int_t att = mt_json_int(r->json, "id");
+    const char *link = strstr(mt_json_str(r->json, "url"), "/files/");
+    assert_non_null(link);
+    char *files = strdup(link);
+    mt_resp *f = mt_get(g.s, files, NULL);
+    MT_ASSERT_STATUS(f, 200);
+    assert_int_equal(f->body_len, 27);
+    assert_memory_equal(f->body, "%PDF-1.4\n%offer attachment\n", 27);
+    mt_resp_free(f);
+    mt_resp_free(r);
+    r = mt_get(g.s, path, g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 1);
+    MT_ASSERT_JSON_INT(r->json, "[0].id", att);
+    MT_ASSERT_JSON_STR(r->json, "[0].filename", "terms.pdf");
+    mt_resp_free(r);
+    /* only PDFs; the object as documented */
+    r = mt_request(g.s, "POST", path, g.key,
+                   "{\"attachment\":{\"filename\":\"x.txt\",\"base64\":\"aGFsbG8=\"}}", NULL);
+    fix_assert_422(r, "attachment");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key, "{\"attachment\":\"JVBERi0=\"}", NULL);
+    fix_assert_422(r, "attachment");
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", path, g.key, "{}", NULL);
+    fix_assert_422(r, "attachment");
+    mt_resp_free(r);
+    /* neither another account nor an employee sees or changes them */
+    r = mt_get(g.s, path, fix_other_key(g.s));
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+    r = mt_deletef(g.s, fix_other_key(g.s), "%s/%lld", path, (long long)att);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+    char *emp_key = NULL;
+    fix_user_with_role(g.s, "Anna", "Employee", &emp_key);
+    r = mt_get(g.s, path, emp_key);
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
+    free(emp_key);
+    /* it goes, and its file with it */
+    r = mt_deletef(g.s, g.key, "%s/%lld", path, (long long)att);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_get(g.s, path, g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 0);
+    mt_resp_free(r);
+    r = mt_get(g.s, files, NULL);
+    MT_ASSERT_STATUS(r, 404);
+    mt_resp_free(r);
+    free(files);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_send_email),
         cmocka_unit_test(test_permissions_and_tenants),
+        cmocka_unit_test(test_attachments),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
