@@ -24,7 +24,7 @@ static struct {
 static int group_setup(void **state)
 {
     (void)state;
-    g.s = mt_start(NULL);
+    g.s = mt_start("--webhook-allow-private"); /* the hook of test_web_hooks: 127.0.0.1:9 */
     g.key = mt_admin_key(g.s);
     g.admin = fix_session_user_id(g.s, g.key);
     g.customer = fix_create_company_as(g.s, g.key, "customer", "Angebot AG");
@@ -588,6 +588,27 @@ static void test_attachments(void **state)
     free(files);
 }
 
+/* Web hooks with the target Offer hear an offer's create and its status change. */
+static void test_web_hooks(void **state)
+{
+    (void)state;
+    json_int_t hook = mt_create(g.s, "/api/v1/account/web_hooks", g.key,
+                                "{\"target\":\"Offer\",\"event\":\"update\",\"hook\":"
+                                "\"http://127.0.0.1:9/offers\"}");
+    json_int_t id = create_offer(ONE, NULL);
+    mt_resp *r = mt_requestf(g.s, "PUT", g.key, "{\"status\":\"accepted\"}",
+                             OFFERS "/%lld/update_status", (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, "/api/v1/account/web_hooks/%lld/deliveries", (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 1); /* the update, not the create */
+    MT_ASSERT_JSON_STR(r->json, "[0].target", "Offer");
+    MT_ASSERT_JSON_STR(r->json, "[0].event", "update");
+    MT_ASSERT_JSON_INT(r->json, "[0].entity_id", id);
+    mt_resp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_send_email),
         cmocka_unit_test(test_permissions_and_tenants),
         cmocka_unit_test(test_attachments),
+        cmocka_unit_test(test_web_hooks),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
