@@ -92,16 +92,7 @@ const struct resource res_invoice_reminders = {
 
 /* Files sent with an invoice (PDFs): kept through the engine's one attachment type. */
 static const struct field invoice_attachment_fields[] = {
-    {"filename", FT_EXPR, 0,
-     .sql = "(SELECT a.filename FROM attachments a WHERE a.account_id = t.account_id AND "
-            "a.entity = 'InvoiceAttachment.file' AND a.entity_id = t.id)"},
-    {"file_size", FT_EXPR, 0,
-     .sql = "(SELECT a.size FROM attachments a WHERE a.account_id = t.account_id AND "
-            "a.entity = 'InvoiceAttachment.file' AND a.entity_id = t.id)",
-     .as = FT_INT},
-    /* in: {"filename", "base64"}; out: its address on mocod */
-    {"file", FT_FILE, F_REQUIRED | F_CREATEONLY, .input = "attachment"},
-    {0},
+    DOCUMENT_ATTACHMENT_FIELDS("InvoiceAttachment.url"),
 };
 
 const struct resource res_invoice_attachments = {
@@ -115,6 +106,7 @@ const struct resource res_invoice_attachments = {
     .parent_fk = "invoice_id",
     .write_area = AREA_INVOICING,
     .read_area = AREA_INVOICING,
+    .before_save = document_attachment_is_pdf,
 };
 
 /* ------------------------------------------------------------- bookkeeping exports */

@@ -3,7 +3,6 @@
  * items billed by the invoice and released when a draft goes. */
 #include "resources/resources.h"
 
-#include "pdf/pdf.h"
 #include "util/money.h"
 
 #include <stdlib.h>
@@ -13,15 +12,12 @@ static const char *const invoice_statuses[] = {"draft", "created", "sent",    "p
                                                "paid",  "overdue", "ignored", NULL};
 /* the states update_status may set (the others follow from payments, or come with create) */
 static const char *const settable_statuses[] = {"created", "sent", "overdue", "ignored", NULL};
-static const char *const item_types[] = {"title",    "description", "item", "page-break",
-                                         "subtotal", "separator",   NULL};
-static const char *const service_types[] = {"service", "expense", NULL};
 static const char *const address_changes[] = {"invoice", "project", "customer", NULL};
 
 /* ------------------------------------------------------------- items */
 
 static const struct field invoice_item_fields[] = {
-    {"type", FT_ENUM, 0, .options = item_types, .def = "\"item\""},
+    {"type", FT_ENUM, 0, .options = document_item_types, .def = "\"item\""},
     {"title", FT_TEXT, 0, .maxlen = 1000},
     {"revenue_category", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no revenue categories yet */
     {"description", FT_TEXT},
@@ -29,7 +25,7 @@ static const struct field invoice_item_fields[] = {
     {"unit", FT_TEXT, 0, .maxlen = 64},
     {"unit_price", FT_MONEY},
     {"net_total", FT_MONEY}, /* given, else quantity x unit_price (items_line_total) */
-    {"service_type", FT_ENUM, 0, .options = service_types, .def = "\"service\""},
+    {"service_type", FT_ENUM, 0, .options = document_service_types, .def = "\"service\""},
     {"optional", FT_BOOL, F_WRITEONLY, .def = "false"}, /* not billed, not in the total */
     {"additional", FT_BOOL, F_WRITEONLY, .def = "false"},
     {"revenue_category_id", FT_INT, F_WRITEONLY},
@@ -214,32 +210,19 @@ static int invoice_before_save(struct req *r, struct record *rec, int64_t id)
     return r->err_fields ? -1 : 0;
 }
 
-/*
- * The totals, from the items as stored: each line's net (rounded to the cent when it was made),
- * summed over the billed lines (type item, not optional); the discount off the sum, rounded;
- * VAT on the discounted net, rounded; gross = net + VAT.
- */
+static const struct document_kind invoice_kind = {
+    &res_invoices,
+    "invoice_items",
+    "invoice_id",
+    "customer_id",
+    "i.service_period_from, i.service_period_to",
+    "invoice",
+};
+
 static int invoice_totals(struct req *r, struct record *rec, int64_t id)
 {
     (void)rec;
-    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
-    int64_t items_net = 0;
-    if (db_query_i64(r->db,
-                     "SELECT COALESCE(SUM(net_total), 0) FROM invoice_items WHERE account_id = ? "
-                     "AND invoice_id = ? AND type = 'item' AND optional = 0",
-                     p, 2, 0, &items_net) != DB_OK)
-        return req_fail(r, 500, NULL, "database error");
-    int64_t discount = stored_int(r, &res_invoices, id, "discount");
-    int64_t tax = stored_int(r, &res_invoices, id, "tax");
-    int64_t off = 0, net = 0, vat = 0, gross = 0;
-    /* percent at scale 2 is a fraction at scale 4 */
-    if (money_mul(items_net, 2, discount, 4, 2, &off) != MONEY_OK ||
-        money_add(items_net, -off, &net) != MONEY_OK ||
-        money_mul(net, 2, tax, 4, 2, &vat) != MONEY_OK || money_add(net, vat, &gross) != MONEY_OK)
-        return req_fail(r, 422, "items", "the invoice's total is out of range");
-    struct column_value totals[] = {
-        {"net_total", dbp_int(net)}, {"vat_total", dbp_int(vat)}, {"gross_total", dbp_int(gross)}};
-    return engine_set_columns(r, &res_invoices, id, totals, 3, false);
+    return document_totals(r, &invoice_kind, id);
 }
 
 /* Only drafts and the newest invoice go (as MOCO); a sent or exported one never. Its activities
@@ -333,241 +316,25 @@ static int invoices_locked(struct req *r, struct action_call *call)
 
 /* ---- the PDF ---- */
 
-/* Text of a stored HTML snippet (salutation, footer) for the PDF: tags dropped, <br> and block
- * ends as line breaks, the common entities decoded. */
-static char *pdf_text(struct req *r, const char *html)
-{
-    if (!html)
-        return NULL;
-    strbuf o;
-    sb_init(&o, r->arena, strlen(html) + 1);
-    for (const char *p = html; *p;) {
-        if (*p == '<') {
-            const char *end = strchr(p, '>');
-            if (!end)
-                break;
-            if (!strncmp(p, "<br", 3) || !strncmp(p, "</div", 5) || !strncmp(p, "</p", 3))
-                sb_addc(&o, '\n');
-            p = end + 1;
-        } else if (*p == '&') {
-            static const struct {
-                const char *name, *text;
-            } ents[] = {
-                {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", " "}};
-            size_t i = 0;
-            for (; i < sizeof ents / sizeof ents[0]; i++)
-                if (!strncmp(p, ents[i].name, strlen(ents[i].name)))
-                    break;
-            sb_adds(&o, i < sizeof ents / sizeof ents[0] ? ents[i].text : "&");
-            p += i < sizeof ents / sizeof ents[0] ? strlen(ents[i].name) : 1;
-        } else {
-            sb_addc(&o, *p++);
-        }
-    }
-    return o.buf;
-}
-
-/* An amount with its cents ("1234.50 EUR"); a quantity (no currency) as short as it is ("3.5"). */
-static const char *pdf_amount(struct req *r, const char *units, int scale, const char *currency)
-{
-    if (!units)
-        return NULL;
-    char digits[MONEY_BUF];
-    if (currency || scale == 2)
-        money_format_fixed(strtoll(units, NULL, 10), scale, digits);
-    else
-        money_format(strtoll(units, NULL, 10), scale, digits);
-    return currency ? arena_printf(r->arena, "%s %s", digits, currency)
-                    : arena_strdup(r->arena, digits);
-}
-
-static const char *col_dup(struct req *r, db_stmt *s, int col)
-{
-    const char *t = db_col_text(s, col);
-    return t ? arena_strdup(r->arena, t) : NULL;
-}
-
-/* The invoice as an A4 document (src/pdf), with the account as sender, appended to out. */
-static int render_invoice_pdf(struct req *r, int64_t id, strbuf *out, const char **identifier)
-{
-    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
-    db_stmt *s = db_query(
-        r->db,
-        "SELECT i.identifier, i.date, i.due_date, i.service_period_from, i.service_period_to, "
-        "i.title, i.recipient_address, i.salutation, i.footer, i.currency, i.net_total, "
-        "i.vat_total, i.gross_total, i.tax, a.name FROM invoices i JOIN accounts a ON a.id = "
-        "i.account_id WHERE i.id = ? AND i.account_id = ?",
-        p, 2);
-    if (!s || db_step(s) != DB_ROW) {
-        db_done(s);
-        return req_fail(r, 404, NULL, "Invoice not found");
-    }
-    struct pdf_doc doc = {.lang = "de", .title = col_dup(r, s, 5)};
-    doc.identifier = col_dup(r, s, 0);
-    doc.date = col_dup(r, s, 1);
-    doc.due_date = col_dup(r, s, 2);
-    const char *from = col_dup(r, s, 3), *to = col_dup(r, s, 4);
-    doc.service_period = from ? arena_printf(r->arena, "%s - %s", from, to ? to : "") : NULL;
-    doc.recipient_address = col_dup(r, s, 6);
-    doc.salutation = pdf_text(r, col_dup(r, s, 7));
-    doc.footer = pdf_text(r, col_dup(r, s, 8));
-    const char *currency = col_dup(r, s, 9);
-    char tax_digits[MONEY_BUF];
-    money_format(db_col_i64(s, 13), 2, tax_digits);
-    struct pdf_total *totals = arena_calloc(r->arena, 3, sizeof(*totals));
-    totals[0] = (struct pdf_total){"Netto", pdf_amount(r, col_dup(r, s, 10), 2, currency), 0};
-    totals[1] = (struct pdf_total){arena_printf(r->arena, "MwSt. %s %%", tax_digits),
-                                   pdf_amount(r, col_dup(r, s, 11), 2, currency), 0};
-    totals[2] = (struct pdf_total){"Brutto", pdf_amount(r, col_dup(r, s, 12), 2, currency), 1};
-    doc.totals = totals;
-    doc.ntotals = 3;
-    doc.sender_address = col_dup(r, s, 14);
-    doc.letter_paper_header = doc.sender_address;
-    db_done(s);
-
-    db_param ip[2] = {dbp_int(r->account_id), dbp_int(id)};
-    s = db_query(r->db,
-                 "SELECT type, title, description, quantity, unit, unit_price, net_total FROM "
-                 "invoice_items WHERE account_id = ? AND invoice_id = ? ORDER BY id",
-                 ip, 2);
-    if (!s)
-        return req_fail(r, 500, NULL, "database error");
-    int cap = 16, n = 0, rc;
-    struct pdf_line *lines = arena_calloc(r->arena, (size_t)cap, sizeof(*lines));
-    while ((rc = db_step(s)) == DB_ROW) {
-        if (n == cap) {
-            lines = arena_realloc(r->arena, lines, (size_t)cap * sizeof(*lines),
-                                  (size_t)cap * 2 * sizeof(*lines));
-            cap *= 2;
-        }
-        bool item = db_col_text(s, 0) && !strcmp(db_col_text(s, 0), "item");
-        lines[n++] = (struct pdf_line){
-            .kind = col_dup(r, s, 0),
-            .title = col_dup(r, s, 1),
-            .description = pdf_text(r, col_dup(r, s, 2)),
-            .quantity = pdf_amount(r, col_dup(r, s, 3), 4, NULL),
-            .unit = col_dup(r, s, 4),
-            .unit_price = pdf_amount(r, col_dup(r, s, 5), 2, NULL),
-            .net_total = item ? pdf_amount(r, col_dup(r, s, 6), 2, NULL) : NULL,
-        };
-    }
-    db_done(s);
-    if (rc != DB_DONE)
-        return req_fail(r, 500, NULL, "database error");
-    doc.lines = lines;
-    doc.nlines = n;
-    if (pdf_render(&doc, out))
-        return req_fail(r, 500, NULL, "the PDF could not be made");
-    *identifier = doc.identifier ? doc.identifier : "invoice";
-    return 0;
-}
-
 /* GET /invoices/{id}.pdf */
 static int invoice_pdf(struct req *r, struct action_call *call)
 {
-    const char *identifier = NULL;
-    if (render_invoice_pdf(r, call->id, &r->out, &identifier))
-        return -1;
-    req_add_header(r, "Content-Type", "application/pdf");
-    req_add_header(r, "Content-Disposition",
-                   arena_printf(r->arena, "inline; filename=\"%s.pdf\"", identifier));
-    return 0;
+    return document_pdf_answer(r, &invoice_kind, call->id);
 }
 
 /* ---- send_email ---- */
-
-struct invoice_mail {
-    struct mail m;
-    struct mail_attachment pdf;
-    const char *to, *cc, *bcc; /* as given or chosen, ";"-separated: the answer */
-};
-
-/* "a@x.test; b@y.test" as a list (empty parts left out). */
-static const char *const *address_list(struct req *r, const char *v, int *n)
-{
-    *n = 0;
-    if (!v)
-        return NULL;
-    const char **out = arena_calloc(r->arena, strlen(v) / 2 + 2, sizeof(char *));
-    for (const char *p = v; *p;) {
-        size_t len = strcspn(p, ";,");
-        const char *a = p, *b = p + len;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if (b > a)
-            out[(*n)++] = arena_strndup(r->arena, a, (size_t)(b - a));
-        p += len;
-        if (*p)
-            p++;
-    }
-    return out;
-}
-
-/* {identifier}, {title}, {date}, {due_date}, {net_total}, {gross_total}, {tax},
- * {company_name}, {recipient} of the invoice in text; other {words} stay as they are. */
-static const char *fill_placeholders(struct req *r, int64_t id, const char *text)
-{
-    static const char *const columns[] = {"identifier", "title",       "date", "due_date",
-                                          "net_total",  "gross_total", "tax",  "recipient_address"};
-    static const char *const names[] = {"identifier", "title",       "date", "due_date",
-                                        "net_total",  "gross_total", "tax",  "recipient"};
-    const char *currency = engine_stored_text(r, &res_invoices, id, "currency");
-    strbuf o;
-    sb_init(&o, r->arena, strlen(text) + 64);
-    for (const char *p = text; *p;) {
-        const char *end = *p == '{' ? strchr(p, '}') : NULL;
-        size_t k = 0, nn = sizeof names / sizeof names[0];
-        for (; end && k < nn; k++)
-            if ((size_t)(end - p - 1) == strlen(names[k]) &&
-                !strncmp(p + 1, names[k], strlen(names[k])))
-                break;
-        if (!end || k == nn) {
-            if (!strncmp(p, "{company_name}", 14)) {
-                const char *name = engine_stored_text(
-                    r, &res_companies, stored_int(r, &res_invoices, id, "customer_id"), "name");
-                sb_adds(&o, name ? name : "");
-                p += 14;
-            } else {
-                sb_addc(&o, *p++);
-            }
-            continue;
-        }
-        const char *v = engine_stored_text(r, &res_invoices, id, columns[k]);
-        if (v && (!strcmp(names[k], "net_total") || !strcmp(names[k], "gross_total")))
-            v = pdf_amount(r, v, 2, currency);
-        else if (v && !strcmp(names[k], "tax"))
-            v = pdf_amount(r, v, 2, NULL);
-        sb_adds(&o, v ? v : "");
-        p = end + 1;
-    }
-    return o.buf;
-}
 
 /* Before the transaction: the recipients (given, else the project's billing address), the
  * texts with their placeholders filled, and the PDF rendered once. */
 static int send_email_prepare(struct req *r, struct action_call *call)
 {
-    json_t *b = r->body && json_is_object(r->body) ? r->body : NULL;
-    const char *given[5] = {NULL};
-    static const char *const keys[] = {"emails_to", "emails_cc", "emails_bcc", "subject", "text"};
-    for (int i = 0; i < 5; i++) {
-        json_t *v = b ? json_object_get(b, keys[i]) : NULL;
-        if (v && !json_is_null(v) && !json_is_string(v))
-            req_field_error(r, keys[i], "must be a text");
-        given[i] = json_is_string(v) ? json_string_value(v) : NULL;
-    }
-    if (!given[3] || !*given[3])
-        req_field_error(r, "subject", "can't be blank");
-    if (!given[4] || !*given[4])
-        req_field_error(r, "text", "can't be blank");
-    if (r->err_fields)
+    const char *given[5];
+    if (document_mail_input(r, given))
         return -1;
     const char *status = engine_stored_text(r, &res_invoices, call->id, "status");
     if (status && !strcmp(status, "draft"))
         return req_fail(r, 422, "status", "a draft invoice is not sent");
-    struct invoice_mail *im = arena_calloc(r->arena, 1, sizeof(*im));
+    struct document_mail *im = arena_calloc(r->arena, 1, sizeof(*im));
     im->to = given[0] && *given[0] ? given[0] : NULL;
     im->cc = given[1];
     im->bcc = given[2];
@@ -580,23 +347,10 @@ static int send_email_prepare(struct req *r, struct action_call *call)
             im->to = engine_stored_text(r, &res_companies, customer, "email");
         }
     }
-    im->m.to = address_list(r, im->to, &im->m.nto);
-    im->m.cc = address_list(r, im->cc, &im->m.ncc);
-    im->m.bcc = address_list(r, im->bcc, &im->m.nbcc);
-    if (im->m.nto == 0)
-        return req_fail(r, 422, "emails_to",
-                        "can't be blank: neither given nor set on the project or the customer");
-    im->m.subject = fill_placeholders(r, call->id, given[3]);
-    im->m.body = fill_placeholders(r, call->id, given[4]);
-    strbuf pdf;
-    sb_init(&pdf, r->arena, 65536);
-    const char *identifier = NULL;
-    if (render_invoice_pdf(r, call->id, &pdf, &identifier))
+    if (document_mail_finish(
+            r, &invoice_kind, call->id, im, given[3], given[4],
+            "can't be blank: neither given nor set on the project or the customer"))
         return -1;
-    im->pdf = (struct mail_attachment){arena_printf(r->arena, "%s.pdf", identifier),
-                                       "application/pdf", (const unsigned char *)pdf.buf, pdf.len};
-    im->m.attachments = &im->pdf;
-    im->m.nattachments = 1;
     call->ctx = im;
     return 0;
 }
@@ -604,7 +358,7 @@ static int send_email_prepare(struct req *r, struct action_call *call)
 /* The mail goes into the outbox with the invoice's change: it is sent, and locked. */
 static int send_email(struct req *r, struct action_call *call)
 {
-    struct invoice_mail *im = call->ctx;
+    struct document_mail *im = call->ctx;
     if (engine_queue_mail(r, &im->m))
         return -1;
     struct column_value set[] = {{"status", dbp_text("sent")}, {"locked", dbp_int(1)}};
@@ -612,27 +366,6 @@ static int send_email(struct req *r, struct action_call *call)
     bool settled = status && (!strcmp(status, "paid") || !strcmp(status, "partially_paid"));
     return engine_set_columns(r, &res_invoices, call->id, settled ? set + 1 : set, settled ? 1 : 2,
                               false);
-}
-
-/* The answer: the recipients the mail went to. */
-static int send_email_answer(struct req *r, struct action_call *call)
-{
-    struct invoice_mail *im = call->ctx;
-    const char *v[3] = {im->to, im->cc, im->bcc};
-    static const char *const keys[] = {"emails_to", "emails_cc", "emails_bcc"};
-    sb_addc(&r->out, '{');
-    for (int i = 0; i < 3; i++) {
-        if (i)
-            sb_addc(&r->out, ',');
-        sb_add_json_str(&r->out, keys[i], strlen(keys[i]));
-        sb_addc(&r->out, ':');
-        if (v[i] && *v[i])
-            sb_add_json_str(&r->out, v[i], strlen(v[i]));
-        else
-            sb_adds(&r->out, "null");
-    }
-    sb_addc(&r->out, '}');
-    return 0;
 }
 
 /* GET /invoices/{id}/timesheet: the activities the invoice bills, as the activities list
@@ -654,7 +387,7 @@ static const struct action invoice_actions[] = {
     {"GET", "timesheet", .answer = ANSWER_OWN, .render = invoice_timesheet},
     {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
     {"POST", "send_email", send_email, .prepare = send_email_prepare, .answer = ANSWER_OWN,
-     .render = send_email_answer},
+     .render = document_mail_answer},
     {"GET", "locked", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = invoices_locked},
     {"PUT", "update_status", update_status, .prepare = update_status_prepare},
     {0},

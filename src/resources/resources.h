@@ -32,6 +32,9 @@ extern const struct resource res_invoice_payments;
 extern const struct resource res_invoice_reminders;
 extern const struct resource res_invoice_attachments;
 extern const struct resource res_invoice_bookkeeping_exports;
+extern const struct resource res_offers;
+extern const struct resource res_offer_items;
+extern const struct resource res_offer_attachments;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 
@@ -86,6 +89,24 @@ char *comment_clean_html(arena *a, const char *in, size_t *scanned);
  * gets quantity x unit_price, rounded to the cent half away from zero; without both, 0. */
 int items_line_total(struct req *r, struct record *rec, int64_t id);
 
+/* The fields of a document's attachments (invoices, offers): a PDF sent as
+ * {"attachment": {"filename", "base64"}}, rendered as {id, filename, size, url}. entity: the
+ * resource's target followed by ".url" (where the engine keeps the file). */
+#define DOCUMENT_ATTACHMENT_FIELDS(entity)                                                         \
+    {"filename", FT_EXPR, 0,                                                                       \
+     .sql = "(SELECT f.filename FROM attachments f WHERE f.account_id = t.account_id AND "         \
+            "f.entity = '" entity "' AND f.entity_id = t.id)"},                                    \
+        {"size", FT_EXPR, 0,                                                                       \
+         .sql = "(SELECT f.size FROM attachments f WHERE f.account_id = t.account_id AND "         \
+                "f.entity = '" entity "' AND f.entity_id = t.id)",                                 \
+         .as = FT_INT},                                                                            \
+        {"url", FT_FILE, F_REQUIRED | F_CREATEONLY, .input = "attachment"},                        \
+    {                                                                                              \
+        0                                                                                          \
+    }
+/* before_save of those: only PDFs. */
+int document_attachment_is_pdf(struct req *r, struct record *rec, int64_t id);
+
 const char *check_email(const char *s);
 const char *check_hex_color(const char *s);
 /* Target seconds of user on date (YYYY-MM-DD) from the employment valid that day (0 without one).
@@ -95,5 +116,42 @@ int employment_target_seconds(struct req *r, int64_t user_id, const char *date, 
 int users_performance_report(struct req *r, struct action_call *call);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
+
+/* ---- Documents (documents.c): what invoices and offers share ---- */
+extern const char *const document_item_types[];    /* title, description, item, subtotal, ... */
+extern const char *const document_service_types[]; /* service, expense */
+struct document_kind {
+    const struct resource *res; /* &res_invoices, &res_offers: columns identifier, date,
+                                   due_date, title, recipient_address, salutation, footer,
+                                   currency, tax, discount, net_total, vat_total, gross_total */
+    const char *items_table;    /* "invoice_items": type, title, ..., net_total, optional */
+    const char *fk;             /* the items' column of the document: "invoice_id" */
+    const char *company_column; /* "customer_id" */
+    const char *period_sql;     /* two SQL expressions over i: the service period's from, to */
+    const char *noun;           /* "invoice": in messages, the PDF's name without identifier */
+};
+/* after_save: net_total, vat_total, gross_total from the stored items (see documents.c). */
+int document_totals(struct req *r, const struct document_kind *k, int64_t id);
+/* HTML snippet as the PDF's text; an amount at scale as text ("12.50 EUR" with currency). */
+char *document_html_text(struct req *r, const char *html);
+const char *document_amount(struct req *r, const char *units, int scale, const char *currency);
+/* The document and its items as a PDF appended to out (*identifier: its file name's stem). */
+int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id, strbuf *out,
+                        const char **identifier);
+/* The render of the "pdf" action (GET /{documents}/{id}.pdf). */
+int document_pdf_answer(struct req *r, const struct document_kind *k, int64_t id);
+const char *const *document_address_list(struct req *r, const char *v, int *n);
+const char *document_fill_placeholders(struct req *r, const struct document_kind *k, int64_t id,
+                                       const char *text);
+struct document_mail {
+    struct mail m;
+    struct mail_attachment pdf;
+    const char *to, *cc, *bcc; /* as given or chosen, ";"-separated: the answer */
+};
+int document_mail_input(struct req *r, const char *given[5]);
+int document_mail_finish(struct req *r, const struct document_kind *k, int64_t id,
+                         struct document_mail *dm, const char *subject, const char *text,
+                         const char *blank);
+int document_mail_answer(struct req *r, struct action_call *call);
 
 #endif

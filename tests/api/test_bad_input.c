@@ -60,6 +60,12 @@ static const struct {
     {"invoices", "customer_id", "@companies"},
     {"invoices", "items",
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
+    {"offers", "tax", "19.0"},
+    {"offers", "currency", "\"EUR\""},
+    {"offers", "project_id", "@projects"},
+    {"offers", "items",
+     "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
+    {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {NULL, NULL, NULL},
 };
 

@@ -89,6 +89,16 @@ static const struct override overrides[] = {
     {"planning_entries", "hours_per_day", "6.5"},    /* at most 24 */
     {"presences", "from", "\"08:00\""},              /* "HH:MM" */
     {"employments", "pattern", "{\"am\":[4,4,4,4,4],\"pm\":[4,4,4,4,0]}"},
+    /* an offer on the generic project (its customer is the offer's company), with an item;
+     * offer items are made by creating an offer */
+    {"offers", "tax", "19.0"},
+    {"offers", "currency", "\"EUR\""},
+    {"offers", "project_id", "@projects"},
+    {"offers", "items",
+     "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
+    {"offer_items", NULL, NULL, "offers"},
+    /* a PDF ("%PDF-1.4") */
+    {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {NULL},
 };
 

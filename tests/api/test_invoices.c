@@ -632,11 +632,11 @@ static void test_attachments(void **state)
                             "\"JVBERi0xLjQK\"}}",
                             NULL);
     MT_ASSERT_STATUS(r, 200);
-    mt_assert_keys(r->json, "id,filename,file_size,file,created_at,updated_at");
+    mt_assert_keys(r->json, "id,filename,size,url,created_at,updated_at");
     MT_ASSERT_JSON_STR(r->json, "filename", "AGB.pdf");
-    MT_ASSERT_JSON_INT(r->json, "file_size", 9);
+    MT_ASSERT_JSON_INT(r->json, "size", 9);
     json_int_t id = mt_json_int(r->json, "id");
-    char *url = strdup(mt_json_str(r->json, "file"));
+    char *url = strdup(mt_json_str(r->json, "url"));
     mt_resp_free(r);
     r = mt_get(g.s, path, g.key);
     MT_ASSERT_STATUS(r, 200);
@@ -649,6 +649,11 @@ static void test_attachments(void **state)
     mt_resp_free(r);
     r = mt_request(g.s, "POST", path, g.key, "{\"attachment\":{\"filename\":\"x.pdf\"}}", NULL);
     MT_ASSERT_STATUS(r, 422);
+    mt_resp_free(r);
+    /* PDFs only ("hello" is no PDF) */
+    r = mt_request(g.s, "POST", path, g.key,
+                   "{\"attachment\":{\"filename\":\"x.pdf\",\"base64\":\"aGVsbG8=\"}}", NULL);
+    fix_assert_422(r, "attachment");
     mt_resp_free(r);
     r = mt_deletef(g.s, g.key, "%s/%lld", path, (long long)id);
     MT_ASSERT_STATUS(r, 204);

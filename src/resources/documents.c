@@ -1,0 +1,334 @@
+/* What invoices and offers share (resources.h, "Documents"): the items' options, the totals from
+ * the stored items, the PDF made from a document row and its items, and the mail of send_email
+ * (recipients, placeholders, the PDF attached, the answer). */
+#include "resources/resources.h"
+
+#include "pdf/pdf.h"
+#include "util/money.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const document_item_types[] = {"title",    "description", "item", "page-break",
+                                           "subtotal", "separator",   NULL};
+const char *const document_service_types[] = {"service", "expense", NULL};
+
+static int64_t stored_int(struct req *r, const struct resource *res, int64_t id, const char *col)
+{
+    const char *v = engine_stored_text(r, res, id, col);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/*
+ * The totals, from the items as stored: each line's net (rounded to the cent when it was made),
+ * summed over the billed lines (type item, not optional); the discount off the sum, rounded;
+ * VAT on the discounted net, rounded; gross = net + VAT.
+ */
+int document_totals(struct req *r, const struct document_kind *k, int64_t id)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    int64_t items_net = 0;
+    const char *sql = arena_printf(r->arena,
+                                   "SELECT COALESCE(SUM(net_total), 0) FROM %s WHERE account_id = "
+                                   "? AND %s = ? AND type = 'item' AND optional = 0",
+                                   k->items_table, k->fk);
+    if (db_query_i64(r->db, sql, p, 2, 0, &items_net) != DB_OK)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t discount = stored_int(r, k->res, id, "discount");
+    int64_t tax = stored_int(r, k->res, id, "tax");
+    int64_t off = 0, net = 0, vat = 0, gross = 0;
+    /* percent at scale 2 is a fraction at scale 4 */
+    if (money_mul(items_net, 2, discount, 4, 2, &off) != MONEY_OK ||
+        money_add(items_net, -off, &net) != MONEY_OK ||
+        money_mul(net, 2, tax, 4, 2, &vat) != MONEY_OK || money_add(net, vat, &gross) != MONEY_OK)
+        return req_fail(r, 422, "items",
+                        arena_printf(r->arena, "the %s's total is out of range", k->noun));
+    struct column_value totals[] = {
+        {"net_total", dbp_int(net)}, {"vat_total", dbp_int(vat)}, {"gross_total", dbp_int(gross)}};
+    return engine_set_columns(r, k->res, id, totals, 3, false);
+}
+
+/* Text of a stored HTML snippet (salutation, footer) for the PDF: tags dropped, <br> and block
+ * ends as line breaks, the common entities decoded. */
+char *document_html_text(struct req *r, const char *html)
+{
+    if (!html)
+        return NULL;
+    strbuf o;
+    sb_init(&o, r->arena, strlen(html) + 1);
+    for (const char *p = html; *p;) {
+        if (*p == '<') {
+            const char *end = strchr(p, '>');
+            if (!end)
+                break;
+            if (!strncmp(p, "<br", 3) || !strncmp(p, "</div", 5) || !strncmp(p, "</p", 3))
+                sb_addc(&o, '\n');
+            p = end + 1;
+        } else if (*p == '&') {
+            static const struct {
+                const char *name, *text;
+            } ents[] = {
+                {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", " "}};
+            size_t i = 0;
+            for (; i < sizeof ents / sizeof ents[0]; i++)
+                if (!strncmp(p, ents[i].name, strlen(ents[i].name)))
+                    break;
+            sb_adds(&o, i < sizeof ents / sizeof ents[0] ? ents[i].text : "&");
+            p += i < sizeof ents / sizeof ents[0] ? strlen(ents[i].name) : 1;
+        } else {
+            sb_addc(&o, *p++);
+        }
+    }
+    return o.buf;
+}
+
+/* An amount with its cents ("1234.50 EUR"); a quantity (no currency) as short as it is ("3.5"). */
+const char *document_amount(struct req *r, const char *units, int scale, const char *currency)
+{
+    if (!units)
+        return NULL;
+    char digits[MONEY_BUF];
+    if (currency || scale == 2)
+        money_format_fixed(strtoll(units, NULL, 10), scale, digits);
+    else
+        money_format(strtoll(units, NULL, 10), scale, digits);
+    return currency ? arena_printf(r->arena, "%s %s", digits, currency)
+                    : arena_strdup(r->arena, digits);
+}
+
+static const char *col_dup(struct req *r, db_stmt *s, int col)
+{
+    const char *t = db_col_text(s, col);
+    return t ? arena_strdup(r->arena, t) : NULL;
+}
+
+/* The document as an A4 PDF (src/pdf), with the account as sender, appended to out. */
+int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id, strbuf *out,
+                        const char **identifier)
+{
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    const char *sql = arena_printf(
+        r->arena,
+        "SELECT i.identifier, i.date, i.due_date, %s, i.title, i.recipient_address, "
+        "i.salutation, i.footer, i.currency, i.net_total, i.vat_total, i.gross_total, i.tax, "
+        "a.name FROM %s i JOIN accounts a ON a.id = i.account_id WHERE i.id = ? AND "
+        "i.account_id = ?",
+        k->period_sql, k->res->table);
+    db_stmt *s = db_query(r->db, sql, p, 2);
+    if (!s || db_step(s) != DB_ROW) {
+        db_done(s);
+        return req_fail(r, 404, NULL, arena_printf(r->arena, "%s not found", k->res->target));
+    }
+    struct pdf_doc doc = {.lang = "de", .title = col_dup(r, s, 5)};
+    doc.identifier = col_dup(r, s, 0);
+    doc.date = col_dup(r, s, 1);
+    doc.due_date = col_dup(r, s, 2);
+    const char *from = col_dup(r, s, 3), *to = col_dup(r, s, 4);
+    doc.service_period = from ? arena_printf(r->arena, "%s - %s", from, to ? to : "") : NULL;
+    doc.recipient_address = col_dup(r, s, 6);
+    doc.salutation = document_html_text(r, col_dup(r, s, 7));
+    doc.footer = document_html_text(r, col_dup(r, s, 8));
+    const char *currency = col_dup(r, s, 9);
+    char tax_digits[MONEY_BUF];
+    money_format(db_col_i64(s, 13), 2, tax_digits);
+    struct pdf_total *totals = arena_calloc(r->arena, 3, sizeof(*totals));
+    totals[0] = (struct pdf_total){"Netto", document_amount(r, col_dup(r, s, 10), 2, currency), 0};
+    totals[1] = (struct pdf_total){arena_printf(r->arena, "MwSt. %s %%", tax_digits),
+                                   document_amount(r, col_dup(r, s, 11), 2, currency), 0};
+    totals[2] = (struct pdf_total){"Brutto", document_amount(r, col_dup(r, s, 12), 2, currency), 1};
+    doc.totals = totals;
+    doc.ntotals = 3;
+    doc.sender_address = col_dup(r, s, 14);
+    doc.letter_paper_header = doc.sender_address;
+    db_done(s);
+
+    db_param ip[2] = {dbp_int(r->account_id), dbp_int(id)};
+    sql = arena_printf(r->arena,
+                       "SELECT type, title, description, quantity, unit, unit_price, net_total "
+                       "FROM %s WHERE account_id = ? AND %s = ? ORDER BY id",
+                       k->items_table, k->fk);
+    s = db_query(r->db, sql, ip, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int cap = 16, n = 0, rc;
+    struct pdf_line *lines = arena_calloc(r->arena, (size_t)cap, sizeof(*lines));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            lines = arena_realloc(r->arena, lines, (size_t)cap * sizeof(*lines),
+                                  (size_t)cap * 2 * sizeof(*lines));
+            cap *= 2;
+        }
+        bool item = db_col_text(s, 0) && !strcmp(db_col_text(s, 0), "item");
+        lines[n++] = (struct pdf_line){
+            .kind = col_dup(r, s, 0),
+            .title = col_dup(r, s, 1),
+            .description = document_html_text(r, col_dup(r, s, 2)),
+            .quantity = document_amount(r, col_dup(r, s, 3), 4, NULL),
+            .unit = col_dup(r, s, 4),
+            .unit_price = document_amount(r, col_dup(r, s, 5), 2, NULL),
+            .net_total = item ? document_amount(r, col_dup(r, s, 6), 2, NULL) : NULL,
+        };
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    doc.lines = lines;
+    doc.nlines = n;
+    if (pdf_render(&doc, out))
+        return req_fail(r, 500, NULL, "the PDF could not be made");
+    *identifier = doc.identifier ? doc.identifier : k->noun;
+    return 0;
+}
+
+/* GET /{documents}/{id}.pdf */
+int document_pdf_answer(struct req *r, const struct document_kind *k, int64_t id)
+{
+    const char *identifier = NULL;
+    if (document_render_pdf(r, k, id, &r->out, &identifier))
+        return -1;
+    req_add_header(r, "Content-Type", "application/pdf");
+    req_add_header(r, "Content-Disposition",
+                   arena_printf(r->arena, "inline; filename=\"%s.pdf\"", identifier));
+    return 0;
+}
+
+/* ---- send_email ---- */
+
+/* "a@x.test; b@y.test" as a list (empty parts left out). */
+const char *const *document_address_list(struct req *r, const char *v, int *n)
+{
+    *n = 0;
+    if (!v)
+        return NULL;
+    const char **out = arena_calloc(r->arena, strlen(v) / 2 + 2, sizeof(char *));
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ";,");
+        const char *a = p, *b = p + len;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a)
+            out[(*n)++] = arena_strndup(r->arena, a, (size_t)(b - a));
+        p += len;
+        if (*p)
+            p++;
+    }
+    return out;
+}
+
+/* {identifier}, {title}, {date}, {due_date}, {net_total}, {gross_total}, {tax},
+ * {company_name}, {recipient} of the document in text; other {words} stay as they are. */
+const char *document_fill_placeholders(struct req *r, const struct document_kind *k, int64_t id,
+                                       const char *text)
+{
+    static const char *const columns[] = {"identifier", "title",       "date", "due_date",
+                                          "net_total",  "gross_total", "tax",  "recipient_address"};
+    static const char *const names[] = {"identifier", "title",       "date", "due_date",
+                                        "net_total",  "gross_total", "tax",  "recipient"};
+    const char *currency = engine_stored_text(r, k->res, id, "currency");
+    strbuf o;
+    sb_init(&o, r->arena, strlen(text) + 64);
+    for (const char *p = text; *p;) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        size_t i = 0, nn = sizeof names / sizeof names[0];
+        for (; end && i < nn; i++)
+            if ((size_t)(end - p - 1) == strlen(names[i]) &&
+                !strncmp(p + 1, names[i], strlen(names[i])))
+                break;
+        if (!end || i == nn) {
+            if (!strncmp(p, "{company_name}", 14)) {
+                const char *name = engine_stored_text(
+                    r, &res_companies, stored_int(r, k->res, id, k->company_column), "name");
+                sb_adds(&o, name ? name : "");
+                p += 14;
+            } else {
+                sb_addc(&o, *p++);
+            }
+            continue;
+        }
+        const char *v = engine_stored_text(r, k->res, id, columns[i]);
+        if (v && (!strcmp(names[i], "net_total") || !strcmp(names[i], "gross_total")))
+            v = document_amount(r, v, 2, currency);
+        else if (v && !strcmp(names[i], "tax"))
+            v = document_amount(r, v, 2, NULL);
+        sb_adds(&o, v ? v : "");
+        p = end + 1;
+    }
+    return o.buf;
+}
+
+/* The body of send_email: emails_to, emails_cc, emails_bcc, subject, text (the last two
+ * required) into given[5]. */
+int document_mail_input(struct req *r, const char *given[5])
+{
+    json_t *b = r->body && json_is_object(r->body) ? r->body : NULL;
+    static const char *const keys[] = {"emails_to", "emails_cc", "emails_bcc", "subject", "text"};
+    for (int i = 0; i < 5; i++) {
+        json_t *v = b ? json_object_get(b, keys[i]) : NULL;
+        if (v && !json_is_null(v) && !json_is_string(v))
+            req_field_error(r, keys[i], "must be a text");
+        given[i] = json_is_string(v) ? json_string_value(v) : NULL;
+    }
+    if (!given[3] || !*given[3])
+        req_field_error(r, "subject", "can't be blank");
+    if (!given[4] || !*given[4])
+        req_field_error(r, "text", "can't be blank");
+    return r->err_fields ? -1 : 0;
+}
+
+/* dm->to, cc, bcc chosen: the mail's lists (no recipient: 422 with `blank`), its texts with
+ * the placeholders filled, the PDF rendered and attached. */
+int document_mail_finish(struct req *r, const struct document_kind *k, int64_t id,
+                         struct document_mail *dm, const char *subject, const char *text,
+                         const char *blank)
+{
+    dm->m.to = document_address_list(r, dm->to, &dm->m.nto);
+    dm->m.cc = document_address_list(r, dm->cc, &dm->m.ncc);
+    dm->m.bcc = document_address_list(r, dm->bcc, &dm->m.nbcc);
+    if (dm->m.nto == 0)
+        return req_fail(r, 422, "emails_to", blank);
+    dm->m.subject = document_fill_placeholders(r, k, id, subject);
+    dm->m.body = document_fill_placeholders(r, k, id, text);
+    strbuf pdf;
+    sb_init(&pdf, r->arena, 65536);
+    const char *identifier = NULL;
+    if (document_render_pdf(r, k, id, &pdf, &identifier))
+        return -1;
+    dm->pdf = (struct mail_attachment){arena_printf(r->arena, "%s.pdf", identifier),
+                                       "application/pdf", (const unsigned char *)pdf.buf, pdf.len};
+    dm->m.attachments = &dm->pdf;
+    dm->m.nattachments = 1;
+    return 0;
+}
+
+/* The answer of send_email (call->ctx: the struct document_mail): the recipients. */
+int document_mail_answer(struct req *r, struct action_call *call)
+{
+    struct document_mail *dm = call->ctx;
+    const char *v[3] = {dm->to, dm->cc, dm->bcc};
+    static const char *const keys[] = {"emails_to", "emails_cc", "emails_bcc"};
+    sb_addc(&r->out, '{');
+    for (int i = 0; i < 3; i++) {
+        if (i)
+            sb_addc(&r->out, ',');
+        sb_add_json_str(&r->out, keys[i], strlen(keys[i]));
+        sb_addc(&r->out, ':');
+        if (v[i] && *v[i])
+            sb_add_json_str(&r->out, v[i], strlen(v[i]));
+        else
+            sb_adds(&r->out, "null");
+    }
+    sb_addc(&r->out, '}');
+    return 0;
+}
+
+int document_attachment_is_pdf(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    struct value *file = record_value(rec, "url");
+    if (file->set && !file->null && file->blob &&
+        (file->blob_len < 5 || memcmp(file->blob, "%PDF-", 5) != 0))
+        req_field_error(r, "attachment", "must be a PDF");
+    return r->err_fields ? -1 : 0;
+}
