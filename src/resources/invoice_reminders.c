@@ -18,6 +18,12 @@ static const char *const reminder_statuses[] = {"created", "sent", NULL};
     "um ein Versehen. Wir bitten Sie höflich, uns den Betrag in den nächsten Tagen zu "          \
     "überweisen.\""
 
+static int64_t stored_i64(struct req *r, const struct resource *res, int64_t id, const char *col)
+{
+    const char *v = engine_stored_text(r, res, id, col);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
 static const struct field reminder_fields[] = {
     {"title", FT_TEXT, 0, .def = "\"" REMINDER_TITLE "\"", .maxlen = 255},
     {"text", FT_TEXT, 0, .def = REMINDER_TEXT},
@@ -75,7 +81,38 @@ static int reminder_before_save(struct req *r, struct record *rec, int64_t id)
     return r->err_fields ? -1 : 0;
 }
 
+/* POST {id}/send_email: to the invoice's recipients (or those given), with the invoice's PDF;
+ * the reminder is sent. */
+static int reminder_mail_prepare(struct req *r, struct action_call *call)
+{
+    const char *given[5];
+    if (document_mail_input(r, given))
+        return -1;
+    struct document_mail *dm = arena_calloc(r->arena, 1, sizeof(*dm));
+    if (invoice_mail_prepare(r, stored_i64(r, &res_invoice_reminders, call->id, "invoice_id"),
+                             given, dm))
+        return -1;
+    call->ctx = dm;
+    return 0;
+}
+
+static int reminder_send_email(struct req *r, struct action_call *call)
+{
+    struct document_mail *dm = call->ctx;
+    if (engine_queue_mail(r, &dm->m))
+        return -1;
+    struct column_value sent[] = {{"status", dbp_text("sent")}};
+    return engine_set_columns(r, &res_invoice_reminders, call->id, sent, 1, false);
+}
+
+static const struct action reminder_actions[] = {
+    {"POST", "send_email", reminder_send_email, .prepare = reminder_mail_prepare,
+     .answer = ANSWER_OWN, .render = document_mail_answer},
+    {0},
+};
+
 const struct resource res_invoice_reminders = {
+    .actions = reminder_actions,
     .name = "invoice_reminders",
     .path = "invoice_reminders",
     .table = "invoice_reminders",
@@ -123,12 +160,6 @@ static const struct field export_fields[] = {
     {"trigger_submission", FT_BOOL, F_TRANSIENT},
     {0},
 };
-
-static int64_t stored_i64(struct req *r, const struct resource *res, int64_t id, const char *col)
-{
-    const char *v = engine_stored_text(r, res, id, col);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
 
 /* invoice_ids (of the account: the engine checks that): not drafts, not exported before; from
  * and to are their first and last date. */

@@ -326,6 +326,26 @@ static int invoice_pdf(struct req *r, struct action_call *call)
 
 /* Before the transaction: the recipients (given, else the project's billing address), the
  * texts with their placeholders filled, and the PDF rendered once. */
+int invoice_mail_prepare(struct req *r, int64_t invoice, const char *given[5],
+                         struct document_mail *im)
+{
+    im->to = given[0] && *given[0] ? given[0] : NULL;
+    im->cc = given[1];
+    im->bcc = given[2];
+    if (!im->to && !(given[1] && *given[1]) && !(given[2] && *given[2])) {
+        int64_t project = stored_int(r, &res_invoices, invoice, "project_id");
+        im->to = project ? engine_stored_text(r, &res_projects, project, "billing_email_to") : NULL;
+        im->cc = project ? engine_stored_text(r, &res_projects, project, "billing_email_cc") : NULL;
+        if (!im->to || !*im->to) {
+            int64_t customer = stored_int(r, &res_invoices, invoice, "customer_id");
+            im->to = engine_stored_text(r, &res_companies, customer, "email");
+        }
+    }
+    return document_mail_finish(
+        r, &invoice_kind, invoice, im, given[3], given[4],
+        "can't be blank: neither given nor set on the project or the customer");
+}
+
 static int send_email_prepare(struct req *r, struct action_call *call)
 {
     const char *given[5];
@@ -335,21 +355,7 @@ static int send_email_prepare(struct req *r, struct action_call *call)
     if (status && !strcmp(status, "draft"))
         return req_fail(r, 422, "status", "a draft invoice is not sent");
     struct document_mail *im = arena_calloc(r->arena, 1, sizeof(*im));
-    im->to = given[0] && *given[0] ? given[0] : NULL;
-    im->cc = given[1];
-    im->bcc = given[2];
-    if (!im->to && !(given[1] && *given[1]) && !(given[2] && *given[2])) {
-        int64_t project = stored_int(r, &res_invoices, call->id, "project_id");
-        im->to = project ? engine_stored_text(r, &res_projects, project, "billing_email_to") : NULL;
-        im->cc = project ? engine_stored_text(r, &res_projects, project, "billing_email_cc") : NULL;
-        if (!im->to || !*im->to) {
-            int64_t customer = stored_int(r, &res_invoices, call->id, "customer_id");
-            im->to = engine_stored_text(r, &res_companies, customer, "email");
-        }
-    }
-    if (document_mail_finish(
-            r, &invoice_kind, call->id, im, given[3], given[4],
-            "can't be blank: neither given nor set on the project or the customer"))
+    if (invoice_mail_prepare(r, call->id, given, im))
         return -1;
     call->ctx = im;
     return 0;

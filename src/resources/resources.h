@@ -153,5 +153,9 @@ int document_mail_finish(struct req *r, const struct document_kind *k, int64_t i
                          struct document_mail *dm, const char *subject, const char *text,
                          const char *blank);
 int document_mail_answer(struct req *r, struct action_call *call);
+/* An invoice's mail (invoices.c): the recipients given, else the project's billing addresses,
+ * else the customer's; the texts filled in; the invoice's PDF attached. Before the transaction. */
+int invoice_mail_prepare(struct req *r, int64_t invoice, const char *given[5],
+                         struct document_mail *im);
 
 #endif

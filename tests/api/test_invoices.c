@@ -612,6 +612,28 @@ static void test_reminders(void **state)
                    NULL);
     fix_assert_422(r, "due_date");
     mt_resp_free(r);
+    /* sent by mail: to the recipients given, with the invoice's PDF */
+    r = mt_request(g.s, "POST", fix_fmt("%s/%lld/send_email", path, (long long)second), g.key,
+                   "{\"emails_to\":\"debtor@example.test\",\"subject\":\"Mahnung {identifier}\","
+                   "\"text\":\"Bitte zahlen Sie {gross_total}.\"}",
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "emails_to", "debtor@example.test");
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, "%s/%lld", path, (long long)second);
+    MT_ASSERT_JSON_STR(r->json, "status", "sent");
+    const char *identifier = mt_json_str(r->json, "invoice.identifier");
+    mt_resp *mails = mt_get(g.s, "/api/v1/account/mails?per_page=100", g.key);
+    json_t *mail = fix_find_by_str(mails->json, "subject", fix_fmt("Mahnung %s", identifier));
+    assert_non_null(mail);
+    MT_ASSERT_JSON_STR(mail, "body", "Bitte zahlen Sie 119.00 EUR.");
+    MT_ASSERT_JSON_STR(mail, "attachments[0].filename", fix_fmt("%s.pdf", identifier));
+    mt_resp_free(mails);
+    mt_resp_free(r);
+    r = mt_request(g.s, "POST", fix_fmt("%s/%lld/send_email", path, (long long)second), g.key,
+                   "{\"emails_to\":\"debtor@example.test\"}", NULL);
+    fix_assert_422_fields(r, "subject,text");
+    mt_resp_free(r);
     /* deleted: 204 */
     r = mt_deletef(g.s, g.key, "%s/%lld", path, (long long)first);
     MT_ASSERT_STATUS(r, 204);
