@@ -495,6 +495,36 @@ static int demo_invoices(struct req *r, int64_t customer, int64_t project)
     return 0;
 }
 
+/* An offer in each of MOCO's states, from the deal or the project. */
+static int demo_offers(struct req *r, int64_t deal, int64_t project)
+{
+    static const char *const statuses[] = {"created",          "sent",   "accepted",
+                                           "partially_billed", "billed", "archived"};
+    char today[11], day[11], until[11];
+    date_today_in(r->settings.time_zone, today);
+    for (int i = 0; i < 6; i++) {
+        demo_day(today, -10 * (6 - i), day);
+        demo_day(today, 30 - 10 * (6 - i), until);
+        json_t *items = json_pack(
+            "[{s:s, s:s}, {s:s, s:s, s:f, s:s, s:f}, {s:s, s:s, s:f, s:s, s:f}, {s:s, s:s, s:f, "
+            "s:b}]",
+            "type", "title", "title", "Website Relaunch", "type", "item", "title", "Konzeption",
+            "quantity", 4.0 + i, "unit", "Tage", "unit_price", 960.0, "type", "item", "title",
+            "Umsetzung Frontend", "quantity", 10.0 + i, "unit", "Tage", "unit_price", 880.0, "type",
+            "item", "title", "Wartung (optional)", "net_total", 1200.0, "optional", 1);
+        json_t *body = json_pack(
+            "{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:o}", "title",
+            i % 2 ? "Angebot Website Relaunch" : "Angebot Erweiterung", "recipient_address",
+            "Beispiel AG\nBeispielstraße 123\n80331 München", "date", day, "due_date", until, "tax",
+            19.0, "currency", "EUR", "status", statuses[i], "items", items);
+        json_object_set_new(body, i < 3 ? "deal_id" : "project_id",
+                            json_integer(i < 3 ? deal : project));
+        if (!demo_insert(r, &res_offers, 0, body))
+            return -1;
+    }
+    return 0;
+}
+
 /* The demo entities, written through the engine in one transaction. */
 static int demo_step(struct req *r, void *ctx)
 {
@@ -583,6 +613,7 @@ static int demo_step(struct req *r, void *ctx)
     ok = ok && demo_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_people_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_invoices(r, customer, project) == 0;
+    ok = ok && demo_offers(r, deal, project) == 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",
