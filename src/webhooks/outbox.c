@@ -1,7 +1,6 @@
 /* Signing and the checks of receiver addresses. */
 #include "webhooks/webhooks.h"
 
-
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>

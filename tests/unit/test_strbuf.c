@@ -139,7 +139,9 @@ static void sb_add_json_str_escapes(void **state)
     check_json(utf8, sizeof(utf8) - 1, "\"gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80\"");
     /* what is not well-formed UTF-8 becomes U+FFFD, byte by byte: a lone byte, an overlong
      * form, a surrogate, a truncated sequence, a code point above U+10FFFF */
-    check_json("a\xff" "b", 3, "\"a\\ufffdb\"");
+    check_json("a\xff"
+               "b",
+               3, "\"a\\ufffdb\"");
     check_json("\xc0\xaf", 2, "\"\\ufffd\\ufffd\"");
     check_json("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");
     check_json("x\xe2\x82", 3, "\"x\\ufffd\\ufffd\"");
