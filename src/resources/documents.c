@@ -41,8 +41,7 @@ int document_totals(struct req *r, const struct document_kind *k, int64_t id)
     if (money_mul(items_net, 2, discount, 4, 2, &off) != MONEY_OK ||
         money_add(items_net, -off, &net) != MONEY_OK ||
         money_mul(net, 2, tax, 4, 2, &vat) != MONEY_OK || money_add(net, vat, &gross) != MONEY_OK)
-        return req_fail(r, 422, "items",
-                        arena_printf(r->arena, "the %s's total is out of range", k->noun));
+        return req_fail(r, 422, "items", "the %s's total is out of range", k->noun);
     struct column_value totals[] = {
         {"net_total", dbp_int(net)}, {"vat_total", dbp_int(vat)}, {"gross_total", dbp_int(gross)}};
     return engine_set_columns(r, k->res, id, totals, 3, false);
@@ -117,7 +116,7 @@ int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id
     db_stmt *s = db_query(r->db, sql, p, 2);
     if (!s || db_step(s) != DB_ROW) {
         db_done(s);
-        return req_fail(r, 404, NULL, arena_printf(r->arena, "%s not found", k->res->target));
+        return req_fail(r, 404, NULL, "%s not found", k->res->target);
     }
     struct pdf_doc doc = {.lang = "de", .title = col_dup(r, s, 5)};
     doc.identifier = col_dup(r, s, 0);
@@ -287,7 +286,7 @@ int document_mail_finish(struct req *r, const struct document_kind *k, int64_t i
     dm->m.cc = document_address_list(r, dm->cc, &dm->m.ncc);
     dm->m.bcc = document_address_list(r, dm->bcc, &dm->m.nbcc);
     if (dm->m.nto == 0)
-        return req_fail(r, 422, "emails_to", blank);
+        return req_fail(r, 422, "emails_to", "%s", blank);
     dm->m.subject = document_fill_placeholders(r, k, id, subject);
     dm->m.body = document_fill_placeholders(r, k, id, text);
     strbuf pdf;
