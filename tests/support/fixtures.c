@@ -389,6 +389,43 @@ json_int_t fix_user_with_role_(mt_server *s, const char *first, const char *role
     return id;
 }
 
+void fix_assert_pdf_(mt_server *s, const char *key, const char *path, const char *const *want,
+                     size_t n, const char *file, int line)
+{
+    mt_resp *r = mt_get(s, path, key);
+    mt_assert_status_(r, 200, file, line);
+    mt_assert_header_(r, "Content-Type", "application/pdf", file, line);
+    if (r->body_len < 1000 || memcmp(r->body, "%PDF-", 5) != 0) {
+        print_error("%s:%d: %s is no PDF\n", file, line, path);
+        _fail(file, line);
+    }
+    char *pdf = fix_keep(strdup(fix_fmt("%s/check.pdf", mt_dir(s))));
+    char *txt = fix_keep(strdup(fix_fmt("%s/check.txt", mt_dir(s))));
+    FILE *f = fopen(pdf, "wb");
+    bool written = f && fwrite(r->body, 1, r->body_len, f) == r->body_len;
+    if (f)
+        fclose(f);
+    mt_resp_free(r);
+    if (!written || system(fix_fmt("qpdf --check '%s' >/dev/null", pdf)) != 0 ||
+        system(fix_fmt("pdfinfo '%s' | grep -q 'Page size:.*(A4)'", pdf)) != 0 ||
+        system(fix_fmt("pdftotext '%s' '%s'", pdf, txt)) != 0) {
+        print_error("%s:%d: %s: not a valid A4 PDF (qpdf --check, pdfinfo, pdftotext)\n", file,
+                    line, path);
+        _fail(file, line);
+    }
+    static char text[65536];
+    f = fopen(txt, "r");
+    size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[len] = '\0';
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(text, want[i])) {
+            print_error("%s:%d: the PDF's text lacks \"%s\":\n%s\n", file, line, want[i], text);
+            _fail(file, line);
+        }
+}
+
 json_t *fix_company_body(const char *type, const char *name)
 {
     json_t *b = json_pack("{s:s, s:s}", "type", type, "name", name);

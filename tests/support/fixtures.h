@@ -194,6 +194,13 @@ json_int_t fix_role_id_(mt_server *s, const char *name, const char *file, int li
 json_int_t fix_user_with_role_(mt_server *s, const char *first, const char *role, char **key,
                                const char *file, int line);
 
+/* GET path as key: 200, Content-Type application/pdf, a valid A4 PDF (qpdf --check, pdfinfo)
+ * whose text (pdftotext) holds every string of want (n of them). Needs qpdf and poppler-utils. */
+#define fix_assert_pdf(s, key, path, want, n)                                                      \
+    fix_assert_pdf_((s), (key), (path), (want), (n), __FILE__, __LINE__)
+void fix_assert_pdf_(mt_server *s, const char *key, const char *path, const char *const *want,
+                     size_t n, const char *file, int line);
+
 #define fix_login(s, email, password) fix_login_((s), (email), (password), __FILE__, __LINE__)
 char *fix_login_(mt_server *s, const char *email, const char *password, const char *file, int line);
 
