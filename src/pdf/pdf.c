@@ -571,7 +571,12 @@ int pdf_render(const struct pdf_doc *doc, strbuf *out)
     size_t start = out->len;
     int rc = -1;
     struct ctx c = {.doc = doc};
-    c.lb = doc->lang && !strcmp(doc->lang, "en") ? &labels_en : &labels_de;
+    struct labels lb = doc->lang && !strcmp(doc->lang, "en") ? labels_en : labels_de;
+    const char **heads[5] = {&lb.h_desc, &lb.h_qty, &lb.h_unit, &lb.h_price, &lb.h_total};
+    for (int i = 0; doc->columns && i < 5; i++)
+        if (doc->columns[i])
+            *heads[i] = doc->columns[i];
+    c.lb = &lb;
 
     /* The thread's own font map (pango >= 1.32.6); a context per call. Unhinted metrics, the
      * resolution of PDF user space (72 dpi: a 10 pt font is 10 units high): both passes and the

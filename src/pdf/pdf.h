@@ -65,6 +65,9 @@ struct pdf_doc {
     const struct pdf_total *totals;
     int ntotals;
     const char *letter_paper_header, *letter_paper_footer; /* on every page; may be NULL */
+    /* the item table's column heads (description, quantity, unit, unit price, total); NULL or a
+     * NULL entry: the language's default ("Beschreibung", "Menge", ...) */
+    const char *const *columns;
     const struct pdf_attachment *embed;
     int nembed;
 };

@@ -101,6 +101,50 @@ static const char *col_dup(struct req *r, db_stmt *s, int col)
     return t ? arena_strdup(r->arena, t) : NULL;
 }
 
+/* The letter paper of a document of this template ("invoice", "offer", "timesheet"): none with
+ * ?blank (any value but false/0), the one of ?letter_paper_id (422 when it is not one of the
+ * account's), else the first active paper made for the template, else the first active paper
+ * for any. Its header_text (null: the sender, i.e. the account) and footer_text go on every
+ * page. */
+int document_letter_paper(struct req *r, const char *template, const char *sender,
+                          const char **header, const char **footer)
+{
+    *header = *footer = NULL;
+    const char *blank = req_query(r, "blank");
+    if (blank && strcmp(blank, "false") != 0 && strcmp(blank, "0") != 0)
+        return 0;
+    const char *given = req_query(r, "letter_paper_id");
+    int64_t want = 0;
+    if (given) {
+        char *end = NULL;
+        long long v = strtoll(given, &end, 10);
+        if (!*given || *end || v <= 0)
+            return req_fail(r, 422, "letter_paper_id", "must be the id of a letter paper");
+        want = v;
+    }
+    db_param p[2] = {dbp_int(r->account_id), given ? dbp_int(want) : dbp_text(template)};
+    db_stmt *s = db_query(
+        r->db,
+        given ? "SELECT header_text, footer_text FROM letter_papers WHERE account_id = ? AND id = ?"
+              : "SELECT header_text, footer_text FROM letter_papers WHERE account_id = ? AND "
+                "active = 1 AND (template IS NULL OR template = ?) ORDER BY CASE WHEN template IS "
+                "NULL THEN 1 ELSE 0 END, id LIMIT 1",
+        p, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *header = db_col_text(s, 0) ? col_dup(r, s, 0) : sender;
+        *footer = col_dup(r, s, 1);
+    }
+    db_done(s);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    if (rc == DB_DONE && given)
+        return req_fail(r, 422, "letter_paper_id", "is not a letter paper of the account");
+    return 0;
+}
+
 /* The document as an A4 PDF (src/pdf), with the account as sender, appended to out. */
 int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id, strbuf *out,
                         const char **identifier)
@@ -138,8 +182,10 @@ int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id
     doc.totals = totals;
     doc.ntotals = 3;
     doc.sender_address = col_dup(r, s, 14);
-    doc.letter_paper_header = doc.sender_address;
     db_done(s);
+    if (document_letter_paper(r, k->noun, doc.sender_address, &doc.letter_paper_header,
+                              &doc.letter_paper_footer))
+        return -1;
 
     db_param ip[2] = {dbp_int(r->account_id), dbp_int(id)};
     sql = arena_printf(r->arena,
@@ -188,6 +234,85 @@ int document_pdf_answer(struct req *r, const struct document_kind *k, int64_t id
     req_add_header(r, "Content-Type", "application/pdf");
     req_add_header(r, "Content-Disposition",
                    arena_printf(r->arena, "inline; filename=\"%s.pdf\"", identifier));
+    return 0;
+}
+
+/* GET /invoices/{id}/timesheet.pdf: the activities the invoice bills (date, person, task, the
+ * description, hours), their sum, on the timesheet's letter paper; 404 without hours. */
+int document_timesheet_pdf(struct req *r, const struct document_kind *k, int64_t id)
+{
+    db_param p[2] = {dbp_int(id), dbp_int(r->account_id)};
+    const char *sql =
+        arena_printf(r->arena,
+                     "SELECT identifier, recipient_address, (SELECT name FROM accounts "
+                     "WHERE id = i.account_id) FROM %s i WHERE id = ? AND account_id "
+                     "= ?",
+                     k->res->table);
+    db_stmt *s = db_query(r->db, sql, p, 2);
+    if (!s || db_step(s) != DB_ROW) {
+        db_done(s);
+        return req_fail(r, 404, NULL, "%s not found", k->res->target);
+    }
+    static const char *const columns[] = {"Datum, Person, Leistung", "Stunden", "", "", ""};
+    struct pdf_doc doc = {.lang = "de", .title = "Stundennachweis", .columns = columns};
+    doc.identifier = col_dup(r, s, 0);
+    doc.recipient_address = col_dup(r, s, 1);
+    doc.sender_address = col_dup(r, s, 2);
+    db_done(s);
+    if (document_letter_paper(r, "timesheet", doc.sender_address, &doc.letter_paper_header,
+                              &doc.letter_paper_footer))
+        return -1;
+    db_param ap[2] = {dbp_int(r->account_id), dbp_int(id)};
+    s = db_query(r->db,
+                 "SELECT a.date, u.firstname, u.lastname, t.name, a.description, a.hours FROM "
+                 "activities a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN project_tasks t ON "
+                 "t.id = a.task_id WHERE a.account_id = ? AND a.invoice_id = ? ORDER BY a.date, "
+                 "a.id",
+                 ap, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int cap = 16, n = 0, rc;
+    int64_t hours = 0;
+    struct pdf_line *lines = arena_calloc(r->arena, (size_t)cap, sizeof(*lines));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            lines = arena_realloc(r->arena, lines, (size_t)cap * sizeof(*lines),
+                                  (size_t)cap * 2 * sizeof(*lines));
+            cap *= 2;
+        }
+        const char *task = db_col_text(s, 3);
+        lines[n++] = (struct pdf_line){
+            .kind = "item",
+            .title = arena_printf(r->arena, "%s  %s %s%s%s", db_col_text(s, 0),
+                                  db_col_text(s, 1) ? db_col_text(s, 1) : "",
+                                  db_col_text(s, 2) ? db_col_text(s, 2) : "", task ? ", " : "",
+                                  task ? task : ""),
+            .description = col_dup(r, s, 4),
+            .quantity = document_amount(r, col_dup(r, s, 5), 2, NULL),
+        };
+        if (money_add(hours, db_col_i64(s, 5), &hours) != MONEY_OK) {
+            rc = DB_ERROR;
+            break;
+        }
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    if (n == 0)
+        return req_fail(r, 404, NULL, "the invoice bills no hours");
+    char digits[MONEY_BUF];
+    money_format_fixed(hours, 2, digits);
+    struct pdf_total total = {"Stunden gesamt", arena_printf(r->arena, "%s h", digits), 1};
+    doc.lines = lines;
+    doc.nlines = n;
+    doc.totals = &total;
+    doc.ntotals = 1;
+    if (pdf_render(&doc, &r->out))
+        return req_fail(r, 500, NULL, "the PDF could not be made");
+    req_add_header(r, "Content-Type", "application/pdf");
+    req_add_header(r, "Content-Disposition",
+                   arena_printf(r->arena, "inline; filename=\"%s-timesheet.pdf\"",
+                                doc.identifier ? doc.identifier : k->noun));
     return 0;
 }
 

@@ -389,8 +389,14 @@ static int invoice_timesheet(struct req *r, struct action_call *call)
     return engine_list(r, &res_activities);
 }
 
+static int invoice_timesheet_pdf(struct req *r, struct action_call *call)
+{
+    return document_timesheet_pdf(r, &invoice_kind, call->id);
+}
+
 static const struct action invoice_actions[] = {
     {"GET", "timesheet", .answer = ANSWER_OWN, .render = invoice_timesheet},
+    {"GET", "timesheet.pdf", .answer = ANSWER_OWN, .render = invoice_timesheet_pdf},
     {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
     {"POST", "send_email", send_email, .prepare = send_email_prepare, .answer = ANSWER_OWN,
      .render = document_mail_answer},

@@ -135,11 +135,17 @@ int document_totals(struct req *r, const struct document_kind *k, int64_t id);
 /* HTML snippet as the PDF's text; an amount at scale as text ("12.50 EUR" with currency). */
 char *document_html_text(struct req *r, const char *html);
 const char *document_amount(struct req *r, const char *units, int scale, const char *currency);
+/* The letter paper's texts for a document of template ("invoice", "offer", "timesheet"), from
+ * ?blank and ?letter_paper_id (see documents.c); header and footer NULL: none. */
+int document_letter_paper(struct req *r, const char *template, const char *sender,
+                          const char **header, const char **footer);
 /* The document and its items as a PDF appended to out (*identifier: its file name's stem). */
 int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id, strbuf *out,
                         const char **identifier);
 /* The render of the "pdf" action (GET /{documents}/{id}.pdf). */
 int document_pdf_answer(struct req *r, const struct document_kind *k, int64_t id);
+/* GET /invoices/{id}/timesheet.pdf: the billed activities as a PDF (404 without any). */
+int document_timesheet_pdf(struct req *r, const struct document_kind *k, int64_t id);
 const char *const *document_address_list(struct req *r, const char *v, int *n);
 const char *document_fill_placeholders(struct req *r, const struct document_kind *k, int64_t id,
                                        const char *text);

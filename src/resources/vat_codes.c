@@ -1,7 +1,8 @@
 /* VAT codes (sections/vat_codes.md): the account's sale and purchase tax keys, and its letter
- * papers (sections/letter_papers.md). All three are read-only through the API: an account comes
- * with its defaults (vat_defaults_seed, called by the account set-up; accounts made before these
- * tables existed get the same rows at the next start: accounts_seed_defaults). */
+ * papers (sections/letter_papers.md). The VAT codes are read-only through the API; letter papers
+ * administrators may also write (mocod's addition). An account comes with its defaults
+ * (vat_defaults_seed, called by the account set-up; accounts made before these tables existed get
+ * the same rows at the next start: accounts_seed_defaults). */
 #include "resources/resources.h"
 
 static const struct field vat_code_sale_fields[] = {
@@ -50,11 +51,19 @@ const struct resource res_vat_code_purchases = {
     .read_area = AREA_PURCHASES,
 };
 
+static const char *const letter_paper_templates[] = {"invoice", "offer", "timesheet", NULL};
+
+/* The documented keys, and what mocod prints with them (its additions): header_text on top of
+ * every page (null: the account's name), footer_text at the bottom of every page (bank details,
+ * register entries). Administrators may add and change papers; `file` (a PDF background on MOCO)
+ * stays null, mocod draws its papers from the texts. */
 static const struct field letter_paper_fields[] = {
-    {"name", FT_TEXT, F_READONLY | F_SORT},
-    {"active", FT_BOOL, F_READONLY},
-    {"template", FT_TEXT, F_READONLY}, /* "invoice", "offer", "timesheet", or null: any */
-    {"file", FT_TEXT, F_READONLY},     /* URL of the PDF; null: plain paper */
+    {"name", FT_TEXT, F_REQUIRED | F_SORT},
+    {"active", FT_BOOL, 0, .def = "true"},
+    {"template", FT_ENUM, 0, .options = letter_paper_templates}, /* null: any document */
+    {"file", FT_TEXT, F_READONLY},
+    {"header_text", FT_TEXT, 0},
+    {"footer_text", FT_TEXT, 0},
     {0},
 };
 
@@ -64,7 +73,6 @@ const struct resource res_letter_papers = {
     .table = "letter_papers",
     .target = "LetterPaper",
     .fields = letter_paper_fields,
-    .flags = R_READONLY,
     .write_area = AREA_SETTINGS,
     .read_area = AREA_INVOICING,
 };

@@ -435,6 +435,15 @@ static int demo_people_time(struct req *r, int64_t project, const int64_t *peopl
  * billing a few activities), a draft, and their payments. */
 static int demo_invoices(struct req *r, int64_t customer, int64_t project)
 {
+    /* the default letter paper gets the agency's bank and register details */
+    int64_t paper = lookup_id(r->db, "SELECT MIN(id) FROM letter_papers WHERE account_id = ?",
+                              (db_param[]){dbp_int(r->account_id)}, 1);
+    struct column_value texts[] = {
+        {"footer_text", dbp_text("Demo Agentur GmbH · Musterweg 1 · 10115 Berlin · "
+                                 "IBAN DE02 1203 0000 0000 2020 51 · BIC BYLADEM1001 · "
+                                 "USt-IdNr. DE123456789 · Amtsgericht Berlin HRB 12345")}};
+    if (paper && engine_set_columns(r, &res_letter_papers, paper, texts, 1, false))
+        return -1;
     static const struct {
         const char *title, *status;
         int days_ago, activities;
@@ -478,6 +487,12 @@ static int demo_invoices(struct req *r, int64_t customer, int64_t project)
         if (!strcmp(invoices[i].status, "overdue")) {
             struct column_value overdue[] = {{"status", dbp_text("overdue")}};
             if (engine_set_columns(r, &res_invoices, id, overdue, 1, false))
+                return -1;
+            /* a first reminder, due in a week */
+            demo_day(today, 7, due);
+            if (!demo_insert(r, &res_invoice_reminders, 0,
+                             json_pack("{s:I, s:s, s:s, s:f}", "invoice_id", (json_int_t)id, "date",
+                                       today, "due_date", due, "fee", 5.0)))
                 return -1;
         }
         if (invoices[i].paid_halves > 0) {

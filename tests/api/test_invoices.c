@@ -111,6 +111,41 @@ static void test_totals_are_exact_to_the_cent(void **state)
     mt_resp_free(r);
 }
 
+/* Invoices at each of the account's rates (19, 7, 7.7, 8.1 and 0 % reverse charge), 25 lines
+ * each of awkward quantities: every total to the cent, from arithmetic written out here. */
+static void test_totals_at_every_vat_rate(void **state)
+{
+    (void)state;
+    static const struct {
+        double tax;
+        const char *net, *gross; /* expected */
+    } rates[] = {
+        /* 25 x round(2.75 x 13.33 = 36.6575 -> 36.66) = 916.50 */
+        {19.0, "916.50", "1090.64"}, /* VAT 174.135 -> 174.14 */
+        {7.0, "916.50", "980.66"},   /* 64.155 -> 64.16 */
+        {7.7, "916.50", "987.07"},   /* 70.5705 -> 70.57 */
+        {8.1, "916.50", "990.74"},   /* 74.2365 -> 74.24 */
+        {0.0, "916.50", "916.50"},
+    };
+    static char items[4096];
+    size_t n = (size_t)snprintf(items, sizeof items, "[");
+    for (int i = 0; i < 25; i++)
+        n += (size_t)snprintf(items + n, sizeof items - n,
+                              "%s{\"type\":\"item\",\"title\":\"L%d\",\"quantity\":2.75,"
+                              "\"unit\":\"h\",\"unit_price\":13.33}",
+                              i ? "," : "", i);
+    snprintf(items + n, sizeof items - n, "]");
+    for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+        mt_resp *r = post_invoice(g.key, items, fix_fmt("\"tax\":%.1f", rates[k].tax));
+        MT_ASSERT_STATUS(r, 200);
+        fix_assert_number(r->json, "tax", rates[k].tax);
+        fix_assert_number(r->json, "items[0].net_total", 36.66);
+        fix_assert_number(r->json, "net_total", strtod(rates[k].net, NULL));
+        fix_assert_number(r->json, "gross_total", strtod(rates[k].gross, NULL));
+        mt_resp_free(r);
+    }
+}
+
 static void test_identifiers_come_from_the_sequence(void **state)
 {
     (void)state;
@@ -208,6 +243,16 @@ static void test_billing_activities_and_releasing_them(void **state)
     assert_non_null(fix_find_by_id(ts->json, b));
     assert_true(mt_json_bool(ts->json, "[0].billed"));
     mt_resp_free(ts);
+    /* and as a PDF: both activities, 1.00 + 0.50 hours, the task, on the timesheet's paper */
+    const char *sheet[] = {"Stundennachweis", "Work", "1.00", "0.50", "1.50 h", "Billed AG"};
+    fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld/timesheet.pdf", (long long)inv), sheet,
+                   sizeof sheet / sizeof sheet[0]);
+    /* an invoice without hours has no timesheet PDF */
+    json_int_t plain = create_invoice("[{\"type\":\"item\",\"title\":\"X\",\"net_total\":1}]",
+                                      "\"status\":\"draft\"");
+    fix_expect_error(g.s, "GET", g.key, NULL, 404, INVOICES "/%lld/timesheet.pdf",
+                     (long long)plain);
+    fix_expect_status(g.s, "DELETE", g.key, NULL, 204, INVOICES "/%lld", (long long)plain);
     /* billed once only; billed time is locked */
     mt_resp *r = post_invoice(
         g.key,
@@ -465,6 +510,31 @@ static void test_pdf(void **state)
                           "820.00 EUR", "155.80 EUR",         "975.80 EUR"};
     fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld.pdf", (long long)id), want,
                    sizeof want / sizeof want[0]);
+    /* letter papers: the one made for invoices wins over the default (for any document); its
+     * header and footer on the page; ?letter_paper_id picks one, ?blank none */
+    json_int_t paper = mt_create(g.s, "/api/v1/letter_papers", g.key,
+                                 "{\"name\":\"Rechnungen\",\"template\":\"invoice\","
+                                 "\"header_text\":\"Kopfzeile Acme\",\"footer_text\":\"IBAN DE12 "
+                                 "3456\"}");
+    json_int_t offers_paper = mt_create(g.s, "/api/v1/letter_papers", g.key,
+                                        "{\"name\":\"Angebote\",\"template\":\"offer\","
+                                        "\"footer_text\":\"Angebotspapier\"}");
+    const char *on_paper[] = {identifier, "Kopfzeile Acme", "IBAN DE12 3456", "!Angebotspapier"};
+    fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld.pdf", (long long)id), on_paper, 4);
+    const char *picked[] = {identifier, "Angebotspapier", "!IBAN DE12 3456"};
+    fix_assert_pdf(
+        g.s, g.key,
+        fix_fmt(INVOICES "/%lld.pdf?letter_paper_id=%lld", (long long)id, (long long)offers_paper),
+        picked, 3);
+    const char *blank[] = {identifier, "975.80 EUR", "!Kopfzeile Acme", "!IBAN DE12 3456"};
+    fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld.pdf?blank=true", (long long)id), blank, 4);
+    mt_resp *bad = mt_getf(g.s, g.key, INVOICES "/%lld.pdf?letter_paper_id=999999", (long long)id);
+    fix_assert_422(bad, "letter_paper_id");
+    mt_resp_free(bad);
+    fix_expect_status(g.s, "DELETE", g.key, NULL, 204, "/api/v1/letter_papers/%lld",
+                      (long long)paper);
+    fix_expect_status(g.s, "DELETE", g.key, NULL, 204, "/api/v1/letter_papers/%lld",
+                      (long long)offers_paper);
     free(identifier);
     /* another account's invoice has no document here */
     mt_resp *r = mt_getf(g.s, fix_other_key(g.s), INVOICES "/%lld.pdf", (long long)id);
@@ -751,6 +821,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_totals_are_exact_to_the_cent),
+        cmocka_unit_test(test_totals_at_every_vat_rate),
         cmocka_unit_test(test_identifiers_come_from_the_sequence),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_billing_activities_and_releasing_them),

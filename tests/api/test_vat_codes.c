@@ -13,7 +13,7 @@
     "id,tax,reverse_charge,intra_eu,active,print_gross_total,notice_tax_exemption,"                \
     "notice_tax_exemption_alt,code,credit_account,created_at,updated_at"
 #define PURCHASE_KEYS "id,tax,reverse_charge,intra_eu,active,code,created_at,updated_at"
-#define PAPER_KEYS    "id,name,active,template,file,created_at,updated_at"
+#define PAPER_KEYS    "id,name,active,template,file,header_text,footer_text,created_at,updated_at"
 
 #define N_SALES     6
 #define N_PURCHASES 6
@@ -362,13 +362,43 @@ static void test_vat_codes_filters(void **state)
 
 /* ---- read-only, permissions, tenants ------------------------------------------------------ */
 
+/* Letter papers are mocod's to write (administrators): the texts it prints on every page. */
+static void test_letter_papers_write(void **state)
+{
+    mt_server *s = *state;
+    const char *key = mt_admin_key(s);
+    mt_resp *r = mt_request(s, "POST", "/api/v1/letter_papers", key,
+                            "{\"name\":\"Offers\",\"template\":\"offer\","
+                            "\"header_text\":\"Acme GmbH\",\"footer_text\":\"IBAN DE00\"}",
+                            NULL);
+    MT_ASSERT_STATUS(r, 200);
+    assert_paper_shape(r->json);
+    MT_ASSERT_JSON_STR(r->json, "template", "offer");
+    MT_ASSERT_JSON_STR(r->json, "footer_text", "IBAN DE00");
+    MT_ASSERT_JSON_TYPE(r->json, "active", JSON_TRUE);
+    MT_ASSERT_JSON_NULL(r->json, "file");
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    fix_expect_422(s, "POST", key, "{\"name\":\"x\",\"template\":\"poster\"}", "template",
+                   "/api/v1/letter_papers");
+    fix_expect_422(s, "POST", key, "{\"template\":\"offer\"}", "name", "/api/v1/letter_papers");
+    r = mt_request(s, "PUT", fix_fmt("/api/v1/letter_papers/%lld", (long long)id), key,
+                   "{\"active\":false,\"file\":\"https://evil.test/x.pdf\"}", NULL);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_TYPE(r->json, "active", JSON_FALSE);
+    MT_ASSERT_JSON_NULL(r->json, "file"); /* not the client's to set */
+    mt_resp_free(r);
+    fix_expect_status(s, "DELETE", key, NULL, 204, "/api/v1/letter_papers/%lld", (long long)id);
+    fix_expect_error(s, "GET", key, NULL, 404, "/api/v1/letter_papers/%lld", (long long)id);
+}
+
 static void test_vat_codes_read_only(void **state)
 {
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     json_int_t ids[8];
-    static const char *const paths[] = {"vat_code_sales", "vat_code_purchases", "letter_papers"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const paths[] = {"vat_code_sales", "vat_code_purchases"};
+    for (int k = 0; k < 2; k++) {
         const char *p = paths[k];
         size_t n = list_ids(s, key, fix_fmt("/api/v1/%s", p), ids, 8);
         assert_true(n >= 1);
@@ -548,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_vat_code_sales_list),
         cmocka_unit_test(test_vat_code_purchases_list),
         cmocka_unit_test(test_letter_papers_list),
+        cmocka_unit_test(test_letter_papers_write),
         cmocka_unit_test(test_vat_codes_get),
         cmocka_unit_test(test_vat_codes_filters),
         cmocka_unit_test(test_vat_codes_read_only),

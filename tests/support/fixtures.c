@@ -419,11 +419,14 @@ void fix_assert_pdf_(mt_server *s, const char *key, const char *path, const char
     text[len] = '\0';
     if (f)
         fclose(f);
-    for (size_t i = 0; i < n; i++)
-        if (!strstr(text, want[i])) {
-            print_error("%s:%d: the PDF's text lacks \"%s\":\n%s\n", file, line, want[i], text);
+    for (size_t i = 0; i < n; i++) {
+        bool absent = want[i][0] == '!';
+        if ((strstr(text, want[i] + absent) != NULL) == absent) {
+            print_error("%s:%d: the PDF's text %s \"%s\":\n%s\n", file, line,
+                        absent ? "has" : "lacks", want[i] + absent, text);
             _fail(file, line);
         }
+    }
 }
 
 json_t *fix_company_body(const char *type, const char *name)

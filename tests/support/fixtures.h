@@ -195,7 +195,8 @@ json_int_t fix_user_with_role_(mt_server *s, const char *first, const char *role
                                const char *file, int line);
 
 /* GET path as key: 200, Content-Type application/pdf, a valid A4 PDF (qpdf --check, pdfinfo)
- * whose text (pdftotext) holds every string of want (n of them). Needs qpdf and poppler-utils. */
+ * whose text (pdftotext) holds every string of want (n of them), and none of those written with
+ * a leading "!" ("!IBAN": not in the text). Needs qpdf and poppler-utils. */
 #define fix_assert_pdf(s, key, path, want, n)                                                      \
     fix_assert_pdf_((s), (key), (path), (want), (n), __FILE__, __LINE__)
 void fix_assert_pdf_(mt_server *s, const char *key, const char *path, const char *const *want,
