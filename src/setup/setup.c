@@ -495,6 +495,11 @@ static int demo_invoices(struct req *r, int64_t customer, int64_t project)
                                        today, "due_date", due, "fee", 5.0)))
                 return -1;
         }
+        if (invoices[i].paid_halves == 2 && /* the paid one is exported for the books */
+            !demo_insert(r, &res_invoice_bookkeeping_exports, 0,
+                         json_pack("{s:[I], s:s}", "invoice_ids", (json_int_t)id, "comment",
+                                   "Export für die Steuerberatung")))
+            return -1;
         if (invoices[i].paid_halves > 0) {
             const char *gross = engine_stored_text(r, &res_invoices, id, "gross_total");
             int64_t units = gross ? atoll(gross) : 0; /* cents: exact, half of them rounded up */
