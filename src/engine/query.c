@@ -411,6 +411,10 @@ int engine_list(struct req *r, const struct resource *res)
     if (res == r->nested) {
         lq_where(&q, arena_printf(r->arena, "t.%s = ?", res->parent_fk));
         lq_param(&q, dbp_int(r->parent_id));
+    } else if (res->parent &&
+               lq_id_list(&q, res->parent_fk,
+                          arena_printf(r->arena, "t.%s IN (%%s)", res->parent_fk), 1)) {
+        return -1; /* the list across parents (.flat_path), of some parents only */
     }
     int64_t own = engine_own_user(r, res);
     if (own) {

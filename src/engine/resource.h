@@ -230,6 +230,9 @@ struct resource {
      * rows carry the parent's id in parent_fk, and the parent must exist in the account. */
     const struct resource *parent;
     const char *parent_fk;
+    /* A nested resource's list across all parents too ("projects/expenses"): the same list,
+     * filters and permissions, plus ?{parent_fk}=1,2 (the parents' ids). */
+    const char *flat_path;
     /* Permission areas (required: a resource without them refuses to start the server).
      * AREA_ANY: any caller that may read / write at all. */
     enum perm_area write_area;

@@ -19,6 +19,7 @@ extern const struct resource res_project_groups;
 extern const struct resource res_projects;
 extern const struct resource res_project_tasks;
 extern const struct resource res_project_contracts;
+extern const struct resource res_project_payment_schedules;
 extern const struct resource res_task_templates;
 extern const struct resource res_catalog_services;
 extern const struct resource res_catalog_items;

@@ -19,6 +19,7 @@
 
 enum route_kind {
     RK_LIST,
+    RK_FLAT_LIST, /* a nested resource's rows across parents (.flat_path) */
     RK_CREATE,
     RK_GET,
     RK_UPDATE,
@@ -110,6 +111,8 @@ void dispatch_init(void)
         }
         if (!(fl & R_NO_LIST))
             add_route("GET", res->path, NULL, RK_LIST, res, NULL, NULL);
+        if (res->flat_path)
+            add_route("GET", res->flat_path, NULL, RK_FLAT_LIST, res, NULL, NULL);
         if (!(fl & R_NO_CREATE))
             add_route("POST", res->path, NULL, RK_CREATE, res, NULL, NULL);
         if (!(fl & R_NO_GET))
@@ -219,13 +222,14 @@ static int check_body(struct req *r)
 static int run_route(struct req *r, const struct route *rt)
 {
     const struct resource *res = rt->res;
-    if (res && res->parent) {
+    if (res && res->parent && rt->kind != RK_FLAT_LIST) {
         r->nested = res;
         r->parent_id = r->ids[0];
     }
     int64_t id = r->nids ? r->ids[r->nids - 1] : 0; /* the row: the last id of the path */
     switch (rt->kind) {
     case RK_LIST:
+    case RK_FLAT_LIST:
         return engine_list(r, res);
     case RK_CREATE:
         return engine_create(r, res);
@@ -425,9 +429,9 @@ static int dispatch_inner(struct req *r, db *d)
     route_matches(r, found, segs, lens, n, true);
     if (check_body(r))
         return -1;
-    bool cacheable =
-        (found->kind == RK_LIST || found->kind == RK_GET || found->kind == RK_SINGLETON) &&
-        (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
+    bool cacheable = (found->kind == RK_LIST || found->kind == RK_FLAT_LIST ||
+                      found->kind == RK_GET || found->kind == RK_SINGLETON) &&
+                     (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
     if (cacheable && respcache_get(r))
         return 0;
     int rc = run_route(r, found);

@@ -634,6 +634,17 @@ static int demo_step(struct req *r, void *ctx)
     ok = ok && demo_people_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_invoices(r, customer, project) == 0;
     ok = ok && demo_offers(r, deal, project) == 0;
+    /* the relaunch's planned partial bills: one checked off, one to come */
+    char pay_day[11], today[11];
+    date_today_in(r->settings.time_zone, today);
+    demo_day(today, 30, pay_day);
+    ok = ok &&
+         demo_insert(r, &res_project_payment_schedules, project,
+                     json_pack("{s:s, s:s, s:f, s:b}", "date", today, "title", "Erste Anzahlung",
+                               "net_total", 5000.0, "checked", 1)) &&
+         demo_insert(r, &res_project_payment_schedules, project,
+                     json_pack("{s:s, s:s, s:f}", "date", pay_day, "title", "Zweite Anzahlung",
+                               "net_total", 7500.0));
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",

@@ -308,6 +308,7 @@ struct groute {
     bool create;        /* POST to the collection: the body is the generic create body */
     bool singleton;
     const struct action *act;
+    bool flat; /* the list across parents (.flat_path) */
 };
 
 static int routes_of(const struct resource *res, struct groute *rt)
@@ -321,6 +322,8 @@ static int routes_of(const struct resource *res, struct groute *rt)
     }
     if (!(fl & R_NO_LIST))
         ADD("GET", NULL, false, false);
+    if (res->flat_path)
+        ADD("GET", NULL, false, false, .flat = true);
     if (!(fl & R_NO_CREATE))
         ADD("POST", NULL, false, true, true);
     if (!(fl & R_NO_GET))
@@ -345,6 +348,8 @@ static int routes_of(const struct resource *res, struct groute *rt)
 static const char *route_path(struct account *a, const struct resource *res,
                               const struct groute *rt, json_int_t id)
 {
+    if (rt->flat)
+        return fix_fmt("/api/v1/%s", res->flat_path);
     const char *p = rt->entity ? entity_path(a, res, id) : base_path(a, res);
     return rt->suffix ? fix_fmt("%s/%s", p, rt->suffix) : p;
 }
@@ -364,6 +369,8 @@ static const char *route_body(struct account *a, const struct resource *res,
 
 static const char *route_name(const struct resource *res, const struct groute *rt)
 {
+    if (rt->flat)
+        return fix_fmt("%s %s", rt->method, res->flat_path);
     return fix_fmt("%s %s%s%s%s", rt->method, res->path, rt->entity ? "/{id}" : "",
                    rt->suffix ? "/" : "", rt->suffix ? rt->suffix : "");
 }
@@ -766,6 +773,20 @@ static void check_tenants(const struct resource *res, const struct groute *rt, i
     for (int i = 0; i < n; i++) {
         const struct groute *x = &rt[i];
         const char *path = NULL;
+        if (x->flat) { /* across A's parents: never B's rows, not even asked for B's parent */
+            json_int_t their_parent = ensure_entity(&g_b, res->parent);
+            const char *lists[] = {route_path(&g_a, res, x, 0),
+                                   fix_fmt("%s?%s=%lld", route_path(&g_a, res, x, 0),
+                                           res->parent_fk, (long long)their_parent)};
+            for (int k = 0; k < 2; k++) {
+                mt_resp *r = mt_get(g_s, lists[k], g_a.admin_key);
+                MT_ASSERT_STATUS(r, 200);
+                if (fix_find_by_id(r->json, theirs) || (k == 1 && json_array_size(r->json)))
+                    fail_msg("A's %s shows B's rows: %s", lists[k], r->body);
+                mt_resp_free(r);
+            }
+            continue;
+        }
         if (x->entity)
             path = route_path(&g_b, res, x, theirs); /* B's parent and B's row */
         else if (res->parent)
