@@ -599,7 +599,7 @@ int pdf_render(const struct pdf_doc *doc, strbuf *out)
         /* With files to embed, PDF 1.4: cairo then writes a classic cross-reference table and no
          * object streams (newer cairo compresses objects into streams from 1.5 on), which the
          * update of pdf_embed.c reads; the updated catalog says /Version /1.7. */
-        if (doc->nembed > 0)
+        if (doc->nembed > 0 || doc->facturx_level)
             cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_4);
         char title[512];
         snprintf(title, sizeof(title), "%s %s", nz(doc->title), nz(doc->identifier));
@@ -621,8 +621,8 @@ int pdf_render(const struct pdf_doc *doc, strbuf *out)
     fonts_free(&c.f);
     g_object_unref(c.pc);
 
-    if (rc == 0 && doc->nembed > 0)
-        rc = pdf_embed_files(out, start, doc->embed, doc->nembed);
+    if (rc == 0 && (doc->nembed > 0 || doc->facturx_level))
+        rc = pdf_embed_files(out, start, doc);
     if (rc != 0 && !out->failed) {
         out->len = start;
         out->buf[start] = '\0';

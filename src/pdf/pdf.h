@@ -70,6 +70,12 @@ struct pdf_doc {
     const char *const *columns;
     const struct pdf_attachment *embed;
     int nembed;
+    /* ZUGFeRD 2 / Factur-X: the conformance level of the embedded factur-x.xml ("EN 16931").
+     * When set, the PDF gets XMP metadata (/Metadata of the catalog) in the PDF/A-3 manner: the
+     * PDF/A identification (part 3, B), the Factur-X extension schema and its fx:DocumentType
+     * INVOICE, fx:DocumentFileName factur-x.xml, fx:Version 1.0, fx:ConformanceLevel. NULL: no
+     * XMP. (No output intent: the file is not a validated PDF/A-3.) */
+    const char *facturx_level;
 };
 
 /* Loads the font configuration once (thread-safe, idempotent). Returns 0, or -1 when fontconfig

@@ -8,8 +8,13 @@
  * It reads what cairo writes for PDF 1.4 (pdf.c asks for it when there are files): one classic
  * cross-reference table, a trailer with /Size, /Root and /Info, a catalog without /Names, /AF or
  * /Version. Anything else (a cross-reference stream, /Prev, a catalog that has /Names already) is
- * refused with -1 rather than guessed at. Not done here: PDF/A-3 itself (XMP metadata, output
- * intent), which a full ZUGFeRD file needs.
+ * refused with -1 rather than guessed at.
+ *
+ * With doc->facturx_level the update also carries the XMP metadata of a ZUGFeRD 2 / Factur-X
+ * file (the catalog's /Metadata): the PDF/A-3 identification, the Factur-X PDF/A extension schema
+ * and the fx: properties (DocumentType, DocumentFileName, Version, ConformanceLevel), with the
+ * title, the producer and the dates. Not done here: the rest of PDF/A-3 (an output intent with an
+ * ICC profile; cairo's output is not checked against PDF/A), which a validator would ask for.
  */
 #include "pdf/pdf_internal.h"
 
@@ -199,11 +204,97 @@ static void offset_entry(strbuf *sb, size_t off, long gen)
     sb_addf(sb, "%010zu %05ld n \n", off, gen);
 }
 
-int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att, int n)
+/* XML character data of the XMP packet (the title is the only text from outside). */
+static void xmp_text(strbuf *sb, const char *s)
 {
-    if (n <= 0)
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p == '&')
+            sb_adds(sb, "&amp;");
+        else if (*p == '<')
+            sb_adds(sb, "&lt;");
+        else if (*p == '>')
+            sb_adds(sb, "&gt;");
+        else if (*p >= 0x20 || *p == '\t' || *p == '\n')
+            sb_addc(sb, (char)*p);
+    }
+}
+
+static const char *const fx_properties[][2] = {
+    {"DocumentFileName", "The name of the embedded XML document"},
+    {"DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"},
+    {"Version", "The actual version of the standard applying to the embedded XML document"},
+    {"ConformanceLevel", "The conformance level of the embedded XML document"},
+};
+
+/* The XMP packet of a Factur-X file (Factur-X 1.0 / ZUGFeRD 2.x, its PDF/A extension schema). */
+static void xmp_packet(strbuf *sb, const struct pdf_doc *doc, const char *iso_now)
+{
+    sb_adds(sb,
+            "<?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+            "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n"
+            " <pdfaid:part>3</pdfaid:part>\n <pdfaid:conformance>B</pdfaid:conformance>\n"
+            "</rdf:Description>\n"
+            "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+            " <dc:format>application/pdf</dc:format>\n"
+            " <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">");
+    xmp_text(sb, doc->title);
+    if (doc->title && doc->identifier)
+        sb_addc(sb, ' ');
+    xmp_text(sb, doc->identifier);
+    sb_adds(sb, "</rdf:li></rdf:Alt></dc:title>\n"
+                "</rdf:Description>\n"
+                "<rdf:Description rdf:about=\"\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
+                " <pdf:Producer>mocod (cairo)</pdf:Producer>\n"
+                "</rdf:Description>\n"
+                "<rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">\n"
+                " <xmp:CreatorTool>mocod</xmp:CreatorTool>\n");
+    sb_addf(sb,
+            " <xmp:CreateDate>%s</xmp:CreateDate>\n <xmp:ModifyDate>%s</xmp:ModifyDate>\n"
+            " <xmp:MetadataDate>%s</xmp:MetadataDate>\n",
+            iso_now, iso_now, iso_now);
+    sb_adds(sb, "</rdf:Description>\n"
+                "<rdf:Description rdf:about=\"\" "
+                "xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\" "
+                "xmlns:pdfaSchema=\"http://www.aiim.org/pdfa/ns/schema#\" "
+                "xmlns:pdfaProperty=\"http://www.aiim.org/pdfa/ns/property#\">\n"
+                " <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">\n"
+                "  <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>\n"
+                "  <pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+                "</pdfaSchema:namespaceURI>\n"
+                "  <pdfaSchema:prefix>fx</pdfaSchema:prefix>\n"
+                "  <pdfaSchema:property><rdf:Seq>\n");
+    for (size_t i = 0; i < sizeof fx_properties / sizeof fx_properties[0]; i++)
+        sb_addf(sb,
+                "   <rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>%s</pdfaProperty:name>"
+                "<pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>"
+                "external</pdfaProperty:category><pdfaProperty:description>%s"
+                "</pdfaProperty:description></rdf:li>\n",
+                fx_properties[i][0], fx_properties[i][1]);
+    sb_adds(sb, "  </rdf:Seq></pdfaSchema:property>\n"
+                " </rdf:li></rdf:Bag></pdfaExtension:schemas>\n"
+                "</rdf:Description>\n"
+                "<rdf:Description rdf:about=\"\" "
+                "xmlns:fx=\"urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#\">\n"
+                " <fx:DocumentType>INVOICE</fx:DocumentType>\n"
+                " <fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>\n"
+                " <fx:Version>1.0</fx:Version>\n <fx:ConformanceLevel>");
+    xmp_text(sb, doc->facturx_level);
+    sb_adds(sb, "</fx:ConformanceLevel>\n"
+                "</rdf:Description>\n"
+                "</rdf:RDF>\n"
+                "</x:xmpmeta>\n"
+                "<?xpacket end=\"w\"?>");
+}
+
+int pdf_embed_files(strbuf *out, size_t start, const struct pdf_doc *doc)
+{
+    const struct pdf_attachment *att = doc->embed;
+    int n = doc->nembed > 0 ? doc->nembed : 0;
+    if (n == 0 && !doc->facturx_level)
         return 0;
-    if (!att || out->failed || out->len <= start)
+    if ((n > 0 && !att) || out->failed || out->len <= start)
         return -1;
     const char *pdf = out->buf + start, *end = out->buf + out->len;
     size_t len = out->len - start;
@@ -264,11 +355,11 @@ int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att,
         return -1;
     const char *cd = find(q, end, "<<"), *cde = cd ? dict_end(cd, end) : NULL;
     if (!cde || find(cd, cde, "/Catalog") == NULL || find(cd, cde, "/Names") ||
-        find(cd, cde, "/AF") || find(cd, cde, "/Version"))
+        find(cd, cde, "/AF") || find(cd, cde, "/Version") || find(cd, cde, "/Metadata"))
         return -1;
 
     /* the attachments, sorted by their keys (a name tree is) */
-    struct entry *es = calloc((size_t)n, sizeof(*es));
+    struct entry *es = calloc((size_t)n + 1, sizeof(*es));
     if (!es)
         return -1;
     int rc = -1;
@@ -302,16 +393,18 @@ int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att,
     gchar *cat_body = g_strndup(out->buf + cat_body_off, cat_body_len);
     gchar *id = id_len ? g_strndup(out->buf + id_off, id_len) : NULL;
 
-    char moddate[32] = "";
+    char moddate[32] = "", iso_now[32] = "";
     time_t now = time(NULL);
     struct tm tm;
-    if (gmtime_r(&now, &tm))
+    if (gmtime_r(&now, &tm)) {
         strftime(moddate, sizeof(moddate), "D:%Y%m%d%H%M%SZ", &tm);
+        strftime(iso_now, sizeof(iso_now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
 
     if (out->buf[out->len - 1] != '\n')
         sb_addc(out, '\n');
     long next = size;
-    size_t *offs = calloc((size_t)n * 2 + 1, sizeof(size_t));
+    size_t *offs = calloc((size_t)n * 2 + 2, sizeof(size_t));
     if (!offs) {
         g_free(cat_body);
         g_free(id);
@@ -349,25 +442,52 @@ int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att,
         sb_addf(out, " /EF << /F %ld 0 R /UF %ld 0 R >> /AFRelationship %s >>\nendobj\n", es[i].ef,
                 es[i].ef, !strcmp(a->name, "factur-x.xml") ? "/Alternative" : "/Unspecified");
     }
-    long tree = next++;
-    offs[tree - size] = out->len - start;
-    sb_addf(out, "%ld 0 obj\n<< /Names [", tree);
-    for (int i = 0; i < n; i++) {
-        sb_addc(out, ' ');
-        literal(out, es[i].key.buf, es[i].key.len);
-        sb_addf(out, " %ld 0 R", es[i].fs);
+    long tree = 0, meta = 0;
+    if (n > 0) {
+        tree = next++;
+        offs[tree - size] = out->len - start;
+        sb_addf(out, "%ld 0 obj\n<< /Names [", tree);
+        for (int i = 0; i < n; i++) {
+            sb_addc(out, ' ');
+            literal(out, es[i].key.buf, es[i].key.len);
+            sb_addf(out, " %ld 0 R", es[i].fs);
+        }
+        sb_adds(out, " ] >>\nendobj\n");
     }
-    sb_adds(out, " ] >>\nendobj\n");
+    if (doc->facturx_level) {
+        strbuf x;
+        sb_init(&x, NULL, 4096);
+        xmp_packet(&x, doc, iso_now);
+        meta = next++;
+        offs[meta - size] = out->len - start;
+        sb_addf(out, "%ld 0 obj\n<< /Type /Metadata /Subtype /XML /Length %zu >>\nstream\n", meta,
+                x.len);
+        sb_add(out, x.buf, x.len);
+        sb_adds(out, "\nendstream\nendobj\n");
+        bool failed = x.failed;
+        sb_release(&x);
+        if (failed) {
+            free(offs);
+            g_free(cat_body);
+            g_free(id);
+            goto done;
+        }
+    }
 
     size_t cat_off = out->len - start;
-    sb_addf(out, "%ld %ld obj\n<<%s /Version /1.7 /Names << /EmbeddedFiles %ld 0 R >> /AF [",
-            root.num, root.gen, cat_body, tree);
-    /* /AF in the order given by the caller */
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-            if (es[j].a == &att[i])
-                sb_addf(out, " %ld 0 R", es[j].fs);
-    sb_adds(out, " ]\n>>\nendobj\n");
+    sb_addf(out, "%ld %ld obj\n<<%s /Version /1.7", root.num, root.gen, cat_body);
+    if (meta)
+        sb_addf(out, " /Metadata %ld 0 R", meta);
+    if (n > 0) {
+        sb_addf(out, " /Names << /EmbeddedFiles %ld 0 R >> /AF [", tree);
+        /* /AF in the order given by the caller */
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (es[j].a == &att[i])
+                    sb_addf(out, " %ld 0 R", es[j].fs);
+        sb_adds(out, " ]");
+    }
+    sb_adds(out, "\n>>\nendobj\n");
 
     size_t new_xref = out->len - start;
     sb_addf(out, "xref\n%ld 1\n", root.num);

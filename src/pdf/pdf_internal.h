@@ -4,9 +4,10 @@
 
 #include "pdf/pdf.h"
 
-/* Appends an incremental update to the PDF in out->buf[start..len): the attachments as embedded
- * files (EmbeddedFiles name tree, /AF of the catalog). Returns 0, or -1 (out of memory, an
- * invalid attachment, a PDF whose structure this step does not know). */
-int pdf_embed_files(strbuf *out, size_t start, const struct pdf_attachment *att, int n);
+/* Appends an incremental update to the PDF in out->buf[start..len): doc's attachments as
+ * embedded files (EmbeddedFiles name tree, /AF of the catalog) and, with doc->facturx_level, the
+ * XMP metadata stream. Returns 0, or -1 (out of memory, an invalid attachment, a PDF whose
+ * structure this step does not know). */
+int pdf_embed_files(strbuf *out, size_t start, const struct pdf_doc *doc);
 
 #endif

@@ -219,6 +219,8 @@ int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id
         return req_fail(r, 500, NULL, "database error");
     doc.lines = lines;
     doc.nlines = n;
+    if (k->pdf_extras && k->pdf_extras(r, id, &doc))
+        return -1;
     if (pdf_render(&doc, out))
         return req_fail(r, 500, NULL, "the PDF could not be made");
     *identifier = doc.identifier ? doc.identifier : k->noun;
@@ -419,9 +421,10 @@ int document_mail_finish(struct req *r, const struct document_kind *k, int64_t i
     const char *identifier = NULL;
     if (document_render_pdf(r, k, id, &pdf, &identifier))
         return -1;
-    dm->pdf = (struct mail_attachment){arena_printf(r->arena, "%s.pdf", identifier),
-                                       "application/pdf", (const unsigned char *)pdf.buf, pdf.len};
-    dm->m.attachments = &dm->pdf;
+    dm->files[0] =
+        (struct mail_attachment){arena_printf(r->arena, "%s.pdf", identifier), "application/pdf",
+                                 (const unsigned char *)pdf.buf, pdf.len};
+    dm->m.attachments = dm->files;
     dm->m.nattachments = 1;
     return 0;
 }

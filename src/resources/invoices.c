@@ -217,6 +217,7 @@ static const struct document_kind invoice_kind = {
     "customer_id",
     "i.service_period_from, i.service_period_to",
     "invoice",
+    invoice_pdf_extras,
 };
 
 static int invoice_totals(struct req *r, struct record *rec, int64_t id)
@@ -322,6 +323,12 @@ static int invoice_pdf(struct req *r, struct action_call *call)
     return document_pdf_answer(r, &invoice_kind, call->id);
 }
 
+/* GET /invoices/{id}.xml (mocod's addition): the CII XML e-invoice */
+static int invoice_xml(struct req *r, struct action_call *call)
+{
+    return invoice_xml_answer(r, call->id);
+}
+
 /* ---- send_email ---- */
 
 /* Before the transaction: the recipients (given, else the project's billing address), the
@@ -341,9 +348,11 @@ int invoice_mail_prepare(struct req *r, int64_t invoice, const char *given[5],
             im->to = engine_stored_text(r, &res_companies, customer, "email");
         }
     }
-    return document_mail_finish(
-        r, &invoice_kind, invoice, im, given[3], given[4],
-        "can't be blank: neither given nor set on the project or the customer");
+    if (document_mail_finish(
+            r, &invoice_kind, invoice, im, given[3], given[4],
+            "can't be blank: neither given nor set on the project or the customer"))
+        return -1;
+    return invoice_mail_einvoice(r, invoice, im);
 }
 
 static int send_email_prepare(struct req *r, struct action_call *call)
@@ -398,6 +407,7 @@ static const struct action invoice_actions[] = {
     {"GET", "timesheet", .answer = ANSWER_OWN, .render = invoice_timesheet},
     {"GET", "timesheet.pdf", .answer = ANSWER_OWN, .render = invoice_timesheet_pdf},
     {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
+    {"GET", "xml", .answer = ANSWER_OWN, .render = invoice_xml}, /* mocod's: the e-invoice */
     {"POST", "send_email", send_email, .prepare = send_email_prepare, .answer = ANSWER_OWN,
      .render = document_mail_answer},
     {"GET", "locked", .flags = A_COLLECTION, .answer = ANSWER_OWN, .render = invoices_locked},

@@ -121,6 +121,7 @@ int filter_by_tag_names(struct list_query *q, const char *param);
 /* ---- Documents (documents.c): what invoices and offers share ---- */
 extern const char *const document_item_types[];    /* title, description, item, subtotal, ... */
 extern const char *const document_service_types[]; /* service, expense */
+struct pdf_doc;
 struct document_kind {
     const struct resource *res; /* &res_invoices, &res_offers: columns identifier, date,
                                    due_date, title, recipient_address, salutation, footer,
@@ -130,6 +131,9 @@ struct document_kind {
     const char *company_column; /* "customer_id" */
     const char *period_sql;     /* two SQL expressions over i: the service period's from, to */
     const char *noun;           /* "invoice": in messages, the PDF's name without identifier */
+    /* may be NULL: called with the PDF's description before it is rendered (an invoice's
+     * e-invoice: the embedded factur-x.xml) */
+    int (*pdf_extras)(struct req *r, int64_t id, struct pdf_doc *doc);
 };
 /* after_save: net_total, vat_total, gross_total from the stored items (see documents.c). */
 int document_totals(struct req *r, const struct document_kind *k, int64_t id);
@@ -152,8 +156,8 @@ const char *document_fill_placeholders(struct req *r, const struct document_kind
                                        const char *text);
 struct document_mail {
     struct mail m;
-    struct mail_attachment pdf;
-    const char *to, *cc, *bcc; /* as given or chosen, ";"-separated: the answer */
+    struct mail_attachment files[2]; /* the PDF, and an invoice's XML (x_invoice) */
+    const char *to, *cc, *bcc;       /* as given or chosen, ";"-separated: the answer */
 };
 int document_mail_input(struct req *r, const char *given[5]);
 int document_mail_finish(struct req *r, const struct document_kind *k, int64_t id,
@@ -164,5 +168,13 @@ int document_mail_answer(struct req *r, struct action_call *call);
  * else the customer's; the texts filled in; the invoice's PDF attached. Before the transaction. */
 int invoice_mail_prepare(struct req *r, int64_t invoice, const char *given[5],
                          struct document_mail *im);
+/* E-invoices (invoice_einvoice.c): the customer's invoice_format selects them. The CII XML
+ * (XRechnung, or EN 16931 for ZUGFeRD customers) appended to out; GET /invoices/{id}.xml; the
+ * pdf_extras of invoices (zugferd_x_invoice: factur-x.xml embedded); the XML attached to a mail
+ * with the PDF (x_invoice). */
+int invoice_render_xml(struct req *r, int64_t id, strbuf *out, const char **identifier);
+int invoice_xml_answer(struct req *r, int64_t id);
+int invoice_pdf_extras(struct req *r, int64_t id, struct pdf_doc *doc);
+int invoice_mail_einvoice(struct req *r, int64_t id, struct document_mail *dm);
 
 #endif

@@ -322,8 +322,8 @@ static const struct route *find_route(struct req *r, const char *path, bool *pat
     return found;
 }
 
-/* The request's path below /api/v1, without a .json suffix (".pdf" of an entity: its action
- * "pdf"); NULL (and a 404) when it is not under /api/v1. */
+/* The request's path below /api/v1, without a .json suffix (".pdf" or ".xml" of an entity: its
+ * action "pdf" or "xml"); NULL (and a 404) when it is not under /api/v1. */
 static const char *api_path(struct req *r)
 {
     static const char prefix[] = "/api/v1";
@@ -337,13 +337,13 @@ static const char *api_path(struct req *r)
     size_t len = strlen(path);
     if (len >= 5 && !strcmp(path + len - 5, ".json"))
         return arena_strndup(r->arena, path, len - 5);
-    /* "/invoices/12.pdf": the entity's document, routed as its action "pdf" */
-    if (len > 4 && !strcmp(path + len - 4, ".pdf")) {
+    /* "/invoices/12.pdf" (".xml"): the entity's document, routed as its action "pdf" ("xml") */
+    if (len > 4 && (!strcmp(path + len - 4, ".pdf") || !strcmp(path + len - 4, ".xml"))) {
         size_t end = len - 4, start = end;
         while (start > 0 && path[start - 1] >= '0' && path[start - 1] <= '9')
             start--;
         if (start < end && start > 0 && path[start - 1] == '/')
-            return arena_printf(r->arena, "%.*s/pdf", (int)end, path);
+            return arena_printf(r->arena, "%.*s/%s", (int)end, path, path + len - 3);
     }
     return path;
 }

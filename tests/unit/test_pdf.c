@@ -471,6 +471,50 @@ static void attachments_become_embedded_files(void **state)
     sb_release(&sb);
 }
 
+/* facturx_level: XMP metadata (the catalog's /Metadata) with the PDF/A-3 identification and the
+ * Factur-X fx: entries, the title escaped; also for a PDF without files, and with them. */
+static void facturx_gets_xmp_metadata(void **state)
+{
+    (void)state;
+    static struct test_doc t;
+    make_doc(&t, 2, "de");
+    t.d.title = "Rechnung <A&B>";
+    t.d.facturx_level = "EN 16931";
+    for (int files = 0; files < 2; files++) {
+        struct pdf_attachment att[] = {
+            {"factur-x.xml", "text/xml", (const unsigned char *)facturx, sizeof(facturx) - 1}};
+        t.d.embed = files ? att : NULL;
+        t.d.nembed = files;
+        strbuf sb;
+        sb_init(&sb, NULL, 0);
+        assert_int_equal(pdf_render(&t.d, &sb), 0);
+        char path[256];
+        unit_path(path, sizeof(path), dir, "xmp.pdf");
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(sb.buf, 1, sb.len, f), sb.len);
+        fclose(f);
+        sb_release(&sb);
+        assert_qpdf_ok(path);
+        strbuf o;
+        sb_init(&o, NULL, 0);
+        assert_int_equal(runf(&o, "pdfinfo -meta '%s'", path), 0);
+        assert_has(o.buf, "<fx:DocumentType>INVOICE</fx:DocumentType>");
+        assert_has(o.buf, "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>");
+        assert_has(o.buf, "<fx:Version>1.0</fx:Version>");
+        assert_has(o.buf, "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>");
+        assert_has(o.buf, "<pdfaid:part>3</pdfaid:part>");
+        assert_has(o.buf, "<pdfaSchema:prefix>fx</pdfaSchema:prefix>");
+        assert_has(o.buf, "Rechnung &lt;A&amp;B&gt; R-2026-00042");
+        assert_int_equal(runf(&o, "qpdf --list-attachments '%s'", path), 0);
+        if (files)
+            assert_has(o.buf, "factur-x.xml");
+        else
+            assert_has(o.buf, "no embedded files");
+        sb_release(&o);
+    }
+}
+
 struct thread_job {
     struct test_doc doc;
     int rc;
@@ -551,6 +595,7 @@ int main(void)
         cmocka_unit_test(empty_fields_and_bad_utf8_still_render),
         cmocka_unit_test(text_taller_than_a_page_flows_over_pages),
         cmocka_unit_test(attachments_become_embedded_files),
+        cmocka_unit_test(facturx_gets_xmp_metadata),
         cmocka_unit_test(two_threads_render_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
