@@ -6,10 +6,11 @@
 #   scripts/deps.sh --fuzz    and clang with its runtime (libFuzzer, ASan, UBSan) for fuzz/
 set -euo pipefail
 # libcairo2-dev, libpango1.0-dev: src/pdf (invoice and offer PDFs), with a font it finds for sure
-# (fonts-dejavu-core); qpdf and poppler-utils (pdftotext, pdfinfo): tests/unit/test_pdf.c
+# (fonts-dejavu-core); qpdf and poppler-utils (pdftotext, pdfinfo, pdfdetach): the PDF tests;
+# libxml2-dev: tests/api/test_einvoices.c reads the e-invoices' XML by XPath
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcurl4-openssl-dev libpq-dev libcmocka-dev openssl curl python3 postgresql
-      libcairo2-dev libpango1.0-dev fonts-dejavu-core qpdf poppler-utils)
+      libcairo2-dev libpango1.0-dev fonts-dejavu-core qpdf poppler-utils libxml2-dev)
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk)
 # Debian 12: clang is clang 14; libFuzzer (libclang_rt.fuzzer) comes with libclang-rt-14-dev
 [ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)
