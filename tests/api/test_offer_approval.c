@@ -295,8 +295,15 @@ static void test_form_validation(void **state)
     memset(huge, 'a', big);
     huge[big] = '\0';
     r = public_req("POST", url, huge);
+    MT_ASSERT_STATUS(r, 413); /* from the headers (http.c), not after reading it */
+    MT_ASSERT_JSON_STR(r->json, "message", "the request body is too large for this page");
+    mt_resp_free(r);
+    /* also when it comes in chunks, without a length */
+    const char *chunked[] = {FORM, "Transfer-Encoding: chunked", NULL};
+    r = mt_request(g.s, "POST", url, NULL, huge, chunked);
     free(huge);
-    MT_ASSERT_STATUS(r, 413);
+    MT_ASSERT_STATUS(r, 413); /* while it comes in, not after */
+    MT_ASSERT_JSON_STR(r->json, "message", "the request body is too large for this page");
     mt_resp_free(r);
     /* nothing was written */
     r = mt_getf(g.s, g.key, OFFERS "/%lld/customer_approval", (long long)id);
