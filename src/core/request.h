@@ -89,6 +89,8 @@ struct req {
     const char *body_raw;
     size_t body_len;
     json_t *body;    /* parsed JSON object body, NULL when none; owned by the request */
+    bool root_path;  /* a page at the server's root, not the API below /api/v1 (dispatch.c) */
+    size_t max_body; /* set by dispatch_authorize: the route's smaller body limit (0: 10 MiB) */
     json_t *scratch; /* JSON values made while handling, freed with the request */
     /* who is asking */
     bool authorized; /* key and rate limit checked already (from the headers, before the body) */

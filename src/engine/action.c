@@ -66,9 +66,7 @@ static int prepare_sql(struct req *r, const struct col_set *cs, struct col_value
             random_hex(secret, 10);
             strbuf url;
             sb_init(&url, r->arena, 128);
-            sb_addf(&url, "%s://%s/",
-                    r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
-                    r->host ? r->host : "localhost");
+            sb_addf(&url, "%s/", engine_public_base(r));
             for (const char *l = cs->link; *l;) {
                 if (!strncmp(l, "{id}", 4)) {
                     sb_add_i64(&url, id);

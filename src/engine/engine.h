@@ -164,6 +164,10 @@ int engine_set_columns(struct req *r, const struct resource *res, int64_t id,
 /* Touches updated_at of a row (after changes to its tags or custom fields). */
 int engine_touch(struct req *r, const struct resource *res, int64_t id);
 
+/* The scheme and host the request came to ("https://acme.mocod.example"), without a slash at
+ * the end: the base of the links mocod hands out (files, secret links, customer approvals). */
+const char *engine_public_base(struct req *r);
+
 /* GET /files/{token}/{name}: a file kept with an entity (an avatar); no key needed, the token
  * is the secret. */
 int engine_serve_file(struct req *r, const char *token);

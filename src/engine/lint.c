@@ -192,6 +192,11 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
                         d->pattern);
             if (!area_declared(d->area) && d->area != AREA_PUBLIC && d->area != AREA_OF_ENTITY)
                 problem(&l, "route %s %s: no permission area declared", d->method, d->pattern);
+            if ((d->flags & ROUTE_ROOT) && (d->area != AREA_PUBLIC || (d->flags & ROUTE_WRITE)))
+                problem(&l,
+                        "route %s %s: a root route is AREA_PUBLIC and writes through "
+                        "engine_write itself",
+                        d->method, d->pattern);
         }
     return l.n;
 }

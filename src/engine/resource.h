@@ -278,7 +278,12 @@ struct route_decl {
      * the area of the entity it is about). */
     enum perm_area area;
 };
-enum route_flags { ROUTE_WRITE = 1u << 1 };
+/* ROUTE_ROOT: the pattern is below the server's root instead of /api/v1, for the few pages mocod
+ * serves to people without a key (an offer's customer approval); such a route must be
+ * AREA_PUBLIC, reads its own body (a form: at most ROOT_BODY_MAX bytes) and writes through
+ * engine_write once it knows the account. */
+enum route_flags { ROUTE_WRITE = 1u << 1, ROUTE_ROOT = 1u << 2 };
+#define ROOT_BODY_MAX 16384
 
 const struct resource *resource_by_target(const char *target);
 const struct field *resource_field(const struct resource *res, const char *name);

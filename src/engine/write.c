@@ -91,6 +91,13 @@ static bool strlist_valid(json_t *j)
     return true;
 }
 
+const char *engine_public_base(struct req *r)
+{
+    return arena_printf(r->arena, "%s://%s",
+                        r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
+                        r->host ? r->host : "localhost");
+}
+
 /* A new link (token and URL) for a file: every row that keeps a file has its own, also when
  * several rows share its content. */
 static void file_link(struct req *r, struct value *v)
@@ -99,9 +106,7 @@ static void file_link(struct req *r, struct value *v)
     random_hex(token, 16);
     strbuf url;
     sb_init(&url, r->arena, 128);
-    sb_addf(&url, "%s://%s/files/%s/",
-            r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http",
-            r->host ? r->host : "localhost", token);
+    sb_addf(&url, "%s/files/%s/", engine_public_base(r), token);
     sb_add_urlenc(&url, v->filename);
     v->token = token;
     v->s = url.buf;

@@ -104,9 +104,11 @@ static const struct field offer_fields[] = {
     {"deal", FT_REF, F_RESTRICT, .ref = &res_deals, .ref_fields = "id,name"},
     {"user", FT_REF, F_READONLY | F_ACTING_USER, .ref = &res_users,
      .ref_fields = "id,firstname,lastname"},
-    /* mocod has neither offer confirmations nor customer approvals yet */
+    /* mocod has no offer confirmations yet */
     {"offer_confirmation", FT_EXPR, 0, .sql = "NULL"},
-    {"customer_approval", FT_EXPR, 0, .sql = "NULL"},
+    /* set by its first activation (offer_approvals.c) */
+    {"customer_approval", FT_REF, F_READONLY, .column = "customer_approval_id",
+     .ref = &res_offer_customer_approvals, .ref_fields = "id,active,url"},
     {"items", FT_HAS_MANY, F_WITH_PARENT | F_LIST_HIDDEN, .ref = &res_offer_items, .fk = "offer_id",
      .ref_fields = ITEM_FIELDS},
 
@@ -120,7 +122,7 @@ static const struct field offer_fields[] = {
     {0},
 };
 
-static const struct document_kind offer_kind = {
+const struct document_kind offer_document_kind = {
     &res_offers, "offer_items", "offer_id", "company_id", "NULL, NULL", "offer",
 };
 
@@ -191,7 +193,7 @@ static int offer_before_save(struct req *r, struct record *rec, int64_t id)
 static int offer_totals(struct req *r, struct record *rec, int64_t id)
 {
     (void)rec;
-    return document_totals(r, &offer_kind, id);
+    return document_totals(r, &offer_document_kind, id);
 }
 
 /* deal_id, project_id, company_id: single ids or comma-separated lists. */
@@ -261,7 +263,7 @@ static int assign(struct req *r, struct action_call *call)
 
 static int offer_pdf(struct req *r, struct action_call *call)
 {
-    return document_pdf_answer(r, &offer_kind, call->id);
+    return document_pdf_answer(r, &offer_document_kind, call->id);
 }
 
 /* Before the transaction: the recipients (given, else the offer's contact, else the
@@ -283,7 +285,7 @@ static int send_email_prepare(struct req *r, struct action_call *call)
             dm->to = company ? engine_stored_text(r, &res_companies, company, "email") : NULL;
         }
     }
-    if (document_mail_finish(r, &offer_kind, call->id, dm, given[3], given[4],
+    if (document_mail_finish(r, &offer_document_kind, call->id, dm, given[3], given[4],
                              "can't be blank: neither given nor set on the contact or the company"))
         return -1;
     call->ctx = dm;
@@ -311,6 +313,15 @@ static const struct action offer_actions[] = {
     {"PUT", "update_status", .set = status_set},
     {"POST", "send_email", send_email, .prepare = send_email_prepare, .answer = ANSWER_OWN,
      .render = document_mail_answer},
+    /* the customer approval (offer_approvals.c); the docs' curl of deactivate uses PUT */
+    {"POST", "customer_approval/activate", offer_approval_activate, .answer = ANSWER_OWN,
+     .render = offer_approval_answer},
+    {"PUT", "customer_approval/activate", offer_approval_activate, .answer = ANSWER_OWN,
+     .render = offer_approval_answer},
+    {"POST", "customer_approval/deactivate", offer_approval_deactivate, .answer = ANSWER_OWN,
+     .render = offer_approval_answer},
+    {"PUT", "customer_approval/deactivate", offer_approval_deactivate, .answer = ANSWER_OWN,
+     .render = offer_approval_answer},
     {0},
 };
 

@@ -40,6 +40,7 @@ const struct resource *const all_resources[] = {
     &res_offers,
     &res_offer_items,
     &res_offer_attachments,
+    &res_offer_customer_approvals,
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,
@@ -49,6 +50,7 @@ const struct resource *const all_resources[] = {
 const struct route_decl *const all_routes[] = {
     tagging_routes,
     hourly_rate_routes,
+    offer_approval_routes,
     NULL,
 };
 

@@ -36,6 +36,7 @@ extern const struct resource res_invoice_bookkeeping_exports;
 extern const struct resource res_offers;
 extern const struct resource res_offer_items;
 extern const struct resource res_offer_attachments;
+extern const struct resource res_offer_customer_approvals;
 extern const struct resource res_schedules;
 extern const struct resource res_planning_entries;
 
@@ -68,6 +69,12 @@ extern const struct registry mocod_registry;
 
 extern const struct route_decl tagging_routes[];
 extern const struct route_decl hourly_rate_routes[];
+/* Offer customer approvals (offer_approvals.c): GET /offers/{id}/customer_approval, the public
+ * page, its form and the PDF; the actions activate and deactivate of the offers. */
+extern const struct route_decl offer_approval_routes[];
+int offer_approval_activate(struct req *r, struct action_call *call);
+int offer_approval_deactivate(struct req *r, struct action_call *call);
+int offer_approval_answer(struct req *r, struct action_call *call);
 
 /* The account's hourly rate for an activity whose project gives none, in money units (scale 2):
  * the customer's (company_id) own rates first, then the global ones. variant "task": the rate of
@@ -164,6 +171,7 @@ int document_mail_finish(struct req *r, const struct document_kind *k, int64_t i
                          struct document_mail *dm, const char *subject, const char *text,
                          const char *blank);
 int document_mail_answer(struct req *r, struct action_call *call);
+extern const struct document_kind offer_document_kind; /* offers.c */
 /* An invoice's mail (invoices.c): the recipients given, else the project's billing addresses,
  * else the customer's; the texts filled in; the invoice's PDF attached. Before the transaction. */
 int invoice_mail_prepare(struct req *r, int64_t invoice, const char *given[5],

@@ -37,6 +37,7 @@ struct route {
     const struct resource *res;
     const struct action *act;
     const struct route_decl *decl;
+    bool root; /* ROUTE_ROOT: below the server's root, not /api/v1 */
 };
 
 static struct route *routes; /* grows with the declarations; built once at start-up */
@@ -93,8 +94,10 @@ static void add_actions(const struct resource *res, const struct action *acts)
 
 static void add_custom(const struct route_decl *list)
 {
-    for (const struct route_decl *d = list; d->pattern; d++)
+    for (const struct route_decl *d = list; d->pattern; d++) {
         add_route(d->method, d->pattern, NULL, RK_CUSTOM, NULL, NULL, d);
+        routes[nroutes - 1].root = (d->flags & ROUTE_ROOT) != 0;
+    }
 }
 
 void dispatch_init(void)
@@ -175,7 +178,7 @@ static int split_path(struct req *r, const char *path, const char **segs, size_t
 static bool route_matches(struct req *r, const struct route *rt, const char **segs, size_t *lens,
                           int n, bool capture)
 {
-    if (rt->nsegs != n)
+    if (rt->nsegs != n || rt->root != r->root_path)
         return false;
     int nids = 0, nwords = 0;
     for (int i = 0; i < n; i++) {
@@ -322,6 +325,13 @@ static const struct route *find_route(struct req *r, const char *path, bool *pat
     return found;
 }
 
+/* Whether the request is for a page at the server's root (ROUTE_ROOT routes) rather than the API
+ * below /api/v1. */
+static bool is_root_path(const char *path)
+{
+    return strncmp(path, "/api/v1", 7) != 0 || (path[7] != '/' && path[7] != '\0');
+}
+
 /* The request's path below /api/v1, without a .json suffix (".pdf" or ".xml" of an entity: its
  * action "pdf" or "xml"); NULL (and a 404) when it is not under /api/v1. */
 static const char *api_path(struct req *r)
@@ -352,13 +362,19 @@ static int authorize_inner(struct req *r, db *d)
 {
     if (!strncmp(r->raw_path, "/files/", 7))
         return 0; /* files are found by their secret token; dispatch() answers */
-    const char *path = api_path(r);
+    r->root_path = is_root_path(r->raw_path);
+    const char *path = r->root_path ? r->raw_path : api_path(r);
     if (!path)
         return -1;
     bool path_known;
     const struct route *found = find_route(r, path, &path_known);
     if (!path_known)
-        return req_fail(r, 404, NULL, "no such endpoint: %s", r->raw_path);
+        return r->root_path ? req_fail(r, 404, NULL, "not found: the API lives under /api/v1")
+                            : req_fail(r, 404, NULL, "no such endpoint: %s", r->raw_path);
+    if (found && found->root) {
+        r->max_body = ROOT_BODY_MAX; /* a page's form: nobody without a key sends more */
+        return 0;
+    }
     if (route_is_open(found))
         return 0;
     r->db = db_acquire(d);
@@ -381,7 +397,8 @@ static int dispatch_inner(struct req *r, db *d)
             return req_fail(r, 503, NULL, "database unavailable");
         return engine_serve_file(r, arena_strndup(r->arena, token, n));
     }
-    path = api_path(r);
+    r->root_path = is_root_path(path);
+    path = r->root_path ? path : api_path(r);
     if (!path)
         return -1;
     r->path = path;
@@ -405,7 +422,8 @@ static int dispatch_inner(struct req *r, db *d)
             found = &routes[i];
     }
     if (!path_known)
-        return req_fail(r, 404, NULL, "no such endpoint: %s", r->raw_path);
+        return r->root_path ? req_fail(r, 404, NULL, "not found: the API lives under /api/v1")
+                            : req_fail(r, 404, NULL, "no such endpoint: %s", r->raw_path);
 
     r->db = db_acquire(d);
     if (!r->db)
@@ -427,6 +445,12 @@ static int dispatch_inner(struct req *r, db *d)
                         allow.buf);
     }
     route_matches(r, found, segs, lens, n, true);
+    if (found->root) { /* a page reads its own body (a form), of at most ROOT_BODY_MAX bytes */
+        if (r->body_len > ROOT_BODY_MAX)
+            return req_fail(r, 413, NULL, "the request body is larger than %d bytes",
+                            ROOT_BODY_MAX);
+        return run_route(r, found);
+    }
     if (check_body(r))
         return -1;
     bool cacheable = (found->kind == RK_LIST || found->kind == RK_FLAT_LIST ||

@@ -307,6 +307,10 @@ static bool answer_from_headers(struct MHD_Connection *conn, struct call *call, 
         return false; /* dispatch() checks the key on the next call */
     if (dispatch_authorize(r, srv->db) != 0)
         return true;
+    if (r->max_body && length > r->max_body) { /* a public page's form: small */
+        fail_early(r, 413, "the request body is too large for this page");
+        return true;
+    }
     if (length && body_grow(call, (size_t)length, true)) {
         req_add_header(r, "Retry-After", "5");
         fail_early(r, 503, "the server is receiving too many request bodies; retry later");
@@ -356,8 +360,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (call->body_len + n > MAX_BODY) {
-            fail_early(r, 413, "the request body is larger than 10 MiB");
+        if (call->body_len + n > (r->max_body ? r->max_body : MAX_BODY)) {
+            fail_early(r, 413,
+                       r->max_body ? "the request body is too large for this page"
+                                   : "the request body is larger than 10 MiB");
             call->answered = true;
             body_free(call);
             return MHD_YES;

@@ -539,8 +539,32 @@ static int demo_offers(struct req *r, int64_t deal, int64_t project)
             19.0, "currency", "EUR", "status", statuses[i], "items", items);
         json_object_set_new(body, i < 3 ? "deal_id" : "project_id",
                             json_integer(i < 3 ? deal : project));
-        if (!demo_insert(r, &res_offers, 0, body))
+        int64_t id = demo_insert(r, &res_offers, 0, body);
+        if (!id)
             return -1;
+        /* customer approvals: the sent offer's waits for its customer, the accepted one's was
+         * signed (their links are below http://localhost until activated again from the API) */
+        if (i == 1 || i == 2) {
+            struct action_call call = {.res = &res_offers, .id = id, .answer_id = id};
+            if (offer_approval_activate(r, &call))
+                return -1;
+        }
+        if (i == 2) {
+            char now[TIMESTAMP_LEN + 1];
+            time_now_iso(now);
+            struct column_value signed_by[] = {
+                {"customer_full_name", dbp_text("Max Muster")},
+                {"customer_email", dbp_text("max.muster@beispiel-ag.example")},
+                {"signed_at", dbp_text(arena_strdup(r->arena, now))}};
+            db_param ap[2] = {dbp_int(r->account_id), dbp_int(id)};
+            int64_t approval = lookup_id(
+                r->db,
+                "SELECT id FROM offer_customer_approvals WHERE account_id = ? AND offer_id = ?", ap,
+                2);
+            if (!approval ||
+                engine_set_columns(r, &res_offer_customer_approvals, approval, signed_by, 3, false))
+                return -1;
+        }
     }
     return 0;
 }
