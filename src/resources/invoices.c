@@ -93,6 +93,20 @@ static int bill_rows(struct req *r, struct record *rec, int64_t invoice,
     return 0;
 }
 
+/* An item that bills expenses is an expense (service_type), unless it says otherwise. */
+static int invoice_item_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    json_t *expenses = json_object_get(rec->input, "expense_ids");
+    struct value *type = record_value(rec, "service_type");
+    if (rec->creating && !json_object_get(rec->input, "service_type") && json_is_array(expenses) &&
+        json_array_size(expenses) > 0) {
+        type->set = true;
+        type->null = false;
+        type->s = "expense";
+    }
+    return items_line_total(r, rec, id);
+}
+
 static int invoice_item_after_save(struct req *r, struct record *rec, int64_t id)
 {
     (void)id;
@@ -114,7 +128,7 @@ const struct resource res_invoice_items = {
     .parent_fk = "invoice_id",
     .write_area = AREA_INVOICING,
     .read_area = AREA_INVOICING,
-    .before_save = items_line_total,
+    .before_save = invoice_item_before_save,
     .after_save = invoice_item_after_save,
 };
 

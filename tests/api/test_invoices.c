@@ -779,8 +779,13 @@ static void test_billing_expenses_and_releasing_them(void **state)
     json_int_t b = expense_on(g.project, "Domain", "1.5", "12.33"); /* 18.495: 18.50 */
     const char *draft_of_project =
         fix_fmt("\"status\":\"draft\",\"project_id\":%lld", (long long)g.project);
-    json_int_t inv = create_invoice(expense_item(fix_fmt("%lld,%lld", (long long)a, (long long)b)),
-                                    draft_of_project);
+    mt_resp *made = post_invoice(
+        g.key, expense_item(fix_fmt("%lld,%lld", (long long)a, (long long)b)), draft_of_project);
+    MT_ASSERT_STATUS(made, 200);
+    json_int_t inv = mt_json_int(made->json, "id");
+    MT_ASSERT_JSON_STR(made->json, "items[0].service_type", "expense"); /* what it bills */
+    fix_assert_number(made->json, "net_total", 108.47);
+    mt_resp_free(made);
     for (int i = 0; i < 2; i++) {
         mt_resp *r = mt_getf(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld",
                              (long long)g.project, (long long)(i ? b : a));
