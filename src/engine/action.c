@@ -176,7 +176,9 @@ static int bulk_insert(struct req *r, struct action_call *call)
     for (size_t i = 0; i < b->n; i++) {
         const char *at = arena_printf(r->arena, "%s[%zu]", call->act->bulk, i);
         r->field_prefix = arena_printf(r->arena, "%s.", at);
-        int rc = engine_insert_parsed(r, call->res, b->recs[i], 0, &call->made[i]);
+        /* a nested resource's rows go below the routed parent, as a create's */
+        int rc = engine_insert_parsed(r, call->res, b->recs[i],
+                                      call->res == r->nested ? r->parent_id : 0, &call->made[i]);
         r->field_prefix = NULL;
         if (rc || r->err_fields)
             return r->err_fields ? req_fail(r, 422, NULL, "%s is invalid: nothing was written", at)

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 const char *const custom_entities[] = {
-    "Activity",     "Company", "Contact",  "Customer", "Deal", "Invoice", "Offer",
+    "Activity",     "Company", "Contact",  "Customer", "Deal", "Expense", "Invoice", "Offer",
     "Organization", "Project", "Purchase", "Supplier", "Unit", "User",    NULL,
 };
 

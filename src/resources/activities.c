@@ -314,8 +314,8 @@ static int stop_timer(struct req *r, struct action_call *call)
 }
 
 /* Whether the caller decides what is billed of the project: administrators, whoever may invoice,
- * and the project's leaders. */
-static int may_bill(struct req *r, int64_t project, bool *yes)
+ * and the project's leaders (project expenses' disregard too). */
+int project_may_bill(struct req *r, int64_t project, bool *yes)
 {
     *yes = r->admin || req_perm(r, AREA_INVOICING) >= PERM_FULL;
     if (*yes || !r->user_id)
@@ -360,7 +360,7 @@ static int billable_seconds_prepare(struct req *r, struct action_call *call)
 static int billable_seconds(struct req *r, struct action_call *call)
 {
     bool allowed = false;
-    if (may_bill(r, stored_int(r, call->id, "project_id"), &allowed))
+    if (project_may_bill(r, stored_int(r, call->id, "project_id"), &allowed))
         return -1;
     if (!allowed)
         return req_fail(r, 403, NULL,
@@ -441,7 +441,7 @@ static int disregard(struct req *r, struct action_call *call)
             return req_fail(r, 422, "activity_ids", "activity %lld is billed already",
                             (long long)d->ids[i]);
         bool allowed = false;
-        if (may_bill(r, stored_int(r, d->ids[i], "project_id"), &allowed))
+        if (project_may_bill(r, stored_int(r, d->ids[i], "project_id"), &allowed))
             return -1;
         if (!allowed)
             return req_fail(r, 403, NULL,

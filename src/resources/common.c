@@ -26,15 +26,23 @@ const char *check_hex_color(const char *s)
 
 int filter_by_tag_names(struct list_query *q, const char *param)
 {
+    return filter_by_tags_of(q, param, q->res->target, "t.id");
+}
+
+int filter_by_tags_of(struct list_query *q, const char *param, const char *context,
+                      const char *id_sql)
+{
     const char *v = req_query(q->r, param);
     if (!v || !*v)
         return 0;
     strbuf in;
     sb_init(&in, q->r->arena, 256);
-    sb_adds(&in, "t.id IN (SELECT tg.entity_id FROM taggings tg JOIN tags tt ON tt.id = tg.tag_id "
-                 "WHERE tt.account_id = ? AND tt.context = ? AND tt.name IN (");
+    sb_addf(&in,
+            "%s IN (SELECT tg.entity_id FROM taggings tg JOIN tags tt ON tt.id = tg.tag_id "
+            "WHERE tt.account_id = ? AND tt.context = ? AND tt.name IN (",
+            id_sql);
     lq_param(q, dbp_int(q->r->account_id));
-    lq_param(q, dbp_text(q->res->target));
+    lq_param(q, dbp_text(context));
     int n = 0;
     const char *p = v;
     while (*p) {
@@ -55,7 +63,7 @@ int filter_by_tag_names(struct list_query *q, const char *param)
         return 0;
     }
     sb_adds(&in, ") AND tg.entity = ?)");
-    lq_param(q, dbp_text(q->res->target));
+    lq_param(q, dbp_text(context));
     lq_where(q, in.buf);
     return 0;
 }

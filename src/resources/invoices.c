@@ -1,6 +1,6 @@
 /* Invoices (sections/invoices.md) with their items: created with their items, numbered from the
- * account's sequence, totals exact (each line rounded to the cent, then summed), activities of
- * items billed by the invoice and released when a draft goes. */
+ * account's sequence, totals exact (each line rounded to the cent, then summed), activities and
+ * project expenses of items billed by the invoice and released when a draft goes. */
 #include "resources/resources.h"
 
 #include "util/money.h"
@@ -38,47 +38,82 @@ static int64_t stored_int(struct req *r, const struct resource *res, int64_t id,
     return v ? strtoll(v, NULL, 10) : 0;
 }
 
-/* activity_ids of an item: those activities are billed by the invoice (not billed before, of
- * the invoice's customer). */
-static int bill_activities(struct req *r, struct record *rec, int64_t invoice)
+/* What an item bills: the rows named by its activity_ids and expense_ids. */
+static const struct billed_kind {
+    const char *key; /* the item's input */
+    const struct resource *res;
+    const char *noun;
+} billed_kinds[] = {
+    {"activity_ids", &res_activities, "activity"},
+    {"expense_ids", &res_project_expenses, "expense"},
+};
+#define NBILLED_KINDS (sizeof(billed_kinds) / sizeof(billed_kinds[0]))
+
+/* The rows of an item's list are billed by the invoice: not billed before, of the invoice's
+ * customer (and of its project, when it has one). Each gets billed and the invoice's id. */
+static int bill_rows(struct req *r, struct record *rec, int64_t invoice,
+                     const struct billed_kind *k)
 {
-    json_t *ids = json_object_get(rec->input, "activity_ids");
+    json_t *ids = json_object_get(rec->input, k->key);
     if (!ids || json_is_null(ids))
         return 0;
     if (!json_is_array(ids) || json_array_size(ids) > 10000) {
-        req_field_error(r, "activity_ids", "must be a list of at most 10000 activity ids");
+        req_field_error(r, k->key, "must be a list of at most 10000 %s ids", k->noun);
         return -1;
     }
     int64_t customer = stored_int(r, &res_invoices, invoice, "customer_id");
+    int64_t project = stored_int(r, &res_invoices, invoice, "project_id");
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v)
     {
         int64_t id = json_is_integer(v) ? json_integer_value(v) : 0;
-        if (!id || !engine_exists(r, &res_activities, id)) {
-            req_field_error(r, "activity_ids", "activity %lld does not exist", (long long)id);
+        if (!id || !engine_exists(r, k->res, id)) {
+            req_field_error(r, k->key, "%s %lld does not exist", k->noun, (long long)id);
             return -1;
         }
-        if (stored_int(r, &res_activities, id, "billed")) {
-            req_field_error(r, "activity_ids", "activity %lld is billed already", (long long)id);
+        if (stored_int(r, k->res, id, "billed")) {
+            req_field_error(r, k->key, "%s %lld is billed already", k->noun, (long long)id);
             return -1;
         }
-        if (stored_int(r, &res_activities, id, "customer_id") != customer) {
-            req_field_error(r, "activity_ids", "activity %lld is not of the invoice's customer",
+        if (stored_int(r, k->res, id, "customer_id") != customer) {
+            req_field_error(r, k->key, "%s %lld is not of the invoice's customer", k->noun,
+                            (long long)id);
+            return -1;
+        }
+        if (project && stored_int(r, k->res, id, "project_id") != project) {
+            req_field_error(r, k->key, "%s %lld is not of the invoice's project", k->noun,
                             (long long)id);
             return -1;
         }
         struct column_value bill[] = {{"billed", dbp_int(1)}, {"invoice_id", dbp_int(invoice)}};
-        if (engine_set_columns(r, &res_activities, id, bill, 2, true))
+        if (engine_set_columns(r, k->res, id, bill, 2, true))
             return -1;
     }
     return 0;
 }
 
+/* An item that bills expenses is an expense (service_type), unless it says otherwise. */
+static int invoice_item_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    json_t *expenses = json_object_get(rec->input, "expense_ids");
+    struct value *type = record_value(rec, "service_type");
+    if (rec->creating && !json_object_get(rec->input, "service_type") && json_is_array(expenses) &&
+        json_array_size(expenses) > 0) {
+        type->set = true;
+        type->null = false;
+        type->s = "expense";
+    }
+    return items_line_total(r, rec, id);
+}
+
 static int invoice_item_after_save(struct req *r, struct record *rec, int64_t id)
 {
     (void)id;
-    return rec->creating ? bill_activities(r, rec, rec->parent_id) : 0;
+    for (size_t k = 0; rec->creating && k < NBILLED_KINDS; k++)
+        if (bill_rows(r, rec, rec->parent_id, &billed_kinds[k]))
+            return -1;
+    return 0;
 }
 
 const struct resource res_invoice_items = {
@@ -93,7 +128,7 @@ const struct resource res_invoice_items = {
     .parent_fk = "invoice_id",
     .write_area = AREA_INVOICING,
     .read_area = AREA_INVOICING,
-    .before_save = items_line_total,
+    .before_save = invoice_item_before_save,
     .after_save = invoice_item_after_save,
 };
 
@@ -227,7 +262,7 @@ static int invoice_totals(struct req *r, struct record *rec, int64_t id)
 }
 
 /* Only drafts and the newest invoice go (as MOCO); a sent or exported one never. Its activities
- * are billable again. */
+ * and expenses are billable again. */
 static int invoice_before_delete(struct req *r, int64_t id)
 {
     const char *status = engine_stored_text(r, &res_invoices, id, "status");
@@ -249,16 +284,21 @@ static int invoice_before_delete(struct req *r, int64_t id)
             return req_fail(r, 422, "reason", "can't be blank: say why the invoice goes");
     }
     db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
-    struct entity_list billed;
-    if (engine_collect_entities(r,
-                                "SELECT 'Activity', id FROM activities WHERE account_id = ? AND "
-                                "invoice_id = ?",
-                                p, 2, &billed))
-        return -1;
     struct column_value release[] = {{"billed", dbp_int(0)}, {"invoice_id", dbp_null()}};
-    for (int i = 0; i < billed.n; i++)
-        if (engine_set_columns(r, &res_activities, billed.items[i].id, release, 2, true))
+    for (size_t k = 0; k < NBILLED_KINDS; k++) {
+        const struct resource *res = billed_kinds[k].res;
+        struct entity_list billed;
+        if (engine_collect_entities(
+                r,
+                arena_printf(r->arena,
+                             "SELECT '%s', id FROM %s WHERE account_id = ? AND invoice_id = ?",
+                             res->target, res->table),
+                p, 2, &billed))
             return -1;
+        for (int i = 0; i < billed.n; i++)
+            if (engine_set_columns(r, res, billed.items[i].id, release, 2, true))
+                return -1;
+    }
     return 0;
 }
 
@@ -383,19 +423,30 @@ static int send_email(struct req *r, struct action_call *call)
                               false);
 }
 
-/* GET /invoices/{id}/timesheet: the activities the invoice bills, as the activities list
- * renders them (its filters and pages too). */
-static int invoice_timesheet(struct req *r, struct action_call *call)
+/* The rows of res the invoice bills, as res's list renders them (its filters and pages too). */
+static int list_billed(struct req *r, int64_t invoice, const struct resource *res)
 {
     struct kv *q = arena_calloc(r->arena, (size_t)r->nquery + 1, sizeof(*q));
     int n = 0;
     for (int i = 0; i < r->nquery; i++)
         if (strcmp(r->query[i].key, "invoice_id") != 0)
             q[n++] = r->query[i];
-    q[n++] = (struct kv){"invoice_id", arena_printf(r->arena, "%lld", (long long)call->id)};
+    q[n++] = (struct kv){"invoice_id", arena_printf(r->arena, "%lld", (long long)invoice)};
     r->query = q;
     r->nquery = n;
-    return engine_list(r, &res_activities);
+    return engine_list(r, res);
+}
+
+/* GET /invoices/{id}/timesheet: the activities the invoice bills. */
+static int invoice_timesheet(struct req *r, struct action_call *call)
+{
+    return list_billed(r, call->id, &res_activities);
+}
+
+/* GET /invoices/{id}/expenses: the project expenses the invoice bills. */
+static int invoice_expenses(struct req *r, struct action_call *call)
+{
+    return list_billed(r, call->id, &res_all_project_expenses);
 }
 
 static int invoice_timesheet_pdf(struct req *r, struct action_call *call)
@@ -406,6 +457,7 @@ static int invoice_timesheet_pdf(struct req *r, struct action_call *call)
 static const struct action invoice_actions[] = {
     {"GET", "timesheet", .answer = ANSWER_OWN, .render = invoice_timesheet},
     {"GET", "timesheet.pdf", .answer = ANSWER_OWN, .render = invoice_timesheet_pdf},
+    {"GET", "expenses", .answer = ANSWER_OWN, .render = invoice_expenses},
     {"GET", "pdf", .answer = ANSWER_OWN, .render = invoice_pdf},
     {"GET", "xml", .answer = ANSWER_OWN, .render = invoice_xml}, /* mocod's: the e-invoice */
     {"POST", "send_email", send_email, .prepare = send_email_prepare, .answer = ANSWER_OWN,

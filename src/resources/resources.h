@@ -20,6 +20,8 @@ extern const struct resource res_projects;
 extern const struct resource res_project_tasks;
 extern const struct resource res_project_contracts;
 extern const struct resource res_project_payment_schedules;
+extern const struct resource res_project_expenses;
+extern const struct resource res_all_project_expenses;
 extern const struct resource res_task_templates;
 extern const struct resource res_catalog_services;
 extern const struct resource res_catalog_items;
@@ -124,6 +126,13 @@ int employment_target_seconds(struct req *r, int64_t user_id, const char *date, 
 int users_performance_report(struct req *r, struct action_call *call);
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
+/* The same with the tags of another kind of entity (context "Project"), whose id is id_sql (an
+ * SQL expression over t from the declaration, "t.project_id"). */
+int filter_by_tags_of(struct list_query *q, const char *param, const char *context,
+                      const char *id_sql);
+/* Whether the caller decides what is billed of the project (activities.c): administrators,
+ * whoever may invoice, and the project's leaders. 0, or -1 on a database error. */
+int project_may_bill(struct req *r, int64_t project, bool *yes);
 
 /* ---- Documents (documents.c): what invoices and offers share ---- */
 extern const char *const document_item_types[];    /* title, description, item, subtotal, ... */

@@ -431,8 +431,69 @@ static int demo_people_time(struct req *r, int64_t project, const int64_t *peopl
     return ok ? 0 : -1;
 }
 
+/* Expenses on the demo project (hosting by the month, a receipt with one); the draft invoice
+ * bills the unbilled hosting ones (demo_expense_item). */
+static int demo_expenses(struct req *r, int64_t project)
+{
+    static const struct {
+        const char *title, *unit;
+        int months_ago;
+        double quantity, price, cost;
+        bool budget_relevant;
+    } expenses[] = {
+        {"Hosting XS", "Monat", 2, 1, 29.0, 19.0, true},
+        {"Hosting XS", "Monat", 1, 1, 29.0, 19.0, true},
+        {"Stock photos", "Bild", 1, 12, 8.5, 4.25, false},
+        {"Workshop catering", "Person", 0, 7, 18.9, 15.12, false},
+    };
+    char today[11], day[11], from[11], to[11];
+    date_today_in(r->settings.time_zone, today);
+    for (size_t i = 0; i < sizeof(expenses) / sizeof(expenses[0]); i++) {
+        demo_day(today, -30 * expenses[i].months_ago, day);
+        memcpy(from, day, 8); /* the month of the day */
+        memcpy(from + 8, "01", 3);
+        memcpy(to, day, 8);
+        for (int last = 31; last >= 28; last--) { /* the month's last day */
+            snprintf(to + 8, 3, "%02d", last);
+            if (date_valid(to))
+                break;
+        }
+        json_t *body = json_pack(
+            "{s:s, s:s, s:s, s:f, s:s, s:f, s:f, s:b, s:s, s:s}", "date", day, "title",
+            expenses[i].title, "description", "<div>Website Relaunch</div>", "quantity",
+            expenses[i].quantity, "unit", expenses[i].unit, "unit_price", expenses[i].price,
+            "unit_cost", expenses[i].cost, "budget_relevant", expenses[i].budget_relevant,
+            "service_period_from", from, "service_period_to", to);
+        if (i == 2) /* a receipt: a one-page PDF's first line is enough for a demo */
+            json_object_set_new(body, "file",
+                                json_pack("{s:s, s:s}", "filename", "beleg-fotos.pdf", "base64",
+                                          "JVBERi0xLjQKJeLjz9MK"));
+        if (!demo_insert(r, &res_project_expenses, project, body))
+            return -1;
+    }
+    return 0;
+}
+
+/* An item of the draft invoice that bills the project's unbilled hosting expenses. */
+static int demo_expense_item(struct req *r, int64_t project, json_t *items)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(project)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT id FROM project_expenses WHERE account_id = ? AND project_id = "
+                          "? AND billed = 0 AND title = 'Hosting XS' ORDER BY date, id",
+                          p, 2);
+    json_t *ids = json_array();
+    while (s && db_step(s) == DB_ROW)
+        json_array_append_new(ids, json_integer(db_col_i64(s, 0)));
+    db_done(s);
+    double months = (double)json_array_size(ids);
+    return json_array_append_new(items, json_pack("{s:s, s:s, s:f, s:s, s:f, s:o}", "type", "item",
+                                                  "title", "Hosting XS", "quantity", months, "unit",
+                                                  "Monat", "unit_price", 29.0, "expense_ids", ids));
+}
+
 /* Invoices billed from the demo project's activities: paid, partially paid, overdue (each
- * billing a few activities), a draft, and their payments. */
+ * billing a few activities), a draft (billing expenses too), and their payments. */
 static int demo_invoices(struct req *r, int64_t customer, int64_t project)
 {
     /* the default letter paper gets the agency's bank and register details */
@@ -473,6 +534,8 @@ static int demo_invoices(struct req *r, int64_t customer, int64_t project)
             "title", invoices[i].title, "type", "item", "title", "Design und Entwicklung",
             "quantity", (double)json_array_size(ids) * 2.5, "unit", "h", "unit_price", 120.0,
             "activity_ids", ids, "type", "item", "title", "Projektpauschale", "net_total", 450.0);
+        if (!strcmp(invoices[i].status, "draft") && demo_expense_item(r, project, items))
+            return -1;
         int64_t id = demo_insert(
             r, &res_invoices, 0,
             json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:o}", "customer_id",
@@ -656,6 +719,7 @@ static int demo_step(struct req *r, void *ctx)
     int64_t people_ids[6] = {r->user_id, staff[0], staff[1], staff[2], staff[3], staff[4]};
     ok = ok && demo_time(r, project, people_ids, 6) == 0;
     ok = ok && demo_people_time(r, project, people_ids, 6) == 0;
+    ok = ok && demo_expenses(r, project) == 0;
     ok = ok && demo_invoices(r, customer, project) == 0;
     ok = ok && demo_offers(r, deal, project) == 0;
     /* the relaunch's planned partial bills: one checked off, one to come */

@@ -817,6 +817,171 @@ static void test_permissions(void **state)
     mt_resp_free(r);
 }
 
+/* ---- project expenses billed through an item's expense_ids ---- */
+
+#define EXPENSE_KEYS                                                                               \
+    "id,date,title,description,quantity,unit,unit_price,unit_cost,price,cost,currency,"            \
+    "budget_relevant,billable,billed,purchase_assignment_locked,cost_total_planned,"               \
+    "planned_purchase_date,invoice_id,recurring_expense_id,service_period,service_period_from,"    \
+    "service_period_to,file_url,revenue_category,custom_properties,company,project,group,"         \
+    "purchase_id,purchase_item_id,purchase_items,created_at,updated_at"
+
+static json_int_t expense_on(json_int_t project, const char *title, const char *quantity,
+                             const char *unit_price)
+{
+    return mt_create(g.s, fix_fmt("/api/v1/projects/%lld/expenses", (long long)project), g.key,
+                     fix_fmt("{\"date\":\"2026-11-05\",\"title\":\"%s\",\"quantity\":%s,"
+                             "\"unit\":\"Monat\",\"unit_price\":%s,\"unit_cost\":10}",
+                             title, quantity, unit_price));
+}
+
+static const char *expense_item(const char *ids)
+{
+    return fix_fmt("[{\"type\":\"item\",\"title\":\"Expenses\",\"quantity\":1,\"unit\":"
+                   "\"x\",\"unit_price\":108.47,\"expense_ids\":[%s]}]",
+                   ids);
+}
+
+static void test_billing_expenses_and_releasing_them(void **state)
+{
+    (void)state;
+    json_int_t a = expense_on(g.project, "Hosting", "3", "29.99");  /* 89.97 */
+    json_int_t b = expense_on(g.project, "Domain", "1.5", "12.33"); /* 18.495: 18.50 */
+    const char *draft_of_project =
+        fix_fmt("\"status\":\"draft\",\"project_id\":%lld", (long long)g.project);
+    mt_resp *made = post_invoice(
+        g.key, expense_item(fix_fmt("%lld,%lld", (long long)a, (long long)b)), draft_of_project);
+    MT_ASSERT_STATUS(made, 200);
+    json_int_t inv = mt_json_int(made->json, "id");
+    MT_ASSERT_JSON_STR(made->json, "items[0].service_type", "expense"); /* what it bills */
+    fix_assert_number(made->json, "net_total", 108.47);
+    mt_resp_free(made);
+    for (int i = 0; i < 2; i++) {
+        mt_resp *r = mt_getf(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld",
+                             (long long)g.project, (long long)(i ? b : a));
+        MT_ASSERT_STATUS(r, 200);
+        assert_true(mt_json_bool(r->json, "billed"));
+        MT_ASSERT_JSON_INT(r->json, "invoice_id", inv);
+        mt_resp_free(r);
+    }
+    /* GET /invoices/{id}/expenses: the expenses it billed, rendered as project expenses */
+    mt_resp *r = mt_getf(g.s, g.key, INVOICES "/%lld/expenses", (long long)inv);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    json_t *ea = fix_find_by_id(r->json, a), *eb = fix_find_by_id(r->json, b);
+    assert_non_null(ea);
+    assert_non_null(eb);
+    mt_assert_keys(ea, EXPENSE_KEYS);
+    assert_true(mt_json_bool(ea, "billed"));
+    MT_ASSERT_JSON_INT(ea, "invoice_id", inv);
+    fix_assert_number(ea, "price", 89.97);
+    fix_assert_number(eb, "price", 18.5);
+    MT_ASSERT_JSON_INT(ea, "project.id", g.project);
+    MT_ASSERT_JSON_INT(ea, "company.id", g.customer);
+    MT_ASSERT_JSON_NULL(ea, "purchase_id");
+    mt_resp *one = mt_getf(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld", (long long)g.project,
+                           (long long)a);
+    fix_assert_json_equal(ea, one->json);
+    mt_resp_free(one);
+    mt_resp_free(r);
+    /* across projects, billed ones are filtered as such */
+    r = mt_getf(g.s, g.key, "/api/v1/projects/expenses?billed=true&ids=%lld,%lld", (long long)a,
+                (long long)b);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    mt_resp_free(r);
+    /* billed once only */
+    r = post_invoice(g.key, expense_item(fix_fmt("%lld", (long long)a)), NULL);
+    fix_assert_422(r, "items[0].expense_ids");
+    mt_resp_free(r);
+    /* a billed expense is locked */
+    r = mt_requestf(g.s, "PUT", g.key, "{\"unit_price\":1}", "/api/v1/projects/%lld/expenses/%lld",
+                    (long long)g.project, (long long)a);
+    fix_assert_422(r, "billed");
+    mt_resp_free(r);
+    r = mt_deletef(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld", (long long)g.project,
+                   (long long)b);
+    fix_assert_422(r, "billed");
+    mt_resp_free(r);
+    /* expenses of another customer, of another project of the invoice's customer, disregarded
+     * ones and ones that do not exist are not this invoice's */
+    json_int_t stranger_project =
+        fix_create_project_as(g.s, g.key, "Expense stranger", "INV-X1", g.admin, g.other_customer);
+    json_int_t sibling_project =
+        fix_create_project_as(g.s, g.key, "Expense sibling", "INV-X2", g.admin, g.customer);
+    json_int_t foreign = expense_on(stranger_project, "Foreign", "1", "1");
+    json_int_t sibling = expense_on(sibling_project, "Sibling", "1", "1");
+    json_int_t waived = expense_on(g.project, "Waived", "1", "1");
+    fix_expect_status(
+        g.s, "POST", g.key,
+        fix_fmt("{\"expense_ids\":[%lld],\"reason\":\"courtesy\"}", (long long)waived), 200,
+        "/api/v1/projects/%lld/expenses/disregard", (long long)g.project);
+    const json_int_t refused[] = {foreign, sibling, waived, 987654};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        r = post_invoice(g.key, expense_item(fix_fmt("%lld", (long long)refused[i])),
+                         draft_of_project);
+        fix_assert_422(r, "items[0].expense_ids");
+        mt_resp_free(r);
+    }
+    /* the sibling project's expense is the customer's: an invoice without a project takes it */
+    json_int_t loose =
+        create_invoice(expense_item(fix_fmt("%lld", (long long)sibling)), "\"status\":\"draft\"");
+    /* an invoice without expenses has none; invoicing's, like the invoice */
+    r = mt_getf(g.s, g.key, INVOICES "/%lld/expenses",
+                (long long)create_invoice("[{\"type\":\"item\",\"title\":\"A\",\"net_total\":1}]",
+                                          "\"status\":\"draft\""));
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 0);
+    mt_resp_free(r);
+    char *emp_key = NULL;
+    fix_user_with_role(g.s, "Ewa", "Employee", &emp_key);
+    r = mt_getf(g.s, emp_key, INVOICES "/%lld/expenses", (long long)inv);
+    fix_assert_json_error(r, 403);
+    mt_resp_free(r);
+    free(emp_key);
+    r = mt_getf(g.s, fix_other_key(g.s), INVOICES "/%lld/expenses", (long long)inv);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+    /* the drafts go: their expenses are billable again (the disregarded one stays billed) */
+    r = mt_deletef(g.s, g.key, INVOICES "/%lld", (long long)inv);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    r = mt_deletef(g.s, g.key, INVOICES "/%lld", (long long)loose);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    const json_int_t released[] = {a, b, sibling};
+    for (size_t i = 0; i < 3; i++) {
+        r = mt_getf(g.s, g.key, "/api/v1/projects/expenses?ids=%lld", (long long)released[i]);
+        MT_ASSERT_STATUS(r, 200);
+        assert_false(mt_json_bool(r->json, "[0].billed"));
+        MT_ASSERT_JSON_NULL(r->json, "[0].invoice_id");
+        mt_resp_free(r);
+    }
+    r = mt_getf(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld", (long long)g.project,
+                (long long)waived);
+    assert_true(mt_json_bool(r->json, "billed"));
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld/expenses", (long long)inv);
+    fix_assert_json_error(r, 404);
+    mt_resp_free(r);
+    /* and a new invoice bills them, with time of the same project */
+    json_int_t t = track(900);
+    json_int_t again = create_invoice(
+        fix_fmt("[{\"type\":\"item\",\"title\":\"All\",\"net_total\":10,\"activity_ids\":[%lld],"
+                "\"expense_ids\":[%lld,%lld]}]",
+                (long long)t, (long long)a, (long long)b),
+        draft_of_project);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld/expenses", (long long)again);
+    assert_int_equal(json_array_size(r->json), 2);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, INVOICES "/%lld/timesheet", (long long)again);
+    assert_int_equal(json_array_size(r->json), 1);
+    mt_resp_free(r);
+    r = mt_deletef(g.s, g.key, INVOICES "/%lld", (long long)again);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -834,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_attachments),
         cmocka_unit_test(test_bookkeeping_exports),
         cmocka_unit_test(test_permissions),
+        cmocka_unit_test(test_billing_expenses_and_releasing_them),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
