@@ -446,7 +446,7 @@ static int invoice_timesheet(struct req *r, struct action_call *call)
 /* GET /invoices/{id}/expenses: the project expenses the invoice bills. */
 static int invoice_expenses(struct req *r, struct action_call *call)
 {
-    return list_billed(r, call->id, &res_all_project_expenses);
+    return list_billed(r, call->id, &res_project_expenses);
 }
 
 static int invoice_timesheet_pdf(struct req *r, struct action_call *call)

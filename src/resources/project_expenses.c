@@ -234,6 +234,9 @@ static const struct action expense_actions[] = {
 const struct resource res_project_expenses = {
     .name = "project_expenses",
     .path = "projects/{id}/expenses",
+    /* across the account's projects: the same filters (from, to, billable, billed,
+     * budget_relevant, user_id, the project's tags, ids, updated_after), and project_id */
+    .flat_path = "projects/expenses",
     .table = "project_expenses",
     .target = "Expense",
     .fields = expense_fields,
@@ -248,19 +251,4 @@ const struct resource res_project_expenses = {
     .list_filter = expense_list_filter,
     .before_save = expense_before_save,
     .before_delete = expense_before_delete,
-};
-
-/* GET /projects/expenses: the same rows across the account's projects (from, to, billable,
- * billed, budget_relevant, user_id, tags of the project, ids, updated_after). */
-const struct resource res_all_project_expenses = {
-    .name = "all_project_expenses",
-    .path = "projects/expenses",
-    .table = "project_expenses",
-    .target = "Expense",
-    .fields = expense_fields,
-    .flags = R_VIEW | R_READONLY | R_NO_GET,
-    .write_area = AREA_PROJECTS,
-    .read_area = AREA_PROJECTS,
-    .default_sort = "date",
-    .list_filter = expense_list_filter,
 };

@@ -21,7 +21,6 @@ const struct resource *const all_resources[] = {
     &res_project_contracts,
     &res_project_payment_schedules,
     &res_project_expenses,
-    &res_all_project_expenses,
     &res_task_templates,
     &res_catalog_services,
     &res_catalog_items,

@@ -21,7 +21,6 @@ extern const struct resource res_project_tasks;
 extern const struct resource res_project_contracts;
 extern const struct resource res_project_payment_schedules;
 extern const struct resource res_project_expenses;
-extern const struct resource res_all_project_expenses;
 extern const struct resource res_task_templates;
 extern const struct resource res_catalog_services;
 extern const struct resource res_catalog_items;

@@ -98,7 +98,6 @@ static const struct override overrides[] = {
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
     {"offer_items", NULL, NULL, "offers"},
     /* GET /projects/expenses lists the project expenses of every project */
-    {"all_project_expenses", NULL, NULL, NULL, "project_expenses"},
     /* a PDF ("%PDF-1.4") */
     {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
     {NULL},
