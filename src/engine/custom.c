@@ -11,8 +11,9 @@
 #include <strings.h>
 
 const char *const custom_entities[] = {
-    "Activity",     "Company", "Contact",  "Customer", "Deal", "Expense", "Invoice", "Offer",
-    "Organization", "Project", "Purchase", "Supplier", "Unit", "User",    NULL,
+    "Activity", "Company", "Contact",      "Customer", "Deal",     "Expense",
+    "Invoice",  "Offer",   "Organization", "Project",  "Purchase", "RecurringExpense",
+    "Supplier", "Unit",    "User",         NULL,
 };
 
 bool custom_entity_valid(const char *entity)

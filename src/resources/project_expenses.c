@@ -23,12 +23,12 @@ static const struct field expense_fields[] = {
     {"budget_relevant", FT_BOOL, F_FILTER, .def = "false"},
     {"billable", FT_BOOL, F_FILTER, .def = "true"},
     {"billed", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
-    /* mocod has no purchases (issue 13) nor recurring expenses yet: what they would give */
+    /* mocod has no purchases (issue 13) yet: what they would give */
     {"purchase_assignment_locked", FT_EXPR, 0, .sql = "0", .as = FT_BOOL},
     {"cost_total_planned", FT_EXPR, 0, .sql = "0", .as = FT_MONEY},
     {"planned_purchase_date", FT_EXPR, 0, .sql = "NULL", .as = FT_DATE},
     {"invoice_id", FT_INT, F_READONLY | F_FILTER},
-    {"recurring_expense_id", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
+    {"recurring_expense_id", FT_INT, F_READONLY | F_FILTER}, /* made by that one's recur */
     /* "06/2024": the month of the period's start */
     {"service_period", FT_EXPR, 0,
      .sql = "CASE WHEN t.service_period_from IS NULL THEN NULL ELSE substr(t.service_period_from, "
@@ -53,10 +53,16 @@ static const struct field expense_fields[] = {
     {0},
 };
 
+static int64_t stored_int_of(struct req *r, const struct resource *res, int64_t id,
+                             const char *column)
+{
+    const char *v = engine_stored_text(r, res, id, column);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
 static int64_t stored_int(struct req *r, int64_t id, const char *column)
 {
-    const char *v = engine_stored_text(r, &res_project_expenses, id, column);
-    return v ? strtoll(v, NULL, 10) : 0;
+    return stored_int_of(r, &res_project_expenses, id, column);
 }
 
 /* Billed (on an invoice, or disregarded) expenses refuse changes, as billed activities do. */
@@ -80,12 +86,12 @@ static int64_t effective_units(struct req *r, struct record *rec, int64_t id, co
     struct value *v = record_value(rec, field);
     if (v->set)
         return v->null ? 0 : v->i;
-    return stored_int(r, id, field);
+    return id ? stored_int_of(r, rec->res, id, field) : 0;
 }
 
 /* A new expense takes the project's currency and customer; an archived project takes none (as
  * time is not tracked on one). */
-static int take_project(struct req *r, struct record *rec)
+int expense_take_project(struct req *r, struct record *rec)
 {
     if (!rec->parent_id)
         return req_fail(r, 422, "project_id", "can't be blank");
@@ -104,7 +110,7 @@ static int take_project(struct req *r, struct record *rec)
         currency->set = true;
         currency->null = db_col_null(s, 1);
         currency->s = currency->null ? NULL : arena_strdup(r->arena, db_col_text(s, 1));
-        if (!db_col_null(s, 2))
+        if (!db_col_null(s, 2) && record_value(rec, "company"))
             set_int(record_value(rec, "company"), db_col_i64(s, 2));
     }
     db_done(s);
@@ -117,7 +123,7 @@ static int expense_before_save(struct req *r, struct record *rec, int64_t id)
 {
     if (id && require_unbilled(r, id))
         return -1;
-    if (rec->creating && take_project(r, rec))
+    if (rec->creating && expense_take_project(r, rec))
         return -1;
     struct value *description = record_value(rec, "description");
     if (description->set && description->null) { /* rendered as a string */
@@ -128,16 +134,23 @@ static int expense_before_save(struct req *r, struct record *rec, int64_t id)
     const char *to = engine_effective_text(r, rec, id, "service_period_to");
     if (from && to && strcmp(from, to) > 0)
         req_field_error(r, "service_period_to", "must not be before service_period_from");
-    /* a field that failed its own checks is not set: its stored value (or 0) stands in, and the
-     * request is refused anyway */
+    return expense_amounts(r, rec, id);
+}
+
+/* price = quantity x unit_price and cost = quantity x unit_cost, each rounded to the cent. A
+ * field that failed its own checks is not set: its stored value (or 0) stands in, and the request
+ * is refused anyway. */
+int expense_amounts(struct req *r, struct record *rec, int64_t id)
+{
+    const struct resource *res = rec->res;
     int64_t qty = effective_units(r, rec, id, "quantity");
     static const char *const lines[][2] = {{"price", "unit_price"}, {"cost", "unit_cost"}};
     for (int i = 0; i < 2; i++) {
         int64_t units = 0;
         int64_t per = effective_units(r, rec, id, lines[i][1]);
-        if (money_mul(qty, field_scale(resource_field(rec->res, "quantity")), per,
-                      field_scale(resource_field(rec->res, lines[i][1])),
-                      field_scale(resource_field(rec->res, lines[i][0])), &units) != MONEY_OK ||
+        if (money_mul(qty, field_scale(resource_field(res, "quantity")), per,
+                      field_scale(resource_field(res, lines[i][1])),
+                      field_scale(resource_field(res, lines[i][0])), &units) != MONEY_OK ||
             units > MONEY_MAX_UNITS || units < -MONEY_MAX_UNITS)
             req_field_error(r, lines[i][1], "times quantity is out of range");
         set_int(record_value(rec, lines[i][0]), units);

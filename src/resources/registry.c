@@ -21,6 +21,7 @@ const struct resource *const all_resources[] = {
     &res_project_contracts,
     &res_project_payment_schedules,
     &res_project_expenses,
+    &res_recurring_expenses,
     &res_task_templates,
     &res_catalog_services,
     &res_catalog_items,

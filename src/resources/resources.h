@@ -21,6 +21,7 @@ extern const struct resource res_project_tasks;
 extern const struct resource res_project_contracts;
 extern const struct resource res_project_payment_schedules;
 extern const struct resource res_project_expenses;
+extern const struct resource res_recurring_expenses;
 extern const struct resource res_task_templates;
 extern const struct resource res_catalog_services;
 extern const struct resource res_catalog_items;
@@ -97,6 +98,11 @@ char *comment_clean_html(arena *a, const char *in, size_t *scanned);
 /* before_save of document items (catalog, invoices, offers): an item created without net_total
  * gets quantity x unit_price, rounded to the cent half away from zero; without both, 0. */
 int items_line_total(struct req *r, struct record *rec, int64_t id);
+/* Project expenses and recurring expenses (project_expenses.c): a new row takes its project's
+ * currency (and customer, where the resource has `company`); 422 on an archived project. price
+ * and cost from quantity x unit_price and unit_cost, rounded to the cent. */
+int expense_take_project(struct req *r, struct record *rec);
+int expense_amounts(struct req *r, struct record *rec, int64_t id);
 
 /* The fields of a document's attachments (invoices, offers): a PDF sent as
  * {"attachment": {"filename", "base64"}}, rendered as {id, filename, size, url}. entity: the

@@ -66,6 +66,30 @@ bool date_last_of_month(const char *s)
     return d == mdays[m - 1] + (m == 2 && leap(y));
 }
 
+bool date_add(const char *date, int months, int days, char *out)
+{
+    int y, m, d;
+    if (!date || strlen(date) != 10 || !parse_date_part(date, &y, &m, &d))
+        return false;
+    int64_t mi = (int64_t)y * 12 + (m - 1) + months;
+    int64_t ny = mi >= 0 ? mi / 12 : (mi - 11) / 12;
+    int nm = (int)(mi - ny * 12) + 1;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int last = mdays[nm - 1] + (nm == 2 && leap((int)ny));
+    if (ny < 1 || ny > 9999)
+        return false;
+    time_t t =
+        (time_t)((days_from_civil(ny, (unsigned)nm, (unsigned)(d > last ? last : d)) + days) *
+                 86400);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+        return false;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    memcpy(out, buf, 11);
+    return true;
+}
+
 bool date_valid(const char *s)
 {
     int y, m, d;

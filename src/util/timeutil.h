@@ -17,6 +17,9 @@ bool time_parse_iso(const char *s, time_t *out);
 bool date_valid(const char *s);
 /* For a valid date: is it the last day of its month? */
 bool date_last_of_month(const char *s);
+/* out (11 bytes) = date + months (the day kept, or the month's last when it has fewer) + days;
+ * false for an invalid date or a result outside the years 1 to 9999. */
+bool date_add(const char *date, int months, int days, char *out);
 /* The wall clock (ms since the epoch): the system's, or the test clock's. */
 int64_t time_now_ms(void);
 double time_now_mono(void);

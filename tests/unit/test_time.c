@@ -315,6 +315,36 @@ static void fake_clock_and_today(void **state)
     assert_string_equal(today, "2026-03-28");
 }
 
+/* date_add: months keep the day (or take the month's last), days cross months, years and leap
+ * days; invalid input and results outside 1..9999 are refused. */
+static void date_arithmetic(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int months, days;
+        const char *out;
+    } cases[] = {
+        {"2026-01-31", 1, 0, "2026-02-28"},  {"2024-01-31", 1, 0, "2024-02-29"},
+        {"2026-01-31", 3, 0, "2026-04-30"},  {"2026-11-15", 2, 0, "2027-01-15"},
+        {"2026-03-31", -1, 0, "2026-02-28"}, {"2026-01-15", -13, 0, "2024-12-15"},
+        {"2026-12-25", 0, 7, "2027-01-01"},  {"2024-02-28", 0, 1, "2024-02-29"},
+        {"2023-02-28", 0, 1, "2023-03-01"},  {"2026-03-01", 0, -1, "2026-02-28"},
+        {"2000-02-29", 12, 0, "2001-02-28"}, {"1970-01-01", 0, 0, "1970-01-01"},
+        {"2026-07-01", 6, -1, "2026-12-31"}, {"1969-12-31", 0, 1, "1970-01-01"},
+    };
+    char out[11];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_true(date_add(cases[i].in, cases[i].months, cases[i].days, out));
+        assert_string_equal(out, cases[i].out);
+    }
+    assert_false(date_add("2026-02-30", 1, 0, out));
+    assert_false(date_add("x", 0, 0, out));
+    assert_false(date_add(NULL, 0, 0, out));
+    assert_false(date_add("9999-12-01", 1, 0, out));
+    assert_false(date_add("0001-01-01", 0, -1, out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +363,7 @@ int main(void)
         cmocka_unit_test(years_stay_four_digits),
         cmocka_unit_test(now_is_consistent),
         cmocka_unit_test(date_validity),
+        cmocka_unit_test(date_arithmetic),
         cmocka_unit_test(fake_clock_and_today), /* last: the clock stays set */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
