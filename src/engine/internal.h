@@ -19,6 +19,10 @@ struct field_rt {
     int when_col;           /* .when: the column the condition reads, -1 for none */
     const char *when_value; /* .when: the value it must have */
     json_t *def;            /* .def, parsed once at start-up */
+    /* FT_REF: the first SELECT column of each sub field, and for a sub field that is itself an
+     * FT_REF (rendered as an object in the object) its rendered fields */
+    int *sub_col;
+    struct field_rt *sub_ref;
 };
 
 struct res_rt {

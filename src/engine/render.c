@@ -72,6 +72,24 @@ static void render_embedded_column(strbuf *o, const struct field *f, db_stmt *s,
     render_column(o, &plain, s, col);
 }
 
+/* An FT_REF of a referenced entity (a project's customer in a receipt's project): its id in
+ * column col, its fields after it; null without one. */
+static void render_nested_ref(strbuf *o, const struct field_rt *nr, db_stmt *s, int col)
+{
+    int64_t id;
+    if (!db_col_int(s, col, &id)) {
+        sb_add(o, "null", 4);
+        return;
+    }
+    sb_add(o, "{\"id\":", 6);
+    sb_add_i64(o, id);
+    for (int m = 0; m < nr->nsub; m++) {
+        sb_add(o, nr->sub_keys[m], nr->sub_key_lens[m]);
+        render_embedded_column(o, nr->sub[m], s, col + 1 + m);
+    }
+    sb_addc(o, '}');
+}
+
 /* A key from the data (a custom field's name): escaped like every value. */
 static void render_key(strbuf *o, const char *key)
 {
@@ -328,7 +346,10 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
                 sb_add_i64(o, ref_id);
                 for (int k = 0; k < fr->nsub; k++) {
                     sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
-                    render_embedded_column(o, fr->sub[k], s, fr->col + 1 + k);
+                    if (fr->sub[k]->type == FT_REF) /* {id, ...} of the target's reference */
+                        render_nested_ref(o, &fr->sub_ref[k], s, fr->sub_col[k]);
+                    else
+                        render_embedded_column(o, fr->sub[k], s, fr->sub_col[k]);
                 }
                 sb_addc(o, '}');
                 break;
