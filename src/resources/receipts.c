@@ -35,7 +35,8 @@ static const struct field receipt_item_fields[] = {
     {"purchase_category", FT_EXPR, 0, .sql = "NULL"},
     /* required (strict validation); else left out: the account's first active purchase code */
     {"vat_code", FT_REF, F_WRITEONLY | F_STRICT_REQUIRED | F_RESTRICT,
-     .ref = &res_vat_code_purchases, .column = "vat_code_id", .input = "vat_code_id"},
+     .ref = &res_vat_code_purchases, .ref_fields = "id,tax", .column = "vat_code_id",
+     .input = "vat_code_id"},
     {"purchase_category_id", FT_INT, F_WRITEONLY | F_INDEX},
     {"vat_json", FT_TEXT, F_INTERNAL},
     {0},
@@ -118,26 +119,6 @@ const struct resource res_receipt_items = {
 
 /* ------------------------------------------------------------- receipts */
 
-/* What a receipt shows of its project: {id, name, billable, company: {id, name}} (the project's
- * customer, under the key the docs give it). A view of the projects' table, only rendered. */
-static const struct field receipt_project_fields[] = {
-    {"name", FT_TEXT},
-    {"billable", FT_BOOL},
-    {"company", FT_REF, 0, .ref = &res_companies, .column = "customer_id"},
-    {0},
-};
-
-static const struct resource receipt_projects = {
-    .name = "receipt_projects",
-    .path = "receipts/projects",
-    .table = "projects",
-    .target = "Project",
-    .fields = receipt_project_fields,
-    .flags = R_VIEW | R_READONLY | R_NO_LIST | R_NO_GET,
-    .write_area = AREA_PROJECTS,
-    .read_area = AREA_PROJECTS,
-};
-
 static const char *check_currency(const char *s)
 {
     bool ok = strlen(s) == 3;
@@ -155,8 +136,8 @@ static const struct field receipt_fields[] = {
     {"currency", FT_TEXT, F_REQUIRED, .maxlen = 3, .check = check_currency},
     {"items", FT_HAS_MANY, F_WITH_PARENT, .ref = &res_receipt_items, .fk = "receipt_id",
      .ref_fields = "gross_total,vat,purchase_category"},
-    {"project", FT_REF, F_WRITEONLY | F_FILTER | F_RESTRICT, .ref = &res_projects},
-    {"project", FT_REF, F_READONLY, .ref = &receipt_projects,
+    /* {id, name, billable, company: {id, name}}: the project's customer is its company */
+    {"project", FT_REF, F_FILTER | F_RESTRICT, .ref = &res_projects,
      .ref_fields = "id,name,billable,company"},
     {"refund_request", FT_EXPR, 0, .sql = "NULL"},
     {"info", FT_TEXT, F_SEARCH, .def = "\"\""},
