@@ -306,6 +306,15 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
             sb_addf(&q, " FROM %s c WHERE c.account_id = ? AND c.%s IN (", f->ref->table, f->fk);
             fr->batch_head = sb_detach(&q, NULL);
             fr->batch_tail = strdup(f->fk);
+            if (f->child_filter) {
+                const struct field *cf = resource_field(f->ref, f->child_filter);
+                if (!cf || cf->type != FT_INT) {
+                    fprintf(stderr, "mocod: declaration error: %s.%s: bad .child_filter %s\n",
+                            res->name, f->name, f->child_filter);
+                    abort();
+                }
+                fr->child_filter_col = field_column(cf);
+            }
             break;
         }
         case FT_EXPR:

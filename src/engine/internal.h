@@ -8,9 +8,10 @@ struct field_rt {
     int col;                  /* first SELECT column of the field, -1 when not selected */
     const struct field **sub; /* FT_REF / FT_HAS_MANY: the target's rendered fields */
     int nsub;
-    char *batch_head; /* FT_HAS_MANY: SELECT ... IN ( */
-    char *batch_tail; /* FT_HAS_MANY: the child's owner column */
-    char *prefix;     /* written before the value: `,"name":` (and group braces) */
+    char *batch_head;             /* FT_HAS_MANY: SELECT ... IN ( */
+    char *batch_tail;             /* FT_HAS_MANY: the child's owner column */
+    const char *child_filter_col; /* FT_HAS_MANY .child_filter: the children's column */
+    char *prefix;                 /* written before the value: `,"name":` (and group braces) */
     size_t prefix_len;
     char **sub_keys;        /* `,"name":` of each sub field */
     size_t *sub_key_lens;   /* their lengths */

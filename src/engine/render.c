@@ -292,8 +292,24 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
             int np;
             db_param *p = subquery_params(r, rs, 1, &np);
             p[0] = dbp_int(r->account_id);
-            char *sql = arena_printf(r->arena, "%s%s) ORDER BY c.%s, c.id", rt->f[i].batch_head,
-                                     ids_subquery(r, res, rs), rt->f[i].batch_tail);
+            /* ?year=2020 on the children (.child_filter) */
+            const char *narrow = f->child_filter ? req_query(r, f->child_filter) : NULL;
+            int64_t value = 0;
+            char *end = NULL;
+            if (narrow && *narrow)
+                value = strtoll(narrow, &end, 10);
+            bool narrowed = narrow && *narrow && end && !*end;
+            if (narrowed) {
+                db_param *more = arena_calloc(r->arena, (size_t)np + 1, sizeof(db_param));
+                memcpy(more, p, (size_t)np * sizeof(db_param));
+                more[np++] = dbp_int(value);
+                p = more;
+            }
+            char *sql =
+                arena_printf(r->arena, "%s%s)%s%s%s ORDER BY c.%s, c.id", rt->f[i].batch_head,
+                             ids_subquery(r, res, rs), narrowed ? " AND c." : "",
+                             narrowed ? rt->f[i].child_filter_col : "", narrowed ? " = ?" : "",
+                             rt->f[i].batch_tail);
             if (load_batch(r, sql, p, np, &maps[i], expect, "[", "]", emit_child, &rt->f[i]))
                 return -1;
         }

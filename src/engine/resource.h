@@ -133,6 +133,10 @@ struct field {
      * Must take time linear in the text's length. */
     const char *(*transform)(arena *a, const char *value);
     int scale; /* FT_DECIMAL, FT_MONEY: decimal places kept exactly (0: the type's default) */
+    /* FT_HAS_MANY: the name of an FT_INT field of the children that a query parameter of the
+     * same name narrows: ?year=2020 renders only the children whose year is 2020 (a value that
+     * is not an integer narrows nothing: the list's own filter refuses it). */
+    const char *child_filter;
 };
 
 struct record;

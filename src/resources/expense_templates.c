@@ -106,8 +106,9 @@ const struct resource res_fixed_cost_amounts = {
 static const struct field fixed_cost_fields[] = {
     {"title", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
     {"description", FT_TEXT, 0, .def = "\"\""},
+    /* ?year=2020 limits the costs to that year */
     {"costs", FT_HAS_MANY, F_WITH_PARENT, .ref = &res_fixed_cost_amounts, .fk = "fixed_cost_id",
-     .ref_fields = "year,month,amount"},
+     .ref_fields = "year,month,amount", .child_filter = "year"},
     {0},
 };
 
@@ -143,9 +144,11 @@ static int fixed_cost_after_save(struct req *r, struct record *rec, int64_t id)
     return replace_children(r, &res_fixed_cost_amounts, id, "costs", costs);
 }
 
-/* ?year=2020: the fixed costs that have amounts in that year. */
+/* ?year=2020 limits each fixed cost's costs to that year (costs' .child_filter); a year that is
+ * none is refused. */
 static int fixed_cost_list_filter(struct req *r, struct list_query *q)
 {
+    (void)q;
     const char *year = req_query(r, "year");
     if (!year)
         return 0;
@@ -153,9 +156,6 @@ static int fixed_cost_list_filter(struct req *r, struct list_query *q)
     long y = strtol(year, &end, 10);
     if (!*year || *end || y < 1900 || y > 9999)
         return req_fail(r, 422, "year", "year must be a year (2020)");
-    lq_where(q, "EXISTS (SELECT 1 FROM fixed_cost_amounts a WHERE a.account_id = t.account_id AND "
-                "a.fixed_cost_id = t.id AND a.year = ?)");
-    lq_param(q, dbp_int(y));
     return 0;
 }
 
