@@ -718,6 +718,29 @@ static void test_receipt_tenants(void **state)
     delete_ok(g.admin, id);
 }
 
+/* vat_code_id is mandatory in the docs: with strict validation it is; else a position without
+ * one gets the account's first active purchase VAT code. */
+static void test_receipt_vat_code_default_and_strict(void **state)
+{
+    (void)state;
+    const char *b = "{\"date\":\"2021-11-01\",\"title\":\"No code\",\"currency\":\"EUR\","
+                    "\"items\":[{\"gross_total\":3.5}]}";
+    json_int_t first = mt_sql_i64(g.s, "SELECT MIN(id) FROM vat_code_purchases WHERE account_id = "
+                                       "(SELECT id FROM accounts WHERE subdomain = '" MT_ACCOUNT
+                                       "') AND active = 1");
+    mt_resp *r = mt_post(g.s, RECEIPTS, g.admin, b);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_INT(r->json, "items[0].vat.id", first);
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    free(mt_cli(g.s, "account --account %s --strict-validation on", MT_ACCOUNT));
+    r = mt_post(g.s, RECEIPTS, g.admin, b);
+    fix_assert_422(r, "items[0].vat_code_id");
+    mt_resp_free(r);
+    free(mt_cli(g.s, "account --account %s --strict-validation off", MT_ACCOUNT));
+    delete_ok(g.admin, id);
+}
+
 /* Receipt is not among MOCO's web hook targets: no hook listens to receipts. */
 static void test_receipt_no_web_hook_target(void **state)
 {
@@ -742,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_receipt_own_and_all),
         cmocka_unit_test(test_receipt_project_rules),
         cmocka_unit_test(test_receipt_tenants),
+        cmocka_unit_test(test_receipt_vat_code_default_and_strict),
         cmocka_unit_test(test_receipt_no_web_hook_target),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
