@@ -8,8 +8,10 @@
  * time records their own receipts; the purchases area (read) sees everybody's, and changing or
  * deleting another person's receipt needs it in full (or an administrator).
  *
- * What mocod does not have: refund requests (no API documents them), so refund_request is null,
- * ?submitted=true finds nothing and every receipt can be deleted; purchase categories belong to
+ * What mocod does not have: refund requests (no API documents them), so refund_request is null;
+ * a receipt's refund_request_id (kept, filtered on by ?refund_request_id and ?submitted) is set
+ * only by data brought in from elsewhere, and such a receipt can't be deleted, as the docs say.
+ * Purchase categories belong to
  * the purchases (purchase_category_id is kept and filtered on, purchase_category renders null
  * until they exist); receipts are never `pending` (mocod does no processing of their files). */
 #include "resources/resources.h"
