@@ -236,15 +236,55 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
                     field_column(f));
             sb_addf(&sql, ", j%d.id", i);
             fr->col = col++;
+            fr->sub_col = calloc((size_t)fr->nsub + 1, sizeof(int));
+            fr->sub_ref = calloc((size_t)fr->nsub + 1, sizeof(struct field_rt));
             for (int k = 0; k < fr->nsub; k++) {
-                if (fr->sub[k]->type == FT_EXPR) {
+                const struct field *sub = fr->sub[k];
+                fr->sub_col[k] = col;
+                if (sub->type == FT_REF) { /* an object in the object: one more join */
+                    struct field_rt *nr = &fr->sub_ref[k];
+                    nr->sub = parse_field_list(
+                        sub->ref, sub->ref_fields ? sub->ref_fields : "id,name", &nr->nsub);
+                    sb_addf(&joins, " LEFT JOIN %s j%d_%d ON j%d_%d.id = j%d.%s", sub->ref->table,
+                            i, k, i, k, i, field_column(sub));
+                    sb_addf(&sql, ", j%d_%d.id", i, k);
+                    col++;
+                    nr->sub_keys = calloc((size_t)nr->nsub + 1, sizeof(char *));
+                    nr->sub_key_lens = calloc((size_t)nr->nsub + 1, sizeof(size_t));
+                    for (int m = 0; m < nr->nsub; m++) {
+                        const struct field *g = nr->sub[m];
+                        if (g->type == FT_REF || g->type == FT_HAS_MANY) {
+                            fprintf(stderr,
+                                    "mocod: declaration error: %s.%s: %s.%s nests too deep\n",
+                                    res->name, f->name, sub->name, g->name);
+                            abort();
+                        }
+                        char alias[32];
+                        snprintf(alias, sizeof(alias), "j%d_%d", i, k);
+                        if (g->type == FT_EXPR) {
+                            char *e = realias(g->sql, alias);
+                            sb_addf(&sql, ", (%s)", e);
+                            free(e);
+                        } else
+                            sb_addf(&sql, ", %s.%s", alias, field_column(g));
+                        col++;
+                        strbuf kb;
+                        sb_init(&kb, NULL, 32);
+                        sb_addc(&kb, ',');
+                        sb_add_json_str(&kb, g->name, strlen(g->name));
+                        sb_addc(&kb, ':');
+                        nr->sub_keys[m] = sb_detach(&kb, &nr->sub_key_lens[m]);
+                    }
+                    continue;
+                }
+                if (sub->type == FT_EXPR) {
                     char alias[16];
                     snprintf(alias, sizeof(alias), "j%d", i);
-                    char *e = realias(fr->sub[k]->sql, alias);
+                    char *e = realias(sub->sql, alias);
                     sb_addf(&sql, ", (%s)", e);
                     free(e);
                 } else
-                    sb_addf(&sql, ", j%d.%s", i, field_column(fr->sub[k]));
+                    sb_addf(&sql, ", j%d.%s", i, field_column(sub));
                 col++;
             }
             break;
@@ -266,6 +306,15 @@ static void build_runtime(struct res_rt *rt, const struct resource *res)
             sb_addf(&q, " FROM %s c WHERE c.account_id = ? AND c.%s IN (", f->ref->table, f->fk);
             fr->batch_head = sb_detach(&q, NULL);
             fr->batch_tail = strdup(f->fk);
+            if (f->child_filter) {
+                const struct field *cf = resource_field(f->ref, f->child_filter);
+                if (!cf || cf->type != FT_INT) {
+                    fprintf(stderr, "mocod: declaration error: %s.%s: bad .child_filter %s\n",
+                            res->name, f->name, f->child_filter);
+                    abort();
+                }
+                fr->child_filter_col = field_column(cf);
+            }
             break;
         }
         case FT_EXPR:

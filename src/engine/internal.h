@@ -8,9 +8,10 @@ struct field_rt {
     int col;                  /* first SELECT column of the field, -1 when not selected */
     const struct field **sub; /* FT_REF / FT_HAS_MANY: the target's rendered fields */
     int nsub;
-    char *batch_head; /* FT_HAS_MANY: SELECT ... IN ( */
-    char *batch_tail; /* FT_HAS_MANY: the child's owner column */
-    char *prefix;     /* written before the value: `,"name":` (and group braces) */
+    char *batch_head;             /* FT_HAS_MANY: SELECT ... IN ( */
+    char *batch_tail;             /* FT_HAS_MANY: the child's owner column */
+    const char *child_filter_col; /* FT_HAS_MANY .child_filter: the children's column */
+    char *prefix;                 /* written before the value: `,"name":` (and group braces) */
     size_t prefix_len;
     char **sub_keys;        /* `,"name":` of each sub field */
     size_t *sub_key_lens;   /* their lengths */
@@ -19,6 +20,10 @@ struct field_rt {
     int when_col;           /* .when: the column the condition reads, -1 for none */
     const char *when_value; /* .when: the value it must have */
     json_t *def;            /* .def, parsed once at start-up */
+    /* FT_REF: the first SELECT column of each sub field, and for a sub field that is itself an
+     * FT_REF (rendered as an object in the object) its rendered fields */
+    int *sub_col;
+    struct field_rt *sub_ref;
 };
 
 struct res_rt {

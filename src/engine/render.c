@@ -72,6 +72,24 @@ static void render_embedded_column(strbuf *o, const struct field *f, db_stmt *s,
     render_column(o, &plain, s, col);
 }
 
+/* An FT_REF of a referenced entity (a project's customer in a receipt's project): its id in
+ * column col, its fields after it; null without one. */
+static void render_nested_ref(strbuf *o, const struct field_rt *nr, db_stmt *s, int col)
+{
+    int64_t id;
+    if (!db_col_int(s, col, &id)) {
+        sb_add(o, "null", 4);
+        return;
+    }
+    sb_add(o, "{\"id\":", 6);
+    sb_add_i64(o, id);
+    for (int m = 0; m < nr->nsub; m++) {
+        sb_add(o, nr->sub_keys[m], nr->sub_key_lens[m]);
+        render_embedded_column(o, nr->sub[m], s, col + 1 + m);
+    }
+    sb_addc(o, '}');
+}
+
 /* A key from the data (a custom field's name): escaped like every value. */
 static void render_key(strbuf *o, const char *key)
 {
@@ -274,8 +292,24 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
             int np;
             db_param *p = subquery_params(r, rs, 1, &np);
             p[0] = dbp_int(r->account_id);
-            char *sql = arena_printf(r->arena, "%s%s) ORDER BY c.%s, c.id", rt->f[i].batch_head,
-                                     ids_subquery(r, res, rs), rt->f[i].batch_tail);
+            /* ?year=2020 on the children (.child_filter) */
+            const char *narrow = f->child_filter ? req_query(r, f->child_filter) : NULL;
+            int64_t value = 0;
+            char *end = NULL;
+            if (narrow && *narrow)
+                value = strtoll(narrow, &end, 10);
+            bool narrowed = narrow && *narrow && end && !*end;
+            if (narrowed) {
+                db_param *more = arena_calloc(r->arena, (size_t)np + 1, sizeof(db_param));
+                memcpy(more, p, (size_t)np * sizeof(db_param));
+                more[np++] = dbp_int(value);
+                p = more;
+            }
+            char *sql =
+                arena_printf(r->arena, "%s%s)%s%s%s ORDER BY c.%s, c.id", rt->f[i].batch_head,
+                             ids_subquery(r, res, rs), narrowed ? " AND c." : "",
+                             narrowed ? rt->f[i].child_filter_col : "", narrowed ? " = ?" : "",
+                             rt->f[i].batch_tail);
             if (load_batch(r, sql, p, np, &maps[i], expect, "[", "]", emit_child, &rt->f[i]))
                 return -1;
         }
@@ -328,7 +362,10 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
                 sb_add_i64(o, ref_id);
                 for (int k = 0; k < fr->nsub; k++) {
                     sb_add(o, fr->sub_keys[k], fr->sub_key_lens[k]);
-                    render_embedded_column(o, fr->sub[k], s, fr->col + 1 + k);
+                    if (fr->sub[k]->type == FT_REF) /* {id, ...} of the target's reference */
+                        render_nested_ref(o, &fr->sub_ref[k], s, fr->sub_col[k]);
+                    else
+                        render_embedded_column(o, fr->sub[k], s, fr->sub_col[k]);
                 }
                 sb_addc(o, '}');
                 break;

@@ -98,15 +98,17 @@ struct field {
     const char *def;            /* default on create, as JSON text ("true", "\"#CCCCCC\"", "0") */
     const char *const *options; /* FT_ENUM values, NULL-terminated */
     const struct resource *ref; /* FT_REF target, FT_HAS_MANY child */
-    const char *ref_fields; /* FT_REF/FT_HAS_MANY: comma list of the target's fields to render */
-    const char *fk;         /* FT_HAS_MANY: child's column that holds our id */
-    const char *sql;        /* FT_EXPR: expression over alias t */
-    enum field_type as;     /* FT_EXPR: JSON type of the expression (default: string) */
-    const char *group;      /* render inside a nested object of this name */
-    const char *expand;     /* FT_REF: query parameter that asks for the whole entity */
-    const char *when;       /* "type=customer": rendered only on rows where type is customer;
-                               "other": only where the field other is not null */
-    int maxlen;             /* FT_TEXT: at most this many bytes (default 10000) */
+    const char *ref_fields;     /* FT_REF/FT_HAS_MANY: comma list of the target's fields to render;
+                                   an FT_REF's list may name an FT_REF of the target, rendered as an
+                                   object too (one level: a receipt's project with its company) */
+    const char *fk;             /* FT_HAS_MANY: child's column that holds our id */
+    const char *sql;            /* FT_EXPR: expression over alias t */
+    enum field_type as;         /* FT_EXPR: JSON type of the expression (default: string) */
+    const char *group;          /* render inside a nested object of this name */
+    const char *expand;         /* FT_REF: query parameter that asks for the whole entity */
+    const char *when;           /* "type=customer": rendered only on rows where type is customer;
+                                   "other": only where the field other is not null */
+    int maxlen;                 /* FT_TEXT: at most this many bytes (default 10000) */
     /* FT_TEXT: a new row without a value gets the next number of the account's sequence, by
      * this pattern: {yyyy} {yy} {mm} (today, UTC) and {n} or {n:4} (the number, at least that
      * many digits): "R{yy}{mm}-{n:4}" gives R2601-0042. Each prefix ("R2601-") counts on its
@@ -131,6 +133,10 @@ struct field {
      * Must take time linear in the text's length. */
     const char *(*transform)(arena *a, const char *value);
     int scale; /* FT_DECIMAL, FT_MONEY: decimal places kept exactly (0: the type's default) */
+    /* FT_HAS_MANY: the name of an FT_INT field of the children that a query parameter of the
+     * same name narrows: ?year=2020 renders only the children whose year is 2020 (a value that
+     * is not an integer narrows nothing: the list's own filter refuses it). */
+    const char *child_filter;
 };
 
 struct record;

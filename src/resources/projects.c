@@ -89,6 +89,8 @@ static const struct field project_fields[] = {
     /* not a project's own key: what planning entries show of their project */
     {"customer_name", FT_EXPR, F_INTERNAL,
      .sql = "(SELECT c.name FROM companies c WHERE c.id = t.customer_id)"},
+    /* the customer under the key receipts show it with: project.company {id, name} */
+    {"company", FT_REF, F_INTERNAL | F_READONLY, .ref = &res_companies, .column = "customer_id"},
     {0},
 };
 

@@ -46,6 +46,11 @@ const struct resource *const all_resources[] = {
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,
+    &res_receipts,
+    &res_receipt_items,
+    &res_expense_templates,
+    &res_fixed_costs,
+    &res_fixed_cost_amounts,
     NULL,
 };
 

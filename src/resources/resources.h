@@ -61,6 +61,15 @@ extern const struct resource res_work_time_adjustments;
 extern const struct resource res_vat_code_sales;
 extern const struct resource res_vat_code_purchases;
 extern const struct resource res_letter_papers;
+extern const struct resource res_receipts;
+extern const struct resource res_receipt_items;
+extern const struct resource res_expense_templates;
+extern const struct resource res_fixed_costs;
+extern const struct resource res_fixed_cost_amounts;
+/* An update's children given in full (a receipt's items): the stored ones go, these are
+ * inserted (problems named "key[2].field"), inside the caller's transaction. */
+int replace_children(struct req *r, const struct resource *child, int64_t parent, const char *key,
+                     json_t *items);
 /* A new account's VAT codes and letter paper (vat_codes.c): 0, or -1 on a database error. */
 int vat_defaults_seed(db_conn *c, int64_t account, const char *now);
 

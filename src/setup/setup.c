@@ -632,6 +632,70 @@ static int demo_offers(struct req *r, int64_t deal, int64_t project)
     return 0;
 }
 
+/* Receipts of the administrator and of the first person (each recorded as its user, one with a
+ * photo of the receipt), two expense templates and the account's fixed costs of this year. */
+static int demo_receipts(struct req *r, int64_t project, int64_t person)
+{
+    static const char png[] = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
+                              "hQGAhKmMIQAAAABJRU5ErkJggg==";
+    db_param ap[1] = {dbp_int(r->account_id)};
+    int64_t vat19 = lookup_id(r->db,
+                              "SELECT MIN(id) FROM vat_code_purchases WHERE account_id = ? AND "
+                              "tax = 1900 AND reverse_charge = 0 AND active = 1",
+                              ap, 1);
+    int64_t vat7 = lookup_id(r->db,
+                             "SELECT MIN(id) FROM vat_code_purchases WHERE account_id = ? AND "
+                             "tax = 700 AND active = 1",
+                             ap, 1);
+    char today[11], day[11];
+    date_today_in(r->settings.time_zone, today);
+    demo_day(today, -3, day);
+    int64_t admin = r->user_id;
+    bool ok = demo_insert(r, &res_receipts, 0,
+                          json_pack("{s:s, s:s, s:s, s:s, s:[{s:I, s:f}, {s:I, s:f}], s:I, s:b, "
+                                    "s:{s:s, s:s}}",
+                                    "date", day, "title", "Team-Lunch", "currency", "EUR", "info",
+                                    "Kick-off lunch with the customer", "items", "vat_code_id",
+                                    (json_int_t)vat19, "gross_total", 56.5, "vat_code_id",
+                                    (json_int_t)vat7, "gross_total", 8.9, "project_id",
+                                    (json_int_t)project, "billable", 1, "attachment", "filename",
+                                    "receipt.png", "base64", png)) != 0;
+    r->user_id = person;
+    demo_day(today, -1, day);
+    ok = ok && demo_insert(r, &res_receipts, 0,
+                           json_pack("{s:s, s:s, s:s, s:[{s:I, s:f}]}", "date", day, "title",
+                                     "Train ticket", "currency", "EUR", "items", "vat_code_id",
+                                     (json_int_t)vat19, "gross_total", 79.9)) != 0;
+    r->user_id = admin;
+    ok = ok &&
+         demo_insert(r, &res_expense_templates, 0,
+                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title", "Hosting L",
+                               "description", "The large hosting package", "unit", "month",
+                               "unit_price", "50.0", "unit_cost", "40.0", "currency", "EUR")) != 0;
+    ok = ok &&
+         demo_insert(r, &res_expense_templates, 0,
+                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title", "Domain", "description",
+                               "A domain, per year", "unit", "year", "unit_price", "24.0",
+                               "unit_cost", "9.5", "currency", "EUR")) != 0;
+    static const struct {
+        const char *title, *description;
+        double amount;
+    } costs[] = {{"Salaries", "Monthly total salaries for the company", 42000.0},
+                 {"Rent", "Office rent", 3500.0}};
+    int year = atoi(today);
+    for (size_t i = 0; ok && i < 2; i++) {
+        int64_t id = demo_insert(
+            r, &res_fixed_costs, 0,
+            json_pack("{s:s, s:s}", "title", costs[i].title, "description", costs[i].description));
+        ok = id != 0;
+        for (int month = 1; ok && month <= 12; month++)
+            ok = demo_insert(r, &res_fixed_cost_amounts, id,
+                             json_pack("{s:i, s:i, s:f}", "year", year, "month", month, "amount",
+                                       costs[i].amount)) != 0;
+    }
+    return ok ? 0 : -1;
+}
+
 /* The demo entities, written through the engine in one transaction. */
 static int demo_step(struct req *r, void *ctx)
 {
@@ -733,6 +797,7 @@ static int demo_step(struct req *r, void *ctx)
          demo_insert(r, &res_project_payment_schedules, project,
                      json_pack("{s:s, s:s, s:f}", "date", pay_day, "title", "Zweite Anzahlung",
                                "net_total", 7500.0));
+    ok = ok && demo_receipts(r, project, staff[0]) == 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",

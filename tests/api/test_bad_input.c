@@ -66,6 +66,10 @@ static const struct {
     {"offers", "items",
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
     {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
+    {"receipts", "currency", "\"EUR\""},
+    {"receipts", "items", "[{\"gross_total\":12.5}]"},
+    {"expense_templates", "currency", "\"EUR\""},
+    {"fixed_costs", "costs", "[{\"year\":2020,\"month\":1,\"amount\":1.0}]"},
     {NULL, NULL, NULL},
 };
 

@@ -100,6 +100,14 @@ static const struct override overrides[] = {
     /* GET /projects/expenses lists the project expenses of every project */
     /* a PDF ("%PDF-1.4") */
     {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
+    /* receipts come with their positions (F_WITH_PARENT); a position without vat_code_id gets
+     * the account's first purchase VAT code */
+    {"receipts", "currency", "\"EUR\""},
+    {"receipts", "items", "[{\"gross_total\":12.5}]"},
+    {"receipt_items", NULL, NULL, "receipts"},
+    {"expense_templates", "currency", "\"EUR\""},
+    {"fixed_costs", "costs", "[{\"year\":2020,\"month\":1,\"amount\":100000.0}]"},
+    {"fixed_cost_amounts", NULL, NULL, "fixed_costs"}, /* made by creating a fixed cost */
     {NULL},
 };
 
