@@ -14,6 +14,14 @@
 #                                       activities (100 per page) at 1 and 32 connections,
 #                                       POST /activities at 1 and 16, and bulks of 1,000 at 1
 #                                       (BENCH_ACTIVITIES, BENCH_USERS, BENCH_PROJECTS scale it)
+#   bench/run.sh [build-dir] invoices   an invoice of 50 items on a letter paper for invoices
+#                                       (bench/invoices.py): GET /invoices/{id}.pdf at 1 and 8
+#                                       connections (the PDF checked once by qpdf and pdfinfo);
+#                                       then 5 rounds of a bulk of 1,000 activities and the
+#                                       invoice that bills them (its create timed), and the
+#                                       last one's timesheet (JSON, 1,000 per page) and
+#                                       timesheet.pdf (BENCH_PERF=FILE: perf record -g of mocod
+#                                       during the PDFs at 8 connections, into FILE)
 # Prints wrk results for 1 and 32 connections (units: 1 and 16).
 #
 # The store: BENCH_STORE=sqlite (default) or BENCH_STORE=postgres, a private PostgreSQL cluster
@@ -124,6 +132,67 @@ json.dump({"activities": [one] * 1000}, open(sys.argv[2], "w"))' "$work/one.json
     BODY_FILE="$work/one.json" wrk -t1 -c16 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post"
     echo "== POST /activities/bulk (1,000 activities each), 1 connection"
     BODY_FILE="$work/bulk.json" wrk -t1 -c1 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post/bulk"
+    exit 0
+fi
+if [ "$scenario" = invoices ]; then
+    echo "generating data ..." >&2
+    base_url="http://127.0.0.1:$port/api/v1"
+    gen=$(python3 "$here/invoices.py" setup --base-url "$base_url" --key "$key")
+    echo "$gen"
+    get() { echo "$gen" | sed -n "s/.*\b$1=\([0-9]*\).*/\1/p"; }
+    auth=(-H "Authorization: Token token=$key")
+    url="$base_url/invoices/$(get invoice).pdf"
+    echo "pdf: $url (mocod ${MOCOD_BENCH_ARGS:-with its default --threads: $(nproc), the online cores})"
+    curl -fsS -o "$work/invoice.pdf" "$url" "${auth[@]}"
+    # a valid PDF (qpdf --check exits non-zero on errors or warnings), its pages and page size
+    pdf_check()
+    {
+        qpdf --check "$1" > "$work/qpdf.txt" || { cat "$work/qpdf.txt"; echo "qpdf --check failed: $1"; exit 1; }
+        echo "$2: $(wc -c < "$1") bytes, $(pdfinfo "$1" | awk '/^Pages:/ {p=$2} /^Page size:/ {sub(/^Page size: */, ""); s=$0} END {print p " pages, " s}'), qpdf --check: no errors"
+    }
+    pdf_check "$work/invoice.pdf" "invoice pdf"
+    pdftotext "$work/invoice.pdf" - | grep -c "^Position [0-9]*:" | sed 's/^/items in the text: /' || true
+    echo "machine: $(uptime)"
+    # CPU time (user + system, clock ticks) of each HTTP worker thread: which of them served
+    ticks()
+    {
+        local t
+        for t in /proc/"${pids[0]}"/task/*; do
+            if [ "$(cat "$t/comm")" = MHD-worker ]; then awk '{printf "%d ", $14 + $15}' "$t/stat"; fi
+        done
+    }
+    busy()
+    {
+        local -a before after
+        read -ra before <<< "$1"
+        read -ra after <<< "$(ticks)"
+        local i out=""
+        for i in "${!after[@]}"; do
+            out+=" $(python3 -c "print('%.1f s' % ((${after[$i]} - ${before[$i]:-0}) / $(getconf CLK_TCK)))")"
+        done
+        echo "CPU of each HTTP worker thread during the run:$out"
+    }
+    wrk -t1 -c1 -d3s "${auth[@]}" "$url" >/dev/null # warm-up
+    echo "== PDF, 1 connection"
+    t0=$(ticks)
+    wrk -t1 -c1 -d10s --latency "${auth[@]}" "$url"
+    busy "$t0"
+    echo "== PDF, 8 connections, 1 wrk thread"
+    if [ -n "${BENCH_PERF:-}" ]; then
+        perf record -g -o "$BENCH_PERF" -p "${pids[0]}" -- sleep 10 2>/dev/null &
+        perfpid=$!
+    fi
+    t0=$(ticks)
+    wrk -t1 -c8 -d10s --latency "${auth[@]}" "$url"
+    busy "$t0"
+    if [ -n "${perfpid:-}" ]; then wait "$perfpid"; fi
+    echo "machine: $(uptime)"
+    echo "== invoices from 1,000 activities"
+    python3 "$here/invoices.py" from-activities --base-url "$base_url" --key "$key" \
+        --project "$(get project)" --task "$(get task)" --customer "$(get customer)" \
+        --pdf-out "$work/timesheet.pdf"
+    pdf_check "$work/timesheet.pdf" "timesheet pdf"
+    echo "machine: $(uptime)"
     exit 0
 fi
 if [ "$scenario" = units ]; then
