@@ -143,9 +143,8 @@ static int recur_one(struct req *r, int64_t id, int64_t project, const char *sta
     return rc;
 }
 
-static int recur(struct req *r, struct action_call *call)
+int recurring_expense_recur(struct req *r, int64_t id)
 {
-    int64_t id = call->id;
     const char *start = stored(r, id, "start_date"), *period = stored(r, id, "period");
     const char *next = stored(r, id, "recur_next_date"), *finish = stored(r, id, "finish_date");
     const char *project = stored(r, id, "project_id");
@@ -173,9 +172,15 @@ static int recur(struct req *r, struct action_call *call)
         more = occurrence(start, period, ++k, date);
     }
     if (made == 0)
-        return 0; /* nothing is due: nothing changes */
+        return 0;                                          /* nothing is due: nothing changes */
+    more = more && (!finish || strcmp(date, finish) <= 0); /* null: the series is over */
     struct column_value set[] = {{"recur_next_date", more ? dbp_text(date) : dbp_null()}};
     return engine_set_columns(r, &res_recurring_expenses, id, set, 1, true);
+}
+
+static int recur(struct req *r, struct action_call *call)
+{
+    return recurring_expense_recur(r, call->id);
 }
 
 static const struct action recurring_actions[] = {

@@ -112,6 +112,8 @@ int items_line_total(struct req *r, struct record *rec, int64_t id);
  * and cost from quantity x unit_price and unit_cost, rounded to the cent. */
 int expense_take_project(struct req *r, struct record *rec);
 int expense_amounts(struct req *r, struct record *rec, int64_t id);
+/* POST .../recurring_expenses/{id}/recur inside a write: the due expenses up to today. */
+int recurring_expense_recur(struct req *r, int64_t id);
 
 /* The fields of a document's attachments (invoices, offers): a PDF sent as
  * {"attachment": {"filename", "base64"}}, rendered as {id, filename, size, url}. entity: the

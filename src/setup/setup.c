@@ -471,7 +471,17 @@ static int demo_expenses(struct req *r, int64_t project)
         if (!demo_insert(r, &res_project_expenses, project, body))
             return -1;
     }
-    return 0;
+    /* the monthly backup service, since three months, its due expenses made by recur */
+    char start[11];
+    if (!date_add(today, -3, 0, start))
+        return -1;
+    int64_t monthly =
+        demo_insert(r, &res_recurring_expenses, project,
+                    json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:f, s:f, s:b}", "start_date", start,
+                              "period", "monthly", "service_period_direction", "forward", "title",
+                              "Backup M", "quantity", 1.0, "unit", "Monat", "unit_price", 49.0,
+                              "unit_cost", 21.0, "budget_relevant", 1));
+    return monthly && recurring_expense_recur(r, monthly) == 0 ? 0 : -1;
 }
 
 /* An item of the draft invoice that bills the project's unbilled hosting expenses. */
