@@ -377,46 +377,25 @@ static int billable_seconds(struct req *r, struct action_call *call)
 /* ---- disregard ------------------------------------------------------------------------------- */
 
 struct disregard {
-    int64_t *ids;
-    int n;
+    struct disregard_input in;
     int64_t company, project;
-    const char *reason;
 };
 
 static int disregard_prepare(struct req *r, struct action_call *call)
 {
     json_t *body = r->body && json_is_object(r->body) ? r->body : NULL;
-    json_t *ids = body ? json_object_get(body, "activity_ids") : NULL;
-    json_t *reason = body ? json_object_get(body, "reason") : NULL;
     json_t *company = body ? json_object_get(body, "company_id") : NULL;
     json_t *project = body ? json_object_get(body, "project_id") : NULL;
-    if (!json_is_array(ids) || json_array_size(ids) == 0)
-        req_field_error(r, "activity_ids", "must be a non-empty list of ids");
-    else if (json_array_size(ids) > BULK_MAX)
-        req_field_error(r, "activity_ids", "at most %d ids at once", BULK_MAX);
-    if (!json_is_string(reason) || !json_string_length(reason))
-        req_field_error(r, "reason", "can't be blank");
-    else if (json_string_length(reason) > 10000)
-        req_field_error(r, "reason", "is longer than 10000 bytes");
+    struct disregard *d = arena_calloc(r->arena, 1, sizeof(*d));
+    disregard_input(r, "activity_ids", &d->in);
     if (!json_is_integer(company))
         req_field_error(r, "company_id", "can't be blank");
     if (project && !json_is_null(project) && !json_is_integer(project))
         req_field_error(r, "project_id", "must be an id");
     if (r->err_fields)
         return -1;
-    struct disregard *d = arena_calloc(r->arena, 1, sizeof(*d));
-    d->ids = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
-    size_t i;
-    json_t *v;
-    json_array_foreach(ids, i, v)
-    {
-        if (!json_is_integer(v))
-            return req_fail(r, 422, "activity_ids", "must be a non-empty list of ids");
-        d->ids[d->n++] = json_integer_value(v);
-    }
     d->company = json_integer_value(company);
     d->project = json_is_integer(project) ? json_integer_value(project) : 0;
-    d->reason = json_string_value(reason);
     call->ctx = d;
     return 0;
 }
@@ -425,16 +404,17 @@ static int disregard_prepare(struct req *r, struct action_call *call)
  * on one stops first. */
 static int disregard(struct req *r, struct action_call *call)
 {
-    struct disregard *d = call->ctx;
+    struct disregard *x = call->ctx;
+    struct disregard_input *d = &x->in;
     call->made = arena_calloc(r->arena, (size_t)d->n, sizeof(int64_t));
     for (int i = 0; i < d->n; i++) {
         if (!engine_exists(r, &res_activities, d->ids[i]))
             return req_fail(r, 422, "activity_ids", "activity %lld does not exist",
                             (long long)d->ids[i]);
-        if (stored_int(r, d->ids[i], "customer_id") != d->company)
+        if (stored_int(r, d->ids[i], "customer_id") != x->company)
             return req_fail(r, 422, "company_id", "activity %lld is not of this customer",
                             (long long)d->ids[i]);
-        if (d->project && stored_int(r, d->ids[i], "project_id") != d->project)
+        if (x->project && stored_int(r, d->ids[i], "project_id") != x->project)
             return req_fail(r, 422, "project_id", "activity %lld is not of this project",
                             (long long)d->ids[i]);
         if (stored_int(r, d->ids[i], "billed"))

@@ -88,3 +88,37 @@ int items_line_total(struct req *r, struct record *rec, int64_t id)
     total->i = units;
     return 0;
 }
+
+/* The body of a disregard (activities, project expenses): a non-empty list of at most BULK_MAX
+ * ids under ids_key and a reason; problems are named (req_field_error), the caller fails after
+ * checking its own keys. The ids are kept in the arena. */
+void disregard_input(struct req *r, const char *ids_key, struct disregard_input *d)
+{
+    json_t *body = r->body && json_is_object(r->body) ? r->body : NULL;
+    json_t *ids = body ? json_object_get(body, ids_key) : NULL;
+    json_t *reason = body ? json_object_get(body, "reason") : NULL;
+    memset(d, 0, sizeof(*d));
+    if (!json_is_array(ids) || json_array_size(ids) == 0)
+        req_field_error(r, ids_key, "must be a non-empty list of ids");
+    else if (json_array_size(ids) > BULK_MAX)
+        req_field_error(r, ids_key, "at most %d ids at once", BULK_MAX);
+    else {
+        d->ids = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
+        size_t i;
+        json_t *v;
+        json_array_foreach(ids, i, v)
+        {
+            if (!json_is_integer(v)) {
+                req_field_error(r, ids_key, "must be a non-empty list of ids");
+                break;
+            }
+            d->ids[d->n++] = json_integer_value(v);
+        }
+    }
+    if (!json_is_string(reason) || !json_string_length(reason))
+        req_field_error(r, "reason", "can't be blank");
+    else if (json_string_length(reason) > 10000)
+        req_field_error(r, "reason", "is longer than 10000 bytes");
+    else
+        d->reason = json_string_value(reason);
+}

@@ -172,38 +172,12 @@ static int expense_list_filter(struct req *r, struct list_query *q)
 
 /* ---- disregard ------------------------------------------------------------------------------- */
 
-struct disregard {
-    int64_t *ids;
-    int n;
-    const char *reason;
-};
-
 static int disregard_prepare(struct req *r, struct action_call *call)
 {
-    json_t *body = r->body && json_is_object(r->body) ? r->body : NULL;
-    json_t *ids = body ? json_object_get(body, "expense_ids") : NULL;
-    json_t *reason = body ? json_object_get(body, "reason") : NULL;
-    if (!json_is_array(ids) || json_array_size(ids) == 0)
-        req_field_error(r, "expense_ids", "must be a non-empty list of ids");
-    else if (json_array_size(ids) > BULK_MAX)
-        req_field_error(r, "expense_ids", "at most %d ids at once", BULK_MAX);
-    if (!json_is_string(reason) || !json_string_length(reason))
-        req_field_error(r, "reason", "can't be blank");
-    else if (json_string_length(reason) > 10000)
-        req_field_error(r, "reason", "is longer than 10000 bytes");
+    struct disregard_input *d = arena_calloc(r->arena, 1, sizeof(*d));
+    disregard_input(r, "expense_ids", d);
     if (r->err_fields)
         return -1;
-    struct disregard *d = arena_calloc(r->arena, 1, sizeof(*d));
-    d->ids = arena_calloc(r->arena, json_array_size(ids), sizeof(int64_t));
-    size_t i;
-    json_t *v;
-    json_array_foreach(ids, i, v)
-    {
-        if (!json_is_integer(v))
-            return req_fail(r, 422, "expense_ids", "must be a non-empty list of ids");
-        d->ids[d->n++] = json_integer_value(v);
-    }
-    d->reason = json_string_value(reason);
     call->ctx = d;
     return 0;
 }
@@ -213,7 +187,7 @@ static int disregard_prepare(struct req *r, struct action_call *call)
  * project's leaders. All or none. */
 static int disregard(struct req *r, struct action_call *call)
 {
-    struct disregard *d = call->ctx;
+    struct disregard_input *d = call->ctx;
     bool allowed = false;
     if (project_may_bill(r, r->parent_id, &allowed))
         return -1;

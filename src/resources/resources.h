@@ -107,6 +107,13 @@ char *comment_clean_html(arena *a, const char *in, size_t *scanned);
 /* before_save of document items (catalog, invoices, offers): an item created without net_total
  * gets quantity x unit_price, rounded to the cent half away from zero; without both, 0. */
 int items_line_total(struct req *r, struct record *rec, int64_t id);
+/* A disregard's body (common.c): ids_key's list of ids and the reason, problems named. */
+struct disregard_input {
+    int64_t *ids;
+    int n;
+    const char *reason;
+};
+void disregard_input(struct req *r, const char *ids_key, struct disregard_input *d);
 /* Project expenses and recurring expenses (project_expenses.c): a new row takes its project's
  * currency (and customer, where the resource has `company`); 422 on an archived project. price
  * and cost from quantity x unit_price and unit_cost, rounded to the cent. */
