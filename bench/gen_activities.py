@@ -12,32 +12,9 @@ month for the list benchmark (as `bench_user=ID month=YYYY-MM count=N`).
 """
 import argparse
 import datetime
-import http.client
-import json
-import sys
 import time
-import urllib.parse
 
-
-class Client:
-    def __init__(self, base_url, key):
-        u = urllib.parse.urlparse(base_url)
-        self.prefix = u.path.rstrip("/")
-        self.conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=120)
-        self.headers = {"Authorization": "Token token=" + key,
-                        "Content-Type": "application/json"}
-
-    def call(self, method, path, body=None, impersonate=None):
-        headers = dict(self.headers)
-        if impersonate:
-            headers["X-IMPERSONATE-USER-ID"] = str(impersonate)
-        self.conn.request(method, self.prefix + path,
-                          body=json.dumps(body) if body is not None else None, headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        if resp.status >= 300:
-            sys.exit("%s %s -> %d %s" % (method, path, resp.status, data[:300]))
-        return json.loads(data) if data else None
+from moco_client import Client
 
 
 def main():
@@ -50,7 +27,7 @@ def main():
     ap.add_argument("--staff", type=int, default=2)
     ap.add_argument("--batch", type=int, default=1000)
     args = ap.parse_args()
-    c = Client(args.base_url, args.key)
+    c = Client(args.base_url, args.key, timeout=120)
     admin = c.call("GET", "/session")["id"]
     unit = c.call("GET", "/units")[0]["id"]
     users = [c.call("POST", "/users", {

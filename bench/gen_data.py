@@ -5,34 +5,14 @@ usage: gen_data.py --base-url http://127.0.0.1:8080/api/v1 --key KEY [--users 10
        gen_data.py ... --users 0 --companies 2000 --projects 20000 --tasks 5
 """
 import argparse
-import http.client
-import json
 import sys
-import urllib.parse
+
+from moco_client import Client
 
 FIRST = ["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hans", "Ida", "Jonas",
          "Karla", "Lukas", "Mia", "Noah", "Olga", "Paul", "Rosa", "Sven", "Tina", "Uwe"]
 LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
         "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz"]
-
-
-class Client:
-    def __init__(self, base_url, key):
-        u = urllib.parse.urlparse(base_url)
-        self.prefix = u.path.rstrip("/")
-        self.conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
-        self.headers = {"Authorization": "Token token=" + key,
-                        "Content-Type": "application/json"}
-
-    def call(self, method, path, body=None):
-        self.conn.request(method, self.prefix + path,
-                          body=json.dumps(body) if body is not None else None,
-                          headers=self.headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        if resp.status >= 300:
-            sys.exit("%s %s -> %d %s" % (method, path, resp.status, data[:300]))
-        return json.loads(data) if data else None
 
 
 def main():
@@ -44,7 +24,7 @@ def main():
     ap.add_argument("--projects", type=int, default=0)
     ap.add_argument("--tasks", type=int, default=5)
     args = ap.parse_args()
-    c = Client(args.base_url, args.key)
+    c = Client(args.base_url, args.key, timeout=30)
     if args.projects:
         gen_projects(c, args)
         return

@@ -19,47 +19,12 @@ Prints each round's time, the median and the spread, then the time of GET
 /invoices/{id}/timesheet.pdf of the last invoice, once each, with their sizes.
 """
 import argparse
-import http.client
 import json
 import statistics
 import sys
 import time
-import urllib.parse
 
-
-class Client:
-    def __init__(self, base_url, key):
-        u = urllib.parse.urlparse(base_url)
-        self.prefix = u.path.rstrip("/")
-        self.conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=300)
-        self.headers = {"Authorization": "Token token=" + key,
-                        "Content-Type": "application/json"}
-
-    def raw(self, method, path, body=None):
-        self.conn.request(method, self.prefix + path,
-                          body=json.dumps(body) if body is not None else None,
-                          headers=self.headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        if resp.status >= 300:
-            sys.exit("%s %s -> %d %s" % (method, path, resp.status, data[:300]))
-        return resp, data
-
-    def call(self, method, path, body=None):
-        _, data = self.raw(method, path, body)
-        return json.loads(data) if data else None
-
-    def timed(self, method, path, body=None):
-        """(seconds, response headers, body bytes) of one request; the JSON is encoded before."""
-        payload = json.dumps(body) if body is not None else None
-        t0 = time.perf_counter()
-        self.conn.request(method, self.prefix + path, body=payload, headers=self.headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        took = time.perf_counter() - t0
-        if resp.status >= 300:
-            sys.exit("%s %s -> %d %s" % (method, path, resp.status, data[:300]))
-        return took, resp, data
+from moco_client import Client
 
 
 def invoice_body(customer, project, items):
@@ -152,7 +117,7 @@ def main():
     ap.add_argument("--activities", type=int, default=1000)
     ap.add_argument("--pdf-out", default="timesheet.pdf")
     args = ap.parse_args()
-    c = Client(args.base_url, args.key)
+    c = Client(args.base_url, args.key, timeout=300)
     if args.what == "setup":
         setup(c, args)
     else:
