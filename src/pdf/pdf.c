@@ -107,6 +107,22 @@ static const char *nz(const char *s)
 }
 
 /* A layout of s (repaired if not UTF-8) in font fd, wrapped at width w (<= 0: no wrapping). */
+/* s as text cairo takes (g_free it): valid UTF-8, and U+FFFD for the code points that are no
+ * characters (U+FDD0..U+FDEF, U+nFFFE, U+nFFFF) and for controls but tab and line feed. */
+static gchar *clean_text(const char *s)
+{
+    gchar *v = g_utf8_make_valid(s, -1);
+    GString *o = g_string_sized_new(strlen(v) + 1);
+    for (const gchar *p = v; *p; p = g_utf8_next_char(p)) {
+        gunichar u = g_utf8_get_char(p);
+        bool bad = (u >= 0xFDD0 && u <= 0xFDEF) || (u & 0xFFFE) == 0xFFFE ||
+                   (u < 0x20 && u != '\n' && u != '\t') || (u >= 0x7F && u < 0xA0);
+        g_string_append_unichar(o, bad ? 0xFFFD : u);
+    }
+    g_free(v);
+    return g_string_free(o, FALSE);
+}
+
 static PangoLayout *layout(struct ctx *c, const char *s, const PangoFontDescription *fd, double w,
                            PangoAlignment align)
 {
@@ -117,14 +133,9 @@ static PangoLayout *layout(struct ctx *c, const char *s, const PangoFontDescript
         pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
     }
     pango_layout_set_alignment(l, align);
-    s = nz(s);
-    if (g_utf8_validate(s, -1, NULL)) {
-        pango_layout_set_text(l, s, -1);
-    } else {
-        gchar *v = g_utf8_make_valid(s, -1);
-        pango_layout_set_text(l, v, -1);
-        g_free(v);
-    }
+    gchar *v = clean_text(nz(s));
+    pango_layout_set_text(l, v, -1);
+    g_free(v);
     return l;
 }
 
@@ -603,8 +614,11 @@ int pdf_render(const struct pdf_doc *doc, strbuf *out)
             cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_4);
         char title[512];
         snprintf(title, sizeof(title), "%s %s", nz(doc->title), nz(doc->identifier));
-        if ((doc->title || doc->identifier) && g_utf8_validate(title, -1, NULL))
-            cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
+        if (doc->title || doc->identifier) {
+            gchar *clean = clean_text(title);
+            cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, clean);
+            g_free(clean);
+        }
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "mocod");
         c.cr = cairo_create(s);
         lay_out(&c);

@@ -346,6 +346,24 @@ static void empty_fields_and_bad_utf8_still_render(void **state)
     assert_has(o.buf, "Seite 1 von 1");
     sb_release(&o);
 
+    /* noncharacters and controls (valid UTF-8 that cairo refuses) in the text and the title */
+    struct pdf_line odd[] = {
+        {.kind = "item", .title = "Non \xef\xbf\xbf char \xef\xb7\x90", .net_total = "2"},
+        {.kind = "description", .title = "Bell \x07 and \xef\xbf\xbe and \xc2\x85"},
+    };
+    struct pdf_doc nonchars = {.lines = odd,
+                               .nlines = 2,
+                               .title = "Angebot \xef\xbf\xbf",
+                               .identifier = "A\xef\xb7\x90",
+                               .recipient_address = "Acme \xf4\x8f\xbf\xbf"};
+    render_to(&nonchars, "nonchars.pdf", path, sizeof(path));
+    assert_qpdf_ok(path);
+    sb_init(&o, NULL, 0);
+    page_text(path, 0, 0, &o);
+    assert_has(o.buf, "char");
+    assert_has(o.buf, "Bell");
+    sb_release(&o);
+
     struct pdf_doc empty = {0};
     render_to(&empty, "empty.pdf", path, sizeof(path));
     assert_qpdf_ok(path);
