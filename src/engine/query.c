@@ -353,8 +353,7 @@ static void add_link(struct req *r, strbuf *links, int64_t page, const char *rel
 {
     if (links->len)
         sb_add(links, ", ", 2);
-    const char *proto = r->cfg && r->cfg->public_scheme ? r->cfg->public_scheme : "http";
-    sb_addf(links, "<%s://%s%s?", proto, r->host ? r->host : "localhost", r->raw_path);
+    sb_addf(links, "<%s%s?", engine_public_base(r), r->raw_path);
     bool first = true;
     for (int i = 0; i < r->nquery; i++) {
         if (!strcmp(r->query[i].key, "page"))

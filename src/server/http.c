@@ -255,6 +255,22 @@ static struct conn *conn_of(struct MHD_Connection *conn)
     return info ? info->socket_context : NULL;
 }
 
+/* A Host header is a host name or address with an optional port, nothing else: links mocod
+ * hands out (files, approval pages, pages) are made from it. */
+static bool host_valid(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 262)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+            return false;
+    }
+    return true;
+}
+
 /* First call: everything the headers decide, before a byte of the body is taken. Returns true
  * when the answer is already in r (an error). MHD 0.9.75 closes a connection whose answer is
  * queued on this first call, so only answers that leave a body unread are queued at once; the
@@ -289,6 +305,10 @@ static bool answer_from_headers(struct MHD_Connection *conn, struct call *call, 
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
     if (header_bytes > MAX_HEADERS) {
         fail_early(r, 431, "the request headers are larger than 16 KiB");
+        return true;
+    }
+    if (r->host && !host_valid(r->host)) {
+        fail_early(r, 400, "the Host header must be a host name with an optional port");
         return true;
     }
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);

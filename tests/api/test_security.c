@@ -102,12 +102,42 @@ static void test_integers_out_of_range(void **state)
     mt_resp_free(r);
 }
 
+/* Links (files, pages, the approval's) are made from the Host header: one that is no host name
+ * (quotes, markup, user@host, blanks) is refused before anything else; a proper one is used. */
+static void test_host_header_is_a_host(void **state)
+{
+    mt_server *s = *state;
+    const char *key = mt_admin_key(s);
+    static const char *const bad[] = {"Host: evil.example\"><script>x</script>",
+                                      "Host: mocod.example@evil.com", "Host: a b",
+                                      "Host: x/y"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *headers[] = {bad[i], NULL};
+        mt_resp *r = mt_request(s, "GET", "/api/v1/units?per_page=1", key, NULL, headers);
+        fix_assert_json_error(r, 400);
+        mt_resp_free(r);
+        r = mt_request(s, "GET", "/files/0123456789abcdef/x.pdf", NULL, NULL, headers);
+        assert_int_equal(r->status, 400);
+        mt_resp_free(r);
+    }
+    mt_create(s, "/api/v1/units", key, "{\"name\":\"Hosted 1\"}");
+    mt_create(s, "/api/v1/units", key, "{\"name\":\"Hosted 2\"}");
+    const char *fine[] = {"Host: [::1]:8080", NULL};
+    mt_resp *r = mt_request(s, "GET", "/api/v1/units?per_page=1", key, NULL, fine);
+    MT_ASSERT_STATUS(r, 200);
+    const char *link = mt_header(r, "Link");
+    assert_non_null(link);
+    assert_non_null(strstr(link, "<http://[::1]:8080/api/v1/units?per_page=1&page=2>"));
+    mt_resp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_custom_field_names_are_escaped),
         cmocka_unit_test(test_invalid_utf8_is_never_echoed),
         cmocka_unit_test(test_integers_out_of_range),
+        cmocka_unit_test(test_host_header_is_a_host),
     };
     return cmocka_run_group_tests(tests, mt_setup, fix_teardown);
 }
