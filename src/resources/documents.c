@@ -5,6 +5,7 @@
 
 #include "pdf/pdf.h"
 #include "util/money.h"
+#include "util/timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,8 +170,7 @@ int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id
     const char *from = col_dup(r, s, 3), *to = col_dup(r, s, 4);
     doc.service_period = from ? arena_printf(r->arena, "%s - %s", from, to ? to : "") : NULL;
     doc.recipient_address = col_dup(r, s, 6);
-    doc.salutation = document_html_text(r, col_dup(r, s, 7));
-    doc.footer = document_html_text(r, col_dup(r, s, 8));
+    const char *salutation = col_dup(r, s, 7), *footer = col_dup(r, s, 8);
     const char *currency = col_dup(r, s, 9);
     char tax_digits[MONEY_BUF];
     money_format(db_col_i64(s, 13), 2, tax_digits);
@@ -183,6 +183,8 @@ int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id
     doc.ntotals = 3;
     doc.sender_address = col_dup(r, s, 14);
     db_done(s);
+    doc.salutation = document_html_text(r, document_fill_placeholders(r, k, id, salutation));
+    doc.footer = document_html_text(r, document_fill_placeholders(r, k, id, footer));
     if (document_letter_paper(r, k->noun, doc.sender_address, &doc.letter_paper_header,
                               &doc.letter_paper_footer))
         return -1;
@@ -261,16 +263,27 @@ int document_timesheet_pdf(struct req *r, const struct document_kind *k, int64_t
     doc.recipient_address = col_dup(r, s, 1);
     doc.sender_address = col_dup(r, s, 2);
     db_done(s);
-    if (document_letter_paper(r, "timesheet", doc.sender_address, &doc.letter_paper_header,
+    /* plain paper unless one is asked for (the docs: "default: White") */
+    if (req_query(r, "letter_paper_id") &&
+        document_letter_paper(r, "timesheet", doc.sender_address, &doc.letter_paper_header,
                               &doc.letter_paper_footer))
         return -1;
-    db_param ap[2] = {dbp_int(r->account_id), dbp_int(id)};
+    /* the activities as the JSON timesheet shows them: its read area, and only one's own where
+     * one may not see everybody's time */
+    if (req_require_read(r, res_activities.read_area))
+        return -1;
+    int64_t own = engine_own_user(r, &res_activities);
+    db_param ap[3] = {dbp_int(r->account_id), dbp_int(id), dbp_int(own)};
     s = db_query(r->db,
-                 "SELECT a.date, u.firstname, u.lastname, t.name, a.description, a.hours FROM "
-                 "activities a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN project_tasks t ON "
-                 "t.id = a.task_id WHERE a.account_id = ? AND a.invoice_id = ? ORDER BY a.date, "
-                 "a.id",
-                 ap, 2);
+                 own ? "SELECT a.date, u.firstname, u.lastname, t.name, a.description, a.hours "
+                       "FROM activities a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN "
+                       "project_tasks t ON t.id = a.task_id WHERE a.account_id = ? AND "
+                       "a.invoice_id = ? AND a.user_id = ? ORDER BY a.date, a.id"
+                     : "SELECT a.date, u.firstname, u.lastname, t.name, a.description, a.hours "
+                       "FROM activities a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN "
+                       "project_tasks t ON t.id = a.task_id WHERE a.account_id = ? AND "
+                       "a.invoice_id = ? ORDER BY a.date, a.id",
+                 ap, own ? 3 : 2);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
     int cap = 16, n = 0, rc;
@@ -343,42 +356,141 @@ const char *const *document_address_list(struct req *r, const char *v, int *n)
     return out;
 }
 
-/* {identifier}, {title}, {date}, {due_date}, {net_total}, {gross_total}, {tax},
- * {company_name}, {recipient} of the document in text; other {words} stay as they are. */
+/* A stored column of the document as text, NULL when the resource has no such field. */
+static const char *doc_text(struct req *r, const struct document_kind *k, int64_t id,
+                            const char *field)
+{
+    const struct field *f = resource_field(k->res, field);
+    if (!f || f->type == FT_EXPR)
+        return NULL;
+    const char *column = f->column           ? f->column
+                         : f->type == FT_REF ? arena_printf(r->arena, "%s_id", f->name)
+                                             : f->name;
+    return engine_stored_text(r, k->res, id, column);
+}
+
+/* A person as the placeholders give them: "Jane Doe", the email, "Jane Doe, mail, phone". */
+static const char *person(struct req *r, const char *user_id, const char *what)
+{
+    int64_t uid = user_id ? strtoll(user_id, NULL, 10) : 0;
+    if (!uid)
+        return "";
+    const char *first = engine_stored_text(r, &res_users, uid, "firstname");
+    const char *last = engine_stored_text(r, &res_users, uid, "lastname");
+    const char *email = engine_stored_text(r, &res_users, uid, "email");
+    const char *phone = engine_stored_text(r, &res_users, uid, "work_phone");
+    const char *name = arena_printf(r->arena, "%s %s", first ? first : "", last ? last : "");
+    if (!strcmp(what, "firstname"))
+        return first ? first : "";
+    if (!strcmp(what, "email"))
+        return email ? email : "";
+    if (!strcmp(what, "details"))
+        return arena_printf(r->arena, "%s, %s%s%s", name, email ? email : "",
+                            phone && *phone ? ", " : "", phone && *phone ? phone : "");
+    return name;
+}
+
+/* days from date a to date b ("2026-12-01"), 0 when either is missing */
+static long days_between(const char *a, const char *b)
+{
+    time_t ta, tb;
+    if (!a || !b || !time_parse_iso(a, &ta) || !time_parse_iso(b, &tb))
+        return 0;
+    return (long)((tb - ta) / 86400);
+}
+
+/* The value of the documented variable name of the document (invoices.md and offers.md,
+ * "Variables"), NULL for a name that is none of them (it then stays as it is). */
+static const char *placeholder(struct req *r, const struct document_kind *k, int64_t id,
+                               const char *name)
+{
+    const char *currency = doc_text(r, k, id, "currency");
+    static const char *const plain[][2] = {
+        {"identifier", "identifier"},
+        {"title", "title"},
+        {"date", "date"},
+        {"due_date", "due_date"},
+        {"recipient", "recipient_address"},
+        {"cash_discount_days", "cash_discount_days"},
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!strcmp(name, plain[i][0])) {
+            const char *v = doc_text(r, k, id, plain[i][1]);
+            return v ? v : "";
+        }
+    if (!strcmp(name, "net_total") || !strcmp(name, "gross_total"))
+        return document_amount(r, doc_text(r, k, id, name), 2, currency);
+    if (!strcmp(name, "tax") || !strcmp(name, "cash_discount")) {
+        const char *v = doc_text(r, k, id, name);
+        return v ? document_amount(r, v, 2, NULL) : "";
+    }
+    if (!strcmp(name, "cash_discount_total") || !strcmp(name, "gross_total_with_cash_discount")) {
+        const char *g = doc_text(r, k, id, "gross_total"), *c = doc_text(r, k, id, "cash_discount");
+        int64_t gross = g ? strtoll(g, NULL, 10) : 0, off = 0, rest = 0;
+        if (money_mul(gross, 2, c ? strtoll(c, NULL, 10) : 0, 4, 2, &off) != MONEY_OK ||
+            money_add(gross, -off, &rest) != MONEY_OK)
+            return "";
+        return document_amount(
+            r, arena_printf(r->arena, "%lld", (long long)(name[0] == 'c' ? off : rest)), 2,
+            currency);
+    }
+    if (!strcmp(name, "due_days") || !strcmp(name, "invoice_due_days"))
+        return arena_printf(
+            r->arena, "%ld",
+            days_between(doc_text(r, k, id, "date"), doc_text(r, k, id, "due_date")));
+    if (!strcmp(name, "company_name")) {
+        const char *c = engine_stored_text(r, k->res, id, k->company_column);
+        const char *v =
+            c ? engine_stored_text(r, &res_companies, strtoll(c, NULL, 10), "name") : NULL;
+        return v ? v : "";
+    }
+    if (!strcmp(name, "service_period")) {
+        const char *from = doc_text(r, k, id, "service_period_from");
+        const char *to = doc_text(r, k, id, "service_period_to");
+        return from ? arena_printf(r->arena, "%s - %s", from, to ? to : "") : "";
+    }
+    if (!strcmp(name, "salutation"))
+        return "Sehr geehrte Damen und Herren";
+    if (!strcmp(name, "signature_image") || !strcmp(name, "signatur_image"))
+        return ""; /* mocod keeps no signature images */
+    static const struct {
+        const char *prefix, *column;
+    } people[] = {{"me", NULL}, {"user", "user"}, {"internal_contact", "internal_contact"}};
+    for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
+        size_t n = strlen(people[i].prefix);
+        if (strncmp(name, people[i].prefix, n) != 0 || (name[n] && name[n] != '_'))
+            continue;
+        const char *what = name[n] ? name + n + 1 : "name";
+        if (strcmp(what, "name") && strcmp(what, "email") && strcmp(what, "details") &&
+            strcmp(what, "firstname"))
+            return NULL;
+        const char *uid = people[i].column ? engine_stored_text(r, k->res, id, people[i].column)
+                                           : arena_printf(r->arena, "%lld", (long long)r->user_id);
+        return person(r, uid, what);
+    }
+    return NULL;
+}
+
+/* The document's {variables} in text filled in (salutation, footer, a mail's subject and text);
+ * other {words} stay as they are. */
 const char *document_fill_placeholders(struct req *r, const struct document_kind *k, int64_t id,
                                        const char *text)
 {
-    static const char *const columns[] = {"identifier", "title",       "date", "due_date",
-                                          "net_total",  "gross_total", "tax",  "recipient_address"};
-    static const char *const names[] = {"identifier", "title",       "date", "due_date",
-                                        "net_total",  "gross_total", "tax",  "recipient"};
-    const char *currency = engine_stored_text(r, k->res, id, "currency");
+    if (!text)
+        return NULL;
     strbuf o;
     sb_init(&o, r->arena, strlen(text) + 64);
     for (const char *p = text; *p;) {
-        const char *end = *p == '{' ? strchr(p, '}') : NULL;
-        size_t i = 0, nn = sizeof names / sizeof names[0];
-        for (; end && i < nn; i++)
-            if ((size_t)(end - p - 1) == strlen(names[i]) &&
-                !strncmp(p + 1, names[i], strlen(names[i])))
-                break;
-        if (!end || i == nn) {
-            if (!strncmp(p, "{company_name}", 14)) {
-                const char *name = engine_stored_text(
-                    r, &res_companies, stored_int(r, k->res, id, k->company_column), "name");
-                sb_adds(&o, name ? name : "");
-                p += 14;
-            } else {
-                sb_addc(&o, *p++);
-            }
+        const char *end = *p == '{' ? strchr(p + 1, '}') : NULL;
+        size_t n = end ? (size_t)(end - p - 1) : 0;
+        const char *v = n > 0 && n < 64 && !memchr(p + 1, '{', n)
+                            ? placeholder(r, k, id, arena_strndup(r->arena, p + 1, n))
+                            : NULL;
+        if (!v) {
+            sb_addc(&o, *p++);
             continue;
         }
-        const char *v = engine_stored_text(r, k->res, id, columns[i]);
-        if (v && (!strcmp(names[i], "net_total") || !strcmp(names[i], "gross_total")))
-            v = document_amount(r, v, 2, currency);
-        else if (v && !strcmp(names[i], "tax"))
-            v = document_amount(r, v, 2, NULL);
-        sb_adds(&o, v ? v : "");
+        sb_adds(&o, v);
         p = end + 1;
     }
     return o.buf;

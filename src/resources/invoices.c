@@ -332,6 +332,12 @@ static int update_status(struct req *r, struct action_call *call)
     const char *now = engine_stored_text(r, &res_invoices, call->id, "status");
     if (now && !strcmp(now, "draft"))
         return req_fail(r, 422, "status", "a draft invoice keeps its status");
+    /* "the invoice status is set automatically, as soon as a payment is created": while it
+     * has payments, they decide */
+    if (now && (!strcmp(now, "paid") || !strcmp(now, "partially_paid")))
+        return req_fail(r, 422, "status",
+                        "a %s invoice keeps its status: its payments set it (delete them first)",
+                        now);
     const char *status = call->ctx;
     struct column_value set[] = {
         {"status", dbp_text(status)},

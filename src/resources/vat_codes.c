@@ -1,6 +1,6 @@
 /* VAT codes (sections/vat_codes.md): the account's sale and purchase tax keys, and its letter
  * papers (sections/letter_papers.md). The VAT codes are read-only through the API; letter papers
- * administrators may also write (mocod's addition). An account comes with its defaults
+ * the settings area may also write (mocod's addition). An account comes with its defaults
  * (vat_defaults_seed, called by the account set-up; accounts made before these tables existed get
  * the same rows at the next start: accounts_seed_defaults). */
 #include "resources/resources.h"
@@ -55,15 +55,15 @@ static const char *const letter_paper_templates[] = {"invoice", "offer", "timesh
 
 /* The documented keys, and what mocod prints with them (its additions): header_text on top of
  * every page (null: the account's name), footer_text at the bottom of every page (bank details,
- * register entries). Administrators may add and change papers; `file` (a PDF background on MOCO)
- * stays null, mocod draws its papers from the texts. */
+ * register entries). Who may change the settings adds and changes papers; `file` (a PDF background
+ * on MOCO) stays null, mocod draws its papers from the texts. */
 static const struct field letter_paper_fields[] = {
     {"name", FT_TEXT, F_REQUIRED | F_SORT},
     {"active", FT_BOOL, 0, .def = "true"},
     {"template", FT_ENUM, 0, .options = letter_paper_templates}, /* null: any document */
     {"file", FT_TEXT, F_READONLY},
-    {"header_text", FT_TEXT, 0},
-    {"footer_text", FT_TEXT, 0},
+    {"header_text", FT_TEXT, 0, .maxlen = 2000}, /* a few lines: they stay within the page */
+    {"footer_text", FT_TEXT, 0, .maxlen = 2000},
     {0},
 };
 

@@ -253,6 +253,49 @@ static void test_billing_activities_and_releasing_them(void **state)
     fix_expect_error(g.s, "GET", g.key, NULL, 404, INVOICES "/%lld/timesheet.pdf",
                      (long long)plain);
     fix_expect_status(g.s, "DELETE", g.key, NULL, 204, INVOICES "/%lld", (long long)plain);
+    /* plain paper unless a letter paper is asked for ("default: White") */
+    json_int_t paper = mt_create(g.s, "/api/v1/letter_papers", g.key,
+                                 "{\"name\":\"Stunden\",\"template\":\"timesheet\","
+                                 "\"footer_text\":\"Stundenpapier\"}");
+    const char *plain_sheet[] = {"Stundennachweis", "!Stundenpapier"};
+    fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld/timesheet.pdf", (long long)inv), plain_sheet,
+                   2);
+    const char *on_paper[] = {"Stundennachweis", "Stundenpapier"};
+    fix_assert_pdf(g.s, g.key,
+                   fix_fmt(INVOICES "/%lld/timesheet.pdf?letter_paper_id=%lld", (long long)inv,
+                           (long long)paper),
+                   on_paper, 2);
+    fix_expect_status(g.s, "DELETE", g.key, NULL, 204, "/api/v1/letter_papers/%lld",
+                      (long long)paper);
+    /* the PDF shows what the JSON timesheet would: who may read invoices but not time gets 403;
+     * who sees only their own time sees only their own activities (here none: 404) */
+    static const char *const roles[][3] = {{"Clerk", "read", "none"}, {"NoTime", "none", "none"}};
+    for (int i = 0; i < 2; i++)
+        mt_sql_exec(g.s,
+                    fix_fmt("INSERT INTO user_roles (account_id, created_at, updated_at, name, "
+                            "is_default, is_admin, perm_report, perm_companies, perm_contacts, "
+                            "perm_people, perm_purchases, perm_settings, perm_sales, "
+                            "perm_projects, perm_calendar, perm_time_tracking, "
+                            "perm_invoicing) SELECT account_id, created_at, updated_at, '%s', "
+                            "0, 0, '%s', perm_companies, perm_contacts, perm_people, "
+                            "perm_purchases, perm_settings, perm_sales, perm_projects, "
+                            "perm_calendar, '%s', 'read' FROM user_roles WHERE name = "
+                            "'Employee' AND account_id = (SELECT MIN(id) FROM accounts)",
+                            roles[i][0], roles[i][2], roles[i][1]));
+    char *clerk = NULL, *no_time = NULL;
+    fix_user_with_role(g.s, "Clara", "Clerk", &clerk);
+    fix_user_with_role(g.s, "Nico", "NoTime", &no_time);
+    fix_expect_status(g.s, "GET", clerk, NULL, 200, INVOICES "/%lld", (long long)inv);
+    fix_expect_error(g.s, "GET", clerk, NULL, 404, INVOICES "/%lld/timesheet.pdf", (long long)inv);
+    ts = mt_getf(g.s, clerk, INVOICES "/%lld/timesheet", (long long)inv);
+    MT_ASSERT_STATUS(ts, 200);
+    assert_int_equal(json_array_size(ts->json), 0);
+    mt_resp_free(ts);
+    fix_expect_error(g.s, "GET", no_time, NULL, 403, INVOICES "/%lld/timesheet.pdf",
+                     (long long)inv);
+    fix_expect_error(g.s, "GET", no_time, NULL, 403, INVOICES "/%lld/timesheet", (long long)inv);
+    free(clerk);
+    free(no_time);
     /* billed once only; billed time is locked */
     mt_resp *r = post_invoice(
         g.key,
@@ -420,6 +463,11 @@ static void test_payments_settle_the_invoice(void **state)
     MT_ASSERT_JSON_STR(r->json, "status", "partially_paid");
     fix_assert_number(r->json, "payments[0].paid_total", 50.5); /* embedded: a number */
     mt_resp_free(r);
+    /* the payments set the status, update_status does not */
+    r = mt_requestf(g.s, "PUT", g.key, "{\"status\":\"created\"}", INVOICES "/%lld/update_status",
+                    (long long)inv);
+    fix_assert_422(r, "status");
+    mt_resp_free(r);
     /* the rest, by bulk: paid */
     r = mt_request(g.s, "POST", "/api/v1/invoices/payments/bulk", g.key,
                    fix_fmt("{\"bulk_data\":[{\"date\":\"2026-12-02\",\"invoice_id\":%lld,"
@@ -493,18 +541,23 @@ static void test_payments_settle_the_invoice(void **state)
 static void test_pdf(void **state)
 {
     (void)state;
-    mt_resp *c = post_invoice(g.key,
-                              "[{\"type\":\"title\",\"title\":\"Stunden\"},{\"type\":\"item\","
-                              "\"title\":\"Größere Änderungen\",\"quantity\":3.5,\"unit\":\"h\","
-                              "\"unit_price\":120},{\"type\":\"item\",\"title\":\"Pauschale €\","
-                              "\"net_total\":400}]",
-                              "\"recipient_address\":\"Beispiel AG\\nMüllerstraße 5\\n80331 "
-                              "München\"");
+    mt_resp *c =
+        post_invoice(g.key,
+                     "[{\"type\":\"title\",\"title\":\"Stunden\"},{\"type\":\"item\","
+                     "\"title\":\"Größere Änderungen\",\"quantity\":3.5,\"unit\":\"h\","
+                     "\"unit_price\":120},{\"type\":\"item\",\"title\":\"Pauschale €\","
+                     "\"net_total\":400}]",
+                     "\"recipient_address\":\"Beispiel AG\\nMüllerstraße 5\\n80331 "
+                     "München\",\"salutation\":\"<div>Nr {identifier}, Frist {due_days} "
+                     "Tage, {unknown}</div>\",\"footer\":\"<div>Summe {gross_total}</div>\"");
     MT_ASSERT_STATUS(c, 200);
     json_int_t id = mt_json_int(c->json, "id");
     char *identifier = strdup(mt_json_str(c->json, "identifier"));
     mt_resp_free(c);
     /* net 820.00 (3.5 x 120 + 400), VAT 19 % 155.80, gross 975.80 */
+    const char *filled[] = {fix_fmt("Nr %s, Frist 30 Tage, {unknown}", identifier),
+                            "Summe 975.80 EUR"};
+    fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld.pdf", (long long)id), filled, 2);
     const char *want[] = {identifier,   "Beispiel AG",        "Müllerstraße 5", "80331 München",
                           "Stunden",    "Größere Änderungen", "Pauschale €",    "420.00",
                           "820.00 EUR", "155.80 EUR",         "975.80 EUR"};

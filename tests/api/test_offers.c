@@ -396,7 +396,7 @@ static void test_send_email(void **state)
     r = mt_request(g.s, "POST", path, g.key,
                    "{\"emails_to\":\"a@example.test;b@example.test\",\"emails_bcc\":"
                    "\"c@example.test\",\"subject\":\"Angebot {identifier}\",\"text\":\"Total "
-                   "{gross_total} for {company_name}. {me}\"}",
+                   "{gross_total} for {company_name}. {me}, {me_email}. {unknown}\"}",
                    NULL);
     MT_ASSERT_STATUS(r, 200);
     MT_ASSERT_JSON_STR(r->json, "emails_to", "a@example.test;b@example.test");
@@ -412,7 +412,8 @@ static void test_send_email(void **state)
     assert_non_null(mail);
     MT_ASSERT_JSON_STR(mail, "to[0]", "a@example.test");
     MT_ASSERT_JSON_STR(mail, "to[1]", "b@example.test");
-    MT_ASSERT_JSON_STR(mail, "body", "Total 119.00 EUR for Angebot AG. {me}");
+    MT_ASSERT_JSON_STR(mail, "body",
+                       "Total 119.00 EUR for Angebot AG. Ada Admin, admin@acme.test. {unknown}");
     MT_ASSERT_JSON_STR(mail, "attachments[0].filename", fix_fmt("%s.pdf", identifier));
     assert_true(mt_json_int(mail, "attachments[0].size") > 1000);
     mt_resp_free(r);

@@ -109,8 +109,7 @@ static void test_host_header_is_a_host(void **state)
     mt_server *s = *state;
     const char *key = mt_admin_key(s);
     static const char *const bad[] = {"Host: evil.example\"><script>x</script>",
-                                      "Host: mocod.example@evil.com", "Host: a b",
-                                      "Host: x/y"};
+                                      "Host: mocod.example@evil.com", "Host: a b", "Host: x/y"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *headers[] = {bad[i], NULL};
         mt_resp *r = mt_request(s, "GET", "/api/v1/units?per_page=1", key, NULL, headers);
