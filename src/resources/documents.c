@@ -7,6 +7,7 @@
 #include "util/money.h"
 #include "util/timeutil.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,8 +26,66 @@ static int64_t stored_int(struct req *r, const struct resource *res, int64_t id,
  * summed over the billed lines (type item, not optional); the discount off the sum, rounded;
  * VAT on the discounted net, rounded; gross = net + VAT.
  */
+/* Each subtotal line's net_total from the lines above it: part_total (the default) since the
+ * previous subtotal, sub_total since the start; the optional_ kinds (offers) the same of the
+ * optional lines. */
+static int document_subtotals(struct req *r, const struct document_kind *k, int64_t id)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    const char *sql = arena_printf(r->arena,
+                                   "SELECT id, type, net_total, optional, subtotal_type FROM %s "
+                                   "WHERE account_id = ? AND %s = ? ORDER BY id",
+                                   k->items_table, k->fk);
+    db_stmt *s = db_query(r->db, sql, p, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int64_t run[2] = {0, 0}, part[2] = {0, 0}; /* [0] billed lines, [1] optional ones */
+    int cap = 8, n = 0, rc;
+    struct {
+        int64_t id, value, stored;
+    } *subs = arena_calloc(r->arena, (size_t)cap, sizeof(*subs));
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *type = db_col_text(s, 1);
+        if (type && !strcmp(type, "item")) {
+            int o = db_col_i64(s, 3) != 0;
+            if (money_add(run[o], db_col_i64(s, 2), &run[o]) != MONEY_OK ||
+                money_add(part[o], db_col_i64(s, 2), &part[o]) != MONEY_OK) {
+                rc = DB_ERROR;
+                break;
+            }
+        } else if (type && !strcmp(type, "subtotal")) {
+            const char *st = db_col_text(s, 4);
+            int o = st && !strncmp(st, "optional_", 9);
+            bool whole = st && strstr(st, "sub_total");
+            if (n == cap) {
+                subs = arena_realloc(r->arena, subs, (size_t)cap * sizeof(*subs),
+                                     (size_t)cap * 2 * sizeof(*subs));
+                cap *= 2;
+            }
+            subs[n].id = db_col_i64(s, 0);
+            subs[n].value = whole ? run[o] : part[o];
+            subs[n].stored = db_col_null(s, 2) ? INT64_MIN : db_col_i64(s, 2);
+            n++;
+            part[o] = 0;
+        }
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 422, "items", "the %s's subtotals are out of range", k->noun);
+    for (int i = 0; k->items && i < n; i++) {
+        if (subs[i].value == subs[i].stored)
+            continue;
+        struct column_value v[] = {{"net_total", dbp_int(subs[i].value)}};
+        if (engine_set_columns(r, k->items, subs[i].id, v, 1, false))
+            return -1;
+    }
+    return 0;
+}
+
 int document_totals(struct req *r, const struct document_kind *k, int64_t id)
 {
+    if (document_subtotals(r, k, id))
+        return -1;
     db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
     int64_t items_net = 0;
     const char *sql = arena_printf(r->arena,
@@ -205,7 +264,8 @@ int document_render_pdf(struct req *r, const struct document_kind *k, int64_t id
                                   (size_t)cap * 2 * sizeof(*lines));
             cap *= 2;
         }
-        bool item = db_col_text(s, 0) && !strcmp(db_col_text(s, 0), "item");
+        bool item = db_col_text(s, 0) &&
+                    (!strcmp(db_col_text(s, 0), "item") || !strcmp(db_col_text(s, 0), "subtotal"));
         lines[n++] = (struct pdf_line){
             .kind = col_dup(r, s, 0),
             .title = col_dup(r, s, 1),

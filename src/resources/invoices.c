@@ -13,6 +13,7 @@ static const char *const invoice_statuses[] = {"draft", "created", "sent",    "p
 /* the states update_status may set (the others follow from payments, or come with create) */
 static const char *const settable_statuses[] = {"created", "sent", "overdue", "ignored", NULL};
 static const char *const address_changes[] = {"invoice", "project", "customer", NULL};
+static const char *const invoice_subtotal_types[] = {"part_total", "sub_total", NULL};
 
 /* ------------------------------------------------------------- items */
 
@@ -29,6 +30,8 @@ static const struct field invoice_item_fields[] = {
     {"optional", FT_BOOL, F_WRITEONLY, .def = "false"}, /* not billed, not in the total */
     {"additional", FT_BOOL, F_WRITEONLY, .def = "false"},
     {"revenue_category_id", FT_INT, F_WRITEONLY},
+    /* of a subtotal line: part_total (since the last subtotal) or sub_total (since the start) */
+    {"subtotal_type", FT_ENUM, F_WRITEONLY, .options = invoice_subtotal_types},
     {0},
 };
 
@@ -253,6 +256,7 @@ static const struct document_kind invoice_kind = {
     "i.service_period_from, i.service_period_to",
     "invoice",
     invoice_pdf_extras,
+    &res_invoice_items,
 };
 
 static int invoice_totals(struct req *r, struct record *rec, int64_t id)

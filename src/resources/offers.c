@@ -123,7 +123,8 @@ static const struct field offer_fields[] = {
 };
 
 const struct document_kind offer_document_kind = {
-    &res_offers, "offer_items", "offer_id", "company_id", "NULL, NULL", "offer",
+    &res_offers,  "offer_items", "offer_id", "company_id",
+    "NULL, NULL", "offer",       NULL,       &res_offer_items,
 };
 
 static void set_value(struct value *v, int64_t i, const char *s)

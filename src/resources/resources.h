@@ -173,8 +173,10 @@ struct document_kind {
     /* may be NULL: called with the PDF's description before it is rendered (an invoice's
      * e-invoice: the embedded factur-x.xml) */
     int (*pdf_extras)(struct req *r, int64_t id, struct pdf_doc *doc);
+    const struct resource *items; /* &res_invoice_items: subtotal lines are set through it */
 };
-/* after_save: net_total, vat_total, gross_total from the stored items (see documents.c). */
+/* after_save: each subtotal line's net_total, and the document's net_total, vat_total and
+ * gross_total, from the stored items (see documents.c). */
 int document_totals(struct req *r, const struct document_kind *k, int64_t id);
 /* HTML snippet as the PDF's text; an amount at scale as text ("12.50 EUR" with currency). */
 char *document_html_text(struct req *r, const char *html);

@@ -146,6 +146,38 @@ static void test_totals_at_every_vat_rate(void **state)
     }
 }
 
+/* Subtotal lines: part_total (the default) sums the lines since the previous subtotal, sub_total
+ * those since the start; optional lines are in neither; what a client sends is not kept. */
+static void test_subtotals(void **state)
+{
+    (void)state;
+    mt_resp *r = post_invoice(g.key,
+                              "[{\"type\":\"item\",\"title\":\"A\",\"net_total\":100.10},"
+                              "{\"type\":\"item\",\"title\":\"B\",\"quantity\":2,"
+                              "\"unit_price\":50.05},"
+                              "{\"type\":\"subtotal\",\"title\":\"Teil 1\",\"net_total\":70},"
+                              "{\"type\":\"item\",\"title\":\"C\",\"net_total\":9.99},"
+                              "{\"type\":\"item\",\"title\":\"O\",\"net_total\":500,"
+                              "\"optional\":true},"
+                              "{\"type\":\"subtotal\",\"title\":\"Teil 2\","
+                              "\"subtotal_type\":\"part_total\"},"
+                              "{\"type\":\"subtotal\",\"title\":\"Gesamt\","
+                              "\"subtotal_type\":\"sub_total\"}]",
+                              NULL);
+    MT_ASSERT_STATUS(r, 200);
+    fix_assert_number(r->json, "items[2].net_total", 200.2);
+    fix_assert_number(r->json, "items[5].net_total", 9.99);
+    fix_assert_number(r->json, "items[6].net_total", 210.19);
+    fix_assert_number(r->json, "net_total", 210.19); /* subtotals are not counted again */
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    const char *want[] = {"Teil 1", "200.20", "Teil 2", "9.99", "Gesamt", "210.19"};
+    fix_assert_pdf(g.s, g.key, fix_fmt(INVOICES "/%lld.pdf", (long long)id), want, 6);
+    r = post_invoice(g.key, "[{\"type\":\"subtotal\",\"subtotal_type\":\"total\"}]", NULL);
+    fix_assert_422(r, "items[0].subtotal_type");
+    mt_resp_free(r);
+}
+
 static void test_identifiers_come_from_the_sequence(void **state)
 {
     (void)state;
@@ -1040,6 +1072,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_totals_are_exact_to_the_cent),
         cmocka_unit_test(test_totals_at_every_vat_rate),
+        cmocka_unit_test(test_subtotals),
         cmocka_unit_test(test_identifiers_come_from_the_sequence),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_billing_activities_and_releasing_them),
