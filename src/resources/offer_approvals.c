@@ -113,6 +113,12 @@ static int get_approval(struct req *r)
  * to). */
 int offer_approval_activate(struct req *r, struct action_call *call)
 {
+    /* what a customer can still approve: an offer made or sent, not one accepted, billed or
+     * archived */
+    const char *status = engine_stored_text(r, &res_offers, call->id, "status");
+    if (!status || (strcmp(status, "created") != 0 && strcmp(status, "sent") != 0))
+        return req_fail(r, 422, "status", "an offer that is %s can't be approved by the customer",
+                        status ? status : "gone");
     int64_t id = approval_of(r, call->id);
     char fresh[TOKEN_LEN + 1];
     const char *token = fresh;
@@ -282,8 +288,9 @@ static void page_offer(struct req *r, const struct approval *a)
     html_add(&r->out, engine_stored_text(r, &res_offers, a->offer, "date"));
     sb_adds(&r->out, "</td></tr><tr><th>Total (gross)</th><td>");
     html_add(&r->out, document_amount(r, gross ? gross : "0", 2, currency));
-    sb_adds(&r->out, "</td></tr></table><p><a href=\"");
-    html_add(&r->out, r->words[0]); /* relative to .../customer_approvals/{token} */
+    sb_addf(&r->out, "</td></tr></table><p><a href=\"/offers/%lld/customer_approvals/",
+            (long long)a->offer);
+    html_add(&r->out, r->words[0]);
     sb_adds(&r->out, "/document.pdf\">The offer as PDF</a></p>");
 }
 
@@ -388,6 +395,11 @@ static char *form_decode(struct req *r, const char *s, size_t n)
 /* Well-formed UTF-8 without control characters. */
 static bool text_valid(const char *s)
 {
+    json_t *strict =
+        json_string(s); /* jansson's check: no surrogates, overlong forms, > U+10FFFF */
+    if (!strict)
+        return false;
+    json_decref(strict);
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         unsigned c = *p;

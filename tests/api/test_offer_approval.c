@@ -220,7 +220,8 @@ static void test_public_page_and_pdf(void **state)
     assert_lacks(r, "<script");
     assert_contains(r, "2026-11-30");
     assert_contains(r, "1190.00 EUR"); /* 2 x 500, VAT 19 % */
-    assert_contains(r, fix_fmt("href=\"%s/document.pdf\"", strrchr(url, '/') + 1));
+    /* an absolute path: the link works below a trailing slash too */
+    assert_contains(r, fix_fmt("href=\"%s/document.pdf\"", strstr(url, "/offers/")));
     assert_contains(r, "<form method=\"post\">");
     assert_contains(r, "name=\"customer_full_name\"");
     assert_contains(r, "name=\"customer_email\"");
@@ -252,6 +253,11 @@ static void test_form_validation(void **state)
         {"customer_full_name=Max%00&customer_email=max%40muster.test", "customer_full_name"},
         {"customer_full_name=Max%ZZ&customer_email=max%40muster.test", "customer_full_name"},
         {"customer_full_name=Max%C3&customer_email=max%40muster.test", "customer_full_name"},
+        /* a surrogate, an overlong form, a code point above U+10FFFF */
+        {"customer_full_name=A%ED%A0%80B&customer_email=max%40muster.test", "customer_full_name"},
+        {"customer_full_name=A%E0%80%80B&customer_email=max%40muster.test", "customer_full_name"},
+        {"customer_full_name=A%F4%90%80%80&customer_email=max%40muster.test",
+         "customer_full_name"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mt_resp *r = public_req("POST", url, bad[i].form);
@@ -390,6 +396,23 @@ static void test_sign(void **state)
     assert_string_equal(offer_text(billed, "status"), "billed");
 }
 
+/* Only an offer made or sent can be approved: an accepted or archived one is not activated. */
+static void test_only_open_offers(void **state)
+{
+    (void)state;
+    static const char *const states[] = {"accepted", "archived"};
+    for (int i = 0; i < 2; i++) {
+        json_int_t offer = create_offer("Closed");
+        fix_expect_status(g.s, "PUT", g.key, fix_fmt("{\"status\":\"%s\"}", states[i]), 200,
+                          OFFERS "/%lld/update_status", (long long)offer);
+        mt_resp *r = approval_action("POST", g.key, offer, "activate");
+        fix_assert_422(r, "status");
+        mt_resp_free(r);
+        fix_expect_error(g.s, "GET", g.key, NULL, 404, OFFERS "/%lld/customer_approval",
+                         (long long)offer);
+    }
+}
+
 static void test_deactivate_and_unknown_tokens(void **state)
 {
     (void)state;
@@ -501,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_public_page_and_pdf),
         cmocka_unit_test(test_form_validation),
         cmocka_unit_test(test_sign),
+        cmocka_unit_test(test_only_open_offers),
         cmocka_unit_test(test_deactivate_and_unknown_tokens),
         cmocka_unit_test(test_permissions_and_tenants),
     };
