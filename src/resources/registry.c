@@ -42,6 +42,10 @@ const struct resource *const all_resources[] = {
     &res_vat_code_sales,
     &res_vat_code_purchases,
     &res_letter_papers,
+    &res_purchase_categories,
+    &res_purchases,
+    &res_purchase_items,
+    &res_purchase_payments,
     NULL,
 };
 

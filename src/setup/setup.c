@@ -41,6 +41,34 @@ static const struct default_role default_roles[] = {
      {"read", "read", "read", "read", "read", "read", "read", "read", "read", "read", "read"}},
 };
 
+/* Accounts made before purchase categories existed get the defaults (64 at a time). */
+static int seed_purchase_categories(db_conn *c)
+{
+    if (db_begin(c, true) != DB_OK)
+        return -1;
+    db_stmt *s = db_query(c,
+                          "SELECT a.id, a.created_at FROM accounts a WHERE NOT EXISTS (SELECT 1 "
+                          "FROM purchase_categories p WHERE p.account_id = a.id) ORDER BY a.id",
+                          NULL, 0);
+    int64_t ids[64];
+    char made[64][TIMESTAMP_LEN + 1];
+    int n = 0, rc;
+    while (s && (rc = db_step(s)) == DB_ROW && n < 64) {
+        ids[n] = db_col_i64(s, 0);
+        snprintf(made[n], sizeof made[n], "%s", db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        n++;
+    }
+    db_done(s);
+    for (int i = 0; i < n; i++)
+        if (purchase_categories_seed(c, ids[i], made[i])) {
+            db_rollback(c);
+            return -1;
+        }
+    if (db_commit(c) != DB_OK)
+        return -1;
+    return n == 64 ? seed_purchase_categories(c) : 0;
+}
+
 int accounts_seed_defaults(db_conn *c)
 {
     if (db_begin(c, true) != DB_OK)
@@ -66,7 +94,9 @@ int accounts_seed_defaults(db_conn *c)
         }
     if (db_commit(c) != DB_OK)
         return -1;
-    return n == 64 ? accounts_seed_defaults(c) : 0; /* the next 64 */
+    if (n == 64)
+        return accounts_seed_defaults(c); /* the next 64 */
+    return seed_purchase_categories(c);
 }
 
 static int64_t insert_returning(db_conn *c, const char *sql, db_param *p, int n)
@@ -128,7 +158,7 @@ static int64_t create_account(db_conn *c, arena *a, const char *subdomain, const
         if (!insert_returning(c, sql, rp, 6 + AREA_COUNT - AREA_FIRST))
             return 0;
     }
-    if (vat_defaults_seed(c, account, now))
+    if (vat_defaults_seed(c, account, now) || purchase_categories_seed(c, account, now))
         return 0;
     return account;
 }

@@ -66,6 +66,9 @@ static const struct {
     {"offers", "items",
      "[{\"type\":\"item\",\"title\":\"Work\",\"quantity\":2,\"unit_price\":50}]"},
     {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
+    {"purchases", "currency", "\"EUR\""},
+    {"purchases", "items", "[{\"title\":\"Ticket\",\"total\":30,\"tax\":19}]"},
+    {"purchase_payments", "purchase_id", "@purchases"},
     {NULL, NULL, NULL},
 };
 

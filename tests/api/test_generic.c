@@ -99,6 +99,11 @@ static const struct override overrides[] = {
     {"offer_items", NULL, NULL, "offers"},
     /* a PDF ("%PDF-1.4") */
     {"offer_attachments", "attachment", "{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}"},
+    /* a purchase with an item (F_WITH_PARENT); its items are made by creating it */
+    {"purchases", "currency", "\"EUR\""},
+    {"purchases", "items", "[{\"title\":\"Ticket\",\"total\":30,\"tax\":19}]"},
+    {"purchase_items", NULL, NULL, "purchases"},
+    {"purchase_payments", "purchase_id", "@purchases"},
     {NULL},
 };
 
