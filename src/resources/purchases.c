@@ -434,12 +434,15 @@ static int purchase_after_save(struct req *r, struct record *rec, int64_t id)
     return engine_set_columns(r, &res_purchases, id, set, 3, false);
 }
 
-/* Only a pending purchase without payments goes (as MOCO). */
+/* Only a pending purchase without payments goes (as MOCO), and none that bookkeeping has. */
 static int purchase_before_delete(struct req *r, int64_t id)
 {
     const char *status = engine_stored_text(r, &res_purchases, id, "status");
     if (status && strcmp(status, "pending") != 0)
         return req_fail(r, 422, "status", "only a pending purchase can be deleted");
+    const char *exported = engine_stored_text(r, &res_purchases, id, "exported");
+    if (exported && strcmp(exported, "0") != 0)
+        return req_fail(r, 422, "id", "a purchase in a bookkeeping export can't be deleted");
     db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
     int64_t payments = 0;
     if (db_query_i64(r->db,
@@ -593,4 +596,88 @@ const struct resource res_purchase_payments = {
     .default_sort = "date",
     .list_filter = purchase_payment_list_filter,
     .before_save = purchase_payment_before_save,
+};
+
+/* ------------------------------------------------------------- bookkeeping exports */
+
+static const struct field purchase_export_fields[] = {
+    {"from", FT_DATE, F_READONLY, .column = "from_date"}, /* the exported purchases' first date */
+    {"to", FT_DATE, F_READONLY, .column = "to_date"},     /* and last */
+    {"purchase_ids", FT_IDLIST, F_REQUIRED | F_CREATEONLY, .ref = &res_purchases},
+    {"comment", FT_TEXT, 0, .def = "\"\""},
+    {"user", FT_REF, F_READONLY | F_ACTING_USER, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    /* mocod submits to no bookkeeping service (DATEV): every export is a manual one, as the
+     * invoices' */
+    {"status", FT_TEXT, F_READONLY, .def = "\"manual\""},
+    {"trigger_submission", FT_BOOL, F_TRANSIENT},
+    {"archive_after_export", FT_BOOL, F_TRANSIENT},
+    {0},
+};
+
+/* purchase_ids (of the account: the engine checks that), each exported once; from and to are
+ * their first and last date. */
+static int purchase_export_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    struct value *ids = record_value(rec, "purchase_ids");
+    if (!ids->set || ids->null || r->err_fields)
+        return -1;
+    if (json_array_size(ids->j) == 0)
+        req_field_error(r, "purchase_ids", "can't be empty");
+    const char *from = NULL, *to = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids->j, i, v)
+    {
+        int64_t p = json_integer_value(v);
+        const char *exported = engine_stored_text(r, &res_purchases, p, "exported");
+        if (exported && strcmp(exported, "0") != 0)
+            req_field_error(r, "purchase_ids", "purchase %lld is exported already", (long long)p);
+        const char *date = engine_stored_text(r, &res_purchases, p, "date");
+        if (date && (!from || strcmp(date, from) < 0))
+            from = date;
+        if (date && (!to || strcmp(date, to) > 0))
+            to = date;
+    }
+    if (r->err_fields)
+        return -1;
+    struct value *f = record_value(rec, "from"), *u = record_value(rec, "to");
+    f->set = u->set = true;
+    f->null = u->null = false;
+    f->s = from;
+    u->s = to;
+    return 0;
+}
+
+/* The exported purchases are booked (not_booked=false), and archived when asked. */
+static int purchase_export_after_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    json_t *ids = record_value(rec, "purchase_ids")->j;
+    struct value *archive = record_value(rec, "archive_after_export");
+    bool archived = archive->set && !archive->null && archive->i;
+    size_t i;
+    json_t *v;
+    struct column_value set[] = {{"exported", dbp_int(1)}, {"status", dbp_text("archived")}};
+    json_array_foreach(ids, i, v)
+    {
+        if (engine_set_columns(r, &res_purchases, json_integer_value(v), set, archived ? 2 : 1,
+                               true))
+            return -1;
+    }
+    return 0;
+}
+
+const struct resource res_purchase_bookkeeping_exports = {
+    .name = "purchase_bookkeeping_exports",
+    .path = "purchases/bookkeeping_exports",
+    .table = "purchase_bookkeeping_exports",
+    .target = "PurchaseBookkeepingExport",
+    .fields = purchase_export_fields,
+    .flags = R_NO_UPDATE | R_NO_DELETE,
+    .write_area = AREA_PURCHASES,
+    .read_area = AREA_PURCHASES,
+    .before_save = purchase_export_before_save,
+    .after_save = purchase_export_after_save,
 };

@@ -46,6 +46,7 @@ const struct resource *const all_resources[] = {
     &res_purchases,
     &res_purchase_items,
     &res_purchase_payments,
+    &res_purchase_bookkeeping_exports,
     NULL,
 };
 

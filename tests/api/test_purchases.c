@@ -235,8 +235,7 @@ static void test_create_renders_the_documented_shape(void **state)
     fix_assert_json_eq(json_object_get(p, "payments"), "[]", r);
     fix_assert_json_eq(
         json_object_get(p, "user"),
-        fix_fmt("{\"id\":%lld,\"firstname\":\"Ada\",\"name\":\"Admin\"}", (long long)g.admin),
-        r);
+        fix_fmt("{\"id\":%lld,\"firstname\":\"Ada\",\"name\":\"Admin\"}", (long long)g.admin), r);
     MT_ASSERT_JSON_NULL(p, "refund_request");
     MT_ASSERT_JSON_NULL(p, "credit_card_transaction");
     assert_int_equal(mt_json_len(p, "items"), 1);
@@ -853,6 +852,71 @@ static void test_payments(void **state)
         "purchase_id", PAYMENTS);
 }
 
+/* ---- bookkeeping exports ------------------------------------------------------------------- */
+
+#define EXPORTS     "/api/v1/purchases/bookkeeping_exports"
+#define EXPORT_KEYS "id,from,to,purchase_ids,comment,user,status,created_at,updated_at"
+
+static void test_bookkeeping_exports(void **state)
+{
+    (void)state;
+    const char *items = "[{\"title\":\"x\",\"total\":1,\"tax\":7}]";
+    json_int_t a = create_purchase(items, "\"date\":\"2018-02-10\"");
+    json_int_t b = create_purchase(items, "\"date\":\"2018-01-05\"");
+    json_int_t c = create_purchase(items, "\"date\":\"2018-03-01\"");
+    const char *P = PURCHASES "?date=2018-01-01:2018-12-31";
+    mt_resp *r = mt_post(g.s, EXPORTS, g.key,
+                         fix_fmt("{\"purchase_ids\":[%lld,%lld],\"comment\":\"2018\","
+                                 "\"archive_after_export\":true,\"trigger_submission\":false}",
+                                 (long long)a, (long long)b));
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, EXPORT_KEYS);
+    MT_ASSERT_JSON_STR(r->json, "from", "2018-01-05");
+    MT_ASSERT_JSON_STR(r->json, "to", "2018-02-10");
+    fix_assert_json_eq(json_object_get(r->json, "purchase_ids"),
+                       fix_fmt("[%lld,%lld]", (long long)a, (long long)b), r);
+    MT_ASSERT_JSON_STR(r->json, "comment", "2018");
+    fix_assert_json_eq(
+        json_object_get(r->json, "user"),
+        fix_fmt("{\"id\":%lld,\"firstname\":\"Ada\",\"lastname\":\"Admin\"}", (long long)g.admin),
+        r);
+    MT_ASSERT_JSON_STR(r->json, "status", "manual");
+    json_int_t id = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    /* booked and archived */
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&not_booked=false", P), a, b);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&not_booked=true", P), c);
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&status=archived", P), a, b);
+    /* without archive_after_export they stay where they are */
+    json_int_t e2 =
+        mt_create(g.s, EXPORTS, g.key, fix_fmt("{\"purchase_ids\":[%lld]}", (long long)c));
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&status=pending", P), c);
+    fix_assert_list_of(g.s, g.key, EXPORTS, id, e2);
+    r = mt_getf(g.s, g.key, EXPORTS "/%lld", (long long)e2);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, EXPORT_KEYS);
+    MT_ASSERT_JSON_STR(r->json, "comment", "");
+    mt_resp_free(r);
+    /* an exported purchase is not exported again, nor deleted */
+    fix_expect_422(g.s, "POST", g.key, fix_fmt("{\"purchase_ids\":[%lld]}", (long long)a),
+                   "purchase_ids", EXPORTS);
+    fix_expect_422(g.s, "DELETE", g.key, NULL, "id", PURCHASES "/%lld", (long long)c);
+    fix_expect_422(g.s, "POST", g.key, "{\"purchase_ids\":[]}", "purchase_ids", EXPORTS);
+    fix_expect_422(g.s, "POST", g.key, "{}", "purchase_ids", EXPORTS);
+    fix_expect_422(g.s, "POST", g.key, "{\"purchase_ids\":[999999]}", "purchase_ids", EXPORTS);
+    /* no update, no delete */
+    r = mt_request(g.s, "DELETE", fix_fmt(EXPORTS "/%lld", (long long)id), g.key, NULL, NULL);
+    fix_assert_json_error(r, 405);
+    mt_resp_free(r);
+    /* tenants and rights */
+    const char *okey = fix_other_key(g.s);
+    fix_expect_error(g.s, "GET", okey, NULL, 404, EXPORTS "/%lld", (long long)id);
+    fix_expect_422(g.s, "POST", okey, fix_fmt("{\"purchase_ids\":[%lld]}", (long long)c),
+                   "purchase_ids", EXPORTS);
+    fix_expect_error(g.s, "POST", fix_read_key(g.s),
+                     fix_fmt("{\"purchase_ids\":[%lld]}", (long long)c), 403, EXPORTS);
+}
+
 /* ---- permissions and tenants --------------------------------------------------------------- */
 
 static void test_permissions_and_tenants(void **state)
@@ -927,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_store_document_multipart_and_json),
         cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_payments),
+        cmocka_unit_test(test_bookkeeping_exports),
         cmocka_unit_test(test_permissions_and_tenants),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
