@@ -384,6 +384,10 @@ static int purchase_before_save(struct req *r, struct record *rec, int64_t id)
         struct value *title = record_value(rec, "title");
         if ((!title->set || title->null) && json_is_array(items))
             set_text(rec, "title", title_from_items(r, items));
+        /* the supplier's IBAN, unless one is given */
+        struct value *company = record_value(rec, "company");
+        if (company->set && !company->null && !json_object_get(rec->input, "iban"))
+            set_text(rec, "iban", engine_stored_text(r, &res_companies, company->i, "iban"));
     }
     const char *from = engine_effective_text(r, rec, id, "service_period_from");
     const char *to = engine_effective_text(r, rec, id, "service_period_to");

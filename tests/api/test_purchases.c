@@ -281,7 +281,19 @@ static void test_create_renders_the_documented_shape(void **state)
     /* the deprecated tax finds the account's code of that rate */
     MT_ASSERT_JSON_STR(r->json, "items[0].vat.code", "9");
     MT_ASSERT_JSON_NULL(r->json, "company");
+    MT_ASSERT_JSON_NULL(r->json, "iban");
     MT_ASSERT_JSON_NULL(r->json, "items[0].supplier_credit_number");
+    mt_resp_free(r);
+    /* the supplier's IBAN, unless the purchase has its own */
+    r = post_purchase_as(g.key, "[{\"title\":\"x\",\"total\":1,\"tax\":19}]",
+                         fix_fmt("\"company_id\":%lld", (long long)g.supplier));
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "iban", "CH3908704016075473007");
+    mt_resp_free(r);
+    r = post_purchase_as(g.key, "[{\"title\":\"x\",\"total\":1,\"tax\":19}]",
+                         fix_fmt("\"company_id\":%lld,\"iban\":null", (long long)g.supplier));
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_NULL(r->json, "iban");
     mt_resp_free(r);
     free(first);
 }
