@@ -11,7 +11,9 @@
 #include "resources/resources.h"
 
 #include "util/money.h"
+#include "util/timeutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -684,4 +686,135 @@ const struct resource res_purchase_bookkeeping_exports = {
     .read_area = AREA_PURCHASES,
     .before_save = purchase_export_before_save,
     .after_save = purchase_export_after_save,
+};
+
+/* ------------------------------------------------------------- budgets */
+
+/* The budgets of a year (MOCO sets them up in its settings; in mocod administrators write them
+ * under account/purchase_budgets, mocod's addition): a target for the purchases of some
+ * categories. GET /purchases/budgets answers them as documented. */
+static const struct field purchase_budget_fields[] = {
+    {"year", FT_INT, F_REQUIRED | F_FILTER | F_SORT},
+    {"title", FT_TEXT, F_REQUIRED | F_SORT, .maxlen = 255},
+    {"active", FT_BOOL, F_FILTER, .def = "true"},
+    {"target", FT_MONEY, F_REQUIRED},
+    {"category_ids", FT_IDLIST, 0, .ref = &res_purchase_categories, .def = "[]"},
+    {0},
+};
+
+static int purchase_budget_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)id;
+    struct value *year = record_value(rec, "year"), *target = record_value(rec, "target");
+    if (year->set && !year->null && (year->i < 1900 || year->i > 9999))
+        req_field_error(r, "year", "must be a year (2024)");
+    if (target->set && !target->null && target->i < 0)
+        req_field_error(r, "target", "must not be negative");
+    return r->err_fields ? -1 : 0;
+}
+
+const struct resource res_purchase_budget_settings = {
+    .name = "purchase_budget_settings",
+    .path = "account/purchase_budgets",
+    .table = "purchase_budgets",
+    .target = "PurchaseBudget",
+    .fields = purchase_budget_fields,
+    .write_area = AREA_SETTINGS,
+    .read_area = AREA_PURCHASES,
+    .indexes = "year",
+    .before_save = purchase_budget_before_save,
+};
+
+/* GET /purchases/budgets?year=2024 (default: this year): each budget of the year with what its
+ * categories' purchases of that year have used (net), what is planned (mocod plans no purchases
+ * yet: 0) and what remains. */
+static int purchase_budgets_get(struct req *r)
+{
+    const char *y = req_query(r, "year");
+    char today[11];
+    date_today_in(r->settings.time_zone, today);
+    char *end = NULL;
+    long year = strtol(y ? y : today, &end, 10);
+    if (y && (!*y || *end || year < 1900 || year > 9999))
+        return req_fail(r, 422, "year", "must be a year (2024)");
+    char from[16], to[16];
+    snprintf(from, sizeof from, "%04ld-01-01", year);
+    snprintf(to, sizeof to, "%04ld-12-31", year);
+    /* what each category used in the year */
+    db_param up[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT i.category_id, SUM(i.net_total) FROM purchase_items i JOIN "
+                          "purchases p ON p.id = i.purchase_id AND p.account_id = i.account_id "
+                          "WHERE i.account_id = ? AND p.date >= ? AND p.date <= ? AND "
+                          "i.category_id IS NOT NULL GROUP BY i.category_id",
+                          up, 3);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int nused = 0, cap = 64, rc;
+    int64_t *cat = arena_alloc(r->arena, (size_t)cap * sizeof(int64_t));
+    int64_t *used = arena_alloc(r->arena, (size_t)cap * sizeof(int64_t));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nused == cap) {
+            int64_t *c2 = arena_alloc(r->arena, (size_t)cap * 2 * sizeof(int64_t));
+            int64_t *u2 = arena_alloc(r->arena, (size_t)cap * 2 * sizeof(int64_t));
+            memcpy(c2, cat, (size_t)cap * sizeof(int64_t));
+            memcpy(u2, used, (size_t)cap * sizeof(int64_t));
+            cat = c2;
+            used = u2;
+            cap *= 2;
+        }
+        cat[nused] = db_col_i64(s, 0);
+        used[nused++] = db_col_i64(s, 1);
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    db_param bp[2] = {dbp_int(r->account_id), dbp_int(year)};
+    s = db_query(r->db,
+                 "SELECT id, title, active, target, category_ids FROM purchase_budgets WHERE "
+                 "account_id = ? AND year = ? ORDER BY id",
+                 bp, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    int n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t target = db_col_i64(s, 3), spent = 0;
+        json_t *ids = db_col_text(s, 4) ? json_loads(db_col_text(s, 4), 0, NULL) : NULL;
+        size_t i;
+        json_t *v;
+        json_array_foreach(ids, i, v)
+        {
+            for (int k = 0; k < nused; k++)
+                if (cat[k] == json_integer_value(v))
+                    spent += used[k]; /* sums of stored amounts: far below the int64 range */
+        }
+        json_decref(ids);
+        char digits[MONEY_BUF];
+        sb_adds(o, n++ ? ",{\"id\":\"" : "{\"id\":\"");
+        sb_add_i64(o, db_col_i64(s, 0));
+        sb_addf(o, "\",\"year\":%ld,\"title\":", year);
+        const char *title = db_col_text(s, 1) ? db_col_text(s, 1) : "";
+        sb_add_json_str(o, title, strlen(title));
+        sb_adds(o, db_col_i64(s, 2) ? ",\"active\":true" : ",\"active\":false");
+        sb_adds(o, ",\"target\":");
+        sb_add(o, digits, money_format(target, 2, digits));
+        sb_adds(o, ",\"exhaused\":"); /* sic: the documented key */
+        sb_add(o, digits, money_format(spent, 2, digits));
+        sb_adds(o, ",\"planned\":0.0,\"remaining\":");
+        sb_add(o, digits, money_format(target - spent, 2, digits));
+        sb_addc(o, '}');
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return req_fail(r, 500, NULL, "database error");
+    sb_addc(o, ']');
+    r->status = 200;
+    return 0;
+}
+
+const struct route_decl purchase_routes[] = {
+    {"GET", "purchases/budgets", purchase_budgets_get, 0, AREA_PURCHASES},
+    {0},
 };

@@ -47,12 +47,14 @@ const struct resource *const all_resources[] = {
     &res_purchase_items,
     &res_purchase_payments,
     &res_purchase_bookkeeping_exports,
+    &res_purchase_budget_settings,
     NULL,
 };
 
 const struct route_decl *const all_routes[] = {
     tagging_routes,
     hourly_rate_routes,
+    purchase_routes,
     NULL,
 };
 

@@ -69,6 +69,7 @@ static const struct {
     {"purchases", "currency", "\"EUR\""},
     {"purchases", "items", "[{\"title\":\"Ticket\",\"total\":30,\"tax\":19}]"},
     {"purchase_payments", "purchase_id", "@purchases"},
+    {"purchase_budget_settings", "year", "2024"},
     {NULL, NULL, NULL},
 };
 

@@ -104,6 +104,7 @@ static const struct override overrides[] = {
     {"purchases", "items", "[{\"title\":\"Ticket\",\"total\":30,\"tax\":19}]"},
     {"purchase_items", NULL, NULL, "purchases"},
     {"purchase_payments", "purchase_id", "@purchases"},
+    {"purchase_budget_settings", "year", "2024"},
     {NULL},
 };
 

@@ -929,6 +929,89 @@ static void test_bookkeeping_exports(void **state)
                      fix_fmt("{\"purchase_ids\":[%lld]}", (long long)c), 403, EXPORTS);
 }
 
+/* ---- budgets ------------------------------------------------------------------------------- */
+
+#define BUDGETS     "/api/v1/purchases/budgets"
+#define BUDGET_KEYS "id,year,title,active,target,exhaused,planned,remaining"
+
+static void test_budgets(void **state)
+{
+    (void)state;
+    /* administrators set budgets up (mocod's addition) */
+    json_int_t travel_budget =
+        mt_create(g.s, "/api/v1/account/purchase_budgets", g.key,
+                  fix_fmt("{\"year\":2017,\"title\":\"Betrieb – Reisen\",\"target\":1000,"
+                          "\"category_ids\":[%lld,%lld]}",
+                          (long long)g.travel, (long long)g.office));
+    json_int_t empty = mt_create(g.s, "/api/v1/account/purchase_budgets", g.key,
+                                 "{\"year\":2017,\"title\":\"Leer\",\"target\":50.5,"
+                                 "\"active\":false}");
+    mt_create(g.s, "/api/v1/account/purchase_budgets", g.key,
+              "{\"year\":2016,\"title\":\"Old\",\"target\":1}");
+    fix_expect_422(g.s, "POST", g.key, "{\"year\":20170,\"title\":\"x\",\"target\":1}", "year",
+                   "/api/v1/account/purchase_budgets");
+    fix_expect_422(g.s, "POST", g.key, "{\"year\":2017,\"title\":\"x\",\"target\":-1}", "target",
+                   "/api/v1/account/purchase_budgets");
+    fix_expect_422(g.s, "POST", g.key,
+                   "{\"year\":2017,\"title\":\"x\",\"target\":1,\"category_ids\":[999999]}",
+                   "category_ids", "/api/v1/account/purchase_budgets");
+    /* 2017: travel 119 gross at 19 % included (100.00 net) and 10.70 at 7 % (10.00 net), office
+     * 20 net excluded; one without category and one of 2018 are not counted */
+    create_purchase(fix_fmt("[{\"title\":\"a\",\"total\":119,\"tax\":19,\"category_id\":%lld},"
+                            "{\"title\":\"b\",\"total\":10.7,\"tax\":7,\"category_id\":%lld},"
+                            "{\"title\":\"c\",\"total\":5,\"tax\":7}]",
+                            (long long)g.travel, (long long)g.travel),
+                    "\"date\":\"2017-06-30\"");
+    create_purchase(fix_fmt("[{\"title\":\"d\",\"total\":20,\"tax\":19,\"tax_included\":false,"
+                            "\"category_id\":%lld}]",
+                            (long long)g.office),
+                    "\"date\":\"2017-12-31\"");
+    create_purchase(fix_fmt("[{\"title\":\"e\",\"total\":500,\"tax\":19,\"category_id\":%lld}]",
+                            (long long)g.travel),
+                    "\"date\":\"2018-01-01\"");
+    mt_resp *r = mt_get(g.s, BUDGETS "?year=2017", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    json_t *b = json_array_get(r->json, 0);
+    mt_assert_keys(b, BUDGET_KEYS);
+    MT_ASSERT_JSON_STR(b, "id", fix_fmt("%lld", (long long)travel_budget));
+    MT_ASSERT_JSON_INT(b, "year", 2017);
+    MT_ASSERT_JSON_STR(b, "title", "Betrieb – Reisen");
+    assert_true(mt_json_bool(b, "active"));
+    fix_assert_number(b, "target", 1000.0);
+    fix_assert_number(b, "exhaused", 130.0);
+    fix_assert_number(b, "planned", 0.0);
+    fix_assert_number(b, "remaining", 870.0);
+    b = json_array_get(r->json, 1);
+    MT_ASSERT_JSON_STR(b, "id", fix_fmt("%lld", (long long)empty));
+    assert_false(mt_json_bool(b, "active"));
+    fix_assert_number(b, "exhaused", 0.0);
+    fix_assert_number(b, "remaining", 50.5);
+    mt_resp_free(r);
+    r = mt_get(g.s, BUDGETS "?year=2016", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 1);
+    MT_ASSERT_JSON_STR(r->json, "[0].title", "Old");
+    mt_resp_free(r);
+    /* without year: this year's (none) */
+    r = mt_get(g.s, BUDGETS, g.key);
+    MT_ASSERT_STATUS(r, 200);
+    fix_assert_json_eq(r->json, "[]", r);
+    mt_resp_free(r);
+    fix_expect_422(g.s, "GET", g.key, NULL, "year", BUDGETS "?year=twenty");
+    /* rights and tenants */
+    char *staff = NULL;
+    fix_user_with_role(g.s, "Bruno", "Staff", &staff);
+    fix_expect_error(g.s, "GET", staff, NULL, 403, BUDGETS "?year=2017");
+    free(staff);
+    fix_expect_error(g.s, "POST", fix_read_key(g.s), "{\"year\":2017,\"title\":\"x\",\"target\":1}",
+                     403, "/api/v1/account/purchase_budgets");
+    r = mt_get(g.s, BUDGETS "?year=2017", fix_other_key(g.s));
+    MT_ASSERT_STATUS(r, 200);
+    fix_assert_json_eq(r->json, "[]", r);
+    mt_resp_free(r);
+}
+
 /* ---- permissions and tenants --------------------------------------------------------------- */
 
 static void test_permissions_and_tenants(void **state)
@@ -1004,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_payments),
         cmocka_unit_test(test_bookkeeping_exports),
+        cmocka_unit_test(test_budgets),
         cmocka_unit_test(test_permissions_and_tenants),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
