@@ -73,7 +73,7 @@ static json_int_t category(const char *name)
 static int group_setup(void **state)
 {
     (void)state;
-    g.s = mt_start(NULL);
+    g.s = mt_start("--webhook-allow-private --webhook-retry-base 3600");
     g.key = mt_admin_key(g.s);
     g.admin = fix_session_user_id(g.s, g.key);
     g.supplier = fix_create_company_as(g.s, g.key, "supplier", "Schweizerische Bundesbahnen SBB");
@@ -1012,6 +1012,66 @@ static void test_budgets(void **state)
     mt_resp_free(r);
 }
 
+/* ---- web hooks ------------------------------------------------------------------------------ */
+
+/* The deliveries of a hook for one entity: "event,event,..." in order. */
+static char *events_of(json_int_t hook, json_int_t entity)
+{
+    mt_resp *r = mt_getf(g.s, g.key, "/api/v1/account/web_hooks/%lld/deliveries?per_page=100",
+                         (long long)hook);
+    MT_ASSERT_STATUS(r, 200);
+    char *out = fix_fmt("%s", "");
+    size_t i;
+    json_t *d;
+    json_array_foreach(r->json, i, d)
+    {
+        if (json_integer_value(json_object_get(d, "entity_id")) == entity)
+            out = fix_fmt("%s%s%s", out, *out ? "," : "",
+                          json_string_value(json_object_get(d, "event")));
+    }
+    mt_resp_free(r);
+    return out;
+}
+
+static void test_web_hooks(void **state)
+{
+    (void)state;
+    json_int_t hooks[2];
+    static const char *const targets[] = {"Purchase", "Purchase::Payment"};
+    for (int i = 0; i < 2; i++) {
+        hooks[i] = 0;
+        for (int e = 0; e < 3; e++) {
+            static const char *const events[] = {"create", "update", "delete"};
+            json_int_t h = mt_create(g.s, "/api/v1/account/web_hooks", g.key,
+                                     fix_fmt("{\"target\":\"%s\",\"event\":\"%s\",\"hook\":"
+                                             "\"http://127.0.0.1:9/purchases\"}",
+                                             targets[i], events[e]));
+            if (e == 0)
+                hooks[i] = h;
+        }
+    }
+    json_int_t p = create_purchase("[{\"title\":\"x\",\"total\":1,\"tax\":7}]", NULL);
+    assert_string_equal(events_of(hooks[0], p), "create");
+    json_int_t pay = mt_create(
+        g.s, PAYMENTS, g.key,
+        fix_fmt("{\"date\":\"2026-11-03\",\"purchase_id\":%lld,\"total\":1.07}", (long long)p));
+    assert_string_equal(events_of(hooks[1], pay), "create");
+    /* the other events come to the hooks subscribed to them: counted over all deliveries */
+    json_int_t before = mt_sql_i64(g.s, "SELECT COUNT(*) FROM webhook_deliveries");
+    mt_resp *r = mt_requestf(g.s, "PATCH", g.key,
+                             "{\"file\":{\"filename\":\"a.pdf\",\"base64\":\"JVBERi0xLjQK\"}}",
+                             PURCHASES "/%lld/store_document", (long long)p);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    /* store_document is one update */
+    assert_int_equal(mt_sql_i64(g.s, "SELECT COUNT(*) FROM webhook_deliveries"), before + 1);
+    assert_int_equal(mt_sql_i64(g.s, fix_fmt("SELECT COUNT(*) FROM webhook_deliveries WHERE "
+                                             "target = 'Purchase' AND event = 'update' AND "
+                                             "entity_id = %lld",
+                                             (long long)p)),
+                     1);
+}
+
 /* ---- permissions and tenants --------------------------------------------------------------- */
 
 static void test_permissions_and_tenants(void **state)
@@ -1088,6 +1148,7 @@ int main(void)
         cmocka_unit_test(test_payments),
         cmocka_unit_test(test_bookkeeping_exports),
         cmocka_unit_test(test_budgets),
+        cmocka_unit_test(test_web_hooks),
         cmocka_unit_test(test_permissions_and_tenants),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
