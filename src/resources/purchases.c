@@ -818,3 +818,75 @@ const struct route_decl purchase_routes[] = {
     {"GET", "purchases/budgets", purchase_budgets_get, 0, AREA_PURCHASES},
     {0},
 };
+
+/* ------------------------------------------------------------- drafts */
+
+/* Purchase drafts (purchase_drafts.md): a title and the document, to be booked later. MOCO fills
+ * email_from and email_body for drafts that came by mail, and net and gross totals from the
+ * document: mocod reads neither mails nor documents, so they stay null. */
+static const struct field purchase_draft_fields[] = {
+    {"title", FT_TEXT, F_REQUIRED | F_SORT | F_SEARCH, .maxlen = 255},
+    {"email_from", FT_TEXT, F_READONLY},
+    {"email_body", FT_TEXT, F_READONLY},
+    {"user", FT_REF, F_READONLY | F_ACTING_USER, .ref = &res_users,
+     .ref_fields = "id,firstname,lastname"},
+    {"file_url", FT_FILE, 0, .input = "file"},
+    {"net_total", FT_MONEY, F_READONLY},
+    {"gross_total", FT_MONEY, F_READONLY},
+    {0},
+};
+
+/* GET /purchases/drafts/{id}.pdf: the document when it is a PDF, else 204 No Content. */
+static int purchase_draft_pdf(struct req *r, struct action_call *call)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(call->id)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT a.filename, CASE WHEN a.blob_id IS NULL THEN a.data ELSE b.data "
+                          "END FROM attachments a LEFT JOIN attachment_blobs b ON b.id = "
+                          "a.blob_id WHERE a.account_id = ? AND a.entity = "
+                          "'Purchase::Draft.file_url' AND a.entity_id = ? ORDER BY a.id DESC",
+                          p, 2);
+    if (!s)
+        return req_fail(r, 500, NULL, "database error");
+    int rc = db_step(s);
+    const char *data = rc == DB_ROW ? db_col_text(s, 1) : NULL;
+    size_t len = data ? db_col_len(s, 1) : 0;
+    if (rc != DB_ROW && rc != DB_DONE) {
+        db_done(s);
+        return req_fail(r, 500, NULL, "database error");
+    }
+    if (!data || len < 5 || memcmp(data, "%PDF-", 5) != 0) {
+        db_done(s);
+        r->status = 204;
+        return 0;
+    }
+    /* the name as a quoted-string: no quotes, backslashes or control characters */
+    char *name = arena_strdup(r->arena, db_col_text(s, 0) ? db_col_text(s, 0) : "document.pdf");
+    for (char *c = name; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '_';
+    sb_reset(&r->out);
+    sb_add(&r->out, data, len);
+    db_done(s);
+    req_add_header(r, "Content-Type", "application/pdf");
+    req_add_header(r, "Content-Disposition",
+                   arena_printf(r->arena, "inline; filename=\"%s\"", name));
+    return 0;
+}
+
+static const struct action purchase_draft_actions[] = {
+    {"GET", "pdf", .answer = ANSWER_OWN, .render = purchase_draft_pdf},
+    {0},
+};
+
+const struct resource res_purchase_drafts = {
+    .name = "purchase_drafts",
+    .path = "purchases/drafts",
+    .table = "purchase_drafts",
+    .target = "Purchase::Draft",
+    .fields = purchase_draft_fields,
+    .actions = purchase_draft_actions,
+    .flags = R_WEBHOOKS | R_NO_UPDATE, /* MOCO has no update of a draft */
+    .write_area = AREA_PURCHASES,
+    .read_area = AREA_PURCHASES,
+};

@@ -48,6 +48,7 @@ const struct resource *const all_resources[] = {
     &res_purchase_payments,
     &res_purchase_bookkeeping_exports,
     &res_purchase_budget_settings,
+    &res_purchase_drafts,
     NULL,
 };
 

@@ -65,6 +65,7 @@ extern const struct resource res_purchase_items;
 extern const struct resource res_purchase_payments;
 extern const struct resource res_purchase_bookkeeping_exports;
 extern const struct resource res_purchase_budget_settings;
+extern const struct resource res_purchase_drafts;
 extern const struct route_decl purchase_routes[];
 /* A new account's purchase categories (purchases.c): 0, or -1 on a database error. */
 int purchase_categories_seed(db_conn *c, int64_t account, const char *now);

@@ -1012,6 +1012,94 @@ static void test_budgets(void **state)
     mt_resp_free(r);
 }
 
+/* ---- drafts -------------------------------------------------------------------------------- */
+
+#define DRAFTS "/api/v1/purchases/drafts"
+#define DRAFT_KEYS                                                                                 \
+    "id,title,email_from,email_body,user,file_url,net_total,gross_total,created_at,updated_at"
+
+static void test_drafts(void **state)
+{
+    (void)state;
+    /* "%PDF-1.4\n" */
+    mt_resp *r = mt_post(g.s, DRAFTS, g.key,
+                         "{\"title\":\"Supplier invoice draft\",\"file\":{\"filename\":"
+                         "\"invoice.pdf\",\"base64\":\"JVBERi0xLjQK\"}}");
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, DRAFT_KEYS);
+    MT_ASSERT_JSON_STR(r->json, "title", "Supplier invoice draft");
+    MT_ASSERT_JSON_NULL(r->json, "email_from");
+    MT_ASSERT_JSON_NULL(r->json, "email_body");
+    MT_ASSERT_JSON_NULL(r->json, "net_total");
+    MT_ASSERT_JSON_NULL(r->json, "gross_total");
+    fix_assert_json_eq(
+        json_object_get(r->json, "user"),
+        fix_fmt("{\"id\":%lld,\"firstname\":\"Ada\",\"lastname\":\"Admin\"}", (long long)g.admin),
+        r);
+    assert_file(mt_json_str(r->json, "file_url"), "%PDF-1.4\n", 9);
+    json_int_t pdf = mt_json_int(r->json, "id");
+    mt_resp_free(r);
+    /* a PNG, and none */
+    json_int_t png = mt_create(g.s, DRAFTS, g.key,
+                               "{\"title\":\"Scan\",\"file\":{\"filename\":\"scan.png\","
+                               "\"base64\":\"iVBORw0KGgo=\"}}");
+    json_int_t bare = mt_create(g.s, DRAFTS, g.key, "{\"title\":\"Nothing yet\"}");
+    r = mt_getf(g.s, g.key, DRAFTS "/%lld", (long long)bare);
+    MT_ASSERT_STATUS(r, 200);
+    mt_assert_keys(r->json, DRAFT_KEYS);
+    MT_ASSERT_JSON_NULL(r->json, "file_url");
+    mt_resp_free(r);
+    fix_assert_list_of(g.s, g.key, DRAFTS, pdf, png, bare);
+
+    /* .pdf: the document when it is a PDF, else 204 */
+    r = mt_getf(g.s, g.key, DRAFTS "/%lld.pdf", (long long)pdf);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_HEADER(r, "Content-Type", "application/pdf");
+    MT_ASSERT_HEADER(r, "Content-Disposition", "inline; filename=\"invoice.pdf\"");
+    assert_int_equal(r->body_len, 9);
+    assert_memory_equal(r->body, "%PDF-1.4\n", 9);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, DRAFTS "/%lld.pdf", (long long)png);
+    MT_ASSERT_STATUS(r, 204);
+    assert_int_equal(r->body_len, 0);
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, DRAFTS "/%lld.pdf", (long long)bare);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+
+    /* validation; no update */
+    fix_expect_422(g.s, "POST", g.key, "{}", "title", DRAFTS);
+    fix_expect_422(g.s, "POST", g.key, "{\"title\":\"x\",\"file\":{\"filename\":\"a.pdf\"}}",
+                   "file", DRAFTS);
+    r = mt_request(g.s, "PUT", fix_fmt(DRAFTS "/%lld", (long long)pdf), g.key, "{\"title\":\"x\"}",
+                   NULL);
+    fix_assert_json_error(r, 405);
+    mt_resp_free(r);
+
+    /* rights and tenants */
+    char *staff = NULL;
+    fix_user_with_role(g.s, "Dora", "Staff", &staff);
+    fix_expect_error(g.s, "GET", staff, NULL, 403, DRAFTS);
+    fix_expect_error(g.s, "GET", staff, NULL, 403, DRAFTS "/%lld.pdf", (long long)pdf);
+    free(staff);
+    fix_expect_error(g.s, "POST", fix_read_key(g.s), "{\"title\":\"x\"}", 403, DRAFTS);
+    const char *okey = fix_other_key(g.s);
+    fix_expect_error(g.s, "GET", okey, NULL, 404, DRAFTS "/%lld", (long long)pdf);
+    fix_expect_error(g.s, "GET", okey, NULL, 404, DRAFTS "/%lld.pdf", (long long)pdf);
+    fix_expect_error(g.s, "DELETE", okey, NULL, 404, DRAFTS "/%lld", (long long)pdf);
+
+    /* delete: the draft and its document go */
+    r = mt_deletef(g.s, g.key, DRAFTS "/%lld", (long long)pdf);
+    MT_ASSERT_STATUS(r, 204);
+    mt_resp_free(r);
+    fix_expect_error(g.s, "GET", g.key, NULL, 404, DRAFTS "/%lld", (long long)pdf);
+    fix_expect_error(g.s, "GET", g.key, NULL, 404, DRAFTS "/%lld.pdf", (long long)pdf);
+    assert_int_equal(mt_sql_i64(g.s, fix_fmt("SELECT COUNT(*) FROM attachments WHERE entity = "
+                                             "'Purchase::Draft.file_url' AND entity_id = %lld",
+                                             (long long)pdf)),
+                     0);
+}
+
 /* ---- web hooks ------------------------------------------------------------------------------ */
 
 /* The deliveries of a hook for one entity: "event,event,..." in order. */
@@ -1148,6 +1236,7 @@ int main(void)
         cmocka_unit_test(test_payments),
         cmocka_unit_test(test_bookkeeping_exports),
         cmocka_unit_test(test_budgets),
+        cmocka_unit_test(test_drafts),
         cmocka_unit_test(test_web_hooks),
         cmocka_unit_test(test_permissions_and_tenants),
     };
