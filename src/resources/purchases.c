@@ -308,7 +308,9 @@ static const char *check_currency(const char *v)
 static const struct field purchase_fields[] = {
     {"identifier", FT_TEXT, F_READONLY | F_FILTER | F_SORT | F_UNIQUE | F_SEARCH, .maxlen = 64,
      .sequence = "E{yy}{mm}-{n:4}"},
-    {"receipt_identifier", FT_TEXT, F_FILTER | F_SEARCH, .maxlen = 255},
+    /* the supplier's invoice number: unique per supplier (as documented) */
+    {"receipt_identifier", FT_TEXT, F_FILTER | F_SEARCH | F_UNIQUE, .maxlen = 255,
+     .unique_scope = "company_id"},
     {"title", FT_TEXT, F_SORT | F_SEARCH, .maxlen = 255},
     {"info", FT_TEXT},
     {"iban", FT_TEXT, 0, .maxlen = 64},
@@ -563,14 +565,12 @@ static const struct field purchase_payment_fields[] = {
 
 static int purchase_payment_before_save(struct req *r, struct record *rec, int64_t id)
 {
-    struct value *purchase = record_value(rec, "purchase");
     json_t *given = json_object_get(rec->input, "purchase_id");
     if (!id && (!given || json_is_null(given))) {
         json_t *d = json_object_get(rec->input, "description");
         if (!json_is_string(d) || !json_string_length(d))
             req_field_error(r, "description", "can't be blank without purchase_id");
     }
-    (void)purchase;
     struct value *total = record_value(rec, "total");
     if (total->set && !total->null && total->i == 0)
         req_field_error(r, "total", "must not be 0");

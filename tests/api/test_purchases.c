@@ -447,6 +447,19 @@ static void test_validation_names_the_field(void **state)
                          "\"status\":\"deleted\"");
     fix_assert_422(r, "status");
     mt_resp_free(r);
+    /* receipt_identifier is unique per supplier */
+    const char *one = "[{\"title\":\"x\",\"total\":1,\"tax\":7}]";
+    create_purchase(one, fix_fmt("\"company_id\":%lld,\"receipt_identifier\":\"INV-9\"",
+                                 (long long)g.supplier));
+    r = post_purchase_as(
+        g.key, one,
+        fix_fmt("\"company_id\":%lld,\"receipt_identifier\":\"INV-9\"", (long long)g.supplier));
+    fix_assert_422(r, "receipt_identifier");
+    mt_resp_free(r);
+    create_purchase(one, fix_fmt("\"company_id\":%lld,\"receipt_identifier\":\"INV-9\"",
+                                 (long long)g.other_supplier));
+    create_purchase(one, "\"receipt_identifier\":\"INV-9\"");
+    create_purchase(one, "\"receipt_identifier\":\"INV-9\"");
     /* nothing was written by the refused creates */
     assert_int_equal(mt_sql_i64(g.s, "SELECT COUNT(*) FROM purchase_items WHERE title = 'z'"), 0);
 }
