@@ -51,6 +51,13 @@ const struct resource *const all_resources[] = {
     &res_expense_templates,
     &res_fixed_costs,
     &res_fixed_cost_amounts,
+    &res_purchase_categories,
+    &res_purchases,
+    &res_purchase_items,
+    &res_purchase_payments,
+    &res_purchase_bookkeeping_exports,
+    &res_purchase_budget_settings,
+    &res_purchase_drafts,
     NULL,
 };
 
@@ -58,6 +65,7 @@ const struct route_decl *const all_routes[] = {
     tagging_routes,
     hourly_rate_routes,
     offer_approval_routes,
+    purchase_routes,
     NULL,
 };
 

@@ -72,6 +72,16 @@ int replace_children(struct req *r, const struct resource *child, int64_t parent
                      json_t *items);
 /* A new account's VAT codes and letter paper (vat_codes.c): 0, or -1 on a database error. */
 int vat_defaults_seed(db_conn *c, int64_t account, const char *now);
+extern const struct resource res_purchase_categories;
+extern const struct resource res_purchases;
+extern const struct resource res_purchase_items;
+extern const struct resource res_purchase_payments;
+extern const struct resource res_purchase_bookkeeping_exports;
+extern const struct resource res_purchase_budget_settings;
+extern const struct resource res_purchase_drafts;
+extern const struct route_decl purchase_routes[];
+/* A new account's purchase categories (purchases.c): 0, or -1 on a database error. */
+int purchase_categories_seed(db_conn *c, int64_t account, const char *now);
 
 /* The registry of every resource and custom route (registry.c); main hands it to the engine. */
 extern const struct resource *const all_resources[];

@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "engine/engine.h"
+#include "server/multipart.h"
 #include "server/respcache.h"
 #include "webhooks/webhooks.h"
 
@@ -207,13 +208,25 @@ static int check_body(struct req *r)
     if (r->body_len == 0)
         return 0;
     const char *ct = r->content_type;
+    char boundary[80];
+    int blen = multipart_boundary(ct, boundary, sizeof boundary);
+    if (blen < 0)
+        return req_fail(r, 400, NULL,
+                        "a multipart/form-data body needs a boundary of 1 to 70 "
+                        "characters");
+    if (blen > 0) { /* a form: the same object its JSON form would give */
+        char problem[256];
+        int status = multipart_parse(r->body_raw, r->body_len, boundary, FILE_MAX, &r->body,
+                                     problem, sizeof problem);
+        return status ? req_fail(r, status, NULL, "%s", problem) : 0;
+    }
     size_t n = ct ? strcspn(ct, ";") : 0;
     while (n && ct[n - 1] == ' ')
         n--;
     if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0)
         return req_fail(r, 415, NULL,
                         "send the request body as JSON with Content-Type: "
-                        "application/json");
+                        "application/json (or a form as multipart/form-data)");
     json_error_t err;
     r->body = json_loadb(r->body_raw, r->body_len, JSON_REJECT_DUPLICATES, &err);
     if (!r->body)

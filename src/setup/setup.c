@@ -41,6 +41,34 @@ static const struct default_role default_roles[] = {
      {"read", "read", "read", "read", "read", "read", "read", "read", "read", "read", "read"}},
 };
 
+/* Accounts made before purchase categories existed get the defaults (64 at a time). */
+static int seed_purchase_categories(db_conn *c)
+{
+    if (db_begin(c, true) != DB_OK)
+        return -1;
+    db_stmt *s = db_query(c,
+                          "SELECT a.id, a.created_at FROM accounts a WHERE NOT EXISTS (SELECT 1 "
+                          "FROM purchase_categories p WHERE p.account_id = a.id) ORDER BY a.id",
+                          NULL, 0);
+    int64_t ids[64];
+    char made[64][TIMESTAMP_LEN + 1];
+    int n = 0, rc;
+    while (s && (rc = db_step(s)) == DB_ROW && n < 64) {
+        ids[n] = db_col_i64(s, 0);
+        snprintf(made[n], sizeof made[n], "%s", db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        n++;
+    }
+    db_done(s);
+    for (int i = 0; i < n; i++)
+        if (purchase_categories_seed(c, ids[i], made[i])) {
+            db_rollback(c);
+            return -1;
+        }
+    if (db_commit(c) != DB_OK)
+        return -1;
+    return n == 64 ? seed_purchase_categories(c) : 0;
+}
+
 int accounts_seed_defaults(db_conn *c)
 {
     if (db_begin(c, true) != DB_OK)
@@ -66,7 +94,9 @@ int accounts_seed_defaults(db_conn *c)
         }
     if (db_commit(c) != DB_OK)
         return -1;
-    return n == 64 ? accounts_seed_defaults(c) : 0; /* the next 64 */
+    if (n == 64)
+        return accounts_seed_defaults(c); /* the next 64 */
+    return seed_purchase_categories(c);
 }
 
 static int64_t insert_returning(db_conn *c, const char *sql, db_param *p, int n)
@@ -128,7 +158,7 @@ static int64_t create_account(db_conn *c, arena *a, const char *subdomain, const
         if (!insert_returning(c, sql, rp, 6 + AREA_COUNT - AREA_FIRST))
             return 0;
     }
-    if (vat_defaults_seed(c, account, now))
+    if (vat_defaults_seed(c, account, now) || purchase_categories_seed(c, account, now))
         return 0;
     return account;
 }
@@ -706,6 +736,101 @@ static int demo_receipts(struct req *r, int64_t project, int64_t person)
     return ok ? 0 : -1;
 }
 
+/* The id of the account's purchase category of this name. */
+static int64_t demo_category(struct req *r, const char *name)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_text(name)};
+    return lookup_id(
+        r->db, "SELECT MIN(id) FROM purchase_categories WHERE account_id = ? AND name = ?", p, 2);
+}
+
+/* Two purchases, booked with categories and VAT, with their payments: flyers from the demo's
+ * supplier, the print shop (with its receipt, paid in full), and a trip (paid in part). */
+static int demo_purchases(struct req *r)
+{
+    db_param sp[1] = {dbp_int(r->account_id)};
+    int64_t supplier = lookup_id(
+        r->db, "SELECT MIN(id) FROM companies WHERE account_id = ? AND type = 'supplier'", sp, 1);
+    json_int_t ads = demo_category(r, "Werbekosten");
+    json_int_t travel = demo_category(r, "Spesen und Reisekosten");
+    if (!supplier || !ads || !travel)
+        return -1;
+    char today[11], day[11], paid_on[11];
+    date_today_in(r->settings.time_zone, today);
+    static const struct {
+        const char *title, *method, *receipt, *file, *tag;
+        int days_ago;
+        bool supplier;
+        int paid_percent;
+        struct {
+            const char *title, *total;
+            double tax;
+            bool included;
+            int category; /* 1 advertising, 2 travel, 0 none */
+        } items[3];
+    } purchases[] = {
+        {"Flyer Website-Launch",
+         "bank_transfer",
+         "DM-2026-118",
+         "rechnung-druckerei.pdf",
+         "Marketing",
+         20,
+         true,
+         100,
+         {{"Flyer A5, 5000 Stück", "289.00", 19.0, false, 1},
+          {"Versand", "12.90", 19.0, false, 1}}},
+        {"Reise Kick-off München",
+         "credit_card",
+         "BC-77120",
+         NULL,
+         "Reise",
+         5,
+         false,
+         50,
+         {{"Bahnticket Berlin – München", "89.90", 7.0, true, 2},
+          {"Hotel", "120.00", 7.0, true, 2},
+          {"Abendessen Kick-off", "45.50", 19.0, true, 0}}},
+    };
+    for (size_t i = 0; i < sizeof purchases / sizeof purchases[0]; i++) {
+        json_t *items = json_array();
+        for (int k = 0; k < 3 && purchases[i].items[k].title; k++) {
+            json_t *item =
+                json_pack("{s:s, s:s, s:f, s:b}", "title", purchases[i].items[k].title, "total",
+                          purchases[i].items[k].total, "tax", purchases[i].items[k].tax,
+                          "tax_included", purchases[i].items[k].included);
+            if (purchases[i].items[k].category)
+                json_object_set_new(
+                    item, "category_id",
+                    json_integer(purchases[i].items[k].category == 1 ? ads : travel));
+            json_array_append_new(items, item);
+        }
+        demo_day(today, -purchases[i].days_ago, day);
+        json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:[s]}", "date", day, "currency",
+                                 "EUR", "payment_method", purchases[i].method, "title",
+                                 purchases[i].title, "receipt_identifier", purchases[i].receipt,
+                                 "items", items, "tags", purchases[i].tag);
+        if (purchases[i].supplier)
+            json_object_set_new(body, "company_id", json_integer(supplier));
+        if (purchases[i].file) /* "%PDF-1.4\n" */
+            json_object_set_new(
+                body, "file",
+                json_pack("{s:s, s:s}", "filename", purchases[i].file, "base64", "JVBERi0xLjQK"));
+        int64_t id = demo_insert(r, &res_purchases, 0, body);
+        if (!id)
+            return -1;
+        const char *gross = engine_stored_text(r, &res_purchases, id, "gross_total");
+        int64_t units = gross ? atoll(gross) : 0;
+        char paid[MONEY_BUF];
+        money_format_fixed(units * purchases[i].paid_percent / 100, 2, paid);
+        demo_day(today, 3 - purchases[i].days_ago, paid_on);
+        if (!demo_insert(r, &res_purchase_payments, 0,
+                         json_pack("{s:s, s:I, s:s}", "date", paid_on, "purchase_id",
+                                   (json_int_t)id, "total", paid)))
+            return -1;
+    }
+    return 0;
+}
+
 /* The demo entities, written through the engine in one transaction. */
 static int demo_step(struct req *r, void *ctx)
 {
@@ -808,6 +933,8 @@ static int demo_step(struct req *r, void *ctx)
                      json_pack("{s:s, s:s, s:f}", "date", pay_day, "title", "Zweite Anzahlung",
                                "net_total", 7500.0));
     ok = ok && demo_receipts(r, project, staff[0]) == 0;
+
+    ok = ok && demo_purchases(r) == 0;
     ok = ok && demo_insert(r, &res_comments, 0,
                            json_pack("{s:I, s:s, s:s}", "commentable_id", (json_int_t)project,
                                      "commentable_type", "Project", "text",

@@ -70,6 +70,10 @@ static const struct {
     {"receipts", "items", "[{\"gross_total\":12.5}]"},
     {"expense_templates", "currency", "\"EUR\""},
     {"fixed_costs", "costs", "[{\"year\":2020,\"month\":1,\"amount\":1.0}]"},
+    {"purchases", "currency", "\"EUR\""},
+    {"purchases", "items", "[{\"title\":\"Ticket\",\"total\":30,\"tax\":19}]"},
+    {"purchase_payments", "purchase_id", "@purchases"},
+    {"purchase_budget_settings", "year", "2024"},
     {NULL, NULL, NULL},
 };
 

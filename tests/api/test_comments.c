@@ -324,7 +324,7 @@ static void test_comment_validation(void **state)
              (long long)unit);
     fix_expect_422(s, "POST", key, body, "commentable_type", COMMENTS_PATH);
     /* types MOCO has but mocod does not (yet) */
-    const char *missing[] = {"Purchase", "UserHolidayRequest"};
+    const char *missing[] = {"DeliveryNote", "UserHolidayRequest"};
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
         snprintf(body, sizeof body,
                  "{\"commentable_type\":\"%s\",\"commentable_id\":1,\"text\":\"x\"}", missing[i]);
@@ -721,7 +721,7 @@ static void test_comment_update_commentable_checked(void **state)
     int problems = 0;
 
     /* every case is checked (and reported) before the test fails */
-    const char *moves[] = {"{\"commentable_id\":987654}", "{\"commentable_type\":\"Purchase\"}",
+    const char *moves[] = {"{\"commentable_id\":987654}", "{\"commentable_type\":\"DeliveryNote\"}",
                            "{\"commentable_type\":\"Spaceship\"}",
                            "{\"commentable_type\":\"Project\",\"commentable_id\":987654}"};
     for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
@@ -862,7 +862,7 @@ static void test_comment_bulk(void **state)
     fix_expect_422(s, "POST", key, body, "text", BULK_PATH);
     /* ... or an unsupported type */
     snprintf(body, sizeof body,
-             "{\"commentable_ids\":[%lld],\"commentable_type\":\"Purchase\",\"text\":\"x\"}",
+             "{\"commentable_ids\":[%lld],\"commentable_type\":\"DeliveryNote\",\"text\":\"x\"}",
              (long long)u1);
     fix_expect_422(s, "POST", key, body, "commentable_type", BULK_PATH);
     /* commentable_ids is mandatory, a non-empty list of ids */

@@ -108,6 +108,12 @@ static const struct override overrides[] = {
     {"expense_templates", "currency", "\"EUR\""},
     {"fixed_costs", "costs", "[{\"year\":2020,\"month\":1,\"amount\":100000.0}]"},
     {"fixed_cost_amounts", NULL, NULL, "fixed_costs"}, /* made by creating a fixed cost */
+    /* a purchase with an item (F_WITH_PARENT); its items are made by creating it */
+    {"purchases", "currency", "\"EUR\""},
+    {"purchases", "items", "[{\"title\":\"Ticket\",\"total\":30,\"tax\":19}]"},
+    {"purchase_items", NULL, NULL, "purchases"},
+    {"purchase_payments", "purchase_id", "@purchases"},
+    {"purchase_budget_settings", "year", "2024"},
     {NULL},
 };
 
