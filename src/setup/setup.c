@@ -639,7 +639,7 @@ static int demo_offers(struct req *r, int64_t deal, int64_t project)
             "{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:o}", "title",
             i % 2 ? "Angebot Website Relaunch" : "Angebot Erweiterung", "recipient_address",
             "Beispiel AG\nBeispielstraße 123\n80331 München", "date", day, "due_date", until, "tax",
-            19.0, "currency", "EUR", "status", statuses[i], "items", items);
+            19.0, "currency", "EUR", "status", i == 2 ? "sent" : statuses[i], "items", items);
         json_object_set_new(body, i < 3 ? "deal_id" : "project_id",
                             json_integer(i < 3 ? deal : project));
         int64_t id = demo_insert(r, &res_offers, 0, body);
@@ -664,9 +664,12 @@ static int demo_offers(struct req *r, int64_t deal, int64_t project)
                 r->db,
                 "SELECT id FROM offer_customer_approvals WHERE account_id = ? AND offer_id = ?", ap,
                 2);
+            struct column_value accepted[] = {{"status", dbp_text("accepted")}};
             if (!approval ||
-                engine_set_columns(r, &res_offer_customer_approvals, approval, signed_by, 3, false))
-                return -1;
+                engine_set_columns(r, &res_offer_customer_approvals, approval, signed_by, 3,
+                                   false) ||
+                engine_set_columns(r, &res_offers, id, accepted, 1, false))
+                return -1; /* sent, approved by the customer: accepted */
         }
     }
     return 0;
