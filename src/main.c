@@ -59,6 +59,7 @@ enum opt_id {
     O_FROM,
     O_TO,
     O_TIME_ZONE,
+    O_NUMBER_PATTERN,
     O_FAKE_NOW,
     O_SMTP_URL,
     O_SMTP_USER,
@@ -132,6 +133,11 @@ static const struct option_decl options[O_COUNT] = {
     [O_TIME_ZONE] = {"--time-zone", "MOCOD_TIME_ZONE", "ZONE",
                      "account: its time zone, whose calendar says what today is (Europe/Berlin)",
                      NULL},
+    [O_NUMBER_PATTERN] = {"--number-pattern", "MOCOD_NUMBER_PATTERN", "RESOURCE=PATTERN",
+                          "account: the identifiers of invoices, offers, purchases or projects, "
+                          "e.g. invoices=RE-{yyyy}-{n:5} ({yyyy} {yy} {mm} of the document's "
+                          "date, {n:DIGITS}); RESOURCE= restores the default",
+                          NULL},
     [O_FAKE_NOW] = {"--fake-now", "MOCOD_FAKE_NOW", "TIMESTAMP",
                     "tests only (needs MOCOD_ALLOW_FAKE_NOW=1): the clock starts at this time",
                     NULL},
@@ -193,7 +199,8 @@ static void usage(FILE *out)
           "  mocod apikey --db PATH --account SUBDOMAIN --access read|full\n"
           "  mocod account --db PATH --account SUBDOMAIN [--rate-limit N/SECONDS|default]\n"
           "             [--custom-properties replace|merge] [--strict-validation on|off]\n"
-          "             [--currency XXX] [--time-zone ZONE]  change account settings\n\n"
+          "             [--currency XXX] [--time-zone ZONE]\n"
+          "             [--number-pattern RESOURCE=PATTERN]  change account settings\n\n"
           "options (each has an environment twin):\n",
           out);
     for (int i = 0; i < O_COUNT; i++)
@@ -459,6 +466,26 @@ static int cmd_account(db *d, int argc, char **argv)
         }
         db_param p[2] = {dbp_text(values[O_TIME_ZONE]), dbp_int(account)};
         db_exec(c, "UPDATE accounts SET time_zone = ? WHERE id = ?", p, 2);
+    }
+    if (values[O_NUMBER_PATTERN]) {
+        const char *v = values[O_NUMBER_PATTERN], *eq = strchr(v, '=');
+        char name[64] = "", counter[160] = "";
+        if (eq && (size_t)(eq - v) < sizeof name)
+            memcpy(name, v, (size_t)(eq - v));
+        if (!eq || !engine_sequence_name(name, counter, sizeof counter) ||
+            (eq[1] && !engine_sequence_pattern_valid(eq + 1))) {
+            fprintf(stderr,
+                    "mocod: --number-pattern must be RESOURCE=PATTERN: RESOURCE one of invoices, "
+                    "offers, purchases, projects; PATTERN with one {n} or {n:DIGITS} and any of "
+                    "{yyyy} {yy} {mm} (invoices=R{yy}{mm}-{n:3})\n");
+            rc = 1;
+            goto out;
+        }
+        db_param p[3] = {dbp_int(account), dbp_text(counter), dbp_text(eq + 1)};
+        db_exec(c, "DELETE FROM number_patterns WHERE account_id = ? AND name = ?", p, 2);
+        if (eq[1])
+            db_exec(c, "INSERT INTO number_patterns (account_id, name, pattern) VALUES (?, ?, ?)",
+                    p, 3);
     }
     if (values[O_CURRENCY]) {
         const char *cur = values[O_CURRENCY];

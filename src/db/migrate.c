@@ -100,6 +100,11 @@ static const char *const migrations[] = {
     "CREATE INDEX mails_by_account ON mails (account_id, id);"
     "CREATE INDEX mails_due ON mails (status, next_attempt_ms);"
     "CREATE INDEX mails_by_status_account ON mails (status, account_id, next_attempt_ms);",
+    /* 15: an account's own patterns of identifiers (mocod account --number-pattern), by the
+     * counter's field, "invoices.identifier"; without one the declaration's pattern holds */
+    "CREATE TABLE number_patterns (account_id {INT} NOT NULL REFERENCES accounts(id) ON DELETE"
+    " CASCADE, name {TEXT} NOT NULL, pattern {TEXT} NOT NULL);"
+    "CREATE UNIQUE INDEX number_patterns_by_name ON number_patterns (account_id, name);",
     NULL,
 };
 

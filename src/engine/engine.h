@@ -73,6 +73,12 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen);
 /* Creates tables, columns and indexes that the declarations need and the database lacks. */
 int engine_sync_schema(db *d, db_conn *c);
 
+/* Number sequences (engine/sequence.c): the counter's name ("invoices.identifier") of the
+ * registered resource named res_name ("invoices") that numbers a field, in out; false when it
+ * has none. Whether pattern is one ({yyyy} {yy} {mm}, one {n} or {n:DIGITS}). An account's own
+ * pattern (table number_patterns) wins over the declaration's. */
+bool engine_sequence_name(const char *res_name, char *out, size_t n);
+bool engine_sequence_pattern_valid(const char *pattern);
 int engine_list(struct req *r, const struct resource *res);
 int engine_get(struct req *r, const struct resource *res, int64_t id);
 int engine_create(struct req *r, const struct resource *res);

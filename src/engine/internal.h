@@ -66,7 +66,7 @@ int render_rows(struct req *r, const struct resource *res, const struct row_set 
 
 /* The next free value of a field's number sequence (engine/sequence.c), inside the write. */
 int sequence_next(struct req *r, const struct resource *res, const struct field *f,
-                  const char **out);
+                  const char *date, const char **out);
 bool sequence_pattern_valid(const char *pattern);
 
 /* The write path every change shares: opens the write transaction, runs step (which changes

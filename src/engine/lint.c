@@ -175,6 +175,10 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
             if (f->sequence && (f->type != FT_TEXT || !sequence_pattern_valid(f->sequence)))
                 problem(&l, "%s.%s: .sequence needs a text field and one {n} or {n:K}", name,
                         f->name);
+            if (f->sequence_date && (!f->sequence || !resource_field(res, f->sequence_date) ||
+                                     resource_field(res, f->sequence_date)->type != FT_DATE))
+                problem(&l, "%s.%s: .sequence_date needs .sequence and a date field", name,
+                        f->name);
             json_t *def = f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : NULL;
             if (f->def && !def)
                 problem(&l, "%s.%s: .def is not JSON", name, f->name);

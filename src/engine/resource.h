@@ -110,11 +110,14 @@ struct field {
                                    "other": only where the field other is not null */
     int maxlen;                 /* FT_TEXT: at most this many bytes (default 10000) */
     /* FT_TEXT: a new row without a value gets the next number of the account's sequence, by
-     * this pattern: {yyyy} {yy} {mm} (today, UTC) and {n} or {n:4} (the number, at least that
-     * many digits): "R{yy}{mm}-{n:4}" gives R2601-0042. Each prefix ("R2601-") counts on its
-     * own; values already taken are skipped. The counter moves inside the write transaction:
+     * this pattern: {yyyy} {yy} {mm} (today, UTC; see .sequence_date) and {n} or {n:4} (the number,
+     * at least that many digits): "R{yy}{mm}-{n:4}" gives R2601-0042. Each prefix ("R2601-") counts
+     * on its own; values already taken are skipped. The counter moves inside the write transaction:
      * concurrent creates never share a number and a refused create leaves no gap. */
     const char *sequence;
+    /* .sequence: the FT_DATE field whose date the pattern's {yyyy} {yy} {mm} take (an invoice's
+     * "date": a backdated invoice is numbered in its month); NULL: today */
+    const char *sequence_date;
     /* F_UNIQUE: unique among the rows with the same value in this column (the parent's column
      * of a nested resource, or another field's column) instead of the whole account. */
     const char *unique_scope;

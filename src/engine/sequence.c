@@ -32,11 +32,34 @@ bool sequence_pattern_valid(const char *pat)
     return numbers == 1;
 }
 
-/* Expands the date tokens; the number's place splits prefix from suffix. */
-static int expand(struct req *r, const char *pat, struct pattern *out)
+bool engine_sequence_pattern_valid(const char *pattern)
+{
+    return pattern && strlen(pattern) <= 64 && sequence_pattern_valid(pattern);
+}
+
+bool engine_sequence_name(const char *res_name, char *out, size_t n)
+{
+    const struct registry *reg = engine_registry();
+    for (const struct resource *const *p = reg->resources; *p; p++) {
+        if (strcmp((*p)->name, res_name) != 0)
+            continue;
+        for (const struct field *f = (*p)->fields; f->name; f++)
+            if (f->sequence) {
+                int k = snprintf(out, n, "%s.%s", (*p)->table, field_column(f));
+                return k > 0 && (size_t)k < n;
+            }
+    }
+    return false;
+}
+
+/* Expands the date tokens, of date ("YYYY-MM-DD", NULL: today in UTC); the number's place
+ * splits prefix from suffix. */
+static int expand(struct req *r, const char *pat, const char *date, struct pattern *out)
 {
     char now[TIMESTAMP_LEN + 1];
     time_now_iso(now);
+    if (date && date_valid(date))
+        memcpy(now, date, 10);
     sb_init(&out->prefix, r->arena, 32);
     sb_init(&out->suffix, r->arena, 16);
     out->digits = 0;
@@ -119,10 +142,20 @@ static int take_number(struct req *r, const char *name, const struct pattern *pt
 }
 
 int sequence_next(struct req *r, const struct resource *res, const struct field *f,
-                  const char **out)
+                  const char *date, const char **out)
 {
+    /* the account's own pattern, else the declaration's */
+    const char *pattern = f->sequence;
+    char *counter = arena_printf(r->arena, "%s.%s", res->table, field_column(f));
+    db_param np[2] = {dbp_int(r->account_id), dbp_text(counter)};
+    db_stmt *own = db_query(
+        r->db, "SELECT pattern FROM number_patterns WHERE account_id = ? AND name = ?", np, 2);
+    if (own && db_step(own) == DB_ROW && db_col_text(own, 0) &&
+        sequence_pattern_valid(db_col_text(own, 0)))
+        pattern = arena_strdup(r->arena, db_col_text(own, 0));
+    db_done(own);
     struct pattern pt;
-    if (expand(r, f->sequence, &pt))
+    if (expand(r, pattern, date, &pt))
         return req_fail(r, 500, NULL, "bad sequence pattern of %s.%s", res->name, f->name);
     /* the suffix is part of the counter's name: "P{n}" and "P{n}-X" count apart */
     char *name = arena_printf(r->arena, "%s.%s%s", res->table, field_column(f), pt.suffix.buf);

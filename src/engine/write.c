@@ -583,7 +583,12 @@ static int assign_sequences(struct req *r, struct record *rec)
         struct value *v = &rec->v[i];
         if (!f->sequence || (v->set && !v->null && v->s && *v->s))
             continue;
-        if (sequence_next(r, rec->res, f, &v->s))
+        const char *date = NULL; /* the date tokens are of the row's date field, if any */
+        if (f->sequence_date) {
+            const struct value *d = record_value(rec, f->sequence_date);
+            date = d && d->set && !d->null ? d->s : NULL;
+        }
+        if (sequence_next(r, rec->res, f, date, &v->s))
             return -1;
         v->set = true;
         v->null = false;

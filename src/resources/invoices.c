@@ -145,7 +145,7 @@ static const struct field invoice_fields[] = {
     {"project_id", FT_EXPR, 0, .sql = "t.project_id", .as = FT_INT},
     {"offer_id", FT_INT, F_READONLY},
     {"identifier", FT_TEXT, F_READONLY | F_FILTER | F_SEARCH | F_SORT | F_UNIQUE, .maxlen = 64,
-     .sequence = "R{yy}{mm}-{n:3}"},
+     .sequence = "R{yy}{mm}-{n:3}", .sequence_date = "date"},
     {"date", FT_DATE, F_REQUIRED | F_SORT, .range = "date_from,date_to"},
     {"due_date", FT_DATE, F_REQUIRED | F_SORT},
     /* "10/2018": the month of the period's start */

@@ -74,7 +74,7 @@ const struct resource res_offer_items = {
 
 static const struct field offer_fields[] = {
     {"identifier", FT_TEXT, F_READONLY | F_FILTER | F_SEARCH | F_SORT | F_UNIQUE, .maxlen = 64,
-     .sequence = "A{yy}{mm}-{n:3}"},
+     .sequence = "A{yy}{mm}-{n:3}", .sequence_date = "date"},
     {"invoice_id", FT_INT, F_READONLY}, /* mocod bills no offers yet: null */
     {"date", FT_DATE, F_REQUIRED | F_SORT, .range = "from,to"},
     {"due_date", FT_DATE, F_REQUIRED | F_SORT},

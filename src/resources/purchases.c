@@ -307,7 +307,7 @@ static const char *check_currency(const char *v)
 
 static const struct field purchase_fields[] = {
     {"identifier", FT_TEXT, F_READONLY | F_FILTER | F_SORT | F_UNIQUE | F_SEARCH, .maxlen = 64,
-     .sequence = "E{yy}{mm}-{n:4}"},
+     .sequence = "E{yy}{mm}-{n:4}", .sequence_date = "date"},
     /* the supplier's invoice number: unique per supplier (as documented) */
     {"receipt_identifier", FT_TEXT, F_FILTER | F_SEARCH | F_UNIQUE, .maxlen = 255,
      .unique_scope = "company_id"},

@@ -187,11 +187,37 @@ static void test_identifiers_come_from_the_sequence(void **state)
     MT_ASSERT_STATUS(a, 200);
     MT_ASSERT_STATUS(b, 200);
     const char *ia = mt_json_str(a->json, "identifier"), *ib = mt_json_str(b->json, "identifier");
-    /* R<yymm>-<n>: the month of today, each number once */
-    assert_int_equal(strlen(ia), strlen("R2612-001"));
-    assert_true(ia[0] == 'R' && ia[5] == '-');
+    /* R<yymm>-<n>: the month of the invoice's date (2026-11-30), each number once */
+    assert_int_equal(strlen(ia), strlen("R2611-001"));
+    assert_memory_equal(ia, "R2611-", 6);
     assert_string_not_equal(ia, ib);
     assert_int_equal(atoi(ib + 6), atoi(ia + 6) + 1);
+    /* a backdated invoice is numbered in its month, which counts on its own */
+    mt_resp *old = post_invoice(g.key, one, "\"date\":\"2025-03-15\",\"due_date\":\"2025-04-15\"");
+    MT_ASSERT_STATUS(old, 200);
+    MT_ASSERT_JSON_STR(old->json, "identifier", "R2503-001");
+    mt_resp_free(old);
+    /* the account's own pattern (mocod account --number-pattern), and back to the default */
+    free(mt_cli(g.s, "account --account acme --number-pattern invoices=RE-{yyyy}-{n:5}"));
+    mt_resp *own = post_invoice(g.key, one, NULL);
+    MT_ASSERT_STATUS(own, 200);
+    MT_ASSERT_JSON_STR(own->json, "identifier", "RE-2026-00001");
+    mt_resp_free(own);
+    free(mt_cli(g.s, "account --account acme --number-pattern invoices="));
+    own = post_invoice(g.key, one, NULL);
+    MT_ASSERT_STATUS(own, 200);
+    assert_memory_equal(mt_json_str(own->json, "identifier"), "R2611-", 6);
+    mt_resp_free(own);
+    static const char *const bad[] = {"invoices=R-{yy}", "invoices=R{n}{n}", "bills=R{n}",
+                                      "invoices"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL, *err = NULL;
+        assert_int_not_equal(
+            mt_cli_try(g.s, &out, &err, "account --account acme --number-pattern %s", bad[i]), 0);
+        assert_non_null(strstr(err, "--number-pattern"));
+        free(out);
+        free(err);
+    }
     /* identifier is the server's: not input */
     mt_resp *c = post_invoice(g.key, one, "\"identifier\":\"MINE-1\"");
     MT_ASSERT_STATUS(c, 200);
