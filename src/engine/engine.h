@@ -219,6 +219,9 @@ struct mail {
     const char *body; /* plain text, UTF-8 */
     const struct mail_attachment *attachments;
     int nattachments;
+    /* the input keys a problem with the recipients names ("emails_to" for send_email's input);
+     * NULL: "to", "cc", "bcc" */
+    const char *recipient_keys[3];
 };
 int engine_queue_mail(struct req *r, const struct mail *m);
 /* The same, with the id of the mail's row in the log (GET /account/mails/{id}) into *id. */

@@ -892,8 +892,9 @@ static int handle_references(struct req *r, const struct resource *res, int64_t 
                 if (db_query_i64(r->db, sql, p, 2, 0, &used) != DB_OK)
                     return req_fail(r, 500, NULL, "database error");
                 if (used)
-                    return req_fail(r, 422, NULL, "%s cannot be deleted: %lld %s still refer to it",
-                                    res->target, (long long)used, other->name);
+                    return req_fail(r, 422, other->name,
+                                    "%s cannot be deleted: %lld %s still refer to it", res->target,
+                                    (long long)used, other->name);
             } else {
                 char *sql = arena_printf(r->arena,
                                          "UPDATE %s SET %s = NULL WHERE account_id = ? AND %s = ?",

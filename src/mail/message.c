@@ -400,16 +400,20 @@ int mail_build(struct req *r, const struct mail *m, struct mail_built *out)
         req_field_error(r, "from", "%s", problem);
         bad = -1;
     }
-    struct list_in to = {"to", m->to, m->nto}, cc = {"cc", m->cc, m->ncc},
-                   bcc = {"bcc", m->bcc, m->nbcc};
+    const char *keys[3] = {"to", "cc", "bcc"};
+    for (int i = 0; i < 3; i++)
+        if (m->recipient_keys[i])
+            keys[i] = m->recipient_keys[i];
+    struct list_in to = {keys[0], m->to, m->nto}, cc = {keys[1], m->cc, m->ncc},
+                   bcc = {keys[2], m->bcc, m->nbcc};
     if (m->nto <= 0) {
-        req_field_error(r, "to", "needs at least one mail address");
+        req_field_error(r, keys[0], "needs at least one mail address");
         bad = -1;
     }
     if (check_list(r, &to) | check_list(r, &cc) | check_list(r, &bcc))
         bad = -1;
     if ((long)m->nto + m->ncc + m->nbcc > MAIL_MAX_RECIPIENTS) {
-        req_field_error(r, "to", "a mail has at most %d recipients (to, cc and bcc)",
+        req_field_error(r, keys[0], "a mail has at most %d recipients (to, cc and bcc)",
                         MAIL_MAX_RECIPIENTS);
         bad = -1;
     }

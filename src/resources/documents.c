@@ -581,6 +581,8 @@ int document_mail_finish(struct req *r, const struct document_kind *k, int64_t i
                          struct document_mail *dm, const char *subject, const char *text,
                          const char *blank)
 {
+    static const char *const keys[3] = {"emails_to", "emails_cc", "emails_bcc"};
+    memcpy(dm->m.recipient_keys, keys, sizeof keys);
     dm->m.to = document_address_list(r, dm->to, &dm->m.nto);
     dm->m.cc = document_address_list(r, dm->cc, &dm->m.ncc);
     dm->m.bcc = document_address_list(r, dm->bcc, &dm->m.nbcc);

@@ -174,7 +174,7 @@ static void test_project_retainer_optional_and_leader_contract(void **state)
     assert_int_equal(r->body_len, 0);
     mt_resp_free(r);
     r = mt_deletef(s, key, COMPANIES "/%lld", (long long)customer);
-    MT_ASSERT_STATUS(r, 422); /* the second project still refers to it */
+    fix_assert_422(r, "projects"); /* the second project still refers to it */
     mt_resp_free(r);
 }
 

@@ -668,6 +668,13 @@ static void test_send_email(void **state)
     mt_resp *r = mt_request(g.s, "POST", path, g.key, "{\"emails_to\":\"a@example.test\"}", NULL);
     fix_assert_422_fields(r, "subject,text");
     mt_resp_free(r);
+    /* a problem with an address names the key it came in */
+    r = mt_request(g.s, "POST", path, g.key,
+                   "{\"emails_to\":\"a@example.test\",\"emails_cc\":\"not an address\","
+                   "\"subject\":\"s\",\"text\":\"t\"}",
+                   NULL);
+    fix_assert_422(r, "emails_cc");
+    mt_resp_free(r);
     r = mt_request(g.s, "POST", path, g.key,
                    "{\"emails_to\":\"a@example.test; Bea <b@example.test>\","
                    "\"emails_cc\":\"c@example.test\",\"subject\":\"Rechnung {identifier}\","
