@@ -27,8 +27,8 @@ static const struct field invoice_item_fields[] = {
     {"unit_price", FT_MONEY},
     {"net_total", FT_MONEY}, /* given, else quantity x unit_price (items_line_total) */
     {"service_type", FT_ENUM, 0, .options = document_service_types, .def = "\"service\""},
-    {"optional", FT_BOOL, F_WRITEONLY, .def = "false"}, /* not billed, not in the total */
-    {"additional", FT_BOOL, F_WRITEONLY, .def = "false"},
+    {"optional", FT_BOOL, 0, .def = "false"}, /* not billed, not in the total */
+    {"additional", FT_BOOL, 0, .def = "false"}, /* an expense position */
     {"revenue_category_id", FT_INT, F_WRITEONLY},
     /* of a subtotal line: part_total (since the last subtotal) or sub_total (since the start) */
     {"subtotal_type", FT_ENUM, F_WRITEONLY, .options = invoice_subtotal_types},

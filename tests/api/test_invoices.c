@@ -103,6 +103,9 @@ static void test_totals_are_exact_to_the_cent(void **state)
     fix_assert_number(r->json, "items[0].net_total", 0);
     assert_int_equal(mt_json_len(r->json, "items"), 44);
     MT_ASSERT_JSON_STR(r->json, "items[42].type", "separator");
+    MT_ASSERT_JSON_TYPE(r->json, "items[43].optional", JSON_TRUE); /* as the docs list it */
+    MT_ASSERT_JSON_TYPE(r->json, "items[1].optional", JSON_FALSE);
+    MT_ASSERT_JSON_TYPE(r->json, "items[1].additional", JSON_FALSE);
     MT_ASSERT_JSON_STR(r->json, "status", "created");
     MT_ASSERT_JSON_INT(r->json, "customer_id", g.customer);
     MT_ASSERT_JSON_INT(r->json, "user.id", g.admin);
