@@ -27,7 +27,7 @@ static const struct field invoice_item_fields[] = {
     {"unit_price", FT_MONEY},
     {"net_total", FT_MONEY}, /* given, else quantity x unit_price (items_line_total) */
     {"service_type", FT_ENUM, 0, .options = document_service_types, .def = "\"service\""},
-    {"optional", FT_BOOL, 0, .def = "false"}, /* not billed, not in the total */
+    {"optional", FT_BOOL, 0, .def = "false"},   /* not billed, not in the total */
     {"additional", FT_BOOL, 0, .def = "false"}, /* an expense position */
     {"revenue_category_id", FT_INT, F_WRITEONLY},
     /* of a subtotal line: part_total (since the last subtotal) or sub_total (since the start) */
@@ -138,7 +138,8 @@ const struct resource res_invoice_items = {
 /* ------------------------------------------------------------- invoices */
 
 #define ITEM_FIELDS                                                                                \
-    "id,type,title,revenue_category,description,quantity,unit,unit_price,net_total,service_type"
+    "id,type,title,revenue_category,description,quantity,unit,unit_price,net_total,service_type,"  \
+    "optional,additional"
 
 static const struct field invoice_fields[] = {
     {"customer_id", FT_EXPR, 0, .sql = "t.customer_id", .as = FT_INT},
