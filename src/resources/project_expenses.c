@@ -23,7 +23,7 @@ static const struct field expense_fields[] = {
     {"budget_relevant", FT_BOOL, F_FILTER, .def = "false"},
     {"billable", FT_BOOL, F_FILTER, .def = "true"},
     {"billed", FT_BOOL, F_READONLY | F_FILTER, .def = "false"},
-    /* mocod has no purchases (issue 13) yet: what they would give */
+    /* mocod plans no purchases for expenses: what an unplanned one gives */
     {"purchase_assignment_locked", FT_EXPR, 0, .sql = "0", .as = FT_BOOL},
     {"cost_total_planned", FT_EXPR, 0, .sql = "0", .as = FT_MONEY},
     {"planned_purchase_date", FT_EXPR, 0, .sql = "NULL", .as = FT_DATE},
@@ -43,8 +43,9 @@ static const struct field expense_fields[] = {
      .ref_fields = "id,name"},
     {"project", FT_REF, F_READONLY | F_FILTER, .ref = &res_projects, .ref_fields = "id,name"},
     {"group", FT_EXPR, 0, .sql = "NULL"}, /* mocod has no expense groups */
-    {"purchase_id", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
-    {"purchase_item_id", FT_EXPR, 0, .sql = "NULL", .as = FT_INT},
+    /* the purchase item it came from (POST /purchases/{id}/assign_to_project) */
+    {"purchase_id", FT_INT, F_READONLY | F_FILTER},
+    {"purchase_item_id", FT_INT, F_READONLY},
     {"purchase_items", FT_EXPR, 0, .sql = "NULL", .as = FT_IDLIST}, /* always [] */
     /* who is responsible: the acting user unless given; ?user_id= filters */
     {"user", FT_REF, F_WRITEONLY | F_ACTING_USER | F_FILTER, .ref = &res_users,

@@ -87,7 +87,15 @@ static const struct field purchase_item_fields[] = {
      .sql = "(SELECT co.credit_number FROM purchases p JOIN companies co ON co.id = p.company_id "
             "WHERE p.id = t.purchase_id)",
      .as = FT_INT},
-    {"expense", FT_EXPR, 0, .sql = "NULL"}, /* project expenses come later */
+    /* the project expense the item became (assign_to_project): {id, project: {id, company_id}};
+     * numbers only, so the SQL's text is JSON as it stands */
+    {"expense", FT_EXPR, 0,
+     .sql = "(SELECT '{\"id\":' || CAST(e.id AS TEXT) || ',\"project\":{\"id\":' || "
+            "CAST(e.project_id AS TEXT) || ',\"company_id\":' || COALESCE(CAST(e.customer_id "
+            "AS TEXT), 'null') || '}}' FROM project_expenses e WHERE e.account_id = t.account_id "
+            "AND e.id = t.expense_id)",
+     .as = FT_CUSTOM},
+    {"expense_id", FT_INT, F_INTERNAL},
     {"receipt", FT_EXPR, 0, .sql = "NULL"}, /* receipts come later */
 
     {"total", FT_MONEY, F_WRITEONLY | F_REQUIRED},
@@ -526,8 +534,91 @@ static int store_document(struct req *r, struct action_call *call)
     return engine_update_row(r, &res_purchases, call->id, in);
 }
 
+/* POST {id}/assign_to_project: item_id of the purchase becomes a project expense of project_id
+ * (a new one, or expense_id of that project, linked). The expense: the purchase's date, the
+ * item's title, 1 x its net total as price and cost; billable and budget_relevant as given, else
+ * the expense's defaults. */
+struct assignment {
+    int64_t item, project, expense;
+    json_t *billable, *budget_relevant;
+};
+
+static int assign_prepare(struct req *r, struct action_call *call)
+{
+    json_t *b = r->body && json_is_object(r->body) ? r->body : NULL;
+    struct assignment *a = arena_calloc(r->arena, 1, sizeof(*a));
+    static const char *const ids[] = {"item_id", "project_id", "expense_id"};
+    int64_t *out[] = {&a->item, &a->project, &a->expense};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = b ? json_object_get(b, ids[i]) : NULL;
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            *out[i] = json_integer_value(v);
+        else if (i < 2 || (v && !json_is_null(v)))
+            req_field_error(r, ids[i], i < 2 ? "can't be blank" : "must be an id");
+    }
+    static const char *const flags[] = {"billable", "budget_relevant", "notify_project_leader",
+                                        "surcharge"};
+    for (int i = 0; i < 4; i++) {
+        json_t *v = b ? json_object_get(b, flags[i]) : NULL;
+        if (v && !json_is_null(v) && !json_is_boolean(v))
+            req_field_error(r, flags[i], "must be true or false");
+    }
+    a->billable = b ? json_object_get(b, "billable") : NULL;
+    a->budget_relevant = b ? json_object_get(b, "budget_relevant") : NULL;
+    call->ctx = a;
+    return r->err_fields ? -1 : 0;
+}
+
+static int assign_to_project(struct req *r, struct action_call *call)
+{
+    struct assignment *a = call->ctx;
+    const char *owner = engine_stored_text(r, &res_purchase_items, a->item, "purchase_id");
+    if (!owner || strtoll(owner, NULL, 10) != call->id)
+        return req_fail(r, 422, "item_id", "is not an item of this purchase");
+    const char *current = engine_stored_text(r, &res_purchase_items, a->item, "expense_id");
+    if (current && engine_exists(r, &res_project_expenses, strtoll(current, NULL, 10)))
+        return req_fail(r, 422, "item_id", "is assigned to a project already");
+    if (!engine_exists(r, &res_projects, a->project))
+        return req_fail(r, 422, "project_id", "is not a project of the account");
+    int64_t expense = a->expense;
+    if (expense) {
+        const char *project = engine_stored_text(r, &res_project_expenses, expense, "project_id");
+        if (!project || strtoll(project, NULL, 10) != a->project)
+            return req_fail(r, 422, "expense_id", "is not an expense of the project");
+        if (engine_stored_text(r, &res_project_expenses, expense, "purchase_item_id"))
+            return req_fail(r, 422, "expense_id", "belongs to another purchase item already");
+    } else {
+        char digits[MONEY_BUF];
+        const char *net = engine_stored_text(r, &res_purchase_items, a->item, "net_total");
+        money_format(net ? strtoll(net, NULL, 10) : 0, 2, digits);
+        const char *title = engine_stored_text(r, &res_purchase_items, a->item, "title");
+        json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "date",
+                               engine_stored_text(r, &res_purchases, call->id, "date"), "title",
+                               title ? title : "", "quantity", "1", "unit", "Stk", "unit_price",
+                               digits, "unit_cost", digits);
+        if (!in)
+            return req_fail(r, 500, NULL, "out of memory");
+        req_keep(r, in);
+        if (json_is_boolean(a->billable))
+            json_object_set(in, "billable", a->billable);
+        if (json_is_boolean(a->budget_relevant))
+            json_object_set(in, "budget_relevant", a->budget_relevant);
+        r->parent_id = a->project;
+        if (engine_insert(r, &res_project_expenses, a->project, in, &expense))
+            return -1;
+    }
+    struct column_value link[] = {{"purchase_id", dbp_int(call->id)},
+                                  {"purchase_item_id", dbp_int(a->item)}};
+    struct column_value item[] = {{"expense_id", dbp_int(expense)}};
+    if (engine_set_columns(r, &res_project_expenses, expense, link, 2, true) ||
+        engine_set_columns(r, &res_purchase_items, a->item, item, 1, false))
+        return -1;
+    return engine_touch(r, &res_purchases, call->id); /* the action emits its update */
+}
+
 static const struct action purchase_actions[] = {
     {"PATCH", "update_status", .set = status_set},
+    {"POST", "assign_to_project", assign_to_project, .prepare = assign_prepare},
     /* engine_update_row emits the update */
     {"PATCH", "store_document", store_document, .prepare = store_document_prepare, .event = ""},
     {0},

@@ -1231,6 +1231,89 @@ static void test_permissions_and_tenants(void **state)
     mt_resp_free(r);
 }
 
+/* POST {id}/assign_to_project: an item becomes a project expense (its net total as price and
+ * cost, the purchase's date), or is linked to one of the project's; each item once. */
+static void test_assign_to_project(void **state)
+{
+    (void)state;
+    json_int_t customer = fix_create_company_as(g.s, g.key, "customer", "Zuordnung AG");
+    json_int_t project = fix_create_project_as(g.s, g.key, "Assigned", "PU-1", g.admin, customer);
+    json_int_t id = create_purchase("[{\"title\":\"Server\",\"total\":119,\"tax\":19},"
+                                    "{\"title\":\"Kabel\",\"total\":10.70,\"tax\":7},"
+                                    "{\"title\":\"Rest\",\"total\":1,\"tax\":19}]",
+                                    NULL);
+    mt_resp *r = mt_getf(g.s, g.key, PURCHASES "/%lld", (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t items[3];
+    for (int i = 0; i < 3; i++) {
+        items[i] = mt_json_int(r->json, fix_fmt("items[%d].id", i));
+        assert_true(json_is_null(mt_json_get(r->json, fix_fmt("items[%d].expense", i))));
+    }
+    mt_resp_free(r);
+    const char *path = fix_fmt(PURCHASES "/%lld/assign_to_project", (long long)id);
+    r = mt_request(g.s, "POST", path, g.key,
+                   fix_fmt("{\"item_id\":%lld,\"project_id\":%lld,\"billable\":false,"
+                           "\"budget_relevant\":true,\"surcharge\":true}",
+                           (long long)items[0], (long long)project),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_INT(r->json, "id", id);
+    json_t *expense = mt_json_get(r->json, "items[0].expense");
+    mt_assert_keys(expense, "id,project");
+    mt_assert_keys(json_object_get(expense, "project"), "id,company_id");
+    MT_ASSERT_JSON_INT(expense, "project.id", project);
+    MT_ASSERT_JSON_INT(expense, "project.company_id", customer);
+    json_int_t made = mt_json_int(expense, "id");
+    mt_resp_free(r);
+    r = mt_getf(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld", (long long)project,
+                (long long)made);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "title", "Server");
+    MT_ASSERT_JSON_STR(r->json, "date", "2026-11-02");
+    fix_assert_number(r->json, "quantity", 1);
+    fix_assert_number(r->json, "price", 100); /* 119 with 19 % included: net 100.00 */
+    fix_assert_number(r->json, "cost", 100);
+    MT_ASSERT_JSON_TYPE(r->json, "billable", JSON_FALSE);
+    MT_ASSERT_JSON_TYPE(r->json, "budget_relevant", JSON_TRUE);
+    MT_ASSERT_JSON_INT(r->json, "purchase_id", id);
+    MT_ASSERT_JSON_INT(r->json, "purchase_item_id", items[0]);
+    mt_resp_free(r);
+    /* an item once; an item of another purchase; a project that is not there */
+    fix_expect_422(
+        g.s, "POST", g.key,
+        fix_fmt("{\"item_id\":%lld,\"project_id\":%lld}", (long long)items[0], (long long)project),
+        "item_id", "%s", path);
+    json_int_t other = create_purchase("[{\"title\":\"X\",\"total\":1,\"tax\":19}]", NULL);
+    fix_expect_422(
+        g.s, "POST", g.key,
+        fix_fmt("{\"item_id\":%lld,\"project_id\":%lld}", (long long)items[1], (long long)project),
+        "item_id", PURCHASES "/%lld/assign_to_project", (long long)other);
+    fix_expect_422(g.s, "POST", g.key,
+                   fix_fmt("{\"item_id\":%lld,\"project_id\":987654}", (long long)items[1]),
+                   "project_id", "%s", path);
+    fix_expect_422(g.s, "POST", g.key, "{}", "item_id", "%s", path);
+    /* linked to an expense the project has already */
+    json_int_t existing =
+        mt_create(g.s, fix_fmt("/api/v1/projects/%lld/expenses", (long long)project), g.key,
+                  "{\"date\":\"2026-11-05\",\"title\":\"Kabel\",\"quantity\":2,\"unit\":"
+                  "\"Stk\",\"unit_price\":8,\"unit_cost\":5}");
+    r = mt_request(g.s, "POST", path, g.key,
+                   fix_fmt("{\"item_id\":%lld,\"project_id\":%lld,\"expense_id\":%lld}",
+                           (long long)items[1], (long long)project, (long long)existing),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_INT(r->json, "items[1].expense.id", existing);
+    mt_resp_free(r);
+    fix_expect_422(g.s, "POST", g.key,
+                   fix_fmt("{\"item_id\":%lld,\"project_id\":%lld,\"expense_id\":%lld}",
+                           (long long)items[2], (long long)project, (long long)existing),
+                   "expense_id", "%s", path);
+    r = mt_get(g.s, fix_fmt("/api/v1/projects/expenses?purchase_id=%lld", (long long)id), g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    mt_resp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1248,6 +1331,7 @@ int main(void)
         cmocka_unit_test(test_drafts),
         cmocka_unit_test(test_web_hooks),
         cmocka_unit_test(test_permissions_and_tenants),
+        cmocka_unit_test(test_assign_to_project),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
