@@ -62,8 +62,13 @@ void xml_text(strbuf *out, const char *s)
             p++;
             continue;
         }
+        if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+            sb_adds(out, "\xef\xbf\xbd"); /* U+FFFE, U+FFFF: well-formed, no XML character */
+            p += 3;
+            continue;
+        }
         int n = utf8_len(p);
-        if (n == 0) {
+        if (n == 0) { /* a byte of no well-formed sequence */
             sb_adds(out, "\xef\xbf\xbd");
             p++;
             continue;

@@ -56,6 +56,10 @@ static void drops_control_characters_and_repairs_utf8(void **state)
                            "e\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
                            "f");
     free(v);
+    /* a noncharacter is one character: one U+FFFD */
+    v = escaped("x\xef\xbf\xbey\xef\xbf\xbfz");
+    assert_string_equal(v, "x\xef\xbf\xbdy\xef\xbf\xbdz");
+    free(v);
     v = escaped(NULL);
     assert_string_equal(v, "");
     free(v);
