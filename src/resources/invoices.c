@@ -307,13 +307,23 @@ static int invoice_before_delete(struct req *r, int64_t id)
     return 0;
 }
 
-/* company_id, project_id, tags; include_disregarded and not_booked are accepted (mocod has
- * neither disregarded invoices nor bookkeeping yet: they change nothing). */
+/* company_id, project_id, tags; not_booked: true the invoices of no bookkeeping export, false
+ * those of one; include_disregarded is accepted (mocod has no disregarded invoices). */
 static int invoice_list_filter(struct req *r, struct list_query *q)
 {
     if (lq_id_list(q, "company_id", "t.customer_id IN (%s)", 1) ||
         lq_id_list(q, "project_id", "t.project_id IN (%s)", 1))
         return -1;
+    static const char *const flags[] = {"not_booked", "include_disregarded"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = req_query(r, flags[i]);
+        if (!v || !*v)
+            continue;
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+            return req_fail(r, 422, flags[i], "must be true or false");
+        if (i == 0)
+            lq_where(q, strcmp(v, "true") ? "t.exported = 1" : "t.exported = 0");
+    }
     return filter_by_tag_names(q, "tags");
 }
 

@@ -882,10 +882,20 @@ static void test_bookkeeping_exports(void **state)
     MT_ASSERT_JSON_INT(r->json, "user.id", g.admin);
     json_int_t id = mt_json_int(r->json, "id");
     mt_resp_free(r);
-    /* exported invoices are locked */
+    /* exported invoices are locked, and booked: not_booked leaves them out */
     r = mt_getf(g.s, g.key, INVOICES "/%lld", (long long)a);
     assert_true(mt_json_bool(r->json, "locked"));
     mt_resp_free(r);
+    const char *period = INVOICES "?date_from=2025-02-01&date_to=2025-03-31";
+    fix_assert_list_of(g.s, g.key, fix_fmt("%s&not_booked=false", period), a, b);
+    r = mt_get(g.s, fix_fmt("%s&not_booked=true", period), g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_null(fix_find_by_id(r->json, a));
+    assert_null(fix_find_by_id(r->json, b));
+    mt_resp_free(r);
+    fix_expect_422(g.s, "GET", g.key, NULL, "not_booked", INVOICES "?not_booked=maybe");
+    fix_expect_422(g.s, "GET", g.key, NULL, "include_disregarded",
+                   INVOICES "?include_disregarded=x");
     r = mt_getf(g.s, g.key, "%s/%lld", path, (long long)id);
     MT_ASSERT_STATUS(r, 200);
     mt_resp_free(r);
