@@ -56,6 +56,9 @@ struct value *record_value(struct record *rec, const char *field);
  * a write: the one sent, else the stored one. Rules that depend on other fields use these. */
 const char *engine_stored_text(struct req *r, const struct resource *res, int64_t id,
                                const char *column);
+/* The stored column as an integer (0 when the row or the value is missing). */
+int64_t engine_stored_int(struct req *r, const struct resource *res, int64_t id,
+                          const char *column);
 const char *engine_effective_text(struct req *r, struct record *rec, int64_t id, const char *field);
 
 /* Every resource and custom route of the server; main hands it to the engine at start-up. */

@@ -542,6 +542,12 @@ const char *engine_stored_text(struct req *r, const struct resource *res, int64_
     return v;
 }
 
+int64_t engine_stored_int(struct req *r, const struct resource *res, int64_t id, const char *column)
+{
+    const char *v = engine_stored_text(r, res, id, column);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
 const char *engine_effective_text(struct req *r, struct record *rec, int64_t id, const char *field)
 {
     const struct field *f = resource_field(rec->res, field);

@@ -108,12 +108,6 @@ static void set_int(struct record *rec, const char *field, int64_t i)
     v->i = i;
 }
 
-static int64_t stored_int(struct req *r, int64_t id, const char *column)
-{
-    const char *s = engine_stored_text(r, &res_activities, id, column);
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 /* hours as rendered: seconds / 3600 to two decimals, half away from zero */
 static int64_t hours_units(int64_t seconds)
 {
@@ -143,9 +137,9 @@ static const char *seconds_from_hours(json_t *j, int64_t *seconds)
 /* Locked rows (billed, or in a locked period) refuse changes. */
 static int require_unlocked(struct req *r, int64_t id)
 {
-    if (stored_int(r, id, "billed"))
+    if (engine_stored_int(r, &res_activities, id, "billed"))
         return req_fail(r, 422, "billed", "a billed activity can't be changed or deleted");
-    if (stored_int(r, id, "locked"))
+    if (engine_stored_int(r, &res_activities, id, "locked"))
         return req_fail(r, 422, "locked", "a locked activity can't be changed or deleted");
     return 0;
 }
@@ -188,7 +182,7 @@ static int activity_before_save(struct req *r, struct record *rec, int64_t id)
     }
 
     struct value *user = record_value(rec, "user");
-    int64_t user_id = user->set ? user->i : stored_int(r, id, "user_id");
+    int64_t user_id = user->set ? user->i : engine_stored_int(r, &res_activities, id, "user_id");
     if (rec->creating && !user->set) {
         req_field_error(r, "user_id",
                         "can't be blank: an account API key tracks time only while it "
@@ -202,8 +196,9 @@ static int activity_before_save(struct req *r, struct record *rec, int64_t id)
         return r->err_fields ? -1 : 0;
     if ((project->set && project->null) || (task->set && task->null))
         return -1; /* named already: required */
-    int64_t project_id = project->set ? project->i : stored_int(r, id, "project_id");
-    int64_t task_id = task->set ? task->i : stored_int(r, id, "task_id");
+    int64_t project_id =
+        project->set ? project->i : engine_stored_int(r, &res_activities, id, "project_id");
+    int64_t task_id = task->set ? task->i : engine_stored_int(r, &res_activities, id, "task_id");
     struct activity_context cx;
     if (load_context(r, project_id, task_id, user_id, &cx))
         return -1;
@@ -260,8 +255,8 @@ static int stop_timer_of(struct req *r, int64_t id, bool event)
         if (ran < 0)
             ran = 0;
     }
-    int64_t seconds = stored_int(r, id, "seconds") + ran;
-    int64_t worked = stored_int(r, id, "worked_seconds") + ran;
+    int64_t seconds = engine_stored_int(r, &res_activities, id, "seconds") + ran;
+    int64_t worked = engine_stored_int(r, &res_activities, id, "worked_seconds") + ran;
     if (seconds > DAY_SECONDS)
         seconds = DAY_SECONDS;
     if (worked > DAY_SECONDS)
@@ -288,7 +283,8 @@ static int start_timer(struct req *r, struct action_call *call)
     if (engine_stored_text(r, &res_activities, call->id, "timer_started_at"))
         return 0; /* running already */
     /* one timer per user: the one running elsewhere stops */
-    db_param p[3] = {dbp_int(r->account_id), dbp_int(stored_int(r, call->id, "user_id")),
+    db_param p[3] = {dbp_int(r->account_id),
+                     dbp_int(engine_stored_int(r, &res_activities, call->id, "user_id")),
                      dbp_int(call->id)};
     struct entity_list running;
     if (engine_collect_entities(r,
@@ -360,7 +356,8 @@ static int billable_seconds_prepare(struct req *r, struct action_call *call)
 static int billable_seconds(struct req *r, struct action_call *call)
 {
     bool allowed = false;
-    if (project_may_bill(r, stored_int(r, call->id, "project_id"), &allowed))
+    if (project_may_bill(r, engine_stored_int(r, &res_activities, call->id, "project_id"),
+                         &allowed))
         return -1;
     if (!allowed)
         return req_fail(r, 403, NULL,
@@ -411,17 +408,19 @@ static int disregard(struct req *r, struct action_call *call)
         if (!engine_exists(r, &res_activities, d->ids[i]))
             return req_fail(r, 422, "activity_ids", "activity %lld does not exist",
                             (long long)d->ids[i]);
-        if (stored_int(r, d->ids[i], "customer_id") != x->company)
+        if (engine_stored_int(r, &res_activities, d->ids[i], "customer_id") != x->company)
             return req_fail(r, 422, "company_id", "activity %lld is not of this customer",
                             (long long)d->ids[i]);
-        if (x->project && stored_int(r, d->ids[i], "project_id") != x->project)
+        if (x->project &&
+            engine_stored_int(r, &res_activities, d->ids[i], "project_id") != x->project)
             return req_fail(r, 422, "project_id", "activity %lld is not of this project",
                             (long long)d->ids[i]);
-        if (stored_int(r, d->ids[i], "billed"))
+        if (engine_stored_int(r, &res_activities, d->ids[i], "billed"))
             return req_fail(r, 422, "activity_ids", "activity %lld is billed already",
                             (long long)d->ids[i]);
         bool allowed = false;
-        if (project_may_bill(r, stored_int(r, d->ids[i], "project_id"), &allowed))
+        if (project_may_bill(r, engine_stored_int(r, &res_activities, d->ids[i], "project_id"),
+                             &allowed))
             return -1;
         if (!allowed)
             return req_fail(r, 403, NULL,

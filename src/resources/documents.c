@@ -15,12 +15,6 @@ const char *const document_item_types[] = {"title",    "description", "item", "p
                                            "subtotal", "separator",   NULL};
 const char *const document_service_types[] = {"service", "expense", NULL};
 
-static int64_t stored_int(struct req *r, const struct resource *res, int64_t id, const char *col)
-{
-    const char *v = engine_stored_text(r, res, id, col);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
 /*
  * The totals, from the items as stored: each line's net (rounded to the cent when it was made),
  * summed over the billed lines (type item, not optional); the discount off the sum, rounded;
@@ -94,8 +88,8 @@ int document_totals(struct req *r, const struct document_kind *k, int64_t id)
                                    k->items_table, k->fk);
     if (db_query_i64(r->db, sql, p, 2, 0, &items_net) != DB_OK)
         return req_fail(r, 500, NULL, "database error");
-    int64_t discount = stored_int(r, k->res, id, "discount");
-    int64_t tax = stored_int(r, k->res, id, "tax");
+    int64_t discount = engine_stored_int(r, k->res, id, "discount");
+    int64_t tax = engine_stored_int(r, k->res, id, "tax");
     int64_t off = 0, net = 0, vat = 0, gross = 0;
     /* percent at scale 2 is a fraction at scale 4 */
     if (money_mul(items_net, 2, discount, 4, 2, &off) != MONEY_OK ||

@@ -18,12 +18,6 @@ static const char *const reminder_statuses[] = {"created", "sent", NULL};
     "um ein Versehen. Wir bitten Sie höflich, uns den Betrag in den nächsten Tagen zu "          \
     "überweisen.\""
 
-static int64_t stored_i64(struct req *r, const struct resource *res, int64_t id, const char *col)
-{
-    const char *v = engine_stored_text(r, res, id, col);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
 static const struct field reminder_fields[] = {
     {"title", FT_TEXT, 0, .def = "\"" REMINDER_TITLE "\"", .maxlen = 255},
     {"text", FT_TEXT, 0, .def = REMINDER_TEXT},
@@ -89,8 +83,8 @@ static int reminder_mail_prepare(struct req *r, struct action_call *call)
     if (document_mail_input(r, given))
         return -1;
     struct document_mail *dm = arena_calloc(r->arena, 1, sizeof(*dm));
-    if (invoice_mail_prepare(r, stored_i64(r, &res_invoice_reminders, call->id, "invoice_id"),
-                             given, dm))
+    if (invoice_mail_prepare(
+            r, engine_stored_int(r, &res_invoice_reminders, call->id, "invoice_id"), given, dm))
         return -1;
     call->ctx = dm;
     return 0;
@@ -180,7 +174,7 @@ static int export_before_save(struct req *r, struct record *rec, int64_t id)
         const char *status = engine_stored_text(r, &res_invoices, inv, "status");
         if (status && !strcmp(status, "draft"))
             req_field_error(r, "invoice_ids", "invoice %lld is a draft", (long long)inv);
-        else if (stored_i64(r, &res_invoices, inv, "exported"))
+        else if (engine_stored_int(r, &res_invoices, inv, "exported"))
             req_field_error(r, "invoice_ids", "invoice %lld is exported already", (long long)inv);
         const char *date = engine_stored_text(r, &res_invoices, inv, "date");
         if (date && (!from || strcmp(date, from) < 0))

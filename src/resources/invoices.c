@@ -35,12 +35,6 @@ static const struct field invoice_item_fields[] = {
     {0},
 };
 
-static int64_t stored_int(struct req *r, const struct resource *res, int64_t id, const char *col)
-{
-    const char *v = engine_stored_text(r, res, id, col);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
 /* What an item bills: the rows named by its activity_ids and expense_ids. */
 static const struct billed_kind {
     const char *key; /* the item's input */
@@ -64,8 +58,8 @@ static int bill_rows(struct req *r, struct record *rec, int64_t invoice,
         req_field_error(r, k->key, "must be a list of at most 10000 %s ids", k->noun);
         return -1;
     }
-    int64_t customer = stored_int(r, &res_invoices, invoice, "customer_id");
-    int64_t project = stored_int(r, &res_invoices, invoice, "project_id");
+    int64_t customer = engine_stored_int(r, &res_invoices, invoice, "customer_id");
+    int64_t project = engine_stored_int(r, &res_invoices, invoice, "project_id");
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v)
@@ -75,16 +69,16 @@ static int bill_rows(struct req *r, struct record *rec, int64_t invoice,
             req_field_error(r, k->key, "%s %lld does not exist", k->noun, (long long)id);
             return -1;
         }
-        if (stored_int(r, k->res, id, "billed")) {
+        if (engine_stored_int(r, k->res, id, "billed")) {
             req_field_error(r, k->key, "%s %lld is billed already", k->noun, (long long)id);
             return -1;
         }
-        if (stored_int(r, k->res, id, "customer_id") != customer) {
+        if (engine_stored_int(r, k->res, id, "customer_id") != customer) {
             req_field_error(r, k->key, "%s %lld is not of the invoice's customer", k->noun,
                             (long long)id);
             return -1;
         }
-        if (project && stored_int(r, k->res, id, "project_id") != project) {
+        if (project && engine_stored_int(r, k->res, id, "project_id") != project) {
             req_field_error(r, k->key, "%s %lld is not of the invoice's project", k->noun,
                             (long long)id);
             return -1;
@@ -239,7 +233,7 @@ static int invoice_before_save(struct req *r, struct record *rec, int64_t id)
     }
     struct value *project = record_value(rec, "project");
     if (project->set && !project->null && customer->set && !customer->null &&
-        stored_int(r, &res_projects, project->i, "customer_id") != customer->i)
+        engine_stored_int(r, &res_projects, project->i, "customer_id") != customer->i)
         req_field_error(r, "project_id", "is not a project of the customer");
     json_t *items = json_object_get(rec->input, "items");
     if (rec->creating && (!json_is_array(items) || json_array_size(items) == 0))
@@ -273,7 +267,7 @@ static int invoice_before_delete(struct req *r, int64_t id)
     const char *status = engine_stored_text(r, &res_invoices, id, "status");
     bool draft = status && !strcmp(status, "draft");
     if (!draft) {
-        if (stored_int(r, &res_invoices, id, "locked"))
+        if (engine_stored_int(r, &res_invoices, id, "locked"))
             return req_fail(r, 422, "locked", "a locked invoice can't be deleted");
         db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
         int64_t newer = 0;
@@ -356,8 +350,8 @@ static int update_status(struct req *r, struct action_call *call)
     const char *status = call->ctx;
     struct column_value set[] = {
         {"status", dbp_text(status)},
-        {"locked",
-         dbp_int(!strcmp(status, "sent") || stored_int(r, &res_invoices, call->id, "locked"))},
+        {"locked", dbp_int(!strcmp(status, "sent") ||
+                           engine_stored_int(r, &res_invoices, call->id, "locked"))},
     };
     return engine_set_columns(r, &res_invoices, call->id, set, 2, false);
 }
@@ -401,11 +395,11 @@ int invoice_mail_prepare(struct req *r, int64_t invoice, const char *given[5],
     im->cc = given[1];
     im->bcc = given[2];
     if (!im->to && !(given[1] && *given[1]) && !(given[2] && *given[2])) {
-        int64_t project = stored_int(r, &res_invoices, invoice, "project_id");
+        int64_t project = engine_stored_int(r, &res_invoices, invoice, "project_id");
         im->to = project ? engine_stored_text(r, &res_projects, project, "billing_email_to") : NULL;
         im->cc = project ? engine_stored_text(r, &res_projects, project, "billing_email_cc") : NULL;
         if (!im->to || !*im->to) {
-            int64_t customer = stored_int(r, &res_invoices, invoice, "customer_id");
+            int64_t customer = engine_stored_int(r, &res_invoices, invoice, "customer_id");
             im->to = engine_stored_text(r, &res_companies, customer, "email");
         }
     }
@@ -523,13 +517,13 @@ static int invoice_settle(struct req *r, int64_t invoice, int64_t leaving)
                      "? AND invoice_id = ? AND id <> ?",
                      p, 3, 0, &paid) != DB_OK)
         return req_fail(r, 500, NULL, "database error");
-    int64_t gross = stored_int(r, &res_invoices, invoice, "gross_total");
+    int64_t gross = engine_stored_int(r, &res_invoices, invoice, "gross_total");
     bool settled = !strcmp(status, "paid") || !strcmp(status, "partially_paid");
-    const char *now = paid > 0 && paid >= gross                         ? "paid"
-                      : paid > 0                                        ? "partially_paid"
-                      : !settled                                        ? status
-                      : stored_int(r, &res_invoices, invoice, "locked") ? "sent"
-                                                                        : "created";
+    const char *now = paid > 0 && paid >= gross                                ? "paid"
+                      : paid > 0                                               ? "partially_paid"
+                      : !settled                                               ? status
+                      : engine_stored_int(r, &res_invoices, invoice, "locked") ? "sent"
+                                                                               : "created";
     if (!strcmp(now, status))
         return 0;
     struct column_value set[] = {{"status", dbp_text(now)}};
@@ -586,13 +580,13 @@ static int payment_before_save(struct req *r, struct record *rec, int64_t id)
 static int payment_after_save(struct req *r, struct record *rec, int64_t id)
 {
     (void)rec;
-    int64_t invoice = stored_int(r, &res_invoice_payments, id, "invoice_id");
+    int64_t invoice = engine_stored_int(r, &res_invoice_payments, id, "invoice_id");
     return invoice ? invoice_settle(r, invoice, 0) : 0;
 }
 
 static int payment_before_delete(struct req *r, int64_t id)
 {
-    int64_t invoice = stored_int(r, &res_invoice_payments, id, "invoice_id");
+    int64_t invoice = engine_stored_int(r, &res_invoice_payments, id, "invoice_id");
     return invoice ? invoice_settle(r, invoice, id) : 0;
 }
 

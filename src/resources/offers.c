@@ -13,12 +13,6 @@ static const char *const subtotal_types[] = {"part_total", "sub_total", "optiona
                                              "optional_sub_total", NULL};
 static const char *const address_changes[] = {"offer", "customer", NULL};
 
-static int64_t stored_int(struct req *r, const struct resource *res, int64_t id, const char *col)
-{
-    const char *v = engine_stored_text(r, res, id, col);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
 /* ------------------------------------------------------------- items */
 
 static const struct field offer_item_fields[] = {
@@ -161,9 +155,9 @@ static int offer_before_save(struct req *r, struct record *rec, int64_t id)
         has_project ? engine_stored_text(r, &res_projects, project->i, "currency") : NULL;
     const char *dc = has_deal ? engine_stored_text(r, &res_deals, deal->i, "currency") : NULL;
     if (has_project)
-        set_value(company, stored_int(r, &res_projects, project->i, "customer_id"), NULL);
+        set_value(company, engine_stored_int(r, &res_projects, project->i, "customer_id"), NULL);
     else if (has_deal && !(company->set && !company->null)) {
-        int64_t c = stored_int(r, &res_deals, deal->i, "company_id");
+        int64_t c = engine_stored_int(r, &res_deals, deal->i, "company_id");
         if (c)
             set_value(company, c, NULL);
     }
@@ -251,7 +245,7 @@ static int assign(struct req *r, struct action_call *call)
     if (a->given[1]) {
         set[n++] = (struct column_value){"project_id", dbp_int(a->ids[1])};
         set[n++] = (struct column_value){
-            "company_id", dbp_int(stored_int(r, &res_projects, a->ids[1], "customer_id"))};
+            "company_id", dbp_int(engine_stored_int(r, &res_projects, a->ids[1], "customer_id"))};
     } else if (a->given[0]) {
         set[n++] = (struct column_value){"company_id", dbp_int(a->ids[0])};
     }
@@ -279,10 +273,10 @@ static int send_email_prepare(struct req *r, struct action_call *call)
     dm->cc = given[1];
     dm->bcc = given[2];
     if (!dm->to && !(given[1] && *given[1]) && !(given[2] && *given[2])) {
-        int64_t contact = stored_int(r, &res_offers, call->id, "contact_id");
+        int64_t contact = engine_stored_int(r, &res_offers, call->id, "contact_id");
         dm->to = contact ? engine_stored_text(r, &res_contacts, contact, "work_email") : NULL;
         if (!dm->to || !*dm->to) {
-            int64_t company = stored_int(r, &res_offers, call->id, "company_id");
+            int64_t company = engine_stored_int(r, &res_offers, call->id, "company_id");
             dm->to = company ? engine_stored_text(r, &res_companies, company, "email") : NULL;
         }
     }

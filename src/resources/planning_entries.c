@@ -83,21 +83,16 @@ static int require_own_or_planner(struct req *r, int64_t user)
                     "only staff and project leaders plan other users (or change their plans)");
 }
 
-static int64_t stored_user(struct req *r, int64_t id)
-{
-    const char *u = engine_stored_text(r, &res_planning_entries, id, "user_id");
-    return u ? strtoll(u, NULL, 10) : 0;
-}
-
 static int planning_entry_before_delete(struct req *r, int64_t id)
 {
-    return require_own_or_planner(r, stored_user(r, id));
+    return require_own_or_planner(r, engine_stored_int(r, &res_planning_entries, id, "user_id"));
 }
 
 static int planning_entry_before_save(struct req *r, struct record *rec, int64_t id)
 {
     struct value *who = record_value(rec, "user");
-    if ((id && require_own_or_planner(r, stored_user(r, id))) ||
+    if ((id &&
+         require_own_or_planner(r, engine_stored_int(r, &res_planning_entries, id, "user_id"))) ||
         (who->set && !who->null && require_own_or_planner(r, who->i)))
         return -1;
     /* planning on something needs to see it */

@@ -47,16 +47,10 @@ static const struct field presence_fields[] = {
     {0},
 };
 
-static int64_t stored_user(struct req *r, int64_t id)
-{
-    const char *u = engine_stored_text(r, &res_presences, id, "user_id");
-    return u ? strtoll(u, NULL, 10) : 0;
-}
-
 /* Changing another user's presences needs the Staff permission (people, full). */
 static int require_own(struct req *r, int64_t id)
 {
-    if (!req_is_staff(r) && stored_user(r, id) != r->user_id)
+    if (!req_is_staff(r) && engine_stored_int(r, &res_presences, id, "user_id") != r->user_id)
         return req_fail(r, 403, NULL, "only Staff may change the presences of others");
     return 0;
 }
@@ -95,7 +89,7 @@ static int presences_before_save(struct req *r, struct record *rec, int64_t id)
         req_field_error(r, "to", "must be after from");
     if (r->err_fields || !date || !from)
         return -1;
-    int64_t owner = id ? stored_user(r, id) : user->i;
+    int64_t owner = id ? engine_stored_int(r, &res_presences, id, "user_id") : user->i;
     int64_t n = 0;
     if (count_overlaps(r, owner, date, from, until, id, &n))
         return -1;

@@ -54,22 +54,10 @@ static const struct field expense_fields[] = {
     {0},
 };
 
-static int64_t stored_int_of(struct req *r, const struct resource *res, int64_t id,
-                             const char *column)
-{
-    const char *v = engine_stored_text(r, res, id, column);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
-static int64_t stored_int(struct req *r, int64_t id, const char *column)
-{
-    return stored_int_of(r, &res_project_expenses, id, column);
-}
-
 /* Billed (on an invoice, or disregarded) expenses refuse changes, as billed activities do. */
 static int require_unbilled(struct req *r, int64_t id)
 {
-    if (stored_int(r, id, "billed"))
+    if (engine_stored_int(r, &res_project_expenses, id, "billed"))
         return req_fail(r, 422, "billed", "a billed expense can't be changed or deleted");
     return 0;
 }
@@ -87,7 +75,7 @@ static int64_t effective_units(struct req *r, struct record *rec, int64_t id, co
     struct value *v = record_value(rec, field);
     if (v->set)
         return v->null ? 0 : v->i;
-    return id ? stored_int_of(r, rec->res, id, field) : 0;
+    return id ? engine_stored_int(r, rec->res, id, field) : 0;
 }
 
 /* A new expense takes the project's currency and customer; an archived project takes none (as
@@ -201,7 +189,7 @@ static int disregard(struct req *r, struct action_call *call)
         if (!engine_exists(r, &res_project_expenses, d->ids[i]))
             return req_fail(r, 422, "expense_ids", "expense %lld is not one of the project's",
                             (long long)d->ids[i]);
-        if (stored_int(r, d->ids[i], "billed"))
+        if (engine_stored_int(r, &res_project_expenses, d->ids[i], "billed"))
             return req_fail(r, 422, "expense_ids", "expense %lld is billed already",
                             (long long)d->ids[i]);
         struct column_value cols[] = {{"billed", dbp_int(1)},

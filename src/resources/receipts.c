@@ -21,12 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t stored_int(struct req *r, const struct resource *res, int64_t id, const char *col)
-{
-    const char *v = engine_stored_text(r, res, id, col);
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
 /* ------------------------------------------------------------- items */
 
 static const struct field receipt_item_fields[] = {
@@ -154,7 +148,7 @@ static const struct field receipt_fields[] = {
 /* Changing another person's receipt needs the purchases area in full. */
 static int require_writer(struct req *r, int64_t id)
 {
-    int64_t owner = stored_int(r, &res_receipts, id, "user_id");
+    int64_t owner = engine_stored_int(r, &res_receipts, id, "user_id");
     if (owner == r->user_id || r->admin || r->key_kind == KEY_ACCOUNT_FULL ||
         req_perm(r, AREA_PURCHASES) >= PERM_FULL)
         return 0;
