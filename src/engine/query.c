@@ -111,6 +111,32 @@ static int bool_from_text(const char *v, bool *out)
 static int date_bounds(struct list_query *q, const char *param, const char *from, const char *to,
                        const char *column);
 
+/* An enum filter's values (one, or a comma-separated list with F_MULTI) must be its options:
+ * 422 naming the parameter for one that is none of them. */
+static bool enum_filter_unknown(struct req *r, const struct field *f, const char *v)
+{
+    for (const char *p = v; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = (f->flags & F_MULTI) ? strcspn(p, ",") : strlen(p), t = len;
+        while (t && p[t - 1] == ' ')
+            t--;
+        bool known = t == 0;
+        for (const char *const *o = f->options; !known && *o; o++)
+            known = strlen(*o) == t && !strncmp(*o, p, t);
+        if (!known) {
+            strbuf all;
+            sb_init(&all, r->arena, 64);
+            for (const char *const *o = f->options; *o; o++)
+                sb_addf(&all, "%s%s", o == f->options ? "" : ", ", *o);
+            req_fail(r, 422, f->name, "%s must be one of %s", f->name, all.buf);
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
 static int filter_declared(struct req *r, struct list_query *q, const struct resource *res)
 {
     for (const struct field *f = res->fields; f->name; f++) {
@@ -127,6 +153,11 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
                     return -1;
                 continue;
             }
+            if (span && *span && !(f->flags & F_FILTER)) { /* name=a: that one day */
+                if (date_bounds(q, f->name, span, span, field_column(f)))
+                    return -1;
+                continue;
+            }
         }
         if (!(f->flags & F_FILTER))
             continue;
@@ -135,6 +166,8 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
         if (!v)
             continue;
         const char *col = field_column(f);
+        if (f->type == FT_ENUM && f->options && enum_filter_unknown(r, f, v))
+            return -1;
         switch (f->type) {
         case FT_BOOL: {
             bool b;

@@ -81,6 +81,28 @@ static bool idlist_valid(json_t *j)
     return true;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether a valid id list names an id twice (sorted in the arena: 10,000 ids stay cheap). */
+static bool idlist_repeats(struct req *r, json_t *j)
+{
+    size_t n = json_array_size(j), i;
+    if (n < 2)
+        return false;
+    int64_t *ids = arena_calloc(r->arena, n, sizeof(int64_t));
+    json_t *e;
+    json_array_foreach(j, i, e) ids[i] = json_integer_value(e);
+    qsort(ids, n, sizeof(int64_t), cmp_i64);
+    for (i = 1; i < n; i++)
+        if (ids[i] == ids[i - 1])
+            return true;
+    return false;
+}
+
 static bool strlist_valid(json_t *j)
 {
     if (!json_is_array(j))
@@ -201,6 +223,8 @@ static const char *convert(struct req *r, const struct field *f, json_t *j, stru
         if (f->type == FT_STRLIST ? !strlist_valid(j) : !idlist_valid(j))
             return f->type == FT_STRLIST ? "must be an array of strings"
                                          : "must be an array of at most 10000 ids";
+        if (f->type == FT_IDLIST && idlist_repeats(r, j))
+            return "must name each id once";
         v->j = j;
         v->s = json_dumps(j, JSON_COMPACT);
         if (v->s) {

@@ -16,6 +16,22 @@ static const struct field payment_schedule_fields[] = {
     {0},
 };
 
+/* title and description are texts: null clears them to "" (as the docs render them). */
+static int payment_schedule_before_save(struct req *r, struct record *rec, int64_t id)
+{
+    (void)r;
+    (void)id;
+    static const char *const texts[] = {"title", "description"};
+    for (int i = 0; i < 2; i++) {
+        struct value *v = record_value(rec, texts[i]);
+        if (v->set && v->null) {
+            v->null = false;
+            v->s = "";
+        }
+    }
+    return 0;
+}
+
 /* ?company_id=: the schedules of that customer's projects (the flat list's filter). */
 static int payment_schedule_list_filter(struct req *r, struct list_query *q)
 {
@@ -40,4 +56,5 @@ const struct resource res_project_payment_schedules = {
     .read_area = AREA_PROJECTS,
     .default_sort = "date",
     .list_filter = payment_schedule_list_filter,
+    .before_save = payment_schedule_before_save,
 };

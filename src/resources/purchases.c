@@ -196,38 +196,51 @@ static int item_vat(struct req *r, struct record *rec, int64_t *tax, bool *rever
     return 0;
 }
 
+/* The copy of purchase category id an item keeps (categories are read-only): {id, name} and, with
+ * account, its credit_account; *active whether it may be booked. -1 (and a 500) when the row is
+ * not there: callers have checked the reference. */
+int purchase_category_json(struct req *r, int64_t id, bool account, const char **json, bool *active)
+{
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT name, credit_account, active FROM purchase_categories WHERE "
+                          "account_id = ? AND id = ?",
+                          p, 2);
+    if (!s || db_step(s) != DB_ROW) {
+        db_done(s);
+        return req_fail(r, 500, NULL, "database error");
+    }
+    const char *name = db_col_text(s, 0) ? db_col_text(s, 0) : "";
+    const char *credit = db_col_text(s, 1) ? db_col_text(s, 1) : "";
+    strbuf o;
+    sb_init(&o, r->arena, 128);
+    sb_addf(&o, "{\"id\":%lld,\"name\":", (long long)id);
+    sb_add_json_str(&o, name, strlen(name));
+    if (account) {
+        sb_adds(&o, ",\"credit_account\":");
+        sb_add_json_str(&o, credit, strlen(credit));
+    }
+    sb_addc(&o, '}');
+    *active = db_col_i64(s, 2) != 0;
+    db_done(s);
+    *json = o.buf;
+    return 0;
+}
+
 static int item_category(struct req *r, struct record *rec)
 {
     struct value *cat = record_value(rec, "category_ref");
     if (!cat->set || cat->null)
         return 0;
-    db_param p[2] = {dbp_int(r->account_id), dbp_int(cat->i)};
-    db_stmt *s = db_query(r->db,
-                          "SELECT name, credit_account, active FROM purchase_categories WHERE "
-                          "account_id = ? AND id = ?",
-                          p, 2);
-    if (!s)
-        return req_fail(r, 500, NULL, "database error");
-    if (db_step(s) != DB_ROW) {
-        db_done(s);
-        return req_fail(r, 500, NULL, "database error");
-    }
-    const char *name = db_col_text(s, 0) ? db_col_text(s, 0) : "";
-    const char *account = db_col_text(s, 1) ? db_col_text(s, 1) : "";
-    bool active = db_col_i64(s, 2) != 0;
-    strbuf o;
-    sb_init(&o, r->arena, 128);
-    sb_addf(&o, "{\"id\":%lld,\"name\":", (long long)cat->i);
-    sb_add_json_str(&o, name, strlen(name));
-    sb_adds(&o, ",\"credit_account\":");
-    sb_add_json_str(&o, account, strlen(account));
-    sb_addc(&o, '}');
-    db_done(s);
+    const char *json = NULL;
+    bool active = false;
+    if (purchase_category_json(r, cat->i, true, &json, &active))
+        return -1;
     if (!active) {
         req_field_error(r, "category_id", "is not an active category");
         return -1;
     }
-    set_text(rec, "category_json", o.buf);
+    set_text(rec, "category_json", json);
     return 0;
 }
 
@@ -468,6 +481,17 @@ static int purchase_before_delete(struct req *r, int64_t id)
         return req_fail(r, 500, NULL, "database error");
     if (payments)
         return req_fail(r, 422, "payments", "a purchase with payments can't be deleted");
+    /* the project expenses its items became stay, no longer linked to it */
+    struct entity_list made;
+    if (engine_collect_entities(r,
+                                "SELECT 'Expense', id FROM project_expenses WHERE account_id = ? "
+                                "AND purchase_id = ?",
+                                p, 2, &made))
+        return -1;
+    struct column_value unlink[] = {{"purchase_id", dbp_null()}, {"purchase_item_id", dbp_null()}};
+    for (int i = 0; i < made.n; i++)
+        if (engine_set_columns(r, &res_project_expenses, made.items[i].id, unlink, 2, true))
+            return -1;
     return 0;
 }
 
@@ -522,6 +546,9 @@ static int store_document_prepare(struct req *r, struct action_call *call)
                         "(multipart/form-data) or as {\"file\": {\"filename\", \"base64\"}}");
     if (!json_is_object(file))
         return req_fail(r, 422, "file", "must be a file (a form part with a filename)");
+    json_t *content = json_object_get(file, "base64");
+    if (json_is_string(content) && json_string_length(content) == 0)
+        return req_fail(r, 422, "file", "is empty");
     return 0;
 }
 

@@ -11,9 +11,9 @@
  * What mocod does not have: refund requests (no API documents them), so refund_request is null;
  * a receipt's refund_request_id (kept, filtered on by ?refund_request_id and ?submitted) is set
  * only by data brought in from elsewhere, and such a receipt can't be deleted, as the docs say.
- * Purchase categories belong to
- * the purchases (purchase_category_id is kept and filtered on, purchase_category renders null
- * until they exist); receipts are never `pending` (mocod does no processing of their files). */
+ * An item's purchase_category_id is one of the account's purchase categories, rendered as
+ * purchase_category {id, name}; receipts are never `pending` (mocod does no processing of their
+ * files). */
 #include "resources/resources.h"
 
 #include "util/money.h"
@@ -28,20 +28,35 @@ static const struct field receipt_item_fields[] = {
     /* the VAT code as booked: {id, tax, reverse_charge, intra_eu}, kept with the item when it is
      * written (purchase VAT codes never change through the API) */
     {"vat", FT_EXPR, 0, .sql = "t.vat_json", .as = FT_CUSTOM},
-    {"purchase_category", FT_EXPR, 0, .sql = "NULL"},
+    /* the category as booked: {id, name} (categories are read-only), kept with the item */
+    {"purchase_category", FT_EXPR, 0, .sql = "t.category_json", .as = FT_CUSTOM},
     /* required (strict validation); else left out: the account's first active purchase code */
     {"vat_code", FT_REF, F_WRITEONLY | F_STRICT_REQUIRED | F_RESTRICT,
      .ref = &res_vat_code_purchases, .ref_fields = "id,tax", .column = "vat_code_id",
      .input = "vat_code_id"},
-    {"purchase_category_id", FT_INT, F_WRITEONLY | F_INDEX},
+    {"category", FT_REF, F_WRITEONLY | F_INDEX, .ref = &res_purchase_categories,
+     .column = "purchase_category_id", .input = "purchase_category_id"},
     {"vat_json", FT_TEXT, F_INTERNAL},
+    {"category_json", FT_TEXT, F_INTERNAL},
     {0},
 };
 
-/* The item's copy of its VAT code; only active codes are booked. */
+/* The item's copy of its VAT code (only active codes are booked) and of its category. */
 static int receipt_item_before_save(struct req *r, struct record *rec, int64_t id)
 {
     (void)id;
+    struct value *cat = record_value(rec, "category");
+    if (cat->set) {
+        const char *json = NULL;
+        bool active = true;
+        if (!cat->null && !r->err_fields &&
+            purchase_category_json(r, cat->i, false, &json, &active))
+            return -1;
+        struct value *copy = record_value(rec, "category_json");
+        copy->set = true;
+        copy->null = json == NULL;
+        copy->s = json;
+    }
     struct value *code = record_value(rec, "vat_code");
     if (rec->creating && !code->set) {
         db_param a[1] = {dbp_int(r->account_id)};

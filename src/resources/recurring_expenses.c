@@ -2,7 +2,8 @@
  * weekly, biweekly, monthly, quarterly, biannually or annually from start_date until finish_date
  * (open: unlimited). `recur` creates the project expenses that are due, from recur_next_date up to
  * today in the account's time zone (never after finish_date), and moves recur_next_date past
- * them: running it again the same day creates nothing. Listed across projects as
+ * them (also past finish_date: a later finish_date goes on from there): running it again the
+ * same day creates nothing. Listed across projects as
  * GET /recurring_expenses. */
 #include "resources/resources.h"
 
@@ -172,8 +173,9 @@ int recurring_expense_recur(struct req *r, int64_t id)
         more = occurrence(start, period, ++k, date);
     }
     if (made == 0)
-        return 0;                                          /* nothing is due: nothing changes */
-    more = more && (!finish || strcmp(date, finish) <= 0); /* null: the series is over */
+        return 0; /* nothing is due: nothing changes */
+    /* recur_next_date stays the series' next date also past finish_date: a later finish_date
+     * goes on from there */
     struct column_value set[] = {{"recur_next_date", more ? dbp_text(date) : dbp_null()}};
     return engine_set_columns(r, &res_recurring_expenses, id, set, 1, true);
 }

@@ -129,6 +129,10 @@ void disregard_input(struct req *r, const char *ids_key, struct disregard_input 
  * and cost from quantity x unit_price and unit_cost, rounded to the cent. */
 int expense_take_project(struct req *r, struct record *rec);
 int expense_amounts(struct req *r, struct record *rec, int64_t id);
+/* The JSON copy of a purchase category an item keeps (purchases.c): {id, name[, credit_account]}.
+ */
+int purchase_category_json(struct req *r, int64_t id, bool account, const char **json,
+                           bool *active);
 /* POST .../recurring_expenses/{id}/recur inside a write: the due expenses up to today. */
 int recurring_expense_recur(struct req *r, int64_t id);
 

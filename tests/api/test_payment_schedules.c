@@ -123,6 +123,12 @@ static void test_update_and_delete(void **state)
     mt_resp_free(r);
     fix_expect_422(g.s, "PUT", g.key, "{\"date\":null}", "date", "%s/%lld", nested(g.project),
                    (long long)id);
+    r = mt_requestf(g.s, "PUT", g.key, "{\"title\":null,\"description\":null}", "%s/%lld",
+                    nested(g.project), (long long)id);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "title", ""); /* texts stay texts */
+    MT_ASSERT_JSON_STR(r->json, "description", "");
+    mt_resp_free(r);
     /* a delete answers the deleted schedule */
     r = mt_deletef(g.s, g.key, "%s/%lld", nested(g.project), (long long)id);
     MT_ASSERT_STATUS(r, 200);

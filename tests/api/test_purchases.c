@@ -768,6 +768,11 @@ static void test_list_filters(void **state)
     fix_expect_422(g.s, "GET", g.key, NULL, "unpaid", "%s&unpaid=maybe", P);
     fix_expect_422(g.s, "GET", g.key, NULL, "not_booked", "%s&not_booked=1x", P);
     fix_expect_422(g.s, "GET", g.key, NULL, "company_id", "%s&company_id=x", P);
+    fix_expect_422(g.s, "GET", g.key, NULL, "status", "%s&status=foo", P);
+    fix_expect_422(g.s, "GET", g.key, NULL, "payment_method", "%s&payment_method=cheque", P);
+    fix_expect_422(g.s, "GET", g.key, NULL, "date", PURCHASES "?date=garbage");
+    /* date=DAY: that day */
+    fix_assert_list_of(g.s, g.key, PURCHASES "?date=2019-03-01", a);
 }
 
 /* ---- payments ------------------------------------------------------------------------------ */
@@ -1311,6 +1316,17 @@ static void test_assign_to_project(void **state)
     r = mt_get(g.s, fix_fmt("/api/v1/projects/expenses?purchase_id=%lld", (long long)id), g.key);
     MT_ASSERT_STATUS(r, 200);
     assert_int_equal(json_array_size(r->json), 2);
+    mt_resp_free(r);
+    /* an empty document is none */
+    fix_expect_422(g.s, "PATCH", g.key, "{\"file\":{\"filename\":\"a.pdf\",\"base64\":\"\"}}",
+                   "file", PURCHASES "/%lld/store_document", (long long)id);
+    /* the purchase goes, its expenses stay, no longer linked to it */
+    fix_expect_status(g.s, "DELETE", g.key, NULL, 200, PURCHASES "/%lld", (long long)id);
+    r = mt_getf(g.s, g.key, "/api/v1/projects/%lld/expenses/%lld", (long long)project,
+                (long long)made);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_NULL(r->json, "purchase_id");
+    MT_ASSERT_JSON_NULL(r->json, "purchase_item_id");
     mt_resp_free(r);
 }
 

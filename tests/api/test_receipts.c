@@ -27,6 +27,7 @@ static struct {
     json_int_t admin_id;
     json_int_t customer, project;
     json_int_t vat19, vat7, vat_inactive; /* purchase VAT codes of acme */
+    json_int_t travel, office;            /* two of acme's purchase categories */
     char *emp_key, *book_key, *audit_key, *ro_key;
     json_int_t emp, book, audit;
 } g;
@@ -79,6 +80,11 @@ static int setup(void **state)
                           (long long)g.admin_id, (long long)g.customer));
     g.vat19 = vat_code(19.0, true);
     g.vat7 = vat_code(7.0, true);
+    mt_resp *cats = mt_get(g.s, "/api/v1/purchases/categories", mt_admin_key(g.s));
+    MT_ASSERT_STATUS(cats, 200);
+    g.travel = mt_json_int(cats->json, "[0].id");
+    g.office = mt_json_int(cats->json, "[1].id");
+    mt_resp_free(cats);
     g.vat_inactive = vat_code(16.0, false);
     add_role("Bookkeeper", "full", "full");
     add_role("Auditor", "read", "full");
@@ -136,7 +142,12 @@ static void assert_shape(const json_t *v)
         MT_ASSERT_JSON_TYPE(item, "vat.tax", JSON_REAL);
         MT_ASSERT_JSON_TYPE(item, "vat.reverse_charge", MT_JSON_BOOL);
         MT_ASSERT_JSON_TYPE(item, "vat.intra_eu", MT_JSON_BOOL);
-        MT_ASSERT_JSON_NULL(item, "purchase_category");
+        json_t *cat = json_object_get(item, "purchase_category");
+        if (!json_is_null(cat)) {
+            mt_assert_keys(cat, "id,name");
+            MT_ASSERT_JSON_TYPE(item, "purchase_category.id", JSON_INTEGER);
+            MT_ASSERT_JSON_TYPE(item, "purchase_category.name", JSON_STRING);
+        }
     }
     json_t *project = json_object_get(v, "project");
     if (!json_is_null(project)) {
@@ -345,9 +356,10 @@ static void test_receipt_validation(void **state)
     fix_expect_422(g.s, "POST", g.admin,
                    fix_fmt("{\"date\":\"2021-01-01\",\"title\":\"t\",\"currency\":\"EUR\","
                            "\"items\":[{\"vat_code_id\":%lld,\"gross_total\":1,"
-                           "\"purchase_category_id\":1},{\"vat_code_id\":%lld,\"gross_total\":1,"
-                           "\"purchase_category_id\":2}]}",
-                           (long long)g.vat19, (long long)g.vat19),
+                           "\"purchase_category_id\":%lld},{\"vat_code_id\":%lld,\"gross_total\":1,"
+                           "\"purchase_category_id\":%lld}]}",
+                           (long long)g.vat19, (long long)g.travel, (long long)g.vat19,
+                           (long long)g.office),
                    "items", RECEIPTS);
     fix_expect_422(g.s, "POST", g.admin, body("t", "2021-01-01", "1", "\"project_id\":999999"),
                    "project_id", RECEIPTS);
@@ -506,12 +518,12 @@ static void test_receipt_filters(void **state)
     json_int_t b = create(g.admin, body("B", "2021-06-15", "2", ""));
     json_int_t c = create(g.emp_key, body("C", "2021-06-30", "3", ""));
     json_int_t d = create(g.emp_key, body("D", "2021-07-01", "4", ""));
-    json_int_t e =
-        create(g.admin,
-               fix_fmt("{\"date\":\"2021-06-20\",\"title\":\"E\",\"currency\":\"EUR\",\"items\":"
-                       "[{\"vat_code_id\":%lld,\"gross_total\":1,\"purchase_category_id\":2684},"
-                       "{\"vat_code_id\":%lld,\"gross_total\":2.5,\"purchase_category_id\":2684}]}",
-                       (long long)g.vat19, (long long)g.vat7));
+    json_int_t e = create(
+        g.admin,
+        fix_fmt("{\"date\":\"2021-06-20\",\"title\":\"E\",\"currency\":\"EUR\",\"items\":"
+                "[{\"vat_code_id\":%lld,\"gross_total\":1,\"purchase_category_id\":%lld},"
+                "{\"vat_code_id\":%lld,\"gross_total\":2.5,\"purchase_category_id\":%lld}]}",
+                (long long)g.vat19, (long long)g.travel, (long long)g.vat7, (long long)g.travel));
     /* a refund request of c, as MOCO's would note it (mocod makes none) */
     mt_sql_exec(
         g.s, fix_fmt("UPDATE receipts SET refund_request_id = 266 WHERE id = %lld", (long long)c));
@@ -529,8 +541,23 @@ static void test_receipt_filters(void **state)
     json_int_t emp[] = {c, d};
     fix_assert_list_ids(g.s, g.admin, fix_fmt(RECEIPTS "?user_id=%lld", (long long)g.emp), emp, 2);
     json_int_t cat[] = {e};
-    fix_assert_list_ids(g.s, g.admin, RECEIPTS "?purchase_category_id=2684,1", cat, 1);
-    fix_assert_list_ids(g.s, g.admin, RECEIPTS "?purchase_category_id=1", NULL, 0);
+    fix_assert_list_ids(g.s, g.admin,
+                        fix_fmt(RECEIPTS "?purchase_category_id=%lld,987654", (long long)g.travel),
+                        cat, 1);
+    fix_assert_list_ids(
+        g.s, g.admin, fix_fmt(RECEIPTS "?purchase_category_id=%lld", (long long)g.office), NULL, 0);
+    /* the category is rendered, and must be one of the account's */
+    mt_resp *one = mt_getf(g.s, g.admin, RECEIPTS "/%lld", (long long)e);
+    MT_ASSERT_STATUS(one, 200);
+    MT_ASSERT_JSON_INT(one->json, "items[0].purchase_category.id", g.travel);
+    assert_true(json_is_string(mt_json_get(one->json, "items[0].purchase_category.name")));
+    mt_resp_free(one);
+    fix_expect_422(g.s, "POST", g.admin,
+                   fix_fmt("{\"date\":\"2021-01-01\",\"title\":\"t\",\"currency\":\"EUR\","
+                           "\"items\":[{\"vat_code_id\":%lld,\"gross_total\":1,"
+                           "\"purchase_category_id\":987654}]}",
+                           (long long)g.vat19),
+                   "items[0].purchase_category_id", RECEIPTS);
     json_int_t refunded[] = {c};
     fix_assert_list_ids(g.s, g.admin, RECEIPTS "?refund_request_id=123,266", refunded, 1);
     fix_assert_list_ids(g.s, g.admin, RECEIPTS "?submitted=true", refunded, 1);

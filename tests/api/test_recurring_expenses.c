@@ -232,13 +232,13 @@ static void test_recur_creates_what_is_due_once(void **state)
 static void test_recur_ends_at_finish_date_and_backward_periods(void **state)
 {
     (void)state;
-    /* weekly until the 10th: the 1st and the 8th, then the series is over */
+    /* weekly until the 10th: the 1st and the 8th; the next date stays, past the finish */
     json_int_t weekly =
         create(g.other_project, "\"start_date\":\"2026-03-01\",\"finish_date\":\"2026-03-10\","
                                 "\"period\":\"weekly\"");
     mt_resp *r = recur(g.s, g.other_project, weekly);
     MT_ASSERT_STATUS(r, 200);
-    assert_true(json_is_null(mt_json_get(r->json, "recur_next_date")));
+    MT_ASSERT_JSON_STR(r->json, "recur_next_date", "2026-03-15");
     mt_resp_free(r);
     json_t *made = made_of(weekly);
     const char *weeks[] = {"2026-03-01", "2026-03-08"};
@@ -250,6 +250,17 @@ static void test_recur_ends_at_finish_date_and_backward_periods(void **state)
     mt_resp_free(r);
     made = made_of(weekly);
     assert_int_equal(json_array_size(made), 2);
+    json_decref(made);
+    /* a later finish_date: the series goes on (the 15th is today) */
+    fix_expect_status(g.s, "PUT", g.key, "{\"finish_date\":\"2026-12-31\"}", 200, "%s/%lld",
+                      nested(g.other_project), (long long)weekly);
+    r = recur(g.s, g.other_project, weekly);
+    MT_ASSERT_STATUS(r, 200);
+    MT_ASSERT_JSON_STR(r->json, "recur_next_date", "2026-03-22");
+    mt_resp_free(r);
+    made = made_of(weekly);
+    const char *more_weeks[] = {"2026-03-01", "2026-03-08", "2026-03-15"};
+    assert_dates(made, more_weeks, 3);
     json_decref(made);
 
     /* quarterly, backward: each expense bills the quarter before its date */
