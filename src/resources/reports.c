@@ -1,5 +1,6 @@
 /* The reports: GET /projects/{id}/report (sections/projects.md) and GET /report/absences,
- * /report/planned_vs_tracked, /report/utilization (sections/reports.md).
+ * /report/planned_vs_tracked, /report/utilization, /report/cashflow, /report/finance
+ * (sections/reports.md).
  *
  * Read-only custom routes (report_routes), no transaction. Every figure is aggregated by the
  * database over the declared indexes (activities: account_id,user_id,date and
@@ -30,6 +31,10 @@
  * - planned_vs_tracked: one row per user and project with planned or tracked time in from..to;
  *   planned = hours_per_day x the weekdays (Monday to Friday) of the entry within the range;
  *   delta = tracked - planned; quota = tracked / planned x 100 (0 when nothing is planned).
+ * - cashflow: invoice_paid / purchase_paid (payments, purchases negative) at the payment's date,
+ *   invoice_created / purchase_created (gross less payments still open) at the due date (a
+ *   purchase without one: its date). finance: net totals by document date, outgoing_invoices and
+ *   incoming_expenses. Drafts and ignored invoices count in neither.
  */
 #include "resources/resources.h"
 
@@ -609,10 +614,150 @@ static int report_planned_vs_tracked(struct req *r)
     return 0;
 }
 
+/* ------------------------------------------------------------- GET /report/cashflow, /finance */
+
+/* The rows of a ledger report: the union `branches` (columns kind, record_id, date, amount in
+ * cents, description, company_id, user_id; each branch binds account, from, to), in from..to,
+ * matching ?term in the description or the company's name, by date. */
+static int report_ledger(struct req *r, const char *branches, int nbranches, const char *amount_key)
+{
+    char from[11], to[11];
+    if (query_range(r, from, to, 0, NULL))
+        return -1;
+    const char *term = req_query(r, "term");
+    bool search = term && *term;
+    if (search && strlen(term) > 255)
+        return req_fail(r, 422, "term", "must be at most 255 characters");
+    db_param p[16];
+    int np = 0;
+    for (int i = 0; i < nbranches && np + 3 <= 14; i++) {
+        p[np++] = dbp_int(r->account_id);
+        p[np++] = dbp_text(from);
+        p[np++] = dbp_text(to);
+    }
+    const char *pattern = NULL;
+    if (search) {
+        char *low = arena_printf(r->arena, "%%%s%%", term);
+        for (char *c = low; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        pattern = low;
+        p[np++] = dbp_text(pattern);
+        p[np++] = dbp_text(pattern);
+    }
+    const char *sql = arena_printf(
+        r->arena,
+        "SELECT x.kind, x.record_id, x.date, x.amount, x.description, x.company_id, c.name, "
+        "x.user_id, u.firstname, u.lastname FROM (%s) x LEFT JOIN companies c ON c.id = "
+        "x.company_id AND c.account_id = ? LEFT JOIN users u ON u.id = x.user_id AND "
+        "u.account_id = ? WHERE x.amount <> 0%s ORDER BY x.date, x.kind, x.record_id",
+        branches,
+        search ? " AND (LOWER(x.description) LIKE ? OR LOWER(COALESCE(c.name, '')) LIKE ?)" : "");
+    /* the joins' account ids come before the term's patterns */
+    db_param all[18];
+    int nb = nbranches * 3;
+    memcpy(all, p, sizeof(*p) * (size_t)nb);
+    all[nb] = dbp_int(r->account_id);
+    all[nb + 1] = dbp_int(r->account_id);
+    for (int i = nb; i < np; i++)
+        all[i + 2] = p[i];
+    db_stmt *s = db_query(r->db, sql, all, np + 2);
+    if (!s)
+        return db_fail(r);
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    int rc, n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        sb_addf(o, "%s{\"record_id\":%lld", n++ ? "," : "", (long long)db_col_i64(s, 1));
+        if (db_col_null(s, 5))
+            sb_adds(o, ",\"company_id\":null");
+        else
+            sb_addf(o, ",\"company_id\":%lld", (long long)db_col_i64(s, 5));
+        add_str(o, "description", db_col_text(s, 4));
+        if (db_col_null(s, 7))
+            sb_adds(o, ",\"user_id\":null");
+        else
+            sb_addf(o, ",\"user_id\":%lld", (long long)db_col_i64(s, 7));
+        add_units(o, amount_key, db_col_i64(s, 3), 2);
+        add_str(o, "kind", db_col_text(s, 0));
+        if (db_col_null(s, 5) || !db_col_text(s, 6))
+            sb_adds(o, ",\"company\":null");
+        else {
+            sb_addf(o, ",\"company\":{\"id\":%lld", (long long)db_col_i64(s, 5));
+            add_str(o, "name", db_col_text(s, 6));
+            sb_addc(o, '}');
+        }
+        if (db_col_null(s, 7) || !db_col_text(s, 8))
+            sb_adds(o, ",\"user\":null");
+        else {
+            sb_addf(o, ",\"user\":{\"id\":%lld", (long long)db_col_i64(s, 7));
+            add_str(o, "firstname", db_col_text(s, 8));
+            add_str(o, "lastname", db_col_text(s, 9));
+            sb_addc(o, '}');
+        }
+        add_str(o, "date", db_col_text(s, 2));
+        sb_addc(o, '}');
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+    sb_addc(o, ']');
+    r->status = 200;
+    return 0;
+}
+
+#define INVOICE_TEXT  "COALESCE(i.identifier, '') || ' ' || COALESCE(i.title, '')"
+#define PURCHASE_TEXT "COALESCE(p.identifier, '') || ' ' || COALESCE(p.title, '')"
+#define INVOICE_PAID                                                                               \
+    "(SELECT SUM(ip.paid_total) FROM invoice_payments ip WHERE ip.account_id = i.account_id AND "  \
+    "ip.invoice_id = i.id)"
+#define PURCHASE_PAID                                                                              \
+    "(SELECT SUM(pp.total) FROM purchase_payments pp WHERE pp.account_id = p.account_id AND "      \
+    "pp.purchase_id = p.id)"
+#define COUNTED_INVOICE "i.status NOT IN ('draft', 'ignored')"
+
+/* Money in and out, by the day it moves: payments received (invoice_paid) and made
+ * (purchase_paid, negative), and what is still open of invoices (invoice_created, at their due
+ * date) and of purchases (purchase_created, negative, at their due date or else their date). */
+static int report_cashflow(struct req *r)
+{
+    static const char branches[] =
+        "SELECT 'invoice_paid' AS kind, ip.id AS record_id, ip.date AS date, ip.paid_total AS "
+        "amount, " INVOICE_TEXT " AS description, i.customer_id AS company_id, i.user_id AS "
+        "user_id FROM invoice_payments ip JOIN invoices i ON i.id = ip.invoice_id AND "
+        "i.account_id = ip.account_id WHERE ip.account_id = ? AND ip.date >= ? AND ip.date <= ? "
+        "UNION ALL SELECT 'invoice_created', i.id, i.due_date, i.gross_total - "
+        "COALESCE(" INVOICE_PAID ", 0), " INVOICE_TEXT ", i.customer_id, i.user_id FROM invoices "
+        "i WHERE i.account_id = ? AND i.due_date >= ? AND i.due_date <= ? AND " COUNTED_INVOICE
+        " UNION ALL SELECT 'purchase_paid', pp.id, pp.date, 0 - pp.total, " PURCHASE_TEXT
+        ", p.company_id, p.user_id FROM purchase_payments pp JOIN purchases p ON p.id = "
+        "pp.purchase_id AND p.account_id = pp.account_id WHERE pp.account_id = ? AND pp.date >= "
+        "? AND pp.date <= ? UNION ALL SELECT 'purchase_created', p.id, COALESCE(p.due_date, "
+        "p.date), COALESCE(" PURCHASE_PAID ", 0) - p.gross_total, " PURCHASE_TEXT
+        ", p.company_id, p.user_id FROM purchases p WHERE p.account_id = ? AND "
+        "COALESCE(p.due_date, p.date) >= ? AND COALESCE(p.due_date, p.date) <= ?";
+    return report_ledger(r, branches, 4, "amount_in_account_currency");
+}
+
+/* Net amounts by document date: invoices (outgoing_invoices) and purchases (incoming_expenses). */
+static int report_finance(struct req *r)
+{
+    static const char branches[] =
+        "SELECT 'outgoing_invoices' AS kind, i.id AS record_id, i.date AS date, i.net_total AS "
+        "amount, " INVOICE_TEXT " AS description, i.customer_id AS company_id, i.user_id AS "
+        "user_id FROM invoices i WHERE i.account_id = ? AND i.date >= ? AND i.date <= ? "
+        "AND " COUNTED_INVOICE " UNION ALL SELECT 'incoming_expenses', p.id, p.date, "
+        "p.net_total, " PURCHASE_TEXT ", p.company_id, p.user_id FROM purchases p WHERE "
+        "p.account_id = ? AND p.date >= ? AND p.date <= ?";
+    return report_ledger(r, branches, 2, "net_amount_in_account_currency");
+}
+
 const struct route_decl report_routes[] = {
     /* the report area, or the project's leaders: checked by project_report */
     {"GET", "projects/{id}/report", project_report, 0, AREA_OF_ENTITY},
     {"GET", "report/absences", report_absences, 0, AREA_REPORT},
+    {"GET", "report/cashflow", report_cashflow, 0, AREA_REPORT},
+    {"GET", "report/finance", report_finance, 0, AREA_REPORT},
     {"GET", "report/planned_vs_tracked", report_planned_vs_tracked, 0, AREA_REPORT},
     {"GET", "report/utilization", report_utilization, 0, AREA_REPORT},
     {0},

@@ -40,6 +40,8 @@ static struct {
     json_int_t anna, ben, lea, eva;
     char *anna_key, *ben_key, *lea_key, *eva_key, *staff_key;
     json_int_t p1, p2, work, design, dev;
+    json_int_t supplier, invoice, invoice_payment, purchase, purchase_payment;
+    const char *invoice_text, *purchase_text; /* "identifier title" */
 } g;
 
 static json_int_t create(const char *path, const char *body)
@@ -160,8 +162,12 @@ static int group_setup(void **state)
                       "\"date\":\"2026-03-10\",\"due_date\":\"2026-04-10\",\"title\":\"Rechnung\","
                       "\"tax\":19.0,\"currency\":\"EUR\",%s\"items\":[{\"type\":\"item\","
                       "\"title\":\"Work\",\"net_total\":%s}]}";
-    json_int_t invoice = create("/api/v1/invoices",
-                                fix_fmt(inv, (long long)g.customer, (long long)g.p1, "", "1000"));
+    r = mt_request(g.s, "POST", "/api/v1/invoices", g.key,
+                   fix_fmt(inv, (long long)g.customer, (long long)g.p1, "", "1000"), NULL);
+    MT_ASSERT_STATUS(r, 200);
+    json_int_t invoice = g.invoice = mt_json_int(r->json, "id");
+    g.invoice_text = fix_fmt("%s Rechnung", mt_json_str(r->json, "identifier"));
+    mt_resp_free(r);
     create("/api/v1/invoices",
            fix_fmt(inv, (long long)g.customer, (long long)g.p1, "\"status\":\"draft\",", "77"));
     r = mt_request(g.s, "POST", "/api/v1/invoices/payments", g.key,
@@ -169,7 +175,28 @@ static int group_setup(void **state)
                            (long long)invoice),
                    NULL);
     MT_ASSERT_STATUS(r, 200);
+    g.invoice_payment = mt_json_int(r->json, "id");
     mt_resp_free(r);
+
+    /* a purchase of 595.00 gross (500.00 net, 19 %), due on the 22nd, 200.00 paid on the 9th */
+    g.supplier = fix_create_company_as(g.s, g.key, "supplier", "Technik Lieferant GmbH");
+    r = mt_request(g.s, "POST", "/api/v1/purchases", g.key,
+                   fix_fmt("{\"date\":\"2026-03-08\",\"due_date\":\"2026-03-22\",\"currency\":"
+                           "\"EUR\",\"payment_method\":\"bank_transfer\",\"title\":\"Laptop\","
+                           "\"company_id\":%lld,\"items\":[{\"title\":\"Laptop\",\"total\":595,"
+                           "\"tax\":19}]}",
+                           (long long)g.supplier),
+                   NULL);
+    MT_ASSERT_STATUS(r, 200);
+    g.purchase = mt_json_int(r->json, "id");
+    g.purchase_text = fix_fmt("%s Laptop", mt_json_str(r->json, "identifier"));
+    fix_assert_number(r->json, "net_total", 500.0);
+    fix_assert_number(r->json, "gross_total", 595.0);
+    mt_resp_free(r);
+    g.purchase_payment = create("/api/v1/purchases/payments",
+                                fix_fmt("{\"date\":\"2026-03-09\",\"purchase_id\":%lld,"
+                                        "\"total\":200}",
+                                        (long long)g.purchase));
 
     /* holidays and absences */
     create("/api/v1/users/holidays",
@@ -522,13 +549,109 @@ static void test_planned_vs_tracked_by_hand(void **state)
     mt_resp_free(r);
 }
 
+/* ------------------------------------------------------------- cashflow and finance */
+
+static void ledger_row(const json_t *list, size_t i, const char *amount_key, const char *kind,
+                       json_int_t record, const char *date, double amount, json_int_t company,
+                       const char *text)
+{
+    const json_t *row = json_array_get(list, i);
+    if (!row)
+        fail_msg("no row %zu", i);
+    mt_assert_keys(
+        row,
+        fix_fmt("record_id,company_id,description,user_id,%s,kind,company,user,date", amount_key));
+    MT_ASSERT_JSON_STR(row, "kind", kind);
+    MT_ASSERT_JSON_INT(row, "record_id", record);
+    MT_ASSERT_JSON_STR(row, "date", date);
+    num(row, amount_key, amount);
+    MT_ASSERT_JSON_INT(row, "company_id", company);
+    MT_ASSERT_JSON_INT(row, "company.id", company);
+    mt_assert_keys(mt_json_get(row, "company"), FIX_ID_NAME_KEYS);
+    MT_ASSERT_JSON_STR(row, "description", text);
+    MT_ASSERT_JSON_INT(row, "user_id", g.admin);
+    MT_ASSERT_JSON_INT(row, "user.id", g.admin);
+    mt_assert_keys(mt_json_get(row, "user"), FIX_PERSON_KEYS);
+}
+
+static void test_cashflow_by_hand(void **state)
+{
+    (void)state;
+    const char *k = "amount_in_account_currency";
+    /* the year: 200.00 paid for the purchase on the 9th (out), 500.00 received for the invoice
+     * on the 12th; still open: the purchase's 595 - 200 = 395.00 at its due date, the 22nd
+     * (out), the invoice's gross 1000 x 1.19 = 1190 - 500 = 690.00 at its due date, 10 April.
+     * The draft counts nowhere. */
+    mt_resp *r = mt_get(g.s, "/api/v1/report/cashflow", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 4);
+    ledger_row(r->json, 0, k, "purchase_paid", g.purchase_payment, "2026-03-09", -200.0, g.supplier,
+               g.purchase_text);
+    ledger_row(r->json, 1, k, "invoice_paid", g.invoice_payment, "2026-03-12", 500.0, g.customer,
+               g.invoice_text);
+    ledger_row(r->json, 2, k, "purchase_created", g.purchase, "2026-03-22", -395.0, g.supplier,
+               g.purchase_text);
+    ledger_row(r->json, 3, k, "invoice_created", g.invoice, "2026-04-10", 690.0, g.customer,
+               g.invoice_text);
+    MT_ASSERT_JSON_STR(r->json, "[1].company.name", "Agentur Kunde AG");
+    mt_resp_free(r);
+    /* March alone; the term finds the description or the company's name, ignoring case */
+    r = mt_get(g.s, "/api/v1/report/cashflow?from=2026-03-01&to=2026-03-31", g.key);
+    assert_int_equal(json_array_size(r->json), 3);
+    mt_resp_free(r);
+    r = mt_get(g.s, "/api/v1/report/cashflow?term=LAPTOP", g.key);
+    assert_int_equal(json_array_size(r->json), 2);
+    ledger_row(r->json, 0, k, "purchase_paid", g.purchase_payment, "2026-03-09", -200.0, g.supplier,
+               g.purchase_text);
+    mt_resp_free(r);
+    r = mt_get(g.s, "/api/v1/report/cashflow?term=kunde&from=2026-04-01", g.key);
+    assert_int_equal(json_array_size(r->json), 1);
+    ledger_row(r->json, 0, k, "invoice_created", g.invoice, "2026-04-10", 690.0, g.customer,
+               g.invoice_text);
+    mt_resp_free(r);
+    r = mt_get(g.s, "/api/v1/report/cashflow?from=2025-01-01&to=2025-12-31", g.key);
+    assert_int_equal(json_array_size(r->json), 0);
+    mt_resp_free(r);
+    fix_expect_422(g.s, "GET", g.key, NULL, "from", "/api/v1/report/cashflow?from=03/2026");
+    r = mt_get(g.s, "/api/v1/report/cashflow", fix_other_key(g.s));
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 0);
+    mt_resp_free(r);
+}
+
+static void test_finance_by_hand(void **state)
+{
+    (void)state;
+    const char *k = "net_amount_in_account_currency";
+    /* net amounts by document date: the purchase 500.00 on the 8th, the invoice 1000.00 on the
+     * 10th (the draft of 77.00 does not count) */
+    mt_resp *r = mt_get(g.s, "/api/v1/report/finance", g.key);
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    ledger_row(r->json, 0, k, "incoming_expenses", g.purchase, "2026-03-08", 500.0, g.supplier,
+               g.purchase_text);
+    ledger_row(r->json, 1, k, "outgoing_invoices", g.invoice, "2026-03-10", 1000.0, g.customer,
+               g.invoice_text);
+    mt_resp_free(r);
+    r = mt_get(g.s, "/api/v1/report/finance?from=2026-03-09&term=rechnung", g.key);
+    assert_int_equal(json_array_size(r->json), 1);
+    MT_ASSERT_JSON_INT(r->json, "[0].record_id", g.invoice);
+    mt_resp_free(r);
+    fix_expect_422(g.s, "GET", g.key, NULL, "to", "/api/v1/report/finance?to=2026-02-30");
+    r = mt_get(g.s, "/api/v1/report/finance", fix_other_key(g.s));
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 0);
+    mt_resp_free(r);
+}
+
 /* ------------------------------------------------------------- permissions */
 
 static void test_report_permissions(void **state)
 {
     (void)state;
     const char *paths[] = {"/api/v1/report/absences", "/api/v1/report/utilization",
-                           "/api/v1/report/planned_vs_tracked"};
+                           "/api/v1/report/planned_vs_tracked", "/api/v1/report/cashflow",
+                           "/api/v1/report/finance"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         /* employees have no reporting permission, not even a project's leader */
         fix_expect_error(g.s, "GET", g.eva_key, NULL, 403, "%s", paths[i]);
@@ -547,6 +670,8 @@ int main(void)
         cmocka_unit_test(test_absences_by_hand),
         cmocka_unit_test(test_utilization_by_hand),
         cmocka_unit_test(test_planned_vs_tracked_by_hand),
+        cmocka_unit_test(test_cashflow_by_hand),
+        cmocka_unit_test(test_finance_by_hand),
         cmocka_unit_test(test_report_permissions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
