@@ -164,18 +164,21 @@ static int project_report(struct req *r)
                         "a project's report needs the reporting permission, or to lead the "
                         "project");
 
-    /* per task: seconds, billable seconds, revenue and costs in cent-seconds */
+    /* per task: seconds, billable seconds, revenue and costs in cent-seconds; summed per task,
+     * user and year first, so that the internal rates are joined to those sums only */
+    db_param p3[3] = {dbp_int(r->account_id), dbp_int(id), dbp_int(r->account_id)};
     s = db_query(r->db,
-                 "SELECT a.task_id, tk.name, COALESCE(SUM(a.seconds), 0), COALESCE(SUM(CASE WHEN "
-                 "a.billable = 1 THEN a.seconds ELSE 0 END), 0), COALESCE(SUM(CASE WHEN "
-                 "a.billable = 1 THEN a.seconds * a.hourly_rate ELSE 0 END), 0), "
-                 "COALESCE(SUM(a.seconds * COALESCE((SELECT ir.rate FROM internal_hourly_rates "
-                 "ir WHERE ir.account_id = a.account_id AND ir.user_id = a.user_id AND "
-                 "ir.rate_year = CAST(substr(a.date, 1, 4) AS INTEGER)), 0)), 0) FROM activities "
-                 "a LEFT JOIN project_tasks tk ON tk.id = a.task_id AND tk.account_id = "
-                 "a.account_id WHERE a.account_id = ? AND a.project_id = ? GROUP BY a.task_id, "
-                 "tk.name ORDER BY a.task_id",
-                 p, 2);
+                 "SELECT g.task_id, tk.name, COALESCE(SUM(g.sec), 0), COALESCE(SUM(g.bill), 0), "
+                 "COALESCE(SUM(g.rev), 0), COALESCE(SUM(g.sec * COALESCE(ir.rate, 0)), 0) FROM "
+                 "(SELECT a.task_id AS task_id, a.user_id AS user_id, substr(a.date, 1, 4) AS y, "
+                 "SUM(a.seconds) AS sec, SUM(CASE WHEN a.billable = 1 THEN a.seconds ELSE 0 END) "
+                 "AS bill, SUM(CASE WHEN a.billable = 1 THEN a.seconds * a.hourly_rate ELSE 0 "
+                 "END) AS rev FROM activities a WHERE a.account_id = ? AND a.project_id = ? "
+                 "GROUP BY a.task_id, a.user_id, substr(a.date, 1, 4)) g LEFT JOIN "
+                 "internal_hourly_rates ir ON ir.account_id = ? AND ir.user_id = g.user_id AND "
+                 "ir.rate_year = CAST(g.y AS INTEGER) LEFT JOIN project_tasks tk ON tk.id = "
+                 "g.task_id GROUP BY g.task_id, tk.name ORDER BY g.task_id",
+                 p3, 3);
     if (!s)
         return db_fail(r);
     struct task_sums *tasks = NULL;
