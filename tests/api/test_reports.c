@@ -457,6 +457,15 @@ static void test_utilization_by_hand(void **state)
     assert_int_equal(tracked, 10 * HOUR);
     mt_resp_free(r);
 
+    /* another account: none of these people */
+    r = mt_get(g.s, "/api/v1/report/utilization", fix_other_key(g.s));
+    MT_ASSERT_STATUS(r, 200);
+    for (size_t i = 0; i < json_array_size(r->json); i++) {
+        json_int_t user = mt_json_int(json_array_get(r->json, i), "user_id");
+        assert_true(user != g.anna && user != g.ben);
+    }
+    mt_resp_free(r);
+
     fix_expect_422(g.s, "GET", g.key, NULL, "from", "/api/v1/report/utilization?from=2026-13-01");
     fix_expect_422(g.s, "GET", g.key, NULL, "to", "/api/v1/report/utilization?to=tomorrow");
     fix_expect_422(g.s, "GET", g.key, NULL, "to",
