@@ -50,11 +50,14 @@ static int month_days(int y, int m)
     return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
-/* Monday 0 ... Sunday 6 of January 1st of year y. */
-static int jan1_weekday(int y)
+/* Monday 0 ... Sunday 6 of a valid date. */
+static int weekday_of_date(const char *date)
 {
-    int p = y - 1;
-    int sunday0 = (1 + p + p / 4 - p / 100 + p / 400) % 7; /* 0: Sunday */
+    static const int t[12] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+    int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+    if (m < 3)
+        y--;
+    int sunday0 = (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7; /* 0: Sunday */
     return (sunday0 + 6) % 7;
 }
 
@@ -64,7 +67,7 @@ struct employment_span {
     int64_t weekday[7];    /* target seconds per weekday, -1 until asked */
 };
 
-/* The employments that hold on some day of the year, in the order employment_target_seconds()
+/* The employments that hold on some day of the range, in the order employment_target_seconds()
  * picks one of them for a day. */
 static int load_employments(struct req *r, int64_t user, const char *first, const char *last,
                             struct employment_span **out, int *n)
@@ -99,31 +102,87 @@ static int load_employments(struct req *r, int64_t user, const char *first, cons
     return rc == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
 }
 
-/* Days of the year (0-based) with a holiday or a public holiday of the user. */
-static int load_holiday_days(struct req *r, int64_t user, int year, const char *first,
-                             const char *last, bool *days)
+/* The dates of the range (as text, sorted) with a holiday or a public holiday of the user. */
+static int load_holiday_days(struct req *r, int64_t user, const char *first, const char *last,
+                             const char ***dates, int *n)
 {
     db_param p[6] = {dbp_int(r->account_id),   dbp_int(user),
                      dbp_text(first),          dbp_text(last),
                      dbp_int(ABSENCE_HOLIDAY), dbp_int(ABSENCE_PUBLIC_HOLIDAY)};
     db_stmt *s = db_query(r->db,
                           "SELECT DISTINCT date FROM schedules WHERE account_id = ? AND user_id = "
-                          "? AND date >= ? AND date <= ? AND absence_code IN (?, ?)",
+                          "? AND date >= ? AND date <= ? AND absence_code IN (?, ?) ORDER BY date",
                           p, 6);
     if (!s)
         return req_fail(r, 500, NULL, "database error");
-    int rc;
+    int rc, cap = 0;
+    *n = 0;
+    *dates = NULL;
     while ((rc = db_step(s)) == DB_ROW) {
         const char *d = db_col_text(s, 0);
-        if (!d || !date_valid(d) || atoi(d) != year)
+        if (!d || !date_valid(d))
             continue;
-        int m = atoi(d + 5), doy = atoi(d + 8) - 1;
-        for (int i = 1; i < m; i++)
-            doy += month_days(year, i);
-        days[doy] = true;
+        if (*n == cap) {
+            int grown = cap ? cap * 2 : 16;
+            *dates = arena_realloc(r->arena, *dates, sizeof(**dates) * (size_t)cap,
+                                   sizeof(**dates) * (size_t)grown);
+            cap = grown;
+        }
+        (*dates)[(*n)++] = arena_strdup(r->arena, d);
     }
     db_done(s);
     return rc == DB_DONE ? 0 : req_fail(r, 500, NULL, "database error");
+}
+
+int user_day_targets(struct req *r, int64_t user, const char *first, int ndays, int64_t *employment,
+                     int64_t *target)
+{
+    for (int i = 0; i < ndays; i++) {
+        if (employment)
+            employment[i] = 0;
+        target[i] = 0;
+    }
+    if (ndays <= 0 || !date_valid(first))
+        return 0;
+    char last[11];
+    if (!date_add(first, 0, ndays - 1, last))
+        return 0;
+    struct employment_span *emps = NULL;
+    const char **holidays = NULL;
+    int nemps = 0, nholidays = 0, next_holiday = 0;
+    if (load_employments(r, user, first, last, &emps, &nemps))
+        return -1;
+    if (!nemps)
+        return 0;
+    if (load_holiday_days(r, user, first, last, &holidays, &nholidays))
+        return -1;
+    char date[11];
+    snprintf(date, sizeof date, "%s", first);
+    int weekday = weekday_of_date(first);
+    for (int i = 0; i < ndays; i++, weekday = (weekday + 1) % 7) {
+        if (i && !date_add(date, 0, 1, date))
+            break;
+        struct employment_span *e = NULL;
+        for (int k = 0; k < nemps && !e; k++)
+            if (strcmp(emps[k].from, date) <= 0 && strcmp(emps[k].to, date) >= 0)
+                e = &emps[k];
+        if (!e)
+            continue;
+        if (e->weekday[weekday] < 0 &&
+            employment_target_seconds(r, user, date, &e->weekday[weekday]))
+            return -1;
+        int64_t day = e->weekday[weekday], absent = 0;
+        while (next_holiday < nholidays && strcmp(holidays[next_holiday], date) < 0)
+            next_holiday++;
+        bool holiday = next_holiday < nholidays && !strcmp(holidays[next_holiday], date);
+        if (day > 0 && holiday &&
+            schedule_absence_seconds(r, user, date, day, HOLIDAY_CODES, &absent))
+            return -1;
+        if (employment)
+            employment[i] = day;
+        target[i] = day - absent;
+    }
+    return 0;
 }
 
 /* Target seconds per month, before and after absences; *until_today: the target of the days up
@@ -131,38 +190,22 @@ static int load_holiday_days(struct req *r, int64_t user, int year, const char *
 static int count_targets(struct req *r, int64_t user, int year, const char *today,
                          struct month_sums *months, int64_t *until_today)
 {
-    char first[40], last[40];
+    char first[40];
     snprintf(first, sizeof first, "%04d-01-01", year);
-    snprintf(last, sizeof last, "%04d-12-31", year);
-    struct employment_span *emps = NULL;
-    int nemps = 0;
-    bool holiday[366] = {false};
-    if (load_employments(r, user, first, last, &emps, &nemps) ||
-        (nemps && load_holiday_days(r, user, year, first, last, holiday)))
+    int ndays = leap(year) ? 366 : 365;
+    int64_t employment[366], target[366];
+    if (user_day_targets(r, user, first, ndays, employment, target))
         return -1;
     *until_today = 0;
-    int weekday = jan1_weekday(year), doy = 0;
-    for (int m = 1; m <= 12 && nemps; m++) {
-        for (int d = 1; d <= month_days(year, m); d++, doy++, weekday = (weekday + 1) % 7) {
+    int doy = 0;
+    for (int m = 1; m <= 12; m++) {
+        for (int d = 1; d <= month_days(year, m); d++, doy++) {
             char date[40];
             snprintf(date, sizeof date, "%04d-%02d-%02d", year, m, d);
-            struct employment_span *e = NULL;
-            for (int i = 0; i < nemps && !e; i++)
-                if (strcmp(emps[i].from, date) <= 0 && strcmp(emps[i].to, date) >= 0)
-                    e = &emps[i];
-            if (!e)
-                continue;
-            if (e->weekday[weekday] < 0 &&
-                employment_target_seconds(r, user, date, &e->weekday[weekday]))
-                return -1;
-            int64_t target = e->weekday[weekday], absent = 0;
-            if (target > 0 && holiday[doy] &&
-                schedule_absence_seconds(r, user, date, target, HOLIDAY_CODES, &absent))
-                return -1;
-            months[m - 1].employment += target;
-            months[m - 1].target += target - absent;
+            months[m - 1].employment += employment[doy];
+            months[m - 1].target += target[doy];
             if (strcmp(date, today) <= 0)
-                *until_today += target - absent;
+                *until_today += target[doy];
         }
     }
     return 0;

@@ -161,6 +161,13 @@ const char *check_hex_color(const char *s);
 int employment_target_seconds(struct req *r, int64_t user_id, const char *date, int64_t *seconds);
 /* GET /users/{id}/performance_report (performance_report.c): the render of res_users' action. */
 int users_performance_report(struct req *r, struct action_call *call);
+/* Target seconds of user on each of ndays days from first (performance_report.c): the
+ * employment's pattern (into employment[], may be NULL) less holidays and public holidays (into
+ * target[]), half days halved. A few queries per employment, whatever the range. */
+int user_day_targets(struct req *r, int64_t user, const char *first, int ndays, int64_t *employment,
+                     int64_t *target);
+/* The reports (reports.c): GET /projects/{id}/report and /report/... */
+extern const struct route_decl report_routes[];
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
 /* The same with the tags of another kind of entity (context "Project"), whose id is id_sql (an

@@ -1,0 +1,767 @@
+/* The reports: GET /projects/{id}/report (sections/projects.md) and GET /report/absences,
+ * /report/planned_vs_tracked, /report/utilization, /report/cashflow, /report/finance
+ * (sections/reports.md).
+ *
+ * Read-only custom routes (report_routes), no transaction. Every figure is aggregated by the
+ * database over the declared indexes (activities: account_id,user_id,date and
+ * account_id,project_id,date; schedules: account_id,user_id,date; project_expenses and invoices:
+ * account_id,project_id,date) and kept exact: money in cents, time in seconds, rounded once, half
+ * away from zero, when rendered (hours with two decimals, money with the cent). The server holds
+ * at most one row per line of the answer (planned_vs_tracked: each row's user and project by their
+ * primary key), never the activities themselves.
+ *
+ * Rules where the docs are silent (README "Reports"):
+ * - hours are the activities' `seconds` (what is billed); billable: the activity's billable flag.
+ * - project report: revenue = sum over billable activities of seconds x hourly_rate (the rate each
+ *   activity keeps) / 3600; used budget = revenue + the price of the budget-relevant expenses;
+ *   budget_progress_in_percentage = round(used / budget x 100) (0 without a budget);
+ *   budget_remaining = budget - used; hours_remaining = budget_remaining at the project's hourly
+ *   rate (billing variant "project" with a rate), else at the average rate of the billable hours
+ *   tracked, 0 without either; costs_activities = seconds x the user's internal hourly rate of
+ *   the activity's year / 3600 (0 without one); costs_expenses = the expenses' cost;
+ *   invoiced_total = net totals of the project's invoices except drafts and ignored ones.
+ *   Reporting permission (report area read) or administrators; a project's leader and co-leader
+ *   see their own project's report.
+ * - absences: total = the year's holiday entitlements (users/holidays); used = vacation
+ *   (absence code 4) up to today (account's time zone), planned = vacation after today; sickdays
+ *   = code 3; a half day counts 0.5. Users ordered by lastname, firstname.
+ * - utilization: one row per user and day of from..to (at most 366 days) that has a target or
+ *   tracked time, for active users and users who tracked time in the range; target_hours as the
+ *   performance report counts them (employment less holidays and public holidays).
+ * - planned_vs_tracked: one row per user and project with planned or tracked time in from..to;
+ *   planned = hours_per_day x the weekdays (Monday to Friday) of the entry within the range;
+ *   delta = tracked - planned; quota = tracked / planned x 100 (0 when nothing is planned).
+ * - cashflow: invoice_paid / purchase_paid (payments, purchases negative) at the payment's date,
+ *   invoice_created / purchase_created (gross less payments still open) at the due date (a
+ *   purchase without one: its date). finance: net totals by document date, outgoing_invoices and
+ *   incoming_expenses. Drafts and ignored invoices count in neither.
+ */
+#include "resources/resources.h"
+
+#include "util/money.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DAYS 366
+
+static int db_fail(struct req *r)
+{
+    return req_fail(r, 500, NULL, "database error");
+}
+
+/* n / d rounded half away from zero (d > 0) */
+static int64_t div_round(int64_t n, int64_t d)
+{
+    return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
+}
+
+static void add_units(strbuf *o, const char *key, int64_t units, int scale)
+{
+    char num[MONEY_BUF];
+    money_format(units, scale, num);
+    sb_addf(o, "%s\"%s\":%s", key[0] == '{' ? "{" : ",", key[0] == '{' ? key + 1 : key, num);
+}
+
+/* seconds as hours with two decimals */
+static void add_hours(strbuf *o, const char *key, int64_t seconds)
+{
+    add_units(o, key, div_round(seconds, 36), 2);
+}
+
+static void add_str(strbuf *o, const char *key, const char *v)
+{
+    sb_addf(o, ",\"%s\":", key);
+    if (v)
+        sb_add_json_str(o, v, strlen(v));
+    else
+        sb_adds(o, "null");
+}
+
+/* ?name=true|false (absent: false) */
+static int query_bool(struct req *r, const char *name, bool *out)
+{
+    const char *v = req_query(r, name);
+    *out = false;
+    if (!v || !*v || !strcmp(v, "false"))
+        return 0;
+    if (!strcmp(v, "true")) {
+        *out = true;
+        return 0;
+    }
+    return req_fail(r, 422, name, "must be true or false");
+}
+
+/* ?from=&to= (each defaults to the current year's first and last day in the account's time
+ * zone); 422 naming the parameter. *ndays: the days of the range when at most max_days. */
+static int query_range(struct req *r, char *from, char *to, int max_days, int *ndays)
+{
+    char today[11];
+    date_today_in(r->settings.time_zone, today);
+    snprintf(from, 11, "%.4s-01-01", today);
+    snprintf(to, 11, "%.4s-12-31", today);
+    const char *f = req_query(r, "from"), *t = req_query(r, "to");
+    if (f && *f) {
+        if (!date_valid(f))
+            return req_fail(r, 422, "from", "must be a date (YYYY-MM-DD)");
+        snprintf(from, 11, "%s", f);
+    }
+    if (t && *t) {
+        if (!date_valid(t))
+            return req_fail(r, 422, "to", "must be a date (YYYY-MM-DD)");
+        snprintf(to, 11, "%s", t);
+    }
+    if (strcmp(from, to) > 0)
+        return req_fail(r, 422, "to", "must not be before from");
+    if (max_days) {
+        char day[11];
+        snprintf(day, sizeof day, "%s", from);
+        int n = 1;
+        while (strcmp(day, to) < 0 && n <= max_days)
+            if (!date_add(day, 0, 1, day) || (strcmp(day, to) <= 0 && ++n > max_days))
+                break;
+        if (n > max_days)
+            return req_fail(r, 422, "to", "must be at most %d days after from", max_days - 1);
+        *ndays = n;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- GET /projects/{id}/report */
+
+struct task_sums {
+    int64_t id;
+    const char *name;
+    int64_t seconds, cost; /* cost in cent-seconds: cents x 3600 */
+};
+
+static int project_report(struct req *r)
+{
+    int64_t id = r->nids ? r->ids[0] : 0;
+    db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT COALESCE(budget, 0), currency, billing_variant, "
+                          "COALESCE(hourly_rate, 0), leader_id, co_leader_id FROM projects WHERE "
+                          "account_id = ? AND id = ?",
+                          p, 2);
+    if (!s)
+        return db_fail(r);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_done(s);
+        return rc == DB_DONE ? req_fail(r, 404, NULL, "project %lld not found", (long long)id)
+                             : db_fail(r);
+    }
+    int64_t budget = db_col_i64(s, 0), rate = db_col_i64(s, 3);
+    const char *currency = arena_strdup(r->arena, db_col_text(s, 1) ? db_col_text(s, 1) : "");
+    bool by_project = db_col_text(s, 2) && !strcmp(db_col_text(s, 2), "project");
+    bool leads = r->user_id && (db_col_i64(s, 4) == r->user_id || db_col_i64(s, 5) == r->user_id);
+    db_done(s);
+    if (!r->admin && req_perm(r, AREA_REPORT) < PERM_READ && !leads)
+        return req_fail(r, 403, NULL,
+                        "a project's report needs the reporting permission, or to lead the "
+                        "project");
+
+    /* per task: seconds, billable seconds, revenue and costs in cent-seconds; summed per task,
+     * user and year first, so that the internal rates are joined to those sums only */
+    db_param p3[3] = {dbp_int(r->account_id), dbp_int(id), dbp_int(r->account_id)};
+    s = db_query(r->db,
+                 "SELECT g.task_id, tk.name, COALESCE(SUM(g.sec), 0), COALESCE(SUM(g.bill), 0), "
+                 "COALESCE(SUM(g.rev), 0), COALESCE(SUM(g.sec * COALESCE(ir.rate, 0)), 0) FROM "
+                 "(SELECT a.task_id AS task_id, a.user_id AS user_id, substr(a.date, 1, 4) AS y, "
+                 "SUM(a.seconds) AS sec, SUM(CASE WHEN a.billable = 1 THEN a.seconds ELSE 0 END) "
+                 "AS bill, SUM(CASE WHEN a.billable = 1 THEN a.seconds * a.hourly_rate ELSE 0 "
+                 "END) AS rev FROM activities a WHERE a.account_id = ? AND a.project_id = ? "
+                 "GROUP BY a.task_id, a.user_id, substr(a.date, 1, 4)) g LEFT JOIN "
+                 "internal_hourly_rates ir ON ir.account_id = ? AND ir.user_id = g.user_id AND "
+                 "ir.rate_year = CAST(g.y AS INTEGER) LEFT JOIN project_tasks tk ON tk.id = "
+                 "g.task_id GROUP BY g.task_id, tk.name ORDER BY g.task_id",
+                 p3, 3);
+    if (!s)
+        return db_fail(r);
+    struct task_sums *tasks = NULL;
+    int ntasks = 0, cap = 0;
+    int64_t seconds = 0, billable = 0, revenue = 0, cost = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (ntasks == cap) {
+            int grown = cap ? cap * 2 : 16;
+            tasks = arena_realloc(r->arena, tasks, sizeof(*tasks) * (size_t)cap,
+                                  sizeof(*tasks) * (size_t)grown);
+            cap = grown;
+        }
+        struct task_sums *t = &tasks[ntasks++];
+        t->id = db_col_i64(s, 0);
+        t->name = arena_strdup(r->arena, db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        t->seconds = db_col_i64(s, 2);
+        t->cost = db_col_i64(s, 5);
+        seconds += t->seconds;
+        billable += db_col_i64(s, 3);
+        revenue += db_col_i64(s, 4);
+        cost += t->cost;
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+
+    int64_t expense_cost = 0, expense_budget = 0, invoiced = 0;
+    s = db_query(r->db,
+                 "SELECT COALESCE(SUM(cost), 0), COALESCE(SUM(CASE WHEN budget_relevant = 1 THEN "
+                 "price ELSE 0 END), 0) FROM project_expenses WHERE account_id = ? AND "
+                 "project_id = ?",
+                 p, 2);
+    if (!s)
+        return db_fail(r);
+    if ((rc = db_step(s)) == DB_ROW) {
+        expense_cost = db_col_i64(s, 0);
+        expense_budget = db_col_i64(s, 1);
+    }
+    db_done(s);
+    if (rc != DB_ROW ||
+        db_query_i64(r->db,
+                     "SELECT COALESCE(SUM(net_total), 0) FROM invoices WHERE account_id = ? AND "
+                     "project_id = ? AND status NOT IN ('draft', 'ignored')",
+                     p, 2, 0, &invoiced) != DB_OK)
+        return db_fail(r);
+
+    int64_t used = div_round(revenue, 3600) + expense_budget;
+    int64_t remaining = budget - used;
+    int64_t progress = budget > 0 ? div_round(used * 100, budget) : 0;
+    /* remaining seconds at the hourly rate: cents x 3600 / (cents per hour) */
+    int64_t remaining_seconds = 0;
+    if (budget > 0 && by_project && rate > 0)
+        remaining_seconds = div_round(remaining * 3600, rate);
+    else if (budget > 0 && revenue > 0 && billable > 0) /* rate = revenue / billable seconds */
+        remaining_seconds = div_round(remaining * billable, div_round(revenue, 3600));
+
+    strbuf *o = &r->out;
+    add_units(o, "{budget_total", budget, 2);
+    sb_addf(o, ",\"budget_progress_in_percentage\":%lld", (long long)progress);
+    add_units(o, "budget_remaining", remaining, 2);
+    add_units(o, "invoiced_total", invoiced, 2);
+    add_str(o, "currency", currency);
+    add_hours(o, "hours_total", seconds);
+    add_hours(o, "hours_billable", billable);
+    add_hours(o, "hours_remaining", remaining_seconds);
+    add_units(o, "costs_expenses", expense_cost, 2);
+    add_units(o, "costs_activities", div_round(cost, 3600), 2);
+    sb_adds(o, ",\"costs_by_task\":[");
+    for (int i = 0; i < ntasks; i++) {
+        sb_addf(o, "%s{\"id\":%lld", i ? "," : "", (long long)tasks[i].id);
+        add_str(o, "name", tasks[i].name);
+        add_hours(o, "hours_total", tasks[i].seconds);
+        add_units(o, "total_costs", div_round(tasks[i].cost, 3600), 2);
+        sb_addc(o, '}');
+    }
+    sb_adds(o, "]}");
+    r->status = 200;
+    return 0;
+}
+
+/* ------------------------------------------------------------- GET /report/absences */
+
+static int report_absences(struct req *r)
+{
+    bool active = false;
+    if (query_bool(r, "active", &active))
+        return -1;
+    char today[11];
+    date_today_in(r->settings.time_zone, today);
+    int year = atoi(today);
+    const char *given = req_query(r, "year");
+    if (given && *given) {
+        bool digits = strlen(given) == 4;
+        for (int i = 0; digits && i < 4; i++)
+            digits = given[i] >= '0' && given[i] <= '9';
+        year = digits ? atoi(given) : 0;
+        if (year < 1900 || year > 2100)
+            return req_fail(r, 422, "year", "must be a year of four digits (1900 to 2100)");
+    }
+    char first[16], last[16];
+    snprintf(first, sizeof first, "%04d-01-01", year);
+    snprintf(last, sizeof last, "%04d-12-31", year);
+#define HALVES(cond)                                                                               \
+    "(SELECT COALESCE(SUM(s.am + s.pm), 0) FROM schedules s WHERE s.account_id = u.account_id "    \
+    "AND s.user_id = u.id AND s.date >= ? AND s.date <= ? AND " cond ")"
+    db_param p[12] = {dbp_int(year),   dbp_text(first), dbp_text(last), dbp_int(ABSENCE_HOLIDAY),
+                      dbp_text(today), dbp_text(first), dbp_text(last), dbp_int(ABSENCE_HOLIDAY),
+                      dbp_text(today), dbp_text(first), dbp_text(last), dbp_int(ABSENCE_SICK_DAY)};
+    db_param all[14];
+    memcpy(all, p, sizeof p);
+    all[12] = dbp_int(r->account_id);
+    all[13] = dbp_int(1);
+    db_stmt *s =
+        db_query(r->db,
+                 active ? "SELECT u.id, u.firstname, u.lastname, (SELECT COALESCE(SUM(h.days), 0) "
+                          "FROM "
+                          "user_holidays h WHERE h.account_id = u.account_id AND h.user_id = u.id "
+                          "AND "
+                          "h.year = ?), " HALVES("s.absence_code = ? AND s.date <= ?") ", " HALVES(
+                              "s.absence_code = ? AND s.date > ?") ", " HALVES("s.absence_code = "
+                                                                               "?") " FROM users "
+                                                                                    "u WHERE "
+                                                                                    "u.account_id "
+                                                                                    "= ? AND "
+                                                                                    "u.active = ? "
+                                                                                    "ORDER BY "
+                                                                                    "u.lastname, "
+                                                                                    "u.firstname, "
+                                                                                    "u.id"
+                        : "SELECT u.id, u.firstname, u.lastname, (SELECT COALESCE(SUM(h.days), 0) "
+                          "FROM "
+                          "user_holidays h WHERE h.account_id = u.account_id AND h.user_id = u.id "
+                          "AND "
+                          "h.year = ?), " HALVES("s.absence_code = ? AND s.date <= ?") ", " HALVES(
+                              "s.absence_code = ? AND s.date > ?") ", " HALVES("s.absence_code = "
+                                                                               "?") " FROM users "
+                                                                                    "u WHERE "
+                                                                                    "u.account_id "
+                                                                                    "= ? ORDER BY "
+                                                                                    "u.lastname, "
+                                                                                    "u.firstname, "
+                                                                                    "u.id",
+                 all, active ? 14 : 13);
+#undef HALVES
+    if (!s)
+        return db_fail(r);
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    int rc, n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        sb_addf(o, "%s{\"user\":{\"id\":%lld", n++ ? "," : "", (long long)db_col_i64(s, 0));
+        add_str(o, "firstname", db_col_text(s, 1));
+        add_str(o, "lastname", db_col_text(s, 2));
+        sb_addc(o, '}');
+        add_units(o, "total_vacation_days", db_col_i64(s, 3), 2);
+        add_units(o, "used_vacation_days", db_col_i64(s, 4) * 5, 1); /* halves: 0.5 days */
+        add_units(o, "planned_vacation_days", db_col_i64(s, 5) * 5, 1);
+        add_units(o, "sickdays", db_col_i64(s, 6) * 5, 1);
+        sb_addc(o, '}');
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+    sb_addc(o, ']');
+    r->status = 200;
+    return 0;
+}
+
+/* ------------------------------------------------------------- GET /report/utilization */
+
+static int report_utilization(struct req *r)
+{
+    char from[11], to[11];
+    int ndays = 0;
+    if (query_range(r, from, to, MAX_DAYS, &ndays))
+        return -1;
+    db_param p[4] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT u.id FROM users u WHERE u.account_id = ? AND (u.active = 1 OR "
+                          "EXISTS (SELECT 1 FROM activities a WHERE a.account_id = u.account_id "
+                          "AND a.user_id = u.id AND a.date >= ? AND a.date <= ?)) ORDER BY u.id",
+                          p, 3);
+    if (!s)
+        return db_fail(r);
+    int64_t *users = NULL;
+    int nusers = 0, cap = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nusers == cap) {
+            int grown = cap ? cap * 2 : 64;
+            users = arena_realloc(r->arena, users, sizeof(*users) * (size_t)cap,
+                                  sizeof(*users) * (size_t)grown);
+            cap = grown;
+        }
+        users[nusers++] = db_col_i64(s, 0);
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+    char(*dates)[11] = arena_alloc(r->arena, sizeof(*dates) * MAX_DAYS);
+    snprintf(dates[0], 11, "%s", from);
+    for (int i = 1; i < ndays; i++)
+        date_add(dates[i - 1], 0, 1, dates[i]);
+    int64_t target[MAX_DAYS], bill[MAX_DAYS], unbill[MAX_DAYS];
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    int n = 0;
+    for (int u = 0; u < nusers; u++) {
+        if (user_day_targets(r, users[u], from, ndays, NULL, target))
+            return -1;
+        memset(bill, 0, sizeof bill);
+        memset(unbill, 0, sizeof unbill);
+        db_param q[4] = {dbp_int(r->account_id), dbp_int(users[u]), dbp_text(from), dbp_text(to)};
+        s = db_query(r->db,
+                     "SELECT date, COALESCE(SUM(CASE WHEN billable = 1 THEN seconds ELSE 0 END), "
+                     "0), COALESCE(SUM(CASE WHEN billable = 1 THEN 0 ELSE seconds END), 0) FROM "
+                     "activities WHERE account_id = ? AND user_id = ? AND date >= ? AND date <= "
+                     "? GROUP BY date ORDER BY date",
+                     q, 4);
+        if (!s)
+            return db_fail(r);
+        int d = 0;
+        while ((rc = db_step(s)) == DB_ROW) {
+            const char *date = db_col_text(s, 0);
+            while (date && d < ndays && strcmp(dates[d], date) < 0)
+                d++;
+            if (date && d < ndays && !strcmp(dates[d], date)) {
+                bill[d] += db_col_i64(s, 1);
+                unbill[d] += db_col_i64(s, 2);
+            }
+        }
+        db_done(s);
+        if (rc != DB_DONE)
+            return db_fail(r);
+        for (int i = 0; i < ndays; i++) {
+            if (!target[i] && !bill[i] && !unbill[i])
+                continue;
+            sb_addf(o, "%s{\"date\":\"%s\",\"user_id\":%lld", n++ ? "," : "", dates[i],
+                    (long long)users[u]);
+            add_hours(o, "target_hours", target[i]);
+            add_hours(o, "billable_hours", bill[i]);
+            add_hours(o, "unbillable_hours", unbill[i]);
+            sb_addf(o, ",\"billable_seconds\":%lld,\"unbillable_seconds\":%lld}",
+                    (long long)bill[i], (long long)unbill[i]);
+        }
+    }
+    sb_addc(o, ']');
+    r->status = 200;
+    return 0;
+}
+
+/* ------------------------------------------------------------- GET /report/planned_vs_tracked */
+
+/* days since 1970-01-01 of a valid date */
+static int64_t day_number(const char *date)
+{
+    int64_t y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Mondays to Fridays from day a to day b (day numbers, inclusive) */
+static int64_t weekdays_between(int64_t a, int64_t b)
+{
+    int64_t n = 0;
+    for (; a <= b && (a + 3) % 7 != 0; a++) /* to the next Monday (1970-01-01 was a Thursday) */
+        n += (a + 3) % 7 < 5;
+    if (a > b)
+        return n;
+    int64_t weeks = (b - a + 1) / 7;
+    n += weeks * 5;
+    for (a += weeks * 7; a <= b; a++)
+        n += (a + 3) % 7 < 5;
+    return n;
+}
+
+struct pvt {
+    int64_t user, project;
+    int64_t tracked, planned; /* centiseconds */
+};
+
+static int pvt_cmp(const void *pa, const void *pb)
+{
+    const struct pvt *a = pa, *b = pb;
+    if (a->user != b->user)
+        return a->user < b->user ? -1 : 1;
+    return a->project < b->project ? -1 : a->project > b->project;
+}
+
+struct pvt_list {
+    struct pvt *v;
+    int n, cap;
+};
+
+static void pvt_add(struct req *r, struct pvt_list *l, struct pvt x)
+{
+    if (l->n == l->cap) {
+        int grown = l->cap ? l->cap * 2 : 64;
+        l->v = arena_realloc(r->arena, l->v, sizeof(*l->v) * (size_t)l->cap,
+                             sizeof(*l->v) * (size_t)grown);
+        l->cap = grown;
+    }
+    l->v[l->n++] = x;
+}
+
+static void hours_of_cs(strbuf *o, const char *key, int64_t cs)
+{
+    add_units(o, key, div_round(cs, 3600), 2); /* centiseconds / 3600 = hundredths of an hour */
+}
+
+static int report_planned_vs_tracked(struct req *r)
+{
+    char from[11], to[11];
+    if (query_range(r, from, to, 0, NULL))
+        return -1;
+    struct pvt_list l = {0};
+    db_param p[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
+    db_stmt *s = db_query(r->db,
+                          "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM activities "
+                          "WHERE account_id = ? AND date >= ? AND date <= ? GROUP BY user_id, "
+                          "project_id",
+                          p, 3);
+    if (!s)
+        return db_fail(r);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        pvt_add(r, &l, (struct pvt){db_col_i64(s, 0), db_col_i64(s, 1), db_col_i64(s, 2) * 100, 0});
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+    db_param q[3] = {dbp_int(r->account_id), dbp_text(to), dbp_text(from)};
+    s = db_query(r->db,
+                 "SELECT user_id, project_id, starts_on, ends_on, hours_per_day FROM "
+                 "planning_entries WHERE account_id = ? AND project_id IS NOT NULL AND starts_on "
+                 "<= ? AND ends_on >= ?",
+                 q, 3);
+    if (!s)
+        return db_fail(r);
+    int64_t lo = day_number(from), hi = day_number(to);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *a = db_col_text(s, 2), *b = db_col_text(s, 3);
+        if (!a || !b || !date_valid(a) || !date_valid(b))
+            continue;
+        int64_t start = day_number(a), end = day_number(b);
+        int64_t days = weekdays_between(start > lo ? start : lo, end < hi ? end : hi);
+        /* hours_per_day at scale 4: 1/10000 hour = 36 centiseconds */
+        pvt_add(r, &l,
+                (struct pvt){db_col_i64(s, 0), db_col_i64(s, 1), 0, days * db_col_i64(s, 4) * 36});
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+    if (l.n)
+        qsort(l.v, (size_t)l.n, sizeof(*l.v), pvt_cmp);
+    int m = 0; /* merge the same user and project */
+    for (int i = 0; i < l.n; i++) {
+        if (m && l.v[m - 1].user == l.v[i].user && l.v[m - 1].project == l.v[i].project) {
+            l.v[m - 1].tracked += l.v[i].tracked;
+            l.v[m - 1].planned += l.v[i].planned;
+        } else
+            l.v[m++] = l.v[i];
+    }
+    l.n = m;
+    /* render the rows, in order; each row's user and project by id */
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    static const char *const colors[] = {"#d9822b", "#2b95d6", "#3dcc91", "#ff6e4a",
+                                         "#9179f2", "#f5498b", "#15b371", "#ffc940"};
+    for (int i = 0; i < l.n; i++) {
+        struct pvt *x = &l.v[i];
+        int64_t delta = x->tracked - x->planned;
+        int64_t quota = x->planned > 0 ? div_round(x->tracked * 100 * 100, x->planned) : 0;
+        sb_addf(o, "%s{\"user_id\":%lld,\"project_id\":%lld", i ? "," : "", (long long)x->user,
+                (long long)x->project);
+        hours_of_cs(o, "tracked_hours", x->tracked);
+        hours_of_cs(o, "planned_hours", x->planned);
+        hours_of_cs(o, "delta", delta);
+        add_units(o, "quota", quota, 2);
+        db_param pu[2] = {dbp_int(r->account_id), dbp_int(x->user)};
+        s = db_query(r->db,
+                     "SELECT u.firstname, u.lastname, substr(u.firstname, 1, 1) || "
+                     "substr(u.lastname, 1, 1), un.id, un.name FROM users u LEFT JOIN units un ON "
+                     "un.id = u.unit_id AND un.account_id = u.account_id WHERE u.account_id = ? "
+                     "AND u.id = ?",
+                     pu, 2);
+        if (!s)
+            return db_fail(r);
+        rc = db_step(s);
+        sb_addf(o, ",\"user\":{\"id\":%lld", (long long)x->user);
+        if (rc == DB_ROW) {
+            add_str(o, "firstname", db_col_text(s, 0));
+            add_str(o, "name", db_col_text(s, 1));
+            add_str(o, "initials", db_col_text(s, 2));
+            add_str(o, "color", colors[x->user % 8]);
+            if (db_col_text(s, 4)) {
+                sb_addf(o, ",\"unit\":{\"id\":%lld", (long long)db_col_i64(s, 3));
+                add_str(o, "name", db_col_text(s, 4));
+                sb_adds(o, "}}");
+            } else
+                sb_adds(o, ",\"unit\":null}");
+        } else
+            sb_addc(o, '}');
+        db_done(s);
+        if (rc != DB_ROW && rc != DB_DONE)
+            return db_fail(r);
+        pu[1] = dbp_int(x->project);
+        s = db_query(r->db,
+                     "SELECT p.identifier, p.name, c.id, c.name FROM projects p LEFT JOIN "
+                     "companies c ON c.id = p.customer_id AND c.account_id = p.account_id WHERE "
+                     "p.account_id = ? AND p.id = ?",
+                     pu, 2);
+        if (!s)
+            return db_fail(r);
+        rc = db_step(s);
+        sb_addf(o, ",\"project\":{\"id\":%lld", (long long)x->project);
+        if (rc == DB_ROW) {
+            add_str(o, "identifier", db_col_text(s, 0));
+            add_str(o, "name", db_col_text(s, 1));
+            if (db_col_text(s, 3)) {
+                sb_addf(o, ",\"company\":{\"id\":%lld", (long long)db_col_i64(s, 2));
+                add_str(o, "name", db_col_text(s, 3));
+                sb_adds(o, "}");
+            } else
+                sb_adds(o, ",\"company\":null");
+        }
+        sb_adds(o, "}}");
+        db_done(s);
+        if (rc != DB_ROW && rc != DB_DONE)
+            return db_fail(r);
+    }
+    sb_addc(o, ']');
+    r->status = 200;
+    return 0;
+}
+
+/* ------------------------------------------------------------- GET /report/cashflow, /finance */
+
+/* The rows of a ledger report: the union `branches` (columns kind, record_id, date, amount in
+ * cents, description, company_id, user_id; each branch binds account, from, to), in from..to,
+ * matching ?term in the description or the company's name, by date. */
+static int report_ledger(struct req *r, const char *branches, int nbranches, const char *amount_key)
+{
+    char from[11], to[11];
+    if (query_range(r, from, to, 0, NULL))
+        return -1;
+    const char *term = req_query(r, "term");
+    bool search = term && *term;
+    if (search && strlen(term) > 255)
+        return req_fail(r, 422, "term", "must be at most 255 characters");
+    db_param p[16];
+    int np = 0;
+    for (int i = 0; i < nbranches && np + 3 <= 14; i++) {
+        p[np++] = dbp_int(r->account_id);
+        p[np++] = dbp_text(from);
+        p[np++] = dbp_text(to);
+    }
+    const char *pattern = NULL;
+    if (search) {
+        char *low = arena_printf(r->arena, "%%%s%%", term);
+        for (char *c = low; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        pattern = low;
+        p[np++] = dbp_text(pattern);
+        p[np++] = dbp_text(pattern);
+    }
+    const char *sql = arena_printf(
+        r->arena,
+        "SELECT x.kind, x.record_id, x.date, x.amount, x.description, x.company_id, c.name, "
+        "x.user_id, u.firstname, u.lastname FROM (%s) x LEFT JOIN companies c ON c.id = "
+        "x.company_id AND c.account_id = ? LEFT JOIN users u ON u.id = x.user_id AND "
+        "u.account_id = ? WHERE x.amount <> 0%s ORDER BY x.date, x.kind, x.record_id",
+        branches,
+        search ? " AND (LOWER(x.description) LIKE ? OR LOWER(COALESCE(c.name, '')) LIKE ?)" : "");
+    /* the joins' account ids come before the term's patterns */
+    db_param all[18];
+    int nb = nbranches * 3;
+    memcpy(all, p, sizeof(*p) * (size_t)nb);
+    all[nb] = dbp_int(r->account_id);
+    all[nb + 1] = dbp_int(r->account_id);
+    for (int i = nb; i < np; i++)
+        all[i + 2] = p[i];
+    db_stmt *s = db_query(r->db, sql, all, np + 2);
+    if (!s)
+        return db_fail(r);
+    strbuf *o = &r->out;
+    sb_addc(o, '[');
+    int rc, n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        sb_addf(o, "%s{\"record_id\":%lld", n++ ? "," : "", (long long)db_col_i64(s, 1));
+        if (db_col_null(s, 5))
+            sb_adds(o, ",\"company_id\":null");
+        else
+            sb_addf(o, ",\"company_id\":%lld", (long long)db_col_i64(s, 5));
+        add_str(o, "description", db_col_text(s, 4));
+        if (db_col_null(s, 7))
+            sb_adds(o, ",\"user_id\":null");
+        else
+            sb_addf(o, ",\"user_id\":%lld", (long long)db_col_i64(s, 7));
+        add_units(o, amount_key, db_col_i64(s, 3), 2);
+        add_str(o, "kind", db_col_text(s, 0));
+        if (db_col_null(s, 5) || !db_col_text(s, 6))
+            sb_adds(o, ",\"company\":null");
+        else {
+            sb_addf(o, ",\"company\":{\"id\":%lld", (long long)db_col_i64(s, 5));
+            add_str(o, "name", db_col_text(s, 6));
+            sb_addc(o, '}');
+        }
+        if (db_col_null(s, 7) || !db_col_text(s, 8))
+            sb_adds(o, ",\"user\":null");
+        else {
+            sb_addf(o, ",\"user\":{\"id\":%lld", (long long)db_col_i64(s, 7));
+            add_str(o, "firstname", db_col_text(s, 8));
+            add_str(o, "lastname", db_col_text(s, 9));
+            sb_addc(o, '}');
+        }
+        add_str(o, "date", db_col_text(s, 2));
+        sb_addc(o, '}');
+    }
+    db_done(s);
+    if (rc != DB_DONE)
+        return db_fail(r);
+    sb_addc(o, ']');
+    r->status = 200;
+    return 0;
+}
+
+#define INVOICE_TEXT  "COALESCE(i.identifier, '') || ' ' || COALESCE(i.title, '')"
+#define PURCHASE_TEXT "COALESCE(p.identifier, '') || ' ' || COALESCE(p.title, '')"
+#define INVOICE_PAID                                                                               \
+    "(SELECT SUM(ip.paid_total) FROM invoice_payments ip WHERE ip.account_id = i.account_id AND "  \
+    "ip.invoice_id = i.id)"
+#define PURCHASE_PAID                                                                              \
+    "(SELECT SUM(pp.total) FROM purchase_payments pp WHERE pp.account_id = p.account_id AND "      \
+    "pp.purchase_id = p.id)"
+#define COUNTED_INVOICE "i.status NOT IN ('draft', 'ignored')"
+
+/* Money in and out, by the day it moves: payments received (invoice_paid) and made
+ * (purchase_paid, negative), and what is still open of invoices (invoice_created, at their due
+ * date) and of purchases (purchase_created, negative, at their due date or else their date). */
+static int report_cashflow(struct req *r)
+{
+    static const char branches[] =
+        "SELECT 'invoice_paid' AS kind, ip.id AS record_id, ip.date AS date, ip.paid_total AS "
+        "amount, " INVOICE_TEXT " AS description, i.customer_id AS company_id, i.user_id AS "
+        "user_id FROM invoice_payments ip JOIN invoices i ON i.id = ip.invoice_id AND "
+        "i.account_id = ip.account_id WHERE ip.account_id = ? AND ip.date >= ? AND ip.date <= ? "
+        "UNION ALL SELECT 'invoice_created', i.id, i.due_date, i.gross_total - "
+        "COALESCE(" INVOICE_PAID ", 0), " INVOICE_TEXT ", i.customer_id, i.user_id FROM invoices "
+        "i WHERE i.account_id = ? AND i.due_date >= ? AND i.due_date <= ? AND " COUNTED_INVOICE
+        " UNION ALL SELECT 'purchase_paid', pp.id, pp.date, 0 - pp.total, " PURCHASE_TEXT
+        ", p.company_id, p.user_id FROM purchase_payments pp JOIN purchases p ON p.id = "
+        "pp.purchase_id AND p.account_id = pp.account_id WHERE pp.account_id = ? AND pp.date >= "
+        "? AND pp.date <= ? UNION ALL SELECT 'purchase_created', p.id, COALESCE(p.due_date, "
+        "p.date), COALESCE(" PURCHASE_PAID ", 0) - p.gross_total, " PURCHASE_TEXT
+        ", p.company_id, p.user_id FROM purchases p WHERE p.account_id = ? AND "
+        "COALESCE(p.due_date, p.date) >= ? AND COALESCE(p.due_date, p.date) <= ?";
+    return report_ledger(r, branches, 4, "amount_in_account_currency");
+}
+
+/* Net amounts by document date: invoices (outgoing_invoices) and purchases (incoming_expenses). */
+static int report_finance(struct req *r)
+{
+    static const char branches[] =
+        "SELECT 'outgoing_invoices' AS kind, i.id AS record_id, i.date AS date, i.net_total AS "
+        "amount, " INVOICE_TEXT " AS description, i.customer_id AS company_id, i.user_id AS "
+        "user_id FROM invoices i WHERE i.account_id = ? AND i.date >= ? AND i.date <= ? "
+        "AND " COUNTED_INVOICE " UNION ALL SELECT 'incoming_expenses', p.id, p.date, "
+        "p.net_total, " PURCHASE_TEXT ", p.company_id, p.user_id FROM purchases p WHERE "
+        "p.account_id = ? AND p.date >= ? AND p.date <= ?";
+    return report_ledger(r, branches, 2, "net_amount_in_account_currency");
+}
+
+const struct route_decl report_routes[] = {
+    /* the report area, or the project's leaders: checked by project_report */
+    {"GET", "projects/{id}/report", project_report, 0, AREA_OF_ENTITY},
+    {"GET", "report/absences", report_absences, 0, AREA_REPORT},
+    {"GET", "report/cashflow", report_cashflow, 0, AREA_REPORT},
+    {"GET", "report/finance", report_finance, 0, AREA_REPORT},
+    {"GET", "report/planned_vs_tracked", report_planned_vs_tracked, 0, AREA_REPORT},
+    {"GET", "report/utilization", report_utilization, 0, AREA_REPORT},
+    {0},
+};
