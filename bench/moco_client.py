@@ -3,6 +3,7 @@ key in the Authorization header, a 3xx-5xx answer ends the script with its statu
 import http.client
 import json
 import sys
+import time
 import urllib.parse
 
 
@@ -31,3 +32,10 @@ class Client:
         """The answer's JSON (None for an empty body)."""
         _, data = self.raw(method, path, body, impersonate)
         return json.loads(data) if data else None
+
+    def timed(self, method, path, body=None, impersonate=None):
+        """(seconds, response, bytes): time.perf_counter around the request and its answer (the
+        JSON encoding of the body included, the connection kept open)."""
+        t0 = time.perf_counter()
+        resp, data = self.raw(method, path, body, impersonate)
+        return time.perf_counter() - t0, resp, data

@@ -14,6 +14,16 @@
 #                                       activities (100 per page) at 1 and 32 connections,
 #                                       POST /activities at 1 and 16, and bulks of 1,000 at 1
 #                                       (BENCH_ACTIVITIES, BENCH_USERS, BENCH_PROJECTS scale it)
+#   bench/run.sh [build-dir] expenses   issue 13 (bench/expenses.py): 100,000 project expenses
+#                                       on 200 projects through POST /projects/{id}/expenses/bulk
+#                                       (1,000 each, timed), 50,000 purchases of 2-3 items through
+#                                       POST /purchases from 4 processes (timed); then, response
+#                                       cache off, at 1 and 8 connections: GET /projects/expenses
+#                                       (100 per page) page 1, page 500 and one month; GET
+#                                       /purchases (100 per page) page 1 and one month's pending
+#                                       (BENCH_EXPENSES, BENCH_PURCHASES, BENCH_PROJECTS scale it;
+#                                       BENCH_PERF=FILE: perf record -g of mocod during the first
+#                                       list at 8 connections, into FILE)
 #   bench/run.sh [build-dir] invoices   an invoice of 50 items on a letter paper for invoices
 #                                       (bench/invoices.py): GET /invoices/{id}.pdf at 1 and 8
 #                                       connections (the PDF checked once by qpdf and pdfinfo);
@@ -132,6 +142,63 @@ json.dump({"activities": [one] * 1000}, open(sys.argv[2], "w"))' "$work/one.json
     BODY_FILE="$work/one.json" wrk -t1 -c16 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post"
     echo "== POST /activities/bulk (1,000 activities each), 1 connection"
     BODY_FILE="$work/bulk.json" wrk -t1 -c1 -d10s --latency -s "$here/post_body.lua" "${auth[@]}" "${imp[@]}" "$post/bulk"
+    exit 0
+fi
+if [ "$scenario" = expenses ]; then
+    base_url="http://127.0.0.1:$port/api/v1"
+    echo "generating data ..." >&2
+    echo "machine: $(uptime)"
+    gen=$(python3 "$here/expenses.py" expenses --base-url "$base_url" --key "$key" \
+        --projects "${BENCH_PROJECTS:-200}" --expenses "${BENCH_EXPENSES:-100000}")
+    echo "$gen"
+    month=$(echo "$gen" | sed -n 's/^month=\([0-9-]*\).*/\1/p')
+    echo "machine: $(uptime)"
+    gen=$(python3 "$here/expenses.py" purchases --base-url "$base_url" --key "$key" \
+        --purchases "${BENCH_PURCHASES:-50000}" --procs 4)
+    echo "$gen"
+    pmonth=$(echo "$gen" | sed -n 's/^month=\([0-9-]*\).*/\1/p')
+    echo "machine: $(uptime)"
+    # the same server without the response cache: every request counts and renders afresh
+    for p in "${pids[@]}"; do kill "$p"; done
+    wait 2>/dev/null || true
+    pids=()
+    MOCOD_BENCH_ARGS="${MOCOD_BENCH_ARGS:-} --response-cache 0" serve "$port"
+    wait_up "$port"
+    auth=(-H "Authorization: Token token=$key")
+    summary=()
+    first=1
+    bench_list()
+    {
+        local name=$1 url=$2 c out
+        echo "== $name: $url"
+        echo "response size: $(curl -s "$url" "${auth[@]}" | wc -c) bytes," \
+            "$(curl -s -D - -o /dev/null "$url" "${auth[@]}" | grep -i x-total | tr -d '\r')"
+        wrk -t1 -c1 -d2s "${auth[@]}" "$url" >/dev/null # warm-up
+        for c in 1 8; do
+            echo "-- $c connection(s), 1 wrk thread"
+            if [ "$c" = 8 ] && [ -n "${BENCH_PERF:-}" ] && [ "$first" = 1 ]; then
+                perf record -g -o "$BENCH_PERF" -p "${pids[0]}" -- sleep 10 2>/dev/null &
+                perfpid=$!
+            fi
+            out=$(wrk -t1 -c"$c" -d10s --latency "${auth[@]}" "$url")
+            echo "$out"
+            if [ -n "${perfpid:-}" ]; then wait "$perfpid"; perfpid=; fi
+            summary+=("$(printf '%-34s %d conn: %8s req/s, median %s' "$name" "$c" \
+                "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+                "$(echo "$out" | awk '$1 == "50%" {print $2}')")")
+        done
+        first=0
+    }
+    bench_list "expenses, page 1" "$base_url/projects/expenses?per_page=100"
+    bench_list "expenses, page 500" "$base_url/projects/expenses?per_page=100&page=500"
+    bench_list "expenses, one month" \
+        "$base_url/projects/expenses?per_page=100&from=$month-01&to=$month-31"
+    bench_list "purchases, page 1" "$base_url/purchases?per_page=100"
+    bench_list "purchases, a month's pending" \
+        "$base_url/purchases?per_page=100&status=pending&date=$pmonth-01:$pmonth-31"
+    echo "machine: $(uptime)"
+    echo "== summary (${BENCH_STORE:-sqlite})"
+    printf '%s\n' "${summary[@]}"
     exit 0
 fi
 if [ "$scenario" = invoices ]; then
