@@ -474,6 +474,54 @@ static void test_bulk_is_all_or_nothing(void **state)
 
 /* ---- disregard, the billed lock, deletes --------------------------------------------------- */
 
+/* Pages deep in a list (from 1,000 rows skipped the engine takes the page's ids first) hold the
+ * rows the order puts there: 1,500 expenses on two pages of 1,000 are each one once, in date
+ * order, and a one-row page deep in the list is the row the long page has there. */
+static void test_deep_pages(void **state)
+{
+    (void)state;
+    json_int_t p = project("Deep pages");
+    for (int chunk = 0; chunk < 2; chunk++) {
+        json_t *list = json_array();
+        for (int i = 0; i < 750; i++) {
+            int k = chunk * 750 + i;
+            /* dates out of order, several per day: the list sorts by date, then id */
+            json_array_append_new(
+                list,
+                json_loads(body_with(fix_fmt("2030-%02d-%02d", 1 + (k * 7) % 12, 1 + (k * 13) % 28),
+                                     fix_fmt("E%d", k), NULL),
+                           0, NULL));
+        }
+        mt_resp *r = mt_request_json(g.s, "POST", fix_fmt("%s/bulk", expenses_of(p)), g.key,
+                                     json_pack("{s:o}", "bulk_data", list), NULL);
+        MT_ASSERT_STATUS(r, 200);
+        mt_resp_free(r);
+    }
+    mt_resp *one = mt_get(g.s, fix_fmt("%s?per_page=1000&page=1", expenses_of(p)), g.key);
+    mt_resp *two = mt_get(g.s, fix_fmt("%s?per_page=1000&page=2", expenses_of(p)), g.key);
+    MT_ASSERT_STATUS(one, 200);
+    MT_ASSERT_STATUS(two, 200);
+    MT_ASSERT_HEADER(two, "X-Total", "1500");
+    assert_int_equal(json_array_size(one->json), 1000);
+    assert_int_equal(json_array_size(two->json), 500);
+    json_t *all = json_array();
+    json_array_extend(all, one->json);
+    json_array_extend(all, two->json);
+    for (size_t i = 1; i < json_array_size(all); i++) {
+        json_t *a = json_array_get(all, i - 1), *b = json_array_get(all, i);
+        int c = strcmp(mt_json_str(a, "date"), mt_json_str(b, "date"));
+        assert_true(c < 0 || (c == 0 && mt_json_int(a, "id") < mt_json_int(b, "id")));
+    }
+    mt_resp *deep = mt_get(g.s, fix_fmt("%s?per_page=1&page=1234", expenses_of(p)), g.key);
+    MT_ASSERT_STATUS(deep, 200);
+    assert_int_equal(json_array_size(deep->json), 1);
+    fix_assert_json_equal(json_array_get(deep->json, 0), json_array_get(all, 1233));
+    json_decref(all);
+    mt_resp_free(deep);
+    mt_resp_free(one);
+    mt_resp_free(two);
+}
+
 static void test_disregard_and_the_billed_lock(void **state)
 {
     (void)state;
@@ -779,6 +827,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_is_a_422_naming_the_field),
         cmocka_unit_test(test_lists_and_filters),
         cmocka_unit_test(test_bulk_is_all_or_nothing),
+        cmocka_unit_test(test_deep_pages),
         cmocka_unit_test(test_disregard_and_the_billed_lock),
         cmocka_unit_test(test_update_and_wrong_parent),
         cmocka_unit_test(test_permissions),
