@@ -122,3 +122,41 @@ void disregard_input(struct req *r, const char *ids_key, struct disregard_input 
     else
         d->reason = json_string_value(reason);
 }
+
+/* A bookkeeping export's documents (invoices, purchases), named by ids_field (the engine checked
+ * that they are the account's): none a draft, none exported before; the export's from and to
+ * are their first and last date. */
+int bookkeeping_export_dates(struct req *r, struct record *rec, const char *ids_field,
+                             const struct resource *docs, const char *noun)
+{
+    struct value *ids = record_value(rec, ids_field);
+    if (!ids->set || ids->null || r->err_fields)
+        return -1;
+    if (json_array_size(ids->j) == 0)
+        req_field_error(r, ids_field, "can't be empty");
+    const char *from = NULL, *to = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids->j, i, v)
+    {
+        int64_t doc = json_integer_value(v);
+        const char *status = engine_stored_text(r, docs, doc, "status");
+        if (status && !strcmp(status, "draft"))
+            req_field_error(r, ids_field, "%s %lld is a draft", noun, (long long)doc);
+        else if (engine_stored_int(r, docs, doc, "exported"))
+            req_field_error(r, ids_field, "%s %lld is exported already", noun, (long long)doc);
+        const char *date = engine_stored_text(r, docs, doc, "date");
+        if (date && (!from || strcmp(date, from) < 0))
+            from = date;
+        if (date && (!to || strcmp(date, to) > 0))
+            to = date;
+    }
+    if (r->err_fields)
+        return -1;
+    struct value *f = record_value(rec, "from"), *u = record_value(rec, "to");
+    f->set = u->set = true;
+    f->null = u->null = false;
+    f->s = from;
+    u->s = to;
+    return 0;
+}

@@ -155,41 +155,11 @@ static const struct field export_fields[] = {
     {0},
 };
 
-/* invoice_ids (of the account: the engine checks that): not drafts, not exported before; from
- * and to are their first and last date. */
+/* invoice_ids: not drafts, not exported before; from and to are their first and last date. */
 static int export_before_save(struct req *r, struct record *rec, int64_t id)
 {
     (void)id;
-    struct value *ids = record_value(rec, "invoice_ids");
-    if (!ids->set || ids->null || r->err_fields)
-        return -1;
-    if (json_array_size(ids->j) == 0)
-        req_field_error(r, "invoice_ids", "can't be empty");
-    const char *from = NULL, *to = NULL;
-    size_t i;
-    json_t *v;
-    json_array_foreach(ids->j, i, v)
-    {
-        int64_t inv = json_integer_value(v);
-        const char *status = engine_stored_text(r, &res_invoices, inv, "status");
-        if (status && !strcmp(status, "draft"))
-            req_field_error(r, "invoice_ids", "invoice %lld is a draft", (long long)inv);
-        else if (engine_stored_int(r, &res_invoices, inv, "exported"))
-            req_field_error(r, "invoice_ids", "invoice %lld is exported already", (long long)inv);
-        const char *date = engine_stored_text(r, &res_invoices, inv, "date");
-        if (date && (!from || strcmp(date, from) < 0))
-            from = date;
-        if (date && (!to || strcmp(date, to) > 0))
-            to = date;
-    }
-    if (r->err_fields)
-        return -1;
-    struct value *f = record_value(rec, "from"), *u = record_value(rec, "to");
-    f->set = u->set = true;
-    f->null = u->null = false;
-    f->s = from;
-    u->s = to;
-    return 0;
+    return bookkeeping_export_dates(r, rec, "invoice_ids", &res_invoices, "invoice");
 }
 
 /* The exported invoices are locked: bookkeeping has them. */

@@ -739,39 +739,11 @@ static const struct field purchase_export_fields[] = {
     {0},
 };
 
-/* purchase_ids (of the account: the engine checks that), each exported once; from and to are
- * their first and last date. */
+/* purchase_ids, each exported once; from and to are their first and last date. */
 static int purchase_export_before_save(struct req *r, struct record *rec, int64_t id)
 {
     (void)id;
-    struct value *ids = record_value(rec, "purchase_ids");
-    if (!ids->set || ids->null || r->err_fields)
-        return -1;
-    if (json_array_size(ids->j) == 0)
-        req_field_error(r, "purchase_ids", "can't be empty");
-    const char *from = NULL, *to = NULL;
-    size_t i;
-    json_t *v;
-    json_array_foreach(ids->j, i, v)
-    {
-        int64_t p = json_integer_value(v);
-        const char *exported = engine_stored_text(r, &res_purchases, p, "exported");
-        if (exported && strcmp(exported, "0") != 0)
-            req_field_error(r, "purchase_ids", "purchase %lld is exported already", (long long)p);
-        const char *date = engine_stored_text(r, &res_purchases, p, "date");
-        if (date && (!from || strcmp(date, from) < 0))
-            from = date;
-        if (date && (!to || strcmp(date, to) > 0))
-            to = date;
-    }
-    if (r->err_fields)
-        return -1;
-    struct value *f = record_value(rec, "from"), *u = record_value(rec, "to");
-    f->set = u->set = true;
-    f->null = u->null = false;
-    f->s = from;
-    u->s = to;
-    return 0;
+    return bookkeeping_export_dates(r, rec, "purchase_ids", &res_purchases, "purchase");
 }
 
 /* The exported purchases are booked (not_booked=false), and archived when asked. */

@@ -124,6 +124,9 @@ struct disregard_input {
     const char *reason;
 };
 void disregard_input(struct req *r, const char *ids_key, struct disregard_input *d);
+/* before_save of a bookkeeping export (common.c): its documents' checks, from and to. */
+int bookkeeping_export_dates(struct req *r, struct record *rec, const char *ids_field,
+                             const struct resource *docs, const char *noun);
 /* Project expenses and recurring expenses (project_expenses.c): a new row takes its project's
  * currency (and customer, where the resource has `company`); 422 on an archived project. price
  * and cost from quantity x unit_price and unit_cost, rounded to the cent. */
