@@ -256,7 +256,8 @@ static struct conn *conn_of(struct MHD_Connection *conn)
 }
 
 /* A Host header is a host name or address with an optional port, nothing else: links mocod
- * hands out (files, approval pages, pages) are made from it. */
+ * hands out (files, approval pages, pages) are made from it. Underscores pass: container
+ * service names ("mocod_api:8080") have them. */
 static bool host_valid(const char *h)
 {
     size_t n = strlen(h);
@@ -265,7 +266,7 @@ static bool host_valid(const char *h)
     for (size_t i = 0; i < n; i++) {
         char c = h[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+              c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']'))
             return false;
     }
     return true;

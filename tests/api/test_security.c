@@ -121,6 +121,10 @@ static void test_host_header_is_a_host(void **state)
     }
     mt_create(s, "/api/v1/units", key, "{\"name\":\"Hosted 1\"}");
     mt_create(s, "/api/v1/units", key, "{\"name\":\"Hosted 2\"}");
+    const char *compose[] = {"Host: mocod_api:8080", NULL}; /* a container's service name */
+    mt_resp *c = mt_request(s, "GET", "/api/v1/units?per_page=1", key, NULL, compose);
+    MT_ASSERT_STATUS(c, 200);
+    mt_resp_free(c);
     const char *fine[] = {"Host: [::1]:8080", NULL};
     mt_resp *r = mt_request(s, "GET", "/api/v1/units?per_page=1", key, NULL, fine);
     MT_ASSERT_STATUS(r, 200);
