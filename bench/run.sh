@@ -32,6 +32,15 @@
 #                                       last one's timesheet (JSON, 1,000 per page) and
 #                                       timesheet.pdf (BENCH_PERF=FILE: perf record -g of mocod
 #                                       during the PDFs at 8 connections, into FILE)
+#   bench/run.sh [build-dir] reports    issue 14: the activities scenario's data
+#                                       (bench/gen_activities.py, same BENCH_* knobs), then
+#                                       BENCH_INVOICES (20,000) invoices of one item from
+#                                       BENCH_PROCS (4) processes (bench/reports.py); then,
+#                                       response cache off, at 1 and 8 connections:
+#                                       /report/utilization and /report/planned_vs_tracked for
+#                                       2025 and /projects/{id}/report of the project with the
+#                                       most activities (BENCH_KEEP_DB=FILE: a copy of the
+#                                       SQLite file, for EXPLAIN QUERY PLAN)
 # Prints wrk results for 1 and 32 connections (units: 1 and 16).
 #
 # The store: BENCH_STORE=sqlite (default) or BENCH_STORE=postgres, a private PostgreSQL cluster
@@ -260,6 +269,62 @@ if [ "$scenario" = invoices ]; then
         --pdf-out "$work/timesheet.pdf"
     pdf_check "$work/timesheet.pdf" "timesheet pdf"
     echo "machine: $(uptime)"
+    exit 0
+fi
+if [ "$scenario" = reports ]; then
+    base_url="http://127.0.0.1:$port/api/v1"
+    year=2025 # gen_activities.py spreads the activities over 2025-01-01 .. 2026-12-31
+    echo "generating data ..." >&2
+    echo "machine: $(uptime)"
+    t0=$(date +%s)
+    python3 "$here/gen_activities.py" --base-url "$base_url" --key "$key" \
+        --users "${BENCH_USERS:-200}" --projects "${BENCH_PROJECTS:-2000}" \
+        --activities "${BENCH_ACTIVITIES:-1000000}"
+    echo "activities data: $(($(date +%s) - t0)) s in all"
+    echo "machine: $(uptime)"
+    python3 "$here/reports.py" invoices --base-url "$base_url" --key "$key" \
+        --invoices "${BENCH_INVOICES:-20000}" --procs "${BENCH_PROCS:-4}" --year "$year"
+    echo "machine: $(uptime)"
+    # the project with the most activities, one query on the store
+    top="SELECT project_id, COUNT(*) FROM activities GROUP BY project_id ORDER BY 2 DESC, 1 LIMIT 1"
+    if [ "${BENCH_STORE:-sqlite}" = postgres ]; then
+        big=$(psql -qAt -F' ' "$db" -c "$top")
+    else
+        big=$(sqlite3 -separator ' ' "$db" "$top")
+    fi
+    echo "largest project: id ${big% *}, ${big#* } activities"
+    # the same server without the response cache: every request counts and renders afresh
+    for p in "${pids[@]}"; do kill "$p"; done
+    wait 2>/dev/null || true
+    pids=()
+    MOCOD_BENCH_ARGS="${MOCOD_BENCH_ARGS:-} --response-cache 0" serve "$port"
+    wait_up "$port"
+    auth=(-H "Authorization: Token token=$key")
+    summary=()
+    bench_report()
+    {
+        local name=$1 url=$2 c out
+        echo "== $name: $url"
+        echo "response: $(curl -s -o /dev/null -w '%{http_code}, %{size_download} bytes, %{time_total} s' "$url" "${auth[@]}")"
+        wrk -t1 -c1 -d2s "${auth[@]}" "$url" >/dev/null # warm-up
+        for c in 1 8; do
+            echo "-- $c connection(s), 1 wrk thread"
+            # --timeout 30s: wrk's default (2 s) would drop the slow answers from the latencies
+            out=$(wrk -t1 -c"$c" -d10s --timeout 30s --latency "${auth[@]}" "$url")
+            echo "$out"
+            summary+=("$(printf '%-30s %d conn: %8s req/s, median %s' "$name" "$c" \
+                "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+                "$(echo "$out" | awk '$1 == "50%" {print $2}')")")
+        done
+    }
+    bench_report "utilization, $year" "$base_url/report/utilization?from=$year-01-01&to=$year-12-31"
+    bench_report "planned_vs_tracked, $year" \
+        "$base_url/report/planned_vs_tracked?from=$year-01-01&to=$year-12-31"
+    bench_report "project report (largest)" "$base_url/projects/${big% *}/report"
+    echo "machine: $(uptime)"
+    echo "== summary (${BENCH_STORE:-sqlite})"
+    printf '%s\n' "${summary[@]}"
+    if [ -n "${BENCH_KEEP_DB:-}" ] && [ "${BENCH_STORE:-sqlite}" = sqlite ]; then sqlite3 "$db" ".backup '$BENCH_KEEP_DB'"; fi
     exit 0
 fi
 if [ "$scenario" = units ]; then
