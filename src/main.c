@@ -303,6 +303,8 @@ static db *open_store(const char *url)
     int seeded = c ? accounts_seed_defaults(c) : -1;
     if (c)
         db_release(d, c);
+    if (db_optimize(d) != DB_OK) /* the planner's statistics: plans are only slower without */
+        fprintf(stderr, "mocod: could not refresh the query planner's statistics\n");
     if (seeded) {
         fprintf(stderr, "mocod: cannot give accounts their default VAT codes\n");
         db_close(d);

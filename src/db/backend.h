@@ -14,6 +14,9 @@ struct db_ops {
     /* Several processes may serve from the database at once (PostgreSQL): state that must be
      * the same for all of them (rate limits) is kept in the database, not in process memory. */
     bool shared;
+    /* What refreshes the query planner's statistics at start (db_optimize); NULL: the database
+     * keeps them itself (PostgreSQL's autovacuum analyzes). */
+    const char *optimize_sql;
     const char *(*type)(enum db_coltype t);
     db_conn *(*connect)(db *d, const char *url, char *err, size_t errlen);
     void (*disconnect)(db_conn *c);

@@ -180,6 +180,18 @@ int db_exec_script(db_conn *c, const char *sql)
     return c->ops->exec_script(c, sql);
 }
 
+int db_optimize(db *d)
+{
+    if (!d->ops->optimize_sql)
+        return DB_OK;
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return DB_ERROR;
+    int rc = db_exec_script(c, d->ops->optimize_sql);
+    db_release(d, c);
+    return rc;
+}
+
 /*
  * Write turns. SQLite admits one writer at a time and makes the others sleep and retry in its busy
  * handler (1, 2, 5, 10 ... 100 ms), which is unfair: a writer can lose every retry to the ones

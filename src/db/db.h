@@ -82,6 +82,9 @@ int db_query_i64_cached(db_conn *c, int64_t scope, int64_t version, const char *
                         const db_param *params, int nparams, int64_t *out);
 /* Runs several ;-separated statements without parameters (DDL). */
 int db_exec_script(db_conn *c, const char *sql);
+/* Refreshes the query planner's statistics where the database does not itself (SQLite); at
+ * start, after the migrations. Returns DB_OK, or DB_ERROR (the server runs on without). */
+int db_optimize(db *d);
 
 /* Write transactions of one process take turns, first come first served, from db_begin() to
  * db_commit()/db_rollback() (or db_release()); inside a transaction db_begin() fails. A thread

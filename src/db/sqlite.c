@@ -463,6 +463,10 @@ static int sq_ids_follow(db_conn *c, const char *table, int64_t at_least)
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .one_writer = true,
+    /* SQLite plans without statistics until ANALYZE: it then takes a per-account index of
+     * another column over the one a query needs (a project's report read all activities). A
+     * sample of 1,000 rows per index keeps it to about a second on a million rows. */
+    .optimize_sql = "PRAGMA analysis_limit=1000; ANALYZE;",
     .type = sq_type,
     .connect = sq_connect,
     .disconnect = sq_disconnect,
