@@ -78,4 +78,7 @@ const char *field_input_key(const struct field *f);
 const char *field_convert(struct req *r, const struct field *f, json_t *j, struct value *v);
 db_param field_param(const struct field *f, const struct value *v);
 
+/* The resource's totals tables and triggers (engine/totals.c), in the migration's transaction. */
+int totals_sync(db *d, db_conn *c, const struct resource *res);
+
 #endif

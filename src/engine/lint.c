@@ -123,6 +123,44 @@ static void lint_action(struct lint *l, const struct resource *res, const struct
     }
 }
 
+static bool plain_word(const char *s)
+{
+    return s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+/* A totals table: named totals_*, keys and sums of plain names, each expression about the row
+ * ("$.column" of a column the resource stores). */
+static void lint_totals(struct lint *l, const struct resource *res, const struct totals_decl *t)
+{
+    if (!plain_word(t->table) || strncmp(t->table, "totals_", 7) || strlen(t->table) > 48 ||
+        !t->keys || !t->keys[0].name || !t->sums || !t->sums[0].name)
+        problem(l, "%s: totals need a table totals_NAME (at most 48 characters), keys and sums",
+                res->name);
+    const struct total_col *lists[2] = {t->keys, t->sums};
+    for (int i = 0; i < 2; i++)
+        for (const struct total_col *c = lists[i]; c && c->name; c++) {
+            bool ok = plain_word(c->name) && c->sql && strstr(c->sql, "$.") &&
+                      (i == 1 || c->type == DBT_BIGINT || c->type == DBT_TEXT);
+            for (const char *p = c->sql ? strstr(c->sql, "$.") : NULL; ok && p;
+                 p = strstr(p, "$.")) {
+                p += 2;
+                char col[64];
+                size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+                ok = n && n < sizeof(col);
+                if (ok) {
+                    memcpy(col, p, n);
+                    col[n] = '\0';
+                    ok = column_known(res, col);
+                }
+            }
+            if (!ok)
+                problem(l,
+                        "%s: totals %s.%s: a plain name, a key of BIGINT or TEXT, and SQL "
+                        "over \"$.column\" of the resource's stored columns",
+                        res->name, t->table, c->name ? c->name : "?");
+        }
+}
+
 int engine_lint(const struct registry *reg, char *err, size_t errlen)
 {
     struct lint l = {err, 0, errlen, 0};
@@ -188,6 +226,8 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
         }
         for (const struct action *a = res->actions; a && a->name; a++)
             lint_action(&l, res, a);
+        for (const struct totals_decl *t = res->totals; t && t->table; t++)
+            lint_totals(&l, res, t);
     }
     for (const struct route_decl *const *list = reg->routes; list && *list; list++)
         for (const struct route_decl *d = *list; d->pattern; d++) {

@@ -227,6 +227,30 @@ enum resource_flags {
 
 struct list_query; /* engine/query.h */
 
+/* One column of a totals table: its name, type and SQL expression over the counted row, with
+ * "$." before each of the row's columns ("CASE WHEN $.billable = 1 THEN $.seconds ELSE 0 END").
+ * Expressions must be deterministic; a key's must never be NULL. */
+struct total_col {
+    const char *name;
+    enum db_coltype type; /* keys: DBT_BIGINT or DBT_TEXT; sums are always DBT_BIGINT */
+    const char *sql;
+};
+
+/*
+ * Totals the database keeps of a resource's rows (engine/totals.c): a table with one row per
+ * account and distinct key, holding the number of rows counted (n_rows) and the sums. Triggers
+ * on the resource's table change it in the write transaction of every insert, update and delete
+ * of a row, whichever code writes it (actions, billing, cascades), so that a report reads a few
+ * totals instead of every row. The table and its triggers are made from this declaration at
+ * start, and filled from the rows when they are new or the declaration changed. Its primary key
+ * is (account_id, the keys in their order): put first the key that reports narrow by ranges of.
+ */
+struct totals_decl {
+    const char *table; /* "totals_..." (`mocod copy` leaves these to the target's triggers) */
+    const struct total_col *keys; /* {0}-terminated */
+    const struct total_col *sums; /* {0}-terminated */
+};
+
 struct resource {
     const char *name; /* "users" */
     const char *path; /* below /api/v1: "users", "users/roles", "account/custom_properties" */
@@ -275,6 +299,8 @@ struct resource {
     /* The order of a list without sort_by: this F_SORT field, then id (default: id), as MOCO
      * lists activities by date. */
     const char *default_sort;
+    /* Totals kept of the rows for reports (struct totals_decl), {0}-terminated. */
+    const struct totals_decl *totals;
 };
 
 /* Custom routes that are not CRUD on a resource (session, taggings). */

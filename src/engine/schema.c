@@ -218,6 +218,8 @@ int engine_sync_schema(db *d, db_conn *c)
             }
             free(copy);
         }
+        if (totals_sync(d, c, res))
+            return -1;
     }
     return 0;
 }

@@ -447,6 +447,37 @@ static const struct action activity_actions[] = {
     {0},
 };
 
+/* Totals of tracked time for the reports (src/resources/reports.c), kept by the database in
+ * every write: per person and day, billable and not (utilization); per month, person and
+ * project (planned_vs_tracked). */
+static const struct total_col by_user_day[] = {
+    {"user_id", DBT_BIGINT, "$.user_id"},
+    {"date", DBT_TEXT, "$.date"},
+    {0},
+};
+static const struct total_col billable_split[] = {
+    {"billable_seconds", DBT_BIGINT,
+     "CASE WHEN $.billable = 1 THEN COALESCE($.seconds, 0) ELSE 0 END"},
+    {"unbillable_seconds", DBT_BIGINT,
+     "CASE WHEN $.billable = 1 THEN 0 ELSE COALESCE($.seconds, 0) END"},
+    {0},
+};
+static const struct total_col by_month_user_project[] = {
+    {"month", DBT_TEXT, "substr($.date, 1, 7)"},
+    {"user_id", DBT_BIGINT, "$.user_id"},
+    {"project_id", DBT_BIGINT, "$.project_id"},
+    {0},
+};
+static const struct total_col seconds_sum[] = {
+    {"seconds", DBT_BIGINT, "COALESCE($.seconds, 0)"},
+    {0},
+};
+static const struct totals_decl activity_totals[] = {
+    {"totals_activity_user_days", by_user_day, billable_split},
+    {"totals_activity_months", by_month_user_project, seconds_sum},
+    {0},
+};
+
 const struct resource res_activities = {
     .name = "activities",
     .path = "activities",
@@ -465,4 +496,5 @@ const struct resource res_activities = {
     .list_filter = activity_list_filter,
     .before_save = activity_before_save,
     .before_delete = activity_before_delete,
+    .totals = activity_totals,
 };

@@ -3,12 +3,16 @@
  * (sections/reports.md).
  *
  * Read-only custom routes (report_routes), no transaction. Every figure is aggregated by the
- * database over the declared indexes (activities: account_id,user_id,date and
- * account_id,project_id,date; schedules: account_id,user_id,date; project_expenses and invoices:
- * account_id,project_id,date) and kept exact: money in cents, time in seconds, rounded once, half
- * away from zero, when rendered (hours with two decimals, money with the cent). The server holds
- * at most one row per line of the answer (planned_vs_tracked: each row's user and project by their
- * primary key), never the activities themselves.
+ * database and kept exact: money in cents, time in seconds, rounded once, half away from zero,
+ * when rendered (hours with two decimals, money with the cent). The server holds at most one row
+ * per line of the answer, never the activities themselves.
+ * - utilization and planned_vs_tracked read the totals of tracked time that the database keeps
+ *   in every write of an activity (activities.c: totals_activity_user_days per person and day,
+ *   totals_activity_months per month, person and project; engine/totals.c), plus the activities
+ *   of the days before and after the whole months of planned_vs_tracked's range;
+ * - the project report, absences, cashflow and finance aggregate the rows over the declared
+ *   indexes (activities: account_id,project_id,date; schedules: account_id,user_id,date;
+ *   project_expenses and invoices: account_id,project_id,date; payments by invoice).
  *
  * Rules where the docs are silent (README "Reports"):
  * - hours are the activities' `seconds` (what is billed); billable: the activity's billable flag.
@@ -58,11 +62,17 @@ static int64_t div_round(int64_t n, int64_t d)
     return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
 }
 
+/* ,"key":units (a key "{name" opens the object); by hand, not by format: utilization writes
+ * five of these per row of tens of thousands */
 static void add_units(strbuf *o, const char *key, int64_t units, int scale)
 {
     char num[MONEY_BUF];
-    money_format(units, scale, num);
-    sb_addf(o, "%s\"%s\":%s", key[0] == '{' ? "{" : ",", key[0] == '{' ? key + 1 : key, num);
+    size_t n = money_format(units, scale, num);
+    sb_addc(o, key[0] == '{' ? '{' : ',');
+    sb_addc(o, '"');
+    sb_adds(o, key[0] == '{' ? key + 1 : key);
+    sb_add(o, "\":", 2);
+    sb_add(o, num, n);
 }
 
 /* seconds as hours with two decimals */
@@ -73,7 +83,9 @@ static void add_hours(strbuf *o, const char *key, int64_t seconds)
 
 static void add_str(strbuf *o, const char *key, const char *v)
 {
-    sb_addf(o, ",\"%s\":", key);
+    sb_add(o, ",\"", 2);
+    sb_adds(o, key);
+    sb_add(o, "\":", 2);
     if (v)
         sb_add_json_str(o, v, strlen(v));
     else
@@ -358,8 +370,9 @@ static int report_utilization(struct req *r)
     db_param p[4] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
     db_stmt *s = db_query(r->db,
                           "SELECT u.id FROM users u WHERE u.account_id = ? AND (u.active = 1 OR "
-                          "EXISTS (SELECT 1 FROM activities a WHERE a.account_id = u.account_id "
-                          "AND a.user_id = u.id AND a.date >= ? AND a.date <= ?)) ORDER BY u.id",
+                          "EXISTS (SELECT 1 FROM totals_activity_user_days a WHERE a.account_id = "
+                          "u.account_id AND a.user_id = u.id AND a.date >= ? AND a.date <= ?)) "
+                          "ORDER BY u.id",
                           p, 3);
     if (!s)
         return db_fail(r);
@@ -383,6 +396,10 @@ static int report_utilization(struct req *r)
         date_add(dates[i - 1], 0, 1, dates[i]);
     int64_t target[MAX_DAYS], bill[MAX_DAYS], unbill[MAX_DAYS];
     strbuf *o = &r->out;
+    /* room for a row per user and day (about 150 bytes each), up to 16 MiB, at once: growing
+     * by doubling would copy the answer over and over */
+    size_t room = (size_t)nusers * (size_t)ndays * 150;
+    sb_grow(o, room < ((size_t)16 << 20) ? room : ((size_t)16 << 20));
     sb_addc(o, '[');
     int n = 0;
     for (int u = 0; u < nusers; u++) {
@@ -392,10 +409,9 @@ static int report_utilization(struct req *r)
         memset(unbill, 0, sizeof unbill);
         db_param q[4] = {dbp_int(r->account_id), dbp_int(users[u]), dbp_text(from), dbp_text(to)};
         s = db_query(r->db,
-                     "SELECT date, COALESCE(SUM(CASE WHEN billable = 1 THEN seconds ELSE 0 END), "
-                     "0), COALESCE(SUM(CASE WHEN billable = 1 THEN 0 ELSE seconds END), 0) FROM "
-                     "activities WHERE account_id = ? AND user_id = ? AND date >= ? AND date <= "
-                     "? GROUP BY date ORDER BY date",
+                     "SELECT date, billable_seconds, unbillable_seconds FROM "
+                     "totals_activity_user_days WHERE account_id = ? AND user_id = ? AND date >= "
+                     "? AND date <= ? ORDER BY date",
                      q, 4);
         if (!s)
             return db_fail(r);
@@ -415,13 +431,18 @@ static int report_utilization(struct req *r)
         for (int i = 0; i < ndays; i++) {
             if (!target[i] && !bill[i] && !unbill[i])
                 continue;
-            sb_addf(o, "%s{\"date\":\"%s\",\"user_id\":%lld", n++ ? "," : "", dates[i],
-                    (long long)users[u]);
+            sb_adds(o, n++ ? ",{\"date\":\"" : "{\"date\":\"");
+            sb_add(o, dates[i], 10);
+            sb_add(o, "\",\"user_id\":", 12);
+            sb_add_i64(o, users[u]);
             add_hours(o, "target_hours", target[i]);
             add_hours(o, "billable_hours", bill[i]);
             add_hours(o, "unbillable_hours", unbill[i]);
-            sb_addf(o, ",\"billable_seconds\":%lld,\"unbillable_seconds\":%lld}",
-                    (long long)bill[i], (long long)unbill[i]);
+            sb_adds(o, ",\"billable_seconds\":");
+            sb_add_i64(o, bill[i]);
+            sb_adds(o, ",\"unbillable_seconds\":");
+            sb_add_i64(o, unbill[i]);
+            sb_addc(o, '}');
         }
     }
     sb_addc(o, ']');
@@ -492,32 +513,174 @@ static void hours_of_cs(strbuf *o, const char *key, int64_t cs)
     add_units(o, key, div_round(cs, 3600), 2); /* centiseconds / 3600 = hundredths of an hour */
 }
 
+/* Adds the tracked seconds of one query's rows (user_id, project_id, seconds). */
+static int add_tracked(struct req *r, struct pvt_list *l, const char *sql, const db_param *p,
+                       int np)
+{
+    db_stmt *s = db_query(r->db, sql, p, np);
+    if (!s)
+        return db_fail(r);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        pvt_add(r, l, (struct pvt){db_col_i64(s, 0), db_col_i64(s, 1), db_col_i64(s, 2) * 100, 0});
+    db_done(s);
+    return rc == DB_DONE ? 0 : db_fail(r);
+}
+
+/* Tracked seconds per user and project in from..to: the whole months of the range from the
+ * monthly totals (totals_activity_months), the days before and after them from the activities
+ * (at most a month's worth at each end). */
+static int tracked_in_range(struct req *r, struct pvt_list *l, const char *from, const char *to)
+{
+    static const char rows_sql[] =
+        "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM activities WHERE account_id "
+        "= ? AND date >= ? AND date <= ? GROUP BY user_id, project_id";
+    char first[11], last[11], month_end[11];
+    /* first: the first day of the first whole month; last: the first day of the last one */
+    if (!strcmp(from + 8, "01"))
+        snprintf(first, sizeof first, "%s", from);
+    else if (!date_add(from, 1, 0, first))
+        return req_fail(r, 422, "from", "is out of range");
+    memcpy(first + 8, "01", 3);
+    if (date_last_of_month(to))
+        snprintf(last, sizeof last, "%.8s01", to);
+    else if (!date_add(to, -1, 0, last))
+        return req_fail(r, 422, "to", "is out of range");
+    memcpy(last + 8, "01", 3);
+    if (strcmp(first, last) > 0) { /* no whole month: the rows of the range */
+        db_param p[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
+        return add_tracked(r, l, rows_sql, p, 3);
+    }
+    char before[11], after[11];
+    date_add(first, 0, -1, before); /* the day before the first whole month */
+    date_add(last, 1, -1, month_end);
+    date_add(month_end, 0, 1, after); /* the day after the last whole month */
+    db_param p[3] = {dbp_int(r->account_id), dbp_textn(first, 7), dbp_textn(last, 7)};
+    if (add_tracked(r, l,
+                    "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM "
+                    "totals_activity_months WHERE account_id = ? AND month >= ? AND month <= ? "
+                    "GROUP BY user_id, project_id",
+                    p, 3))
+        return -1;
+    if (strcmp(from, first) < 0) {
+        db_param e[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(before)};
+        if (add_tracked(r, l, rows_sql, e, 3))
+            return -1;
+    }
+    if (strcmp(to, month_end) > 0) {
+        db_param e[3] = {dbp_int(r->account_id), dbp_text(after), dbp_text(to)};
+        if (add_tracked(r, l, rows_sql, e, 3))
+            return -1;
+    }
+    return 0;
+}
+
+/* What a row shows of its user and project, loaded for all rows at once */
+struct pvt_user {
+    int64_t id, unit_id;
+    const char *firstname, *lastname, *initials, *unit;
+};
+struct pvt_project {
+    int64_t id, company_id;
+    const char *identifier, *name, *company;
+};
+
+static const char *dup_col(struct req *r, db_stmt *s, int col)
+{
+    const char *v = db_col_text(s, col);
+    return v ? arena_strdup(r->arena, v) : NULL;
+}
+
+static int cmp_i64(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The users (want_users) or the projects of the account whose ids lie between the smallest and
+ * the largest of ids (sorted): one query each, instead of one per row. */
+static int load_between(struct req *r, bool want_users, const int64_t *ids, int n, void **out,
+                        int *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (!n)
+        return 0;
+    db_param p[3] = {dbp_int(r->account_id), dbp_int(ids[0]), dbp_int(ids[n - 1])};
+    db_stmt *s = db_query(
+        r->db,
+        want_users
+            ? "SELECT u.id, u.firstname, u.lastname, substr(u.firstname, 1, 1) || "
+              "substr(u.lastname, 1, 1), un.id, un.name FROM users u LEFT JOIN units un ON "
+              "un.id = u.unit_id AND un.account_id = u.account_id WHERE u.account_id = ? AND "
+              "u.id >= ? AND u.id <= ? ORDER BY u.id"
+            : "SELECT p.id, p.identifier, p.name, c.id, c.name FROM projects p LEFT JOIN "
+              "companies c ON c.id = p.customer_id AND c.account_id = p.account_id WHERE "
+              "p.account_id = ? AND p.id >= ? AND p.id <= ? ORDER BY p.id",
+        p, 3);
+    if (!s)
+        return db_fail(r);
+    size_t size = want_users ? sizeof(struct pvt_user) : sizeof(struct pvt_project);
+    char *v = arena_alloc(r->arena, size * (size_t)n);
+    int k = 0, at = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW && k < n) {
+        int64_t id = db_col_i64(s, 0);
+        while (at < n && ids[at] < id)
+            at++;
+        if (at == n)
+            break;
+        if (ids[at] != id)
+            continue;
+        if (want_users)
+            ((struct pvt_user *)v)[k++] = (struct pvt_user){id,
+                                                            db_col_i64(s, 4),
+                                                            dup_col(r, s, 1),
+                                                            dup_col(r, s, 2),
+                                                            dup_col(r, s, 3),
+                                                            dup_col(r, s, 5)};
+        else
+            ((struct pvt_project *)v)[k++] = (struct pvt_project){
+                id, db_col_i64(s, 3), dup_col(r, s, 1), dup_col(r, s, 2), dup_col(r, s, 4)};
+    }
+    db_done(s);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return db_fail(r);
+    *out = v;
+    *nout = k;
+    return 0;
+}
+
+/* sorted, without repeats: the users (0) or projects (1) of the rows */
+static int64_t *distinct_ids(struct req *r, const struct pvt_list *l, int which, int *n)
+{
+    int64_t *ids = arena_alloc(r->arena, sizeof(*ids) * (size_t)(l->n ? l->n : 1));
+    for (int i = 0; i < l->n; i++)
+        ids[i] = which ? l->v[i].project : l->v[i].user;
+    if (l->n)
+        qsort(ids, (size_t)l->n, sizeof(*ids), cmp_i64);
+    int m = 0;
+    for (int i = 0; i < l->n; i++)
+        if (!m || ids[m - 1] != ids[i])
+            ids[m++] = ids[i];
+    *n = m;
+    return ids;
+}
+
 static int report_planned_vs_tracked(struct req *r)
 {
     char from[11], to[11];
     if (query_range(r, from, to, 0, NULL))
         return -1;
     struct pvt_list l = {0};
-    db_param p[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
-    db_stmt *s = db_query(r->db,
-                          "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM activities "
-                          "WHERE account_id = ? AND date >= ? AND date <= ? GROUP BY user_id, "
-                          "project_id",
-                          p, 3);
-    if (!s)
-        return db_fail(r);
+    if (tracked_in_range(r, &l, from, to))
+        return -1;
     int rc;
-    while ((rc = db_step(s)) == DB_ROW)
-        pvt_add(r, &l, (struct pvt){db_col_i64(s, 0), db_col_i64(s, 1), db_col_i64(s, 2) * 100, 0});
-    db_done(s);
-    if (rc != DB_DONE)
-        return db_fail(r);
     db_param q[3] = {dbp_int(r->account_id), dbp_text(to), dbp_text(from)};
-    s = db_query(r->db,
-                 "SELECT user_id, project_id, starts_on, ends_on, hours_per_day FROM "
-                 "planning_entries WHERE account_id = ? AND project_id IS NOT NULL AND starts_on "
-                 "<= ? AND ends_on >= ?",
-                 q, 3);
+    db_stmt *s = db_query(r->db,
+                          "SELECT user_id, project_id, starts_on, ends_on, hours_per_day FROM "
+                          "planning_entries WHERE account_id = ? AND project_id IS NOT NULL AND "
+                          "starts_on <= ? AND ends_on >= ?",
+                          q, 3);
     if (!s)
         return db_fail(r);
     int64_t lo = day_number(from), hi = day_number(to);
@@ -545,72 +708,74 @@ static int report_planned_vs_tracked(struct req *r)
             l.v[m++] = l.v[i];
     }
     l.n = m;
-    /* render the rows, in order; each row's user and project by id */
+    int nuids, npids, nusers, nprojects;
+    int64_t *uids = distinct_ids(r, &l, 0, &nuids), *pids = distinct_ids(r, &l, 1, &npids);
+    void *uv, *pv;
+    if (load_between(r, true, uids, nuids, &uv, &nusers) ||
+        load_between(r, false, pids, npids, &pv, &nprojects))
+        return -1;
+    const struct pvt_user *users = uv;
+    const struct pvt_project *projects = pv;
     strbuf *o = &r->out;
     sb_addc(o, '[');
     static const char *const colors[] = {"#d9822b", "#2b95d6", "#3dcc91", "#ff6e4a",
                                          "#9179f2", "#f5498b", "#15b371", "#ffc940"};
+    int at_user = 0;
     for (int i = 0; i < l.n; i++) {
         struct pvt *x = &l.v[i];
         int64_t delta = x->tracked - x->planned;
         int64_t quota = x->planned > 0 ? div_round(x->tracked * 100 * 100, x->planned) : 0;
-        sb_addf(o, "%s{\"user_id\":%lld,\"project_id\":%lld", i ? "," : "", (long long)x->user,
-                (long long)x->project);
+        sb_adds(o, i ? ",{\"user_id\":" : "{\"user_id\":");
+        sb_add_i64(o, x->user);
+        sb_adds(o, ",\"project_id\":");
+        sb_add_i64(o, x->project);
         hours_of_cs(o, "tracked_hours", x->tracked);
         hours_of_cs(o, "planned_hours", x->planned);
         hours_of_cs(o, "delta", delta);
         add_units(o, "quota", quota, 2);
-        db_param pu[2] = {dbp_int(r->account_id), dbp_int(x->user)};
-        s = db_query(r->db,
-                     "SELECT u.firstname, u.lastname, substr(u.firstname, 1, 1) || "
-                     "substr(u.lastname, 1, 1), un.id, un.name FROM users u LEFT JOIN units un ON "
-                     "un.id = u.unit_id AND un.account_id = u.account_id WHERE u.account_id = ? "
-                     "AND u.id = ?",
-                     pu, 2);
-        if (!s)
-            return db_fail(r);
-        rc = db_step(s);
-        sb_addf(o, ",\"user\":{\"id\":%lld", (long long)x->user);
-        if (rc == DB_ROW) {
-            add_str(o, "firstname", db_col_text(s, 0));
-            add_str(o, "name", db_col_text(s, 1));
-            add_str(o, "initials", db_col_text(s, 2));
+        sb_adds(o, ",\"user\":{\"id\":");
+        sb_add_i64(o, x->user);
+        while (at_user < nusers && users[at_user].id < x->user) /* rows are by user */
+            at_user++;
+        const struct pvt_user *u =
+            at_user < nusers && users[at_user].id == x->user ? &users[at_user] : NULL;
+        if (u) {
+            add_str(o, "firstname", u->firstname);
+            add_str(o, "name", u->lastname);
+            add_str(o, "initials", u->initials);
             add_str(o, "color", colors[x->user % 8]);
-            if (db_col_text(s, 4)) {
-                sb_addf(o, ",\"unit\":{\"id\":%lld", (long long)db_col_i64(s, 3));
-                add_str(o, "name", db_col_text(s, 4));
+            if (u->unit) {
+                sb_adds(o, ",\"unit\":{\"id\":");
+                sb_add_i64(o, u->unit_id);
+                add_str(o, "name", u->unit);
                 sb_adds(o, "}}");
             } else
                 sb_adds(o, ",\"unit\":null}");
         } else
             sb_addc(o, '}');
-        db_done(s);
-        if (rc != DB_ROW && rc != DB_DONE)
-            return db_fail(r);
-        pu[1] = dbp_int(x->project);
-        s = db_query(r->db,
-                     "SELECT p.identifier, p.name, c.id, c.name FROM projects p LEFT JOIN "
-                     "companies c ON c.id = p.customer_id AND c.account_id = p.account_id WHERE "
-                     "p.account_id = ? AND p.id = ?",
-                     pu, 2);
-        if (!s)
-            return db_fail(r);
-        rc = db_step(s);
-        sb_addf(o, ",\"project\":{\"id\":%lld", (long long)x->project);
-        if (rc == DB_ROW) {
-            add_str(o, "identifier", db_col_text(s, 0));
-            add_str(o, "name", db_col_text(s, 1));
-            if (db_col_text(s, 3)) {
-                sb_addf(o, ",\"company\":{\"id\":%lld", (long long)db_col_i64(s, 2));
-                add_str(o, "name", db_col_text(s, 3));
+        sb_adds(o, ",\"project\":{\"id\":");
+        sb_add_i64(o, x->project);
+        int a = 0, b = nprojects; /* the project, by binary search */
+        while (a < b) {
+            int mid = a + (b - a) / 2;
+            if (projects[mid].id < x->project)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        if (a < nprojects && projects[a].id == x->project) {
+            const struct pvt_project *pr = &projects[a];
+            add_str(o, "identifier", pr->identifier);
+            add_str(o, "name", pr->name);
+            if (pr->company) {
+                sb_adds(o, ",\"company\":{\"id\":");
+                sb_add_i64(o, pr->company_id);
+                add_str(o, "name", pr->company);
                 sb_adds(o, "}");
             } else
                 sb_adds(o, ",\"company\":null");
         }
         sb_adds(o, "}}");
-        db_done(s);
-        if (rc != DB_ROW && rc != DB_DONE)
-            return db_fail(r);
     }
     sb_addc(o, ']');
     r->status = 200;

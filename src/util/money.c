@@ -210,28 +210,30 @@ size_t money_format(int64_t units, int scale, char *buf)
     if (scale < 0 || scale > 18)
         scale = 0;
     uint64_t m = units < 0 ? -(uint64_t)units : (uint64_t)units;
-    uint64_t p = (uint64_t)pow10_tab[scale];
-    uint64_t ip = m / p, frac = m % p;
-    size_t n = 0;
-    if (units < 0)
-        buf[n++] = '-';
+    /* the digits, least significant first (division by the constant 10 only: reports format
+     * tens of thousands of these), at least one before the point */
     char tmp[24];
     int k = 0;
     do {
-        tmp[k++] = (char)('0' + ip % 10);
-        ip /= 10;
-    } while (ip);
-    while (k)
-        buf[n++] = tmp[--k];
+        tmp[k++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    while (k < scale + 1)
+        tmp[k++] = '0';
+    size_t n = 0;
+    if (units < 0)
+        buf[n++] = '-';
+    for (int i = k - 1; i >= scale; i--)
+        buf[n++] = tmp[i];
     buf[n++] = '.';
     if (scale == 0) {
         buf[n++] = '0';
     } else {
-        size_t start = n;
-        for (int d = scale - 1; d >= 0; d--)
-            buf[n++] = (char)('0' + frac / (uint64_t)pow10_tab[d] % 10);
-        while (n > start + 1 && buf[n - 1] == '0')
-            n--;
+        int lo = 0; /* trailing zeros go, one digit stays */
+        while (lo < scale - 1 && tmp[lo] == '0')
+            lo++;
+        for (int i = scale - 1; i >= lo; i--)
+            buf[n++] = tmp[i];
     }
     buf[n] = '\0';
     return n;

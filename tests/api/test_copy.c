@@ -123,7 +123,19 @@ static void test_copy_moves_everything(void **state)
              "{\"name\":\"Copied Project\",\"currency\":\"EUR\",\"leader_id\":1,"
              "\"customer_id\":%lld,\"fixed_price\":false}",
              (long long)company);
-    mt_create(s, "/api/v1/projects", key, body);
+    json_int_t project = mt_create(s, "/api/v1/projects", key, body);
+    /* tracked time: the reports' totals are the target's own, made by its triggers */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/projects/%lld/tasks", (long long)project);
+    json_int_t task = mt_create(s, path, key, "{\"name\":\"Work\",\"billable\":true}");
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body,
+                 "{\"date\":\"2026-0%d-1%d\",\"project_id\":%lld,\"task_id\":%lld,"
+                 "\"seconds\":%d,\"billable\":%s}",
+                 3 + i, i, (long long)project, (long long)task, 1800 * (i + 1),
+                 i ? "true" : "false");
+        mt_create(s, "/api/v1/activities", key, body);
+    }
     snprintf(body, sizeof body,
              "{\"commentable_type\":\"Company\",\"commentable_id\":%lld,\"text\":\"<b>hi</b>\","
              "\"attachment_filename\":\"n.txt\",\"attachment_content\":\"aGVsbG8=\"}",
@@ -137,11 +149,18 @@ static void test_copy_moves_everything(void **state)
     mt_resp_free(r);
 
     static const char *const lists[] = {
-        "/api/v1/users",           "/api/v1/units",
-        "/api/v1/companies",       "/api/v1/projects",
-        "/api/v1/comments",        "/api/v1/account/web_hooks",
-        "/api/v1/users/roles",     "/api/v1/account/custom_properties",
+        "/api/v1/users",
+        "/api/v1/units",
+        "/api/v1/companies",
+        "/api/v1/projects",
+        "/api/v1/comments",
+        "/api/v1/account/web_hooks",
+        "/api/v1/users/roles",
+        "/api/v1/account/custom_properties",
         "/api/v1/deal_categories",
+        "/api/v1/activities",
+        "/api/v1/report/utilization?from=2026-01-01&to=2026-12-31",
+        "/api/v1/report/planned_vs_tracked?from=2026-03-15&to=2026-05-20",
     };
     enum { NLISTS = sizeof lists / sizeof lists[0] };
     char *before[NLISTS];

@@ -671,6 +671,143 @@ static void test_report_permissions(void **state)
     }
 }
 
+/* ------------------------------------------------------------- the totals behind the reports */
+
+static char *get_body(const char *path)
+{
+    mt_resp *r = mt_get(g.s, path, g.key);
+    MT_ASSERT_STATUS(r, 200);
+    char *body = strdup(r->body);
+    mt_resp_free(r);
+    return body;
+}
+
+/* tracked hours of user and project in a planned_vs_tracked answer (0 without a row) */
+static double pvt_tracked(const char *range, json_int_t user, json_int_t project)
+{
+    mt_resp *r = mt_get(g.s, fix_fmt("/api/v1/report/planned_vs_tracked?%s", range), g.key);
+    MT_ASSERT_STATUS(r, 200);
+    double hours = 0;
+    for (size_t i = 0; i < json_array_size(r->json); i++) {
+        const json_t *row = json_array_get(r->json, i);
+        if (mt_json_int(row, "user_id") == user && mt_json_int(row, "project_id") == project)
+            hours = json_number_value(json_object_get(row, "tracked_hours"));
+    }
+    mt_resp_free(r);
+    return hours;
+}
+
+/* Anna's billable and unbillable seconds on one day in utilization (-1 without a row) */
+static void util_day(const char *date, long long billable, long long unbillable)
+{
+    mt_resp *r =
+        mt_get(g.s, fix_fmt("/api/v1/report/utilization?from=%s&to=%s", date, date), g.key);
+    MT_ASSERT_STATUS(r, 200);
+    long long b = -1, u = -1;
+    for (size_t i = 0; i < json_array_size(r->json); i++) {
+        const json_t *row = json_array_get(r->json, i);
+        if (mt_json_int(row, "user_id") == g.anna) {
+            b = mt_json_int(row, "billable_seconds");
+            u = mt_json_int(row, "unbillable_seconds");
+        }
+    }
+    mt_resp_free(r);
+    if (b != billable || u != unbillable)
+        fail_msg("Anna on %s: %lld / %lld seconds, expected %lld / %lld", date, b, u, billable,
+                 unbillable);
+}
+
+#define YEAR_UTIL "/api/v1/report/utilization?from=2026-01-01&to=2026-12-31"
+#define YEAR_PVT  "/api/v1/report/planned_vs_tracked?from=2026-01-01&to=2026-12-31"
+#define EDGES     "from=2026-02-15&to=2026-04-10" /* part of February, March, part of April */
+
+/* utilization and planned_vs_tracked read totals the database keeps in every write of an
+ * activity: creates, bulk creates, updates that move time across days, months and the billable
+ * flag, deletes; the days around the whole months of a range come from the activities. What the
+ * test adds it removes again, and the reports are then what they were, byte for byte. The totals
+ * are made anew from the activities when their definition changed (here: was tampered with). */
+static void test_totals_follow_every_write(void **state)
+{
+    (void)state;
+    char *util_before = get_body(YEAR_UTIL), *pvt_before = get_body(YEAR_PVT);
+    /* Anna on P1 before: 4 h on 2 March, 2 h on 3 March */
+    assert_true(pvt_tracked(EDGES, g.anna, g.p1) == 6.0);
+    json_int_t ids[6];
+    int n = 0;
+    const char *fmt = "{\"date\":\"%s\",\"project_id\":%lld,\"task_id\":%lld,\"seconds\":%lld,"
+                      "\"billable\":%s}";
+#define ADD(date, sec, bill)                                                                       \
+    (ids[n++] = mt_create(                                                                         \
+         g.s, "/api/v1/activities", g.anna_key,                                                    \
+         fix_fmt(fmt, date, (long long)g.p1, (long long)g.work, (long long)(sec), bill)))
+    ADD("2026-02-27", HOUR, "true");      /* in the part of February */
+    ADD("2026-03-31", 2 * HOUR, "true");  /* in the whole month */
+    ADD("2026-04-01", HOUR / 2, "false"); /* in the part of April */
+    ADD("2026-04-30", 3 * HOUR, "true");  /* after the range */
+    assert_true(pvt_tracked(EDGES, g.anna, g.p1) == 9.5);
+    assert_true(pvt_tracked("from=2026-03-01&to=2026-03-31", g.anna, g.p1) == 8.0);
+    assert_true(pvt_tracked("from=2026-04-01&to=2026-04-01", g.anna, g.p1) == 0.5);
+    assert_true(pvt_tracked("from=2026-02-28&to=2026-04-30", g.anna, g.p1) == 11.5);
+    assert_true(pvt_tracked("from=2026-02-27&to=2026-03-02", g.anna, g.p1) == 5.0);
+    util_day("2026-04-01", 0, HOUR / 2);
+    util_day("2026-03-31", 2 * HOUR, 0);
+
+    /* an update moves 2 h of 31 March (billable) to 2 April as 1 h, not billable */
+    mt_resp *r = mt_requestf(g.s, "PUT", g.anna_key,
+                             "{\"date\":\"2026-04-02\",\"seconds\":3600,\"billable\":false}",
+                             "/api/v1/activities/%lld", (long long)ids[1]);
+    MT_ASSERT_STATUS(r, 200);
+    mt_resp_free(r);
+    assert_true(pvt_tracked("from=2026-03-01&to=2026-03-31", g.anna, g.p1) == 6.0);
+    assert_true(pvt_tracked(EDGES, g.anna, g.p1) == 8.5);
+    util_day("2026-03-31", 0, 0); /* a weekday: the row stays, for its target */
+    util_day("2026-04-02", 0, HOUR);
+
+    /* a bulk create of two more on 2 April */
+    r = mt_post(g.s, "/api/v1/activities/bulk", g.anna_key,
+                fix_fmt("{\"activities\":[{\"date\":\"2026-04-02\",\"project_id\":%lld,"
+                        "\"task_id\":%lld,\"seconds\":600,\"billable\":true},{\"date\":\"2026-04-"
+                        "02\",\"project_id\":%lld,\"task_id\":%lld,\"seconds\":1200,\"billable\":"
+                        "false}]}",
+                        (long long)g.p1, (long long)g.work, (long long)g.p1, (long long)g.work));
+    MT_ASSERT_STATUS(r, 200);
+    assert_int_equal(json_array_size(r->json), 2);
+    for (size_t i = 0; i < 2; i++)
+        ids[n++] = mt_json_int(json_array_get(r->json, i), "id");
+    mt_resp_free(r);
+    util_day("2026-04-02", 600, HOUR + 1200);
+    assert_true(pvt_tracked(EDGES, g.anna, g.p1) == 9.0);
+
+    for (int i = 0; i < n; i++) {
+        r = mt_deletef(g.s, g.anna_key, "/api/v1/activities/%lld", (long long)ids[i]);
+        MT_ASSERT_STATUS(r, 204);
+        mt_resp_free(r);
+    }
+    util_day("2026-04-02", 0, 0); /* no time left; the row stays for her target */
+    char *util_after = get_body(YEAR_UTIL), *pvt_after = get_body(YEAR_PVT);
+    assert_string_equal(util_after, util_before);
+    assert_string_equal(pvt_after, pvt_before);
+    free(util_after);
+    free(pvt_after);
+
+    /* tampered totals under a changed definition: the next start makes them anew */
+    mt_sql_exec(g.s, "UPDATE totals_activity_user_days SET billable_seconds = 0");
+    mt_sql_exec(g.s, "UPDATE totals_activity_months SET seconds = 1");
+    mt_sql_exec(g.s, "UPDATE totals_definitions SET definition = 'changed'");
+    mt_restart(g.s);
+    util_after = get_body(YEAR_UTIL);
+    pvt_after = get_body(YEAR_PVT);
+    assert_string_equal(util_after, util_before);
+    assert_string_equal(pvt_after, pvt_before);
+    assert_int_equal(mt_sql_i64(g.s, "SELECT COUNT(*) FROM totals_definitions WHERE definition = "
+                                     "'changed'"),
+                     0);
+    free(util_after);
+    free(pvt_after);
+    free(util_before);
+    free(pvt_before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_cashflow_by_hand),
         cmocka_unit_test(test_finance_by_hand),
         cmocka_unit_test(test_report_permissions),
+        cmocka_unit_test(test_totals_follow_every_write),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
