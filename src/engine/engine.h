@@ -65,6 +65,7 @@ const char *engine_effective_text(struct req *r, struct record *rec, int64_t id,
 struct registry {
     const struct resource *const *resources; /* NULL-terminated */
     const struct route_decl *const *routes;  /* NULL-terminated lists of {0}-terminated routes */
+    const struct view *const *views;         /* the same of views (reports) */
 };
 
 /* Checks the declarations (engine_lint) and builds SELECT heads; call once at start-up.
@@ -119,6 +120,11 @@ extern const struct route_decl engine_routes[];
 int engine_write(struct req *r, int (*step)(struct req *r, void *ctx), void *ctx);
 /* Runs a custom route: a ROUTE_WRITE one inside the engine's write path. */
 int engine_custom(struct req *r, const struct route_decl *decl);
+/* "%text%" in lower case (ASCII) with LIKE's wildcards escaped, for `LIKE ? ESCAPE '\'`
+ * against lower(...): what `term` searches in lists and views. */
+char *engine_like_pattern(arena *a, const char *s, size_t len);
+/* Serves a view (engine/view.c): its permission, its parameters, then its .fn. */
+int engine_view(struct req *r, const struct view *v);
 /* Appends the JSON of one entity to out; 404 error when it does not exist in the account. */
 int engine_render_entity(struct req *r, const struct resource *res, int64_t id, strbuf *out);
 /* 404 unless the parent row of the routed nested resource exists in the account. */

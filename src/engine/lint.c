@@ -229,6 +229,17 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
         for (const struct totals_decl *t = res->totals; t && t->table; t++)
             lint_totals(&l, res, t);
     }
+    for (const struct view *const *list = reg->views; list && *list; list++)
+        for (const struct view *v = *list; v->pattern; v++) {
+            if (!v->fn)
+                problem(&l, "view %s: needs a handler", v->pattern);
+            if (!area_declared(v->area) && v->area != AREA_OF_ENTITY)
+                problem(&l, "view %s: no permission area declared", v->pattern);
+            if ((v->params & ~(unsigned)VP_ALL) || (v->max_days && !(v->params & VP_RANGE)) ||
+                v->max_days < 0)
+                problem(&l, "view %s: unknown parameters, or max_days without VP_RANGE",
+                        v->pattern);
+        }
     for (const struct route_decl *const *list = reg->routes; list && *list; list++)
         for (const struct route_decl *d = *list; d->pattern; d++) {
             if (!method_known(d->method) || !d->fn)

@@ -266,6 +266,21 @@ int lq_date_range(struct list_query *q, const char *from_param, const char *to_p
     return date_bounds(q, to_param, NULL, to, column);
 }
 
+char *engine_like_pattern(arena *a, const char *s, size_t len)
+{
+    strbuf pat;
+    sb_init(&pat, a, len + 8);
+    sb_addc(&pat, '%');
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%' || c == '_' || c == '\\')
+            sb_addc(&pat, '\\');
+        sb_addc(&pat, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+    }
+    sb_addc(&pat, '%');
+    return pat.buf;
+}
+
 /* term: every word must appear (any case) in one of the searchable fields. */
 static int filter_term(struct req *r, struct list_query *q, const struct resource *res)
 {
@@ -278,16 +293,8 @@ static int filter_term(struct req *r, struct list_query *q, const struct resourc
         size_t len = strcspn(p, " ,");
         if (!len)
             break;
-        strbuf pat, cond;
-        sb_init(&pat, r->arena, len + 8);
-        sb_addc(&pat, '%');
-        for (size_t i = 0; i < len; i++) {
-            char c = p[i];
-            if (c == '%' || c == '_' || c == '\\')
-                sb_addc(&pat, '\\');
-            sb_addc(&pat, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
-        }
-        sb_addc(&pat, '%');
+        const char *pat = engine_like_pattern(r->arena, p, len);
+        strbuf cond;
         sb_init(&cond, r->arena, 256);
         sb_addc(&cond, '(');
         int n = 0;
@@ -299,11 +306,11 @@ static int filter_term(struct req *r, struct list_query *q, const struct resourc
             else
                 sb_addf(&cond, "%slower(t.%s) LIKE ? ESCAPE '\\'", n++ ? " OR " : "",
                         field_column(f));
-            lq_param(q, dbp_text(pat.buf));
+            lq_param(q, dbp_text(pat));
         }
         if (res->search_extra) {
             sb_addf(&cond, "%slower(%s) LIKE ? ESCAPE '\\'", n++ ? " OR " : "", res->search_extra);
-            lq_param(q, dbp_text(pat.buf));
+            lq_param(q, dbp_text(pat));
         }
         sb_addc(&cond, ')');
         if (!n)

@@ -313,6 +313,42 @@ struct route_decl {
      * the area of the entity it is about). */
     enum perm_area area;
 };
+/*
+ * A view: a report computed from other resources' rows, read-only (GET and HEAD, answered from
+ * the read's snapshot, never a write). The engine checks the permission area and parses the
+ * declared query parameters, each refused with a 422 naming it, before .fn renders the answer
+ * from the arguments (engine/view.c).
+ */
+enum view_param {
+    VP_RANGE = 1u << 0,  /* from, to (YYYY-MM-DD), each defaulting to the first and last day of the
+                            current year in the account's time zone; to not before from; at
+                            most .max_days days when that is set */
+    VP_YEAR = 1u << 1,   /* year: four digits, 1900 to 2100; default the current year */
+    VP_ACTIVE = 1u << 2, /* active: true or false (default false) */
+    VP_TERM = 1u << 3,   /* term: a text of at most 255 bytes (absent or empty: NULL) */
+};
+#define VP_ALL (VP_RANGE | VP_YEAR | VP_ACTIVE | VP_TERM)
+
+struct view_args {
+    char today[11];        /* in the account's time zone */
+    char from[11], to[11]; /* VP_RANGE */
+    int ndays;             /* VP_RANGE: the days from..to, both included (when .max_days) */
+    int year;              /* VP_YEAR */
+    bool active;           /* VP_ACTIVE */
+    const char *term;      /* VP_TERM */
+    const char *term_like; /* VP_TERM: its pattern for `lower(x) LIKE ? ESCAPE '\'` */
+};
+
+struct view {
+    const char *pattern; /* below /api/v1, as a route_decl's: "report/utilization" */
+    /* Required: an area (its read permission), or AREA_OF_ENTITY (.fn checks the area of the
+     * entity it is about: a project's report is also its leaders') */
+    enum perm_area area;
+    unsigned params; /* enum view_param */
+    int max_days;    /* VP_RANGE: at most this many days (0: any) */
+    int (*fn)(struct req *r, const struct view_args *a);
+};
+
 /* ROUTE_ROOT: the pattern is below the server's root instead of /api/v1, for the few pages mocod
  * serves to people without a key (an offer's customer approval); such a route must be
  * AREA_PUBLIC, reads its own body (a form: at most ROOT_BODY_MAX bytes) and writes through

@@ -62,7 +62,9 @@ const struct resource *const all_resources[] = {
 };
 
 const struct route_decl *const all_routes[] = {
-    tagging_routes, hourly_rate_routes, offer_approval_routes, purchase_routes, report_routes, NULL,
+    tagging_routes, hourly_rate_routes, offer_approval_routes, purchase_routes, NULL,
 };
 
-const struct registry mocod_registry = {all_resources, all_routes};
+const struct view *const all_views[] = {report_views, NULL};
+
+const struct registry mocod_registry = {all_resources, all_routes, all_views};

@@ -92,55 +92,6 @@ static void add_str(strbuf *o, const char *key, const char *v)
         sb_adds(o, "null");
 }
 
-/* ?name=true|false (absent: false) */
-static int query_bool(struct req *r, const char *name, bool *out)
-{
-    const char *v = req_query(r, name);
-    *out = false;
-    if (!v || !*v || !strcmp(v, "false"))
-        return 0;
-    if (!strcmp(v, "true")) {
-        *out = true;
-        return 0;
-    }
-    return req_fail(r, 422, name, "must be true or false");
-}
-
-/* ?from=&to= (each defaults to the current year's first and last day in the account's time
- * zone); 422 naming the parameter. *ndays: the days of the range when at most max_days. */
-static int query_range(struct req *r, char *from, char *to, int max_days, int *ndays)
-{
-    char today[11];
-    date_today_in(r->settings.time_zone, today);
-    snprintf(from, 11, "%.4s-01-01", today);
-    snprintf(to, 11, "%.4s-12-31", today);
-    const char *f = req_query(r, "from"), *t = req_query(r, "to");
-    if (f && *f) {
-        if (!date_valid(f))
-            return req_fail(r, 422, "from", "must be a date (YYYY-MM-DD)");
-        snprintf(from, 11, "%s", f);
-    }
-    if (t && *t) {
-        if (!date_valid(t))
-            return req_fail(r, 422, "to", "must be a date (YYYY-MM-DD)");
-        snprintf(to, 11, "%s", t);
-    }
-    if (strcmp(from, to) > 0)
-        return req_fail(r, 422, "to", "must not be before from");
-    if (max_days) {
-        char day[11];
-        snprintf(day, sizeof day, "%s", from);
-        int n = 1;
-        while (strcmp(day, to) < 0 && n <= max_days)
-            if (!date_add(day, 0, 1, day) || (strcmp(day, to) <= 0 && ++n > max_days))
-                break;
-        if (n > max_days)
-            return req_fail(r, 422, "to", "must be at most %d days after from", max_days - 1);
-        *ndays = n;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------- GET /projects/{id}/report */
 
 struct task_sums {
@@ -149,8 +100,9 @@ struct task_sums {
     int64_t seconds, cost; /* cost in cent-seconds: cents x 3600 */
 };
 
-static int project_report(struct req *r)
+static int project_report(struct req *r, const struct view_args *a)
 {
+    (void)a;
     int64_t id = r->nids ? r->ids[0] : 0;
     db_param p[2] = {dbp_int(r->account_id), dbp_int(id)};
     db_stmt *s = db_query(r->db,
@@ -273,23 +225,10 @@ static int project_report(struct req *r)
 
 /* ------------------------------------------------------------- GET /report/absences */
 
-static int report_absences(struct req *r)
+static int report_absences(struct req *r, const struct view_args *a)
 {
-    bool active = false;
-    if (query_bool(r, "active", &active))
-        return -1;
-    char today[11];
-    date_today_in(r->settings.time_zone, today);
-    int year = atoi(today);
-    const char *given = req_query(r, "year");
-    if (given && *given) {
-        bool digits = strlen(given) == 4;
-        for (int i = 0; digits && i < 4; i++)
-            digits = given[i] >= '0' && given[i] <= '9';
-        year = digits ? atoi(given) : 0;
-        if (year < 1900 || year > 2100)
-            return req_fail(r, 422, "year", "must be a year of four digits (1900 to 2100)");
-    }
+    int year = a->year;
+    const char *today = a->today;
     char first[16], last[16];
     snprintf(first, sizeof first, "%04d-01-01", year);
     snprintf(last, sizeof last, "%04d-12-31", year);
@@ -302,38 +241,18 @@ static int report_absences(struct req *r)
     db_param all[14];
     memcpy(all, p, sizeof p);
     all[12] = dbp_int(r->account_id);
-    all[13] = dbp_int(1);
-    db_stmt *s =
-        db_query(r->db,
-                 active ? "SELECT u.id, u.firstname, u.lastname, (SELECT COALESCE(SUM(h.days), 0) "
-                          "FROM "
-                          "user_holidays h WHERE h.account_id = u.account_id AND h.user_id = u.id "
-                          "AND "
-                          "h.year = ?), " HALVES("s.absence_code = ? AND s.date <= ?") ", " HALVES(
-                              "s.absence_code = ? AND s.date > ?") ", " HALVES("s.absence_code = "
-                                                                               "?") " FROM users "
-                                                                                    "u WHERE "
-                                                                                    "u.account_id "
-                                                                                    "= ? AND "
-                                                                                    "u.active = ? "
-                                                                                    "ORDER BY "
-                                                                                    "u.lastname, "
-                                                                                    "u.firstname, "
-                                                                                    "u.id"
-                        : "SELECT u.id, u.firstname, u.lastname, (SELECT COALESCE(SUM(h.days), 0) "
-                          "FROM "
-                          "user_holidays h WHERE h.account_id = u.account_id AND h.user_id = u.id "
-                          "AND "
-                          "h.year = ?), " HALVES("s.absence_code = ? AND s.date <= ?") ", " HALVES(
-                              "s.absence_code = ? AND s.date > ?") ", " HALVES("s.absence_code = "
-                                                                               "?") " FROM users "
-                                                                                    "u WHERE "
-                                                                                    "u.account_id "
-                                                                                    "= ? ORDER BY "
-                                                                                    "u.lastname, "
-                                                                                    "u.firstname, "
-                                                                                    "u.id",
-                 all, active ? 14 : 13);
+    all[13] = dbp_int(a->active ? 1 : 0);
+    /* clang-format off */
+    static const char sql[] =
+        "SELECT u.id, u.firstname, u.lastname, (SELECT COALESCE(SUM(h.days), 0) FROM "
+        "user_holidays h WHERE h.account_id = u.account_id AND h.user_id = u.id AND h.year = ?), "
+        HALVES("s.absence_code = ? AND s.date <= ?") ", "
+        HALVES("s.absence_code = ? AND s.date > ?") ", "
+        HALVES("s.absence_code = ?")
+        " FROM users u WHERE u.account_id = ? AND (? = 0 OR u.active = 1) "
+        "ORDER BY u.lastname, u.firstname, u.id";
+    /* clang-format on */
+    db_stmt *s = db_query(r->db, sql, all, 14);
 #undef HALVES
     if (!s)
         return db_fail(r);
@@ -361,12 +280,10 @@ static int report_absences(struct req *r)
 
 /* ------------------------------------------------------------- GET /report/utilization */
 
-static int report_utilization(struct req *r)
+static int report_utilization(struct req *r, const struct view_args *a)
 {
-    char from[11], to[11];
-    int ndays = 0;
-    if (query_range(r, from, to, MAX_DAYS, &ndays))
-        return -1;
+    const char *from = a->from, *to = a->to;
+    int ndays = a->ndays;
     db_param p[4] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
     db_stmt *s = db_query(r->db,
                           "SELECT u.id FROM users u WHERE u.account_id = ? AND (u.active = 1 OR "
@@ -666,11 +583,9 @@ static int64_t *distinct_ids(struct req *r, const struct pvt_list *l, int which,
     return ids;
 }
 
-static int report_planned_vs_tracked(struct req *r)
+static int report_planned_vs_tracked(struct req *r, const struct view_args *a)
 {
-    char from[11], to[11];
-    if (query_range(r, from, to, 0, NULL))
-        return -1;
+    const char *from = a->from, *to = a->to;
     struct pvt_list l = {0};
     if (tracked_in_range(r, &l, from, to))
         return -1;
@@ -685,10 +600,10 @@ static int report_planned_vs_tracked(struct req *r)
         return db_fail(r);
     int64_t lo = day_number(from), hi = day_number(to);
     while ((rc = db_step(s)) == DB_ROW) {
-        const char *a = db_col_text(s, 2), *b = db_col_text(s, 3);
-        if (!a || !b || !date_valid(a) || !date_valid(b))
+        const char *sa = db_col_text(s, 2), *sb = db_col_text(s, 3);
+        if (!sa || !sb || !date_valid(sa) || !date_valid(sb))
             continue;
-        int64_t start = day_number(a), end = day_number(b);
+        int64_t start = day_number(sa), end = day_number(sb);
         int64_t days = weekdays_between(start > lo ? start : lo, end < hi ? end : hi);
         /* hours_per_day at scale 4: 1/10000 hour = 36 centiseconds */
         pvt_add(r, &l,
@@ -755,16 +670,16 @@ static int report_planned_vs_tracked(struct req *r)
             sb_addc(o, '}');
         sb_adds(o, ",\"project\":{\"id\":");
         sb_add_i64(o, x->project);
-        int a = 0, b = nprojects; /* the project, by binary search */
-        while (a < b) {
-            int mid = a + (b - a) / 2;
+        int lo_p = 0, hi_p = nprojects; /* the project, by binary search */
+        while (lo_p < hi_p) {
+            int mid = lo_p + (hi_p - lo_p) / 2;
             if (projects[mid].id < x->project)
-                a = mid + 1;
+                lo_p = mid + 1;
             else
-                b = mid;
+                hi_p = mid;
         }
-        if (a < nprojects && projects[a].id == x->project) {
-            const struct pvt_project *pr = &projects[a];
+        if (lo_p < nprojects && projects[lo_p].id == x->project) {
+            const struct pvt_project *pr = &projects[lo_p];
             add_str(o, "identifier", pr->identifier);
             add_str(o, "name", pr->name);
             if (pr->company) {
@@ -787,31 +702,20 @@ static int report_planned_vs_tracked(struct req *r)
 /* The rows of a ledger report: the union `branches` (columns kind, record_id, date, amount in
  * cents, description, company_id, user_id; each branch binds account, from, to), in from..to,
  * matching ?term in the description or the company's name, by date. */
-static int report_ledger(struct req *r, const char *branches, int nbranches, const char *amount_key)
+static int report_ledger(struct req *r, const struct view_args *a, const char *branches,
+                         int nbranches, const char *amount_key)
 {
-    char from[11], to[11];
-    if (query_range(r, from, to, 0, NULL))
-        return -1;
-    const char *term = req_query(r, "term");
-    bool search = term && *term;
-    if (search && strlen(term) > 255)
-        return req_fail(r, 422, "term", "must be at most 255 characters");
     db_param p[16];
     int np = 0;
     for (int i = 0; i < nbranches && np + 3 <= 14; i++) {
         p[np++] = dbp_int(r->account_id);
-        p[np++] = dbp_text(from);
-        p[np++] = dbp_text(to);
+        p[np++] = dbp_text(a->from);
+        p[np++] = dbp_text(a->to);
     }
-    const char *pattern = NULL;
+    bool search = a->term_like != NULL;
     if (search) {
-        char *low = arena_printf(r->arena, "%%%s%%", term);
-        for (char *c = low; *c; c++)
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c - 'A' + 'a');
-        pattern = low;
-        p[np++] = dbp_text(pattern);
-        p[np++] = dbp_text(pattern);
+        p[np++] = dbp_text(a->term_like);
+        p[np++] = dbp_text(a->term_like);
     }
     const char *sql = arena_printf(
         r->arena,
@@ -820,7 +724,9 @@ static int report_ledger(struct req *r, const char *branches, int nbranches, con
         "x.company_id AND c.account_id = ? LEFT JOIN users u ON u.id = x.user_id AND "
         "u.account_id = ? WHERE x.amount <> 0%s ORDER BY x.date, x.kind, x.record_id",
         branches,
-        search ? " AND (LOWER(x.description) LIKE ? OR LOWER(COALESCE(c.name, '')) LIKE ?)" : "");
+        search ? " AND (lower(x.description) LIKE ? ESCAPE '\\' OR lower(COALESCE(c.name, '')) "
+                 "LIKE ? ESCAPE '\\')"
+               : "");
     /* the joins' account ids come before the term's patterns */
     db_param all[18];
     int nb = nbranches * 3;
@@ -887,7 +793,7 @@ static int report_ledger(struct req *r, const char *branches, int nbranches, con
 /* Money in and out, by the day it moves: payments received (invoice_paid) and made
  * (purchase_paid, negative), and what is still open of invoices (invoice_created, at their due
  * date) and of purchases (purchase_created, negative, at their due date or else their date). */
-static int report_cashflow(struct req *r)
+static int report_cashflow(struct req *r, const struct view_args *a)
 {
     static const char branches[] =
         "SELECT 'invoice_paid' AS kind, ip.id AS record_id, ip.date AS date, ip.paid_total AS "
@@ -904,11 +810,11 @@ static int report_cashflow(struct req *r)
         "p.date), COALESCE(" PURCHASE_PAID ", 0) - p.gross_total, " PURCHASE_TEXT
         ", p.company_id, p.user_id FROM purchases p WHERE p.account_id = ? AND "
         "COALESCE(p.due_date, p.date) >= ? AND COALESCE(p.due_date, p.date) <= ?";
-    return report_ledger(r, branches, 4, "amount_in_account_currency");
+    return report_ledger(r, a, branches, 4, "amount_in_account_currency");
 }
 
 /* Net amounts by document date: invoices (outgoing_invoices) and purchases (incoming_expenses). */
-static int report_finance(struct req *r)
+static int report_finance(struct req *r, const struct view_args *a)
 {
     static const char branches[] =
         "SELECT 'outgoing_invoices' AS kind, i.id AS record_id, i.date AS date, i.net_total AS "
@@ -917,16 +823,16 @@ static int report_finance(struct req *r)
         "AND " COUNTED_INVOICE " UNION ALL SELECT 'incoming_expenses', p.id, p.date, "
         "p.net_total, " PURCHASE_TEXT ", p.company_id, p.user_id FROM purchases p WHERE "
         "p.account_id = ? AND p.date >= ? AND p.date <= ?";
-    return report_ledger(r, branches, 2, "net_amount_in_account_currency");
+    return report_ledger(r, a, branches, 2, "net_amount_in_account_currency");
 }
 
-const struct route_decl report_routes[] = {
+const struct view report_views[] = {
     /* the report area, or the project's leaders: checked by project_report */
-    {"GET", "projects/{id}/report", project_report, 0, AREA_OF_ENTITY},
-    {"GET", "report/absences", report_absences, 0, AREA_REPORT},
-    {"GET", "report/cashflow", report_cashflow, 0, AREA_REPORT},
-    {"GET", "report/finance", report_finance, 0, AREA_REPORT},
-    {"GET", "report/planned_vs_tracked", report_planned_vs_tracked, 0, AREA_REPORT},
-    {"GET", "report/utilization", report_utilization, 0, AREA_REPORT},
+    {"projects/{id}/report", AREA_OF_ENTITY, 0, 0, project_report},
+    {"report/absences", AREA_REPORT, VP_YEAR | VP_ACTIVE, 0, report_absences},
+    {"report/cashflow", AREA_REPORT, VP_RANGE | VP_TERM, 0, report_cashflow},
+    {"report/finance", AREA_REPORT, VP_RANGE | VP_TERM, 0, report_finance},
+    {"report/planned_vs_tracked", AREA_REPORT, VP_RANGE, 0, report_planned_vs_tracked},
+    {"report/utilization", AREA_REPORT, VP_RANGE, MAX_DAYS, report_utilization},
     {0},
 };

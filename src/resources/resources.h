@@ -86,6 +86,7 @@ int purchase_categories_seed(db_conn *c, int64_t account, const char *now);
 /* The registry of every resource and custom route (registry.c); main hands it to the engine. */
 extern const struct resource *const all_resources[];
 extern const struct route_decl *const all_routes[];
+extern const struct view *const all_views[];
 extern const struct registry mocod_registry;
 
 extern const struct route_decl tagging_routes[];
@@ -170,7 +171,7 @@ int users_performance_report(struct req *r, struct action_call *call);
 int user_day_targets(struct req *r, int64_t user, const char *first, int ndays, int64_t *employment,
                      int64_t *target);
 /* The reports (reports.c): GET /projects/{id}/report and /report/... */
-extern const struct route_decl report_routes[];
+extern const struct view report_views[];
 /* ?param=a, b: rows tagged with any of the names (in the resource's tag context). */
 int filter_by_tag_names(struct list_query *q, const char *param);
 /* The same with the tags of another kind of entity (context "Project"), whose id is id_sql (an

@@ -27,7 +27,8 @@ enum route_kind {
     RK_DELETE,
     RK_SINGLETON,
     RK_ACTION,
-    RK_CUSTOM
+    RK_CUSTOM,
+    RK_VIEW
 };
 
 struct route {
@@ -38,6 +39,7 @@ struct route {
     const struct resource *res;
     const struct action *act;
     const struct route_decl *decl;
+    const struct view *view;
     bool root; /* ROUTE_ROOT: below the server's root, not /api/v1 */
 };
 
@@ -132,6 +134,11 @@ void dispatch_init(void)
     }
     for (const struct route_decl *const *l = reg->routes; *l; l++)
         add_custom(*l);
+    for (const struct view *const *l = reg->views; l && *l; l++)
+        for (const struct view *v = *l; v->pattern; v++) {
+            add_route("GET", v->pattern, NULL, RK_VIEW, NULL, NULL, NULL);
+            routes[nroutes - 1].view = v;
+        }
     /* auth's own routes follow the same lint as the registry's */
     static const struct resource *const none[] = {NULL};
     static const struct route_decl *const auth_list[] = {auth_routes, NULL};
@@ -264,6 +271,8 @@ static int run_route(struct req *r, const struct route *rt)
         return engine_action(r, res, rt->act, id);
     case RK_CUSTOM:
         return engine_custom(r, rt->decl);
+    case RK_VIEW:
+        return engine_view(r, rt->view);
     }
     return req_fail(r, 500, NULL, "unknown route kind");
 }

@@ -651,6 +651,41 @@ static void every_route_refuses_bad_input(void **state)
         for (const struct route_decl *d = *l; d->pattern; d++)
             if (strcmp(d->method, "GET") != 0)
                 unparseable_bodies(d->method, custom_path(d->pattern), "{}");
+    /* views: each declared parameter refused with a 422 naming it, and no other method */
+    for (const struct view *const *l = all_views; *l; l++)
+        for (const struct view *v = *l; v->pattern; v++) {
+            const char *path = custom_path(v->pattern);
+            mt_resp *r = mt_request(g_s, "POST", path, g_key, "{}", NULL);
+            check_answer(r, path);
+            MT_ASSERT_STATUS(r, 405);
+            mt_resp_free(r);
+            static const char *const wrong[][2] = {
+                {"from", "?from=2026-02-30"}, {"from", "?from=2026-1-1"},
+                {"to", "?to=today"},          {"to", "?from=2026-02-02&to=2026-02-01"},
+                {"year", "?year=20x6"},       {"year", "?year=1899"},
+                {"year", "?year=%2B2026"},    {"active", "?active=yes"},
+            };
+            static const unsigned wrong_needs[] = {VP_RANGE, VP_RANGE, VP_RANGE, VP_RANGE,
+                                                   VP_YEAR,  VP_YEAR,  VP_YEAR,  VP_ACTIVE};
+            for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+                if (!(v->params & wrong_needs[i]))
+                    continue;
+                fix_expect_422(g_s, "GET", g_key, NULL, wrong[i][0], "%s%s", path, wrong[i][1]);
+                g_requests++;
+            }
+            if (v->params & VP_TERM) {
+                char term[300];
+                memset(term, 'a', 256);
+                term[256] = '\0';
+                fix_expect_422(g_s, "GET", g_key, NULL, "term", "%s?term=%s", path, term);
+                g_requests++;
+            }
+            if (v->max_days) {
+                fix_expect_422(g_s, "GET", g_key, NULL, "to", "%s?from=2025-01-01&to=2026-01-02",
+                               path);
+                g_requests++;
+            }
+        }
     unparseable_bodies("POST", "/api/v1/session", "{}");
     static const char *const odd_paths[] = {
         "/api/v1/%FF",          "/api/v1/users/%FF%FE", "/api/v1/users/99999999999999999999",

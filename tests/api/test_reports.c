@@ -621,6 +621,14 @@ static void test_cashflow_by_hand(void **state)
     r = mt_get(g.s, "/api/v1/report/cashflow?from=2025-01-01&to=2025-12-31", g.key);
     assert_int_equal(json_array_size(r->json), 0);
     mt_resp_free(r);
+    /* LIKE's wildcards in a term are plain text: no description or name holds "%" or "_" */
+    static const char *const wild[] = {"%25", "_", "L_PTOP", "%25LAPTOP"};
+    for (size_t i = 0; i < sizeof wild / sizeof wild[0]; i++) {
+        r = mt_get(g.s, fix_fmt("/api/v1/report/cashflow?term=%s", wild[i]), g.key);
+        MT_ASSERT_STATUS(r, 200);
+        assert_int_equal(json_array_size(r->json), 0);
+        mt_resp_free(r);
+    }
     fix_expect_422(g.s, "GET", g.key, NULL, "from", "/api/v1/report/cashflow?from=03/2026");
     r = mt_get(g.s, "/api/v1/report/cashflow", fix_other_key(g.s));
     MT_ASSERT_STATUS(r, 200);

@@ -339,6 +339,48 @@ static void lint_refuses_undeclared_permissions(void **state)
     assert_non_null(strstr(err, "route GET lint: no permission area declared"));
 }
 
+/* Totals over a column the resource does not store, under a name that is no totals_ table; a
+ * view without an area, and one with a day limit but no range. */
+static const struct total_col lint_keys[] = {{"who", DBT_BIGINT, "$.no_such_column"}, {0}};
+static const struct total_col lint_sums[] = {{"n", DBT_BIGINT, "length($.name)"}, {0}};
+static const struct totals_decl lint_totals[] = {{"counts", lint_keys, lint_sums}, {0}};
+static const struct resource lint_totals_res = {
+    .name = "lint_totals",
+    .path = "lint_totals",
+    .table = "lint_totals",
+    .target = "LintTotals",
+    .fields = lint_fields,
+    .read_area = AREA_REPORT,
+    .write_area = AREA_REPORT,
+    .totals = lint_totals,
+};
+static int lint_view(struct req *r, const struct view_args *a)
+{
+    (void)r;
+    (void)a;
+    return 0;
+}
+static const struct view lint_views[] = {
+    {"lint/no_area", AREA_UNSET, VP_RANGE, 0, lint_view},
+    {"lint/days", AREA_REPORT, VP_YEAR, 31, lint_view},
+    {0},
+};
+
+static void lint_refuses_bad_totals_and_views(void **state)
+{
+    (void)state;
+    char err[2048];
+    const struct resource *const bad_resources[] = {&lint_totals_res, NULL};
+    const struct route_decl *const no_routes[] = {NULL};
+    const struct view *const bad_views[] = {lint_views, NULL};
+    const struct registry bad = {bad_resources, no_routes, bad_views};
+    assert_int_equal(engine_lint(&bad, err, sizeof(err)), 4);
+    assert_non_null(strstr(err, "lint_totals: totals need a table totals_NAME"));
+    assert_non_null(strstr(err, "lint_totals: totals counts.who"));
+    assert_non_null(strstr(err, "view lint/no_area: no permission area declared"));
+    assert_non_null(strstr(err, "view lint/days: unknown parameters, or max_days without"));
+}
+
 /* ------------------------------------------------------------------ schema */
 
 static int setup_db(void **state)
@@ -457,6 +499,81 @@ static void sync_schema_adds_missing_columns(void **state)
     db_release(fx->d, c);
 }
 
+static int64_t q(db_conn *c, const char *sql)
+{
+    int64_t v = -1;
+    assert_int_equal(db_query_i64(c, sql, NULL, 0, -1, &v), DB_OK);
+    return v;
+}
+
+#define DAY_ROW(user, date)                                                                        \
+    "FROM totals_activity_user_days WHERE account_id = 1 AND user_id = " user " AND date = '" date \
+    "'"
+#define MONTH_ROW(month)                                                                           \
+    "FROM totals_activity_months WHERE account_id = 1 AND user_id = 7 AND project_id = 3 AND "     \
+    "month = '" month "'"
+
+/* The totals the activities declare follow every write, also writes in plain SQL that no engine
+ * code sees (the triggers are the database's), and are made anew when their definition changed. */
+static void totals_follow_every_write(void **state)
+{
+    struct unit_db *fx = *state;
+    assert_int_equal(db_migrate(fx->d, engine_sync_schema), 0);
+    db_conn *c = db_acquire(fx->d);
+    assert_non_null(c);
+    assert_int_equal(
+        db_exec_script(
+            c, "INSERT INTO accounts (subdomain, name, created_at, updated_at) VALUES ('a', 'A', "
+               "'t', 't');"
+               "INSERT INTO activities (id, account_id, user_id, project_id, task_id, date, "
+               "seconds, billable, created_at, updated_at) VALUES "
+               "(1, 1, 7, 3, 1, '2026-03-01', 100, 1, 't', 't'),"
+               "(2, 1, 7, 3, 1, '2026-03-01', 50, 0, 't', 't'),"
+               "(3, 1, 7, 3, 1, '2026-03-31', 10, 1, 't', 't'),"
+               "(4, 1, 8, 3, 1, '2026-03-01', NULL, NULL, 't', 't')"),
+        DB_OK);
+    assert_int_equal(q(c, "SELECT billable_seconds " DAY_ROW("7", "2026-03-01")), 100);
+    assert_int_equal(q(c, "SELECT unbillable_seconds " DAY_ROW("7", "2026-03-01")), 50);
+    assert_int_equal(q(c, "SELECT n_rows " DAY_ROW("7", "2026-03-01")), 2);
+    assert_int_equal(q(c, "SELECT n_rows " DAY_ROW("8", "2026-03-01")), 1); /* no seconds: 0 */
+    assert_int_equal(q(c, "SELECT unbillable_seconds " DAY_ROW("8", "2026-03-01")), 0);
+    assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-03")), 160);
+
+    /* a move to another day and month, a change of the flag, a change that counts for nothing */
+    assert_int_equal(db_exec_script(c, "UPDATE activities SET date = '2026-04-01', billable = 0 "
+                                       "WHERE id = 3; UPDATE activities SET description = 'x' "
+                                       "WHERE id = 1; UPDATE activities SET billable = 1 WHERE "
+                                       "id = 2"),
+                     DB_OK);
+    assert_int_equal(q(c, "SELECT COUNT(*) " DAY_ROW("7", "2026-03-31")), 0);
+    assert_int_equal(q(c, "SELECT unbillable_seconds " DAY_ROW("7", "2026-04-01")), 10);
+    assert_int_equal(q(c, "SELECT billable_seconds " DAY_ROW("7", "2026-03-01")), 150);
+    assert_int_equal(q(c, "SELECT unbillable_seconds " DAY_ROW("7", "2026-03-01")), 0);
+    assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-03")), 150);
+    assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-04")), 10);
+
+    /* deletes: a key without rows goes */
+    assert_int_equal(db_exec_script(c, "DELETE FROM activities WHERE id IN (1, 3)"), DB_OK);
+    assert_int_equal(q(c, "SELECT COUNT(*) " MONTH_ROW("2026-04")), 0);
+    assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-03")), 50);
+    assert_int_equal(q(c, "SELECT n_rows " DAY_ROW("7", "2026-03-01")), 1);
+
+    /* the next start makes totals of a changed definition anew from the rows */
+    assert_int_equal(db_exec_script(c, "UPDATE totals_activity_months SET seconds = 999; UPDATE "
+                                       "totals_definitions SET definition = 'older'"),
+                     DB_OK);
+    db_release(fx->d, c);
+    assert_int_equal(db_migrate(fx->d, engine_sync_schema), 0);
+    c = db_acquire(fx->d);
+    assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-03")), 50);
+    assert_int_equal(q(c, "SELECT COUNT(*) FROM totals_definitions WHERE definition = 'older'"), 0);
+    /* and an account's rows go with it */
+    assert_int_equal(db_exec_script(c, "DELETE FROM accounts WHERE id = 1"), DB_OK);
+    assert_int_equal(q(c, "SELECT COUNT(*) FROM totals_activity_user_days"), 0);
+    assert_int_equal(q(c, "SELECT COUNT(*) FROM totals_activity_months"), 0);
+    db_release(fx->d, c);
+}
+
 int main(void)
 {
     if (engine_init(&mocod_registry)) /* what the server does first */
@@ -473,8 +590,10 @@ int main(void)
         cmocka_unit_test(targets_resolve),
         cmocka_unit_test(engine_init_accepts_declarations),
         cmocka_unit_test(lint_refuses_undeclared_permissions),
+        cmocka_unit_test(lint_refuses_bad_totals_and_views),
         cmocka_unit_test_setup_teardown(sync_schema_creates_every_table, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(sync_schema_adds_missing_columns, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(totals_follow_every_write, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
