@@ -123,6 +123,13 @@ int engine_custom(struct req *r, const struct route_decl *decl);
 /* "%text%" in lower case (ASCII) with LIKE's wildcards escaped, for `LIKE ? ESCAPE '\'`
  * against lower(...): what `term` searches in lists and views. */
 char *engine_like_pattern(arena *a, const char *s, size_t len);
+/* The SQL of a key or sum of one of res's totals tables (struct totals_decl) over the row alias
+ * row ("t."), in parentheses: what a report sums from the rows themselves where it cannot take a
+ * total (the days at the edges of a range). NULL when not declared. */
+char *engine_totals_sql(arena *a, const struct resource *res, const char *table, const char *column,
+                        const char *row);
+/* A yes/no query parameter as lists and views take it: true/false (any case), 1/0; -1 else. */
+int engine_bool_from_text(const char *v, bool *out);
 /* Serves a view (engine/view.c): its permission, its parameters, then its .fn. */
 int engine_view(struct req *r, const struct view *v);
 /* Appends the JSON of one entity to out; 404 error when it does not exist in the account. */

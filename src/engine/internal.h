@@ -78,6 +78,10 @@ const char *field_input_key(const struct field *f);
 const char *field_convert(struct req *r, const struct field *f, json_t *j, struct value *v);
 db_param field_param(const struct field *f, const struct value *v);
 
+/* The columns of the row that a totals declaration's expressions read, each once, into cols (at
+ * most max); their number, or -1 for a "$." without a plain name of fewer than 64 bytes. */
+#define TOTALS_MAX_COLUMNS 32
+int totals_columns(const struct totals_decl *t, char cols[][64], int max);
 /* The resource's totals tables and triggers (engine/totals.c), in the migration's transaction. */
 int totals_sync(db *d, db_conn *c, const struct resource *res);
 

@@ -133,9 +133,17 @@ static bool plain_word(const char *s)
 static void lint_totals(struct lint *l, const struct resource *res, const struct totals_decl *t)
 {
     if (!plain_word(t->table) || strncmp(t->table, "totals_", 7) || strlen(t->table) > 48 ||
-        !t->keys || !t->keys[0].name || !t->sums || !t->sums[0].name)
-        problem(l, "%s: totals need a table totals_NAME (at most 48 characters), keys and sums",
+        !strcmp(t->table, "totals_definitions") || !t->keys || !t->keys[0].name || !t->sums ||
+        !t->sums[0].name)
+        problem(l,
+                "%s: totals need a table totals_NAME (at most 48 characters, not "
+                "totals_definitions), keys and sums",
                 res->name);
+    char cols[TOTALS_MAX_COLUMNS][64];
+    int ncols = totals_columns(t, cols, TOTALS_MAX_COLUMNS);
+    if (ncols < 0 || ncols > TOTALS_MAX_COLUMNS)
+        problem(l, "%s: totals %s read more than %d columns", res->name, t->table,
+                TOTALS_MAX_COLUMNS);
     const struct total_col *lists[2] = {t->keys, t->sums};
     for (int i = 0; i < 2; i++)
         for (const struct total_col *c = lists[i]; c && c->name; c++) {
@@ -175,6 +183,8 @@ int engine_lint(const struct registry *reg, char *err, size_t errlen)
         const char *name = res->name ? res->name : "(unnamed)";
         if (!res->name || !res->path || !res->table || !res->fields || !res->target)
             problem(&l, "%s: needs name, path, table, target and fields", name);
+        if (res->table && !strncmp(res->table, "totals_", 7))
+            problem(&l, "%s: tables named totals_* are the engine's totals", name);
         if (!area_declared(res->read_area))
             problem(&l, "%s: no read_area declared", name);
         if (has_writes(res) && !area_declared(res->write_area))

@@ -95,7 +95,7 @@ static int filter_updated_after(struct req *r, struct list_query *q)
     return 0;
 }
 
-static int bool_from_text(const char *v, bool *out)
+int engine_bool_from_text(const char *v, bool *out)
 {
     if (!strcasecmp(v, "true") || !strcmp(v, "1")) {
         *out = true;
@@ -171,7 +171,7 @@ static int filter_declared(struct req *r, struct list_query *q, const struct res
         switch (f->type) {
         case FT_BOOL: {
             bool b;
-            if (bool_from_text(v, &b))
+            if (engine_bool_from_text(v, &b))
                 return req_fail(r, 422, key, "%s must be true or false", key);
             lq_where(q, arena_printf(r->arena, "t.%s = ?", col));
             lq_param(q, dbp_int(b));
@@ -328,7 +328,7 @@ static int filter_archived(struct req *r, struct list_query *q, const struct res
         return 0;
     const char *v = req_query(r, "include_archived");
     bool all = false;
-    if (v && bool_from_text(v, &all))
+    if (v && engine_bool_from_text(v, &all))
         return req_fail(r, 422, "include_archived", "include_archived must be true or false");
     if (!all)
         lq_where(q, "t.active = 1");

@@ -40,6 +40,17 @@ static void add_key_match(strbuf *o, const struct totals_decl *t, const char *ro
     }
 }
 
+/* "(k1) IS NOT NULL AND ...": a row without a key (which no declared writer makes) counts in
+ * no total, rather than failing the write */
+static void add_keys_present(strbuf *o, const struct totals_decl *t, const char *row)
+{
+    for (const struct total_col *k = t->keys; k->name; k++) {
+        sb_adds(o, k == t->keys ? "(" : " AND (");
+        add_expr(o, k->sql, row);
+        sb_adds(o, ") IS NOT NULL");
+    }
+}
+
 /* the statements that count the row `row` out of its key */
 static void add_count_out(strbuf *o, const struct totals_decl *t, const char *row)
 {
@@ -65,7 +76,7 @@ static void add_count_in(strbuf *o, const struct totals_decl *t, const char *row
     sb_adds(o, ", n_rows");
     for (const struct total_col *s = t->sums; s->name; s++)
         sb_addf(o, ", %s", s->name);
-    sb_addf(o, ") VALUES (%saccount_id", row);
+    sb_addf(o, ") SELECT %saccount_id", row);
     for (const struct total_col *k = t->keys; k->name; k++) {
         sb_adds(o, ", (");
         add_expr(o, k->sql, row);
@@ -77,7 +88,9 @@ static void add_count_in(strbuf *o, const struct totals_decl *t, const char *row
         add_expr(o, s->sql, row);
         sb_addc(o, ')');
     }
-    sb_adds(o, ") ON CONFLICT (account_id");
+    sb_adds(o, " WHERE ");
+    add_keys_present(o, t, row);
+    sb_adds(o, " ON CONFLICT (account_id");
     for (const struct total_col *k = t->keys; k->name; k++)
         sb_addf(o, ", %s", k->name);
     sb_addf(o, ") DO UPDATE SET n_rows = %s.n_rows + 1", t->table);
@@ -86,29 +99,41 @@ static void add_count_in(strbuf *o, const struct totals_decl *t, const char *row
     sb_adds(o, "; ");
 }
 
-/* "a, b" of every column named after "$." in the keys and sums (each once), for UPDATE OF;
- * "OLD.a IS NOT NEW.a OR ..." (SQLite) / "(OLD.a, ...) IS DISTINCT FROM (NEW.a, ...)" (PG) */
+int totals_columns(const struct totals_decl *t, char cols[][64], int max)
+{
+    int n = 0;
+    const struct total_col *lists[2] = {t->keys, t->sums};
+    for (int l = 0; l < 2; l++)
+        for (const struct total_col *c = lists[l]; c && c->name; c++)
+            for (const char *p = c->sql ? strstr(c->sql, "$.") : NULL; p; p = strstr(p, "$.")) {
+                p += 2;
+                size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+                if (len == 0 || len >= 64)
+                    return -1;
+                bool dup = false;
+                for (int i = 0; !dup && i < n && i < max; i++)
+                    dup = strlen(cols[i]) == len && !strncmp(cols[i], p, len);
+                if (dup)
+                    continue;
+                if (n < max) {
+                    memcpy(cols[n], p, len);
+                    cols[n][len] = '\0';
+                }
+                n++;
+            }
+    return n;
+}
+
+/* each column the keys and sums read, by fmt_each (its separator, then the name twice):
+ * "OLD.a IS NOT NEW.a OR ..." (SQLite) or "OLD.a, ..." (PostgreSQL); the lint holds their number
+ * to TOTALS_MAX_COLUMNS */
 static void add_columns(strbuf *o, const struct totals_decl *t, const char *sep,
                         const char *fmt_each)
 {
-    char seen[32][64];
-    int nseen = 0;
-    const struct total_col *lists[2] = {t->keys, t->sums};
-    for (int l = 0; l < 2; l++)
-        for (const struct total_col *c = lists[l]; c->name; c++)
-            for (const char *p = strstr(c->sql, "$."); p; p = strstr(p, "$.")) {
-                p += 2;
-                size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
-                bool dup = n == 0 || n >= sizeof(seen[0]);
-                for (int i = 0; !dup && i < nseen; i++)
-                    dup = strlen(seen[i]) == n && !strncmp(seen[i], p, n);
-                if (dup || nseen == 32)
-                    continue;
-                memcpy(seen[nseen], p, n);
-                seen[nseen][n] = '\0';
-                sb_addf(o, fmt_each, nseen ? sep : "", seen[nseen], seen[nseen]);
-                nseen++;
-            }
+    char cols[TOTALS_MAX_COLUMNS][64];
+    int n = totals_columns(t, cols, TOTALS_MAX_COLUMNS);
+    for (int i = 0; i < n && i < TOTALS_MAX_COLUMNS; i++)
+        sb_addf(o, fmt_each, i ? sep : "", cols[i], cols[i]);
 }
 
 /* The whole text that makes the table and its triggers. */
@@ -197,7 +222,9 @@ static void make_fill(strbuf *o, const struct resource *res, const struct totals
         add_expr(o, s->sql, "t.");
         sb_adds(o, "), 0)");
     }
-    sb_addf(o, " FROM %s t GROUP BY t.account_id", res->table);
+    sb_addf(o, " FROM %s t WHERE ", res->table);
+    add_keys_present(o, t, "t.");
+    sb_adds(o, " GROUP BY t.account_id");
     for (const struct total_col *k = t->keys; k->name; k++) {
         sb_adds(o, ", (");
         add_expr(o, k->sql, "t.");
@@ -237,6 +264,27 @@ out:
     sb_release(&def);
     sb_release(&fill);
     return rc;
+}
+
+char *engine_totals_sql(arena *a, const struct resource *res, const char *table, const char *column,
+                        const char *row)
+{
+    for (const struct totals_decl *t = res->totals; t && t->table; t++) {
+        if (strcmp(t->table, table))
+            continue;
+        const struct total_col *lists[2] = {t->keys, t->sums};
+        for (int l = 0; l < 2; l++)
+            for (const struct total_col *c = lists[l]; c->name; c++)
+                if (!strcmp(c->name, column)) {
+                    strbuf o;
+                    sb_init(&o, a, 64);
+                    sb_addc(&o, '(');
+                    add_expr(&o, c->sql, row);
+                    sb_addc(&o, ')');
+                    return o.failed ? NULL : o.buf;
+                }
+    }
+    return NULL;
 }
 
 int totals_sync(db *d, db_conn *c, const struct resource *res)

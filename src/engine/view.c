@@ -61,12 +61,8 @@ static int parse_active(struct req *r, struct view_args *a)
 {
     const char *v = req_query(r, "active");
     a->active = false;
-    if (!v || !*v || !strcmp(v, "false"))
+    if (!v || !*v || !engine_bool_from_text(v, &a->active))
         return 0;
-    if (!strcmp(v, "true")) {
-        a->active = true;
-        return 0;
-    }
     return req_fail(r, 422, "active", "must be true or false");
 }
 

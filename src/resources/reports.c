@@ -2,10 +2,11 @@
  * /report/planned_vs_tracked, /report/utilization, /report/cashflow, /report/finance
  * (sections/reports.md).
  *
- * Read-only custom routes (report_routes), no transaction. Every figure is aggregated by the
- * database and kept exact: money in cents, time in seconds, rounded once, half away from zero,
- * when rendered (hours with two decimals, money with the cent). The server holds at most one row
- * per line of the answer, never the activities themselves.
+ * Views (report_views, engine/view.c: the engine checks the area and parses the declared
+ * parameters), answered from the read's snapshot, no write transaction. Every figure is aggregated
+ * by the database and kept exact: money in cents, time in seconds, rounded once, half away from
+ * zero, when rendered (hours with two decimals, money with the cent). The server holds at most one
+ * row per line of the answer, never the activities themselves.
  * - utilization and planned_vs_tracked read the totals of tracked time that the database keeps
  *   in every write of an activity (activities.c: totals_activity_user_days per person and day,
  *   totals_activity_months per month, person and project; engine/totals.c), plus the activities
@@ -313,10 +314,10 @@ static int report_utilization(struct req *r, const struct view_args *a)
         date_add(dates[i - 1], 0, 1, dates[i]);
     int64_t target[MAX_DAYS], bill[MAX_DAYS], unbill[MAX_DAYS];
     strbuf *o = &r->out;
-    /* room for a row per user and day (about 150 bytes each), up to 16 MiB, at once: growing
-     * by doubling would copy the answer over and over */
+    /* room for a row per user and day (about 150 bytes each), up to 4 MiB, at once: fewer
+     * copies while the answer grows */
     size_t room = (size_t)nusers * (size_t)ndays * 150;
-    sb_grow(o, room < ((size_t)16 << 20) ? room : ((size_t)16 << 20));
+    sb_grow(o, room < ((size_t)4 << 20) ? room : ((size_t)4 << 20));
     sb_addc(o, '[');
     int n = 0;
     for (int u = 0; u < nusers; u++) {
@@ -368,18 +369,6 @@ static int report_utilization(struct req *r, const struct view_args *a)
 }
 
 /* ------------------------------------------------------------- GET /report/planned_vs_tracked */
-
-/* days since 1970-01-01 of a valid date */
-static int64_t day_number(const char *date)
-{
-    int64_t y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /* Mondays to Fridays from day a to day b (day numbers, inclusive) */
 static int64_t weekdays_between(int64_t a, int64_t b)
@@ -446,46 +435,58 @@ static int add_tracked(struct req *r, struct pvt_list *l, const char *sql, const
 
 /* Tracked seconds per user and project in from..to: the whole months of the range from the
  * monthly totals (totals_activity_months), the days before and after them from the activities
- * (at most a month's worth at each end). */
+ * (at most a month's worth at each end), summed by the totals' own expressions. */
 static int tracked_in_range(struct req *r, struct pvt_list *l, const char *from, const char *to)
 {
-    static const char rows_sql[] =
-        "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM activities WHERE account_id "
-        "= ? AND date >= ? AND date <= ? GROUP BY user_id, project_id";
-    char first[11], last[11], month_end[11];
-    /* first: the first day of the first whole month; last: the first day of the last one */
-    if (!strcmp(from + 8, "01"))
+    static const char totals[] = "totals_activity_months";
+    const char *user = engine_totals_sql(r->arena, &res_activities, totals, "user_id", "t.");
+    const char *project = engine_totals_sql(r->arena, &res_activities, totals, "project_id", "t.");
+    const char *seconds = engine_totals_sql(r->arena, &res_activities, totals, "seconds", "t.");
+    if (!user || !project || !seconds)
+        return req_fail(r, 500, NULL, "the totals of activities are not declared");
+    const char *rows_sql =
+        arena_printf(r->arena,
+                     "SELECT %s, %s, COALESCE(SUM(%s), 0) FROM activities t WHERE t.account_id = "
+                     "? AND t.date >= ? AND t.date <= ? GROUP BY %s, %s",
+                     user, project, seconds, user, project);
+    /* first, last: the first days of the first and the last whole month; the edges: the days of
+     * the range before first (in from's month) and after last's month (in to's month) */
+    char first[11], last[11], lower_end[11] = "", upper_start[11] = "";
+    bool ok = true;
+    if (!strcmp(from + 8, "01")) {
         snprintf(first, sizeof first, "%s", from);
-    else if (!date_add(from, 1, 0, first))
-        return req_fail(r, 422, "from", "is out of range");
-    memcpy(first + 8, "01", 3);
-    if (date_last_of_month(to))
-        snprintf(last, sizeof last, "%.8s01", to);
-    else if (!date_add(to, -1, 0, last))
-        return req_fail(r, 422, "to", "is out of range");
-    memcpy(last + 8, "01", 3);
-    if (strcmp(first, last) > 0) { /* no whole month: the rows of the range */
+    } else {
+        char from_first[11];
+        snprintf(from_first, sizeof from_first, "%.8s01", from);
+        ok = date_add(from_first, 1, 0, first) && date_add(first, 0, -1, lower_end);
+    }
+    snprintf(upper_start, sizeof upper_start, "%.8s01", to);
+    if (date_last_of_month(to)) {
+        snprintf(last, sizeof last, "%s", upper_start);
+        upper_start[0] = '\0';
+    } else {
+        ok = ok && date_add(upper_start, -1, 0, last);
+    }
+    if (!ok || strcmp(first, last) > 0) { /* no whole month: the rows of the range */
         db_param p[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(to)};
         return add_tracked(r, l, rows_sql, p, 3);
     }
-    char before[11], after[11];
-    date_add(first, 0, -1, before); /* the day before the first whole month */
-    date_add(last, 1, -1, month_end);
-    date_add(month_end, 0, 1, after); /* the day after the last whole month */
     db_param p[3] = {dbp_int(r->account_id), dbp_textn(first, 7), dbp_textn(last, 7)};
     if (add_tracked(r, l,
-                    "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM "
-                    "totals_activity_months WHERE account_id = ? AND month >= ? AND month <= ? "
-                    "GROUP BY user_id, project_id",
+                    arena_printf(r->arena,
+                                 "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM %s "
+                                 "WHERE account_id = ? AND month >= ? AND month <= ? GROUP BY "
+                                 "user_id, project_id",
+                                 totals),
                     p, 3))
         return -1;
-    if (strcmp(from, first) < 0) {
-        db_param e[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(before)};
+    if (lower_end[0]) {
+        db_param e[3] = {dbp_int(r->account_id), dbp_text(from), dbp_text(lower_end)};
         if (add_tracked(r, l, rows_sql, e, 3))
             return -1;
     }
-    if (strcmp(to, month_end) > 0) {
-        db_param e[3] = {dbp_int(r->account_id), dbp_text(after), dbp_text(to)};
+    if (upper_start[0]) {
+        db_param e[3] = {dbp_int(r->account_id), dbp_text(upper_start), dbp_text(to)};
         if (add_tracked(r, l, rows_sql, e, 3))
             return -1;
     }
@@ -598,12 +599,12 @@ static int report_planned_vs_tracked(struct req *r, const struct view_args *a)
                           q, 3);
     if (!s)
         return db_fail(r);
-    int64_t lo = day_number(from), hi = day_number(to);
+    int64_t lo = date_day_number(from), hi = date_day_number(to);
     while ((rc = db_step(s)) == DB_ROW) {
         const char *sa = db_col_text(s, 2), *sb = db_col_text(s, 3);
         if (!sa || !sb || !date_valid(sa) || !date_valid(sb))
             continue;
-        int64_t start = day_number(sa), end = day_number(sb);
+        int64_t start = date_day_number(sa), end = date_day_number(sb);
         int64_t days = weekdays_between(start > lo ? start : lo, end < hi ? end : hi);
         /* hours_per_day at scale 4: 1/10000 hour = 36 centiseconds */
         pvt_add(r, &l,

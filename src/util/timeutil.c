@@ -14,6 +14,14 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+int64_t date_day_number(const char *date)
+{
+    int y = 0, m = 0, d = 0;
+    if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        return 0;
+    return days_from_civil(y, (unsigned)m, (unsigned)d);
+}
+
 void time_format_iso(time_t t, char *out)
 {
     /* strftime's %Y does not pad years below 1000 ("999-01-01"); time_parse_iso keeps t within

@@ -15,6 +15,8 @@ void time_format_iso(time_t t, char *out);
 bool time_parse_iso(const char *s, time_t *out);
 /* True if s is a valid calendar date YYYY-MM-DD. */
 bool date_valid(const char *s);
+/* Days since 1970-01-01 of a valid date (YYYY-MM-DD; 0 for text that is none). */
+int64_t date_day_number(const char *date);
 /* For a valid date: is it the last day of its month? */
 bool date_last_of_month(const char *s);
 /* out (11 bytes) = date + months (the day kept, or the month's last when it has fewer) + days;

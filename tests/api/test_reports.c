@@ -759,6 +759,11 @@ static void test_totals_follow_every_write(void **state)
     assert_true(pvt_tracked("from=2026-02-27&to=2026-03-02", g.anna, g.p1) == 5.0);
     util_day("2026-04-01", 0, HOUR / 2);
     util_day("2026-03-31", 2 * HOUR, 0);
+    /* ranges at the ends of the calendar have no whole month to take, or no month after */
+    assert_true(pvt_tracked("from=2026-01-01&to=9999-12-31", g.anna, g.p1) == 6.0 + 6.5);
+    assert_true(pvt_tracked("from=9999-12-15&to=9999-12-31", g.anna, g.p1) == 0.0);
+    assert_true(pvt_tracked("from=0001-01-01&to=0001-01-15", g.anna, g.p1) == 0.0);
+    assert_true(pvt_tracked("from=0001-01-15&to=2026-02-27", g.anna, g.p1) == 1.0);
 
     /* an update moves 2 h of 31 March (billable) to 2 April as 1 h, not billable */
     mt_resp *r = mt_requestf(g.s, "PUT", g.anna_key,

@@ -552,6 +552,12 @@ static void totals_follow_every_write(void **state)
     assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-03")), 150);
     assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-04")), 10);
 
+    /* a row without a key (no declared writer makes one) counts nowhere, and the write holds */
+    assert_int_equal(db_exec_script(c, "UPDATE activities SET user_id = NULL WHERE id = 4"), DB_OK);
+    assert_int_equal(q(c, "SELECT COUNT(*) " DAY_ROW("8", "2026-03-01")), 0);
+    assert_int_equal(db_exec_script(c, "UPDATE activities SET user_id = 8 WHERE id = 4"), DB_OK);
+    assert_int_equal(q(c, "SELECT n_rows " DAY_ROW("8", "2026-03-01")), 1);
+
     /* deletes: a key without rows goes */
     assert_int_equal(db_exec_script(c, "DELETE FROM activities WHERE id IN (1, 3)"), DB_OK);
     assert_int_equal(q(c, "SELECT COUNT(*) " MONTH_ROW("2026-04")), 0);
@@ -560,13 +566,15 @@ static void totals_follow_every_write(void **state)
 
     /* the next start makes totals of a changed definition anew from the rows */
     assert_int_equal(db_exec_script(c, "UPDATE totals_activity_months SET seconds = 999; UPDATE "
-                                       "totals_definitions SET definition = 'older'"),
+                                       "totals_definitions SET definition = 'older'; UPDATE "
+                                       "activities SET date = NULL WHERE id = 4"),
                      DB_OK);
     db_release(fx->d, c);
     assert_int_equal(db_migrate(fx->d, engine_sync_schema), 0);
     c = db_acquire(fx->d);
     assert_int_equal(q(c, "SELECT seconds " MONTH_ROW("2026-03")), 50);
     assert_int_equal(q(c, "SELECT COUNT(*) FROM totals_definitions WHERE definition = 'older'"), 0);
+    assert_int_equal(q(c, "SELECT COUNT(*) FROM totals_activity_user_days WHERE user_id = 8"), 0);
     /* and an account's rows go with it */
     assert_int_equal(db_exec_script(c, "DELETE FROM accounts WHERE id = 1"), DB_OK);
     assert_int_equal(q(c, "SELECT COUNT(*) FROM totals_activity_user_days"), 0);
