@@ -67,8 +67,8 @@ static void add_count_out(strbuf *o, const struct totals_decl *t, const char *ro
     sb_adds(o, " AND n_rows <= 0; ");
 }
 
-/* the statement that counts the row `row` into its key */
-static void add_count_in(strbuf *o, const struct totals_decl *t, const char *row)
+/* "INSERT INTO table (account_id, the keys, n_rows, the sums)" */
+static void add_insert_head(strbuf *o, const struct totals_decl *t)
 {
     sb_addf(o, "INSERT INTO %s (account_id", t->table);
     for (const struct total_col *k = t->keys; k->name; k++)
@@ -76,7 +76,14 @@ static void add_count_in(strbuf *o, const struct totals_decl *t, const char *row
     sb_adds(o, ", n_rows");
     for (const struct total_col *s = t->sums; s->name; s++)
         sb_addf(o, ", %s", s->name);
-    sb_addf(o, ") SELECT %saccount_id", row);
+    sb_addc(o, ')');
+}
+
+/* the statement that counts the row `row` into its key */
+static void add_count_in(strbuf *o, const struct totals_decl *t, const char *row)
+{
+    add_insert_head(o, t);
+    sb_addf(o, " SELECT %saccount_id", row);
     for (const struct total_col *k = t->keys; k->name; k++) {
         sb_adds(o, ", (");
         add_expr(o, k->sql, row);
@@ -204,13 +211,8 @@ static int drop_old(db *d, db_conn *c, const struct resource *res, const struct 
 /* INSERT INTO table SELECT ... FROM the rows GROUP BY account and keys */
 static void make_fill(strbuf *o, const struct resource *res, const struct totals_decl *t)
 {
-    sb_addf(o, "INSERT INTO %s (account_id", t->table);
-    for (const struct total_col *k = t->keys; k->name; k++)
-        sb_addf(o, ", %s", k->name);
-    sb_adds(o, ", n_rows");
-    for (const struct total_col *s = t->sums; s->name; s++)
-        sb_addf(o, ", %s", s->name);
-    sb_adds(o, ") SELECT t.account_id");
+    add_insert_head(o, t);
+    sb_adds(o, " SELECT t.account_id");
     for (const struct total_col *k = t->keys; k->name; k++) {
         sb_adds(o, ", (");
         add_expr(o, k->sql, "t.");

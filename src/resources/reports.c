@@ -401,6 +401,8 @@ static int pvt_cmp(const void *pa, const void *pb)
 struct pvt_list {
     struct pvt *v;
     int n, cap;
+    int *slots; /* tracked rows by user and project: open addressing, index + 1 into v */
+    int nslots; /* a power of two, at least twice n */
 };
 
 static void pvt_add(struct req *r, struct pvt_list *l, struct pvt x)
@@ -419,7 +421,37 @@ static void hours_of_cs(strbuf *o, const char *key, int64_t cs)
     add_units(o, key, div_round(cs, 3600), 2); /* centiseconds / 3600 = hundredths of an hour */
 }
 
-/* Adds the tracked seconds of one query's rows (user_id, project_id, seconds). */
+static int *pvt_slot(const struct pvt_list *l, int64_t user, int64_t project)
+{
+    uint64_t h = (uint64_t)user * 0x9E3779B97F4A7C15ULL ^ (uint64_t)project * 0xC2B2AE3D27D4EB4FULL;
+    size_t mask = (size_t)l->nslots - 1, i = (size_t)(h >> 32) & mask;
+    while (l->slots[i] &&
+           (l->v[l->slots[i] - 1].user != user || l->v[l->slots[i] - 1].project != project))
+        i = (i + 1) & mask;
+    return &l->slots[i];
+}
+
+/* Adds tracked centiseconds to the row of user and project (made when new): memory for each
+ * pair, not for each total summed into it. */
+static void pvt_track(struct req *r, struct pvt_list *l, int64_t user, int64_t project, int64_t cs)
+{
+    if ((l->n + 1) * 2 > l->nslots) { /* grow, and put every row in again */
+        l->nslots = l->nslots ? l->nslots * 2 : 1024;
+        l->slots = arena_calloc(r->arena, (size_t)l->nslots, sizeof(*l->slots));
+        for (int i = 0; i < l->n; i++)
+            *pvt_slot(l, l->v[i].user, l->v[i].project) = i + 1;
+    }
+    int *slot = pvt_slot(l, user, project);
+    if (*slot) {
+        l->v[*slot - 1].tracked += cs;
+        return;
+    }
+    pvt_add(r, l, (struct pvt){user, project, cs, 0});
+    *slot = l->n;
+}
+
+/* Adds the tracked seconds of one query's rows (user_id, project_id, seconds), in any order and
+ * with repeats: the database streams them without sorting. */
 static int add_tracked(struct req *r, struct pvt_list *l, const char *sql, const db_param *p,
                        int np)
 {
@@ -428,7 +460,7 @@ static int add_tracked(struct req *r, struct pvt_list *l, const char *sql, const
         return db_fail(r);
     int rc;
     while ((rc = db_step(s)) == DB_ROW)
-        pvt_add(r, l, (struct pvt){db_col_i64(s, 0), db_col_i64(s, 1), db_col_i64(s, 2) * 100, 0});
+        pvt_track(r, l, db_col_i64(s, 0), db_col_i64(s, 1), db_col_i64(s, 2) * 100);
     db_done(s);
     return rc == DB_DONE ? 0 : db_fail(r);
 }
@@ -474,9 +506,8 @@ static int tracked_in_range(struct req *r, struct pvt_list *l, const char *from,
     db_param p[3] = {dbp_int(r->account_id), dbp_textn(first, 7), dbp_textn(last, 7)};
     if (add_tracked(r, l,
                     arena_printf(r->arena,
-                                 "SELECT user_id, project_id, COALESCE(SUM(seconds), 0) FROM %s "
-                                 "WHERE account_id = ? AND month >= ? AND month <= ? GROUP BY "
-                                 "user_id, project_id",
+                                 "SELECT user_id, project_id, seconds FROM %s WHERE account_id "
+                                 "= ? AND month >= ? AND month <= ?",
                                  totals),
                     p, 3))
         return -1;
