@@ -131,16 +131,19 @@ int totals_columns(const struct totals_decl *t, char cols[][64], int max)
     return n;
 }
 
-/* each column the keys and sums read, by fmt_each (its separator, then the name twice):
- * "OLD.a IS NOT NEW.a OR ..." (SQLite) or "OLD.a, ..." (PostgreSQL); the lint holds their number
- * to TOTALS_MAX_COLUMNS */
-static void add_columns(strbuf *o, const struct totals_decl *t, const char *sep,
-                        const char *fmt_each)
+/* each column the keys and sums read (the lint holds their number to TOTALS_MAX_COLUMNS):
+ * "OLD.a, OLD.b" as a list of row (PostgreSQL's row comparison), or with changed
+ * "OLD.a IS NOT NEW.a OR ..." (SQLite's WHEN) */
+static void add_columns(strbuf *o, const struct totals_decl *t, const char *row, bool changed)
 {
     char cols[TOTALS_MAX_COLUMNS][64];
     int n = totals_columns(t, cols, TOTALS_MAX_COLUMNS);
-    for (int i = 0; i < n && i < TOTALS_MAX_COLUMNS; i++)
-        sb_addf(o, fmt_each, i ? sep : "", cols[i], cols[i]);
+    for (int i = 0; i < n && i < TOTALS_MAX_COLUMNS; i++) {
+        if (changed)
+            sb_addf(o, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", cols[i], cols[i]);
+        else
+            sb_addf(o, "%s%s%s", i ? ", " : "", row, cols[i]);
+    }
 }
 
 /* The whole text that makes the table and its triggers. */
@@ -163,9 +166,9 @@ static void make_definition(db *d, strbuf *o, const struct resource *res,
         sb_addf(o, "CREATE FUNCTION %s_count() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN ",
                 t->table);
         sb_adds(o, "IF TG_OP = 'UPDATE' AND (");
-        add_columns(o, t, ", ", "%sOLD.%s");
+        add_columns(o, t, "OLD.", false);
         sb_adds(o, ") IS NOT DISTINCT FROM (");
-        add_columns(o, t, ", ", "%sNEW.%s");
+        add_columns(o, t, "NEW.", false);
         sb_adds(o, ") THEN RETURN NULL; END IF; IF TG_OP <> 'INSERT' THEN ");
         add_count_out(o, t, "OLD.");
         sb_adds(o, "END IF; IF TG_OP <> 'DELETE' THEN ");
@@ -184,7 +187,7 @@ static void make_definition(db *d, strbuf *o, const struct resource *res,
     add_count_out(o, t, "OLD.");
     sb_adds(o, "END;\n");
     sb_addf(o, "CREATE TRIGGER %s_upd AFTER UPDATE ON %s WHEN ", t->table, res->table);
-    add_columns(o, t, " OR ", "%sOLD.%s IS NOT NEW.%s");
+    add_columns(o, t, NULL, true);
     sb_adds(o, " BEGIN ");
     add_count_out(o, t, "OLD.");
     add_count_in(o, t, "NEW.");
