@@ -75,16 +75,7 @@ static mt_resp *create_invoice(json_int_t cust, const char *address, const char 
     json_t *body = json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:s}", "customer_id", (json_int_t)cust,
                              "recipient_address", address, "date", "2026-11-30", "due_date",
                              "2026-12-30", "title", "Rechnung", "tax", tax, "currency", "EUR");
-    json_error_t err;
-    json_t *list = json_loads(items, 0, &err);
-    assert_non_null(list);
-    json_object_set_new(body, "items", list);
-    if (extra) {
-        json_t *more = json_loads(fix_fmt("{%s}", extra), 0, &err);
-        assert_non_null(more);
-        json_object_update(body, more);
-        json_decref(more);
-    }
+    fix_body_merge(body, items, extra);
     mt_resp *r = mt_request_json(g.s, "POST", INVOICES, g.key, body, NULL);
     MT_ASSERT_STATUS(r, 200);
     return r;

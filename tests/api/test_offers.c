@@ -59,16 +59,7 @@ static mt_resp *post_offer(const char *key, const char *items, const char *extra
     json_t *body = json_pack("{s:I, s:s, s:s, s:s, s:s, s:f}", "project_id", (json_int_t)g.project,
                              "recipient_address", "Angebot AG\nWeg 1", "date", "2026-11-30",
                              "due_date", "2026-12-30", "title", "Offer - Shop", "tax", 19.0);
-    json_error_t err;
-    json_t *list = json_loads(items, 0, &err);
-    assert_non_null(list);
-    json_object_set_new(body, "items", list);
-    if (extra) {
-        json_t *more = json_loads(fix_fmt("{%s}", extra), 0, &err);
-        assert_non_null(more);
-        json_object_update(body, more);
-        json_decref(more);
-    }
+    fix_body_merge(body, items, extra);
     return mt_request_json(g.s, "POST", OFFERS, key, body, NULL);
 }
 

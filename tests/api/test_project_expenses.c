@@ -70,14 +70,7 @@ static const char *body_with(const char *date, const char *title, const char *ex
 {
     json_t *body = json_pack("{s:s, s:s, s:i, s:s, s:i, s:i}", "date", date, "title", title,
                              "quantity", 3, "unit", "Monat", "unit_price", 29, "unit_cost", 19);
-    if (extra) {
-        json_error_t err;
-        json_t *more = json_loads(fix_fmt("{%s}", extra), 0, &err);
-        if (!more)
-            fail_msg("extra members are no JSON: %s", extra);
-        json_object_update(body, more);
-        json_decref(more);
-    }
+    fix_body_merge(body, NULL, extra);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     return fix_keep(text);

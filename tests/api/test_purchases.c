@@ -105,19 +105,9 @@ static int group_teardown(void **state)
  * fields or replaces the usual ones. */
 static mt_resp *post_purchase_as(const char *key, const char *items, const char *extra)
 {
-    json_error_t err;
-    json_t *body = json_loads("{\"date\":\"2026-11-02\",\"currency\":\"EUR\","
-                              "\"payment_method\":\"bank_transfer\"}",
-                              0, &err);
-    json_t *list = json_loads(items, 0, &err);
-    assert_non_null(list);
-    json_object_set_new(body, "items", list);
-    if (extra) {
-        json_t *more = json_loads(fix_fmt("{%s}", extra), 0, &err);
-        assert_non_null(more);
-        json_object_update(body, more);
-        json_decref(more);
-    }
+    json_t *body = json_pack("{s:s, s:s, s:s}", "date", "2026-11-02", "currency", "EUR",
+                             "payment_method", "bank_transfer");
+    fix_body_merge(body, items, extra);
     return mt_request_json(g.s, "POST", PURCHASES, key, body, NULL);
 }
 

@@ -59,10 +59,7 @@ static json_int_t create(json_int_t project, const char *extra)
 {
     json_t *body = json_pack("{s:s, s:i, s:s, s:i, s:i}", "title", "Hosting XS", "quantity", 1,
                              "unit", "Server", "unit_price", 29, "unit_cost", 19);
-    json_t *more = json_loads(fix_fmt("{%s}", extra), 0, NULL);
-    assert_non_null(more);
-    json_object_update(body, more); /* extra replaces the usual values */
-    json_decref(more);
+    fix_body_merge(body, NULL, extra); /* extra replaces the usual values */
     mt_resp *r = mt_request_json(g.s, "POST", nested(project), g.key, body, NULL);
     MT_ASSERT_STATUS(r, 200);
     return fix_take_id(r);

@@ -523,6 +523,32 @@ char *fix_keep(char *p)
     return p;
 }
 
+json_t *fix_body_merge_(json_t *body, const char *items, const char *extra, const char *file,
+                        int line)
+{
+    json_error_t err;
+    if (!body)
+        _fail(file, line);
+    if (items) {
+        json_t *list = json_loads(items, 0, &err);
+        if (!list || !json_is_array(list)) {
+            print_error("%s:%d: items are no JSON array (%s): %s\n", file, line, err.text, items);
+            _fail(file, line);
+        }
+        json_object_set_new(body, "items", list);
+    }
+    if (extra) {
+        json_t *more = json_loads(fix_fmt("{%s}", extra), 0, &err);
+        if (!more) {
+            print_error("%s:%d: extra members are no JSON (%s): %s\n", file, line, err.text, extra);
+            _fail(file, line);
+        }
+        json_object_update(body, more);
+        json_decref(more);
+    }
+    return body;
+}
+
 char *fix_fmt(const char *f, ...)
 {
     va_list ap;

@@ -256,6 +256,14 @@ void fix_assert_number_(const json_t *root, const char *path, double want, const
  *   fix_keep — hands the malloc'd p (not NULL) to the pool and returns it;
  *   fix_fmt  — printf into a malloc'd string kept in the pool. */
 char *fix_keep(char *p);
+
+/* A POST body as the document tests build it: body gets "items" from items (a JSON array's text,
+ * when not NULL), then the members of extra ("\"a\":1,\"b\":\"x\"", when not NULL), which add
+ * fields or replace the usual ones. Fails the test on text that is no JSON. Returns body. */
+#define fix_body_merge(body, items, extra)                                                         \
+    fix_body_merge_((body), (items), (extra), __FILE__, __LINE__)
+json_t *fix_body_merge_(json_t *body, const char *items, const char *extra, const char *file,
+                        int line);
 char *fix_fmt(const char *f, ...) CMOCKA_PRINTF_ATTRIBUTE(1, 2);
 void fix_free_strings(void);
 
