@@ -77,6 +77,7 @@ echo "store: ${BENCH_STORE:-sqlite} ($db)" >&2
 port=$(free_port)
 key=$("$build/mocod" init --db "$db" --account bench --email admin@bench.example --password bench-password)
 serve() { "$build/mocod" serve --db "$db" --listen "127.0.0.1:$1" --rate-limit off ${MOCOD_BENCH_ARGS:-} 2>/dev/null & pids+=($!); }
+stop_servers() { for p in "${pids[@]}"; do kill "$p"; done; wait 2>/dev/null || true; pids=(); }
 wait_up() { for _ in $(seq 50); do curl -fs "http://127.0.0.1:$1/api/v1/session" -H "Authorization: Token token=$key" >/dev/null && break; sleep 0.1; done; }
 serve "$port"
 wait_up "$port"
@@ -121,9 +122,7 @@ if [ "$scenario" = activities ]; then
     user=$(echo "$gen" | sed -n 's/.*bench_user=\([0-9]*\).*/\1/p')
     month=$(echo "$gen" | sed -n 's/.*month=\([0-9-]*\).*/\1/p')
     # the same server without the response cache: every request counts and renders afresh
-    for p in "${pids[@]}"; do kill "$p"; done
-    wait 2>/dev/null || true
-    pids=()
+    stop_servers
     MOCOD_BENCH_ARGS="${MOCOD_BENCH_ARGS:-} --response-cache 0" serve "$port"
     wait_up "$port"
     auth=(-H "Authorization: Token token=$key")
@@ -169,9 +168,7 @@ if [ "$scenario" = expenses ]; then
     pmonth=$(echo "$gen" | sed -n 's/^month=\([0-9-]*\).*/\1/p')
     echo "machine: $(uptime)"
     # the same server without the response cache: every request counts and renders afresh
-    for p in "${pids[@]}"; do kill "$p"; done
-    wait 2>/dev/null || true
-    pids=()
+    stop_servers
     MOCOD_BENCH_ARGS="${MOCOD_BENCH_ARGS:-} --response-cache 0" serve "$port"
     wait_up "$port"
     auth=(-H "Authorization: Token token=$key")
@@ -295,9 +292,7 @@ if [ "$scenario" = reports ]; then
     fi
     echo "largest project: id ${big% *}, ${big#* } activities"
     # the same server without the response cache: every request counts and renders afresh
-    for p in "${pids[@]}"; do kill "$p"; done
-    wait 2>/dev/null || true
-    pids=()
+    stop_servers
     MOCOD_BENCH_ARGS="${MOCOD_BENCH_ARGS:-} --response-cache 0" serve "$port"
     wait_up "$port"
     auth=(-H "Authorization: Token token=$key")
@@ -325,9 +320,7 @@ if [ "$scenario" = reports ]; then
     echo "machine: $(uptime)"
     # the totals made anew from every activity, as at the first start after an upgrade (or a
     # changed declaration): the server stopped, the stored definitions made stale, one migrate
-    for p in "${pids[@]}"; do kill "$p"; done
-    wait 2>/dev/null || true
-    pids=()
+    stop_servers
     stale="UPDATE totals_definitions SET definition = 'stale'"
     if [ "${BENCH_STORE:-sqlite}" = postgres ]; then psql -q "$db" -c "$stale"; else sqlite3 "$db" "$stale"; fi
     t0=$EPOCHREALTIME
